@@ -1,0 +1,3 @@
+"""compliance: judge whether sponsored captions are disclosed as advertising."""
+
+__version__ = "0.1.0"

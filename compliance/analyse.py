@@ -1,0 +1,112 @@
+"""One caption in, its commercial signals and disclosure labels out, as spans of the original text.
+
+This is the only module that runs spaCy over captions. The analysis is the same whatever
+jurisdictions are judged afterwards: judging never re-reads the text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from compliance.brands import BrandSet, brand_set
+from compliance.disclosures import LabelFinder
+from compliance.model import Post, Span
+from compliance.nlp import caption_nlp
+from compliance.normalise import Normalised, fold_key, normalise
+from compliance.rulefile import RuleSet
+from compliance.signals import SignalFinder
+from compliance.zones import place
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the caption contains, with offsets into `Post.caption`."""
+
+    signals: tuple[Span, ...]
+    disclosures: tuple[Span, ...]
+    commercial: bool
+    platform: str
+
+
+class Analyser:
+    """Built once per scan from the union of the loaded rule sets' vocabulary."""
+
+    def __init__(self, rulesets: list[RuleSet], brands: list[str]):
+        self.nlp = caption_nlp()
+        base = rulesets[0]
+        vocabulary = {}
+        for rs in rulesets:
+            vocabulary.update(rs.vocabulary)
+        self.vocabulary = vocabulary
+        signals = base.signals
+        self.common_words = frozenset(fold_key(w) for w in signals.get("common_word_brands", []))
+        self.shopping_words = frozenset(fold_key(w) for w in signals.get("shopping_words", []))
+        self.campaign = tuple(brands)
+        self.labels = LabelFinder(self.nlp, vocabulary)
+        self.signals = SignalFinder(self.nlp, signals)
+        self.platforms = base.platforms
+        self.block_min = int(base.placement.get("hashtag_block_min", 3))
+
+    def brands_for(self, post: Post) -> BrandSet:
+        entries = self.campaign + tuple(b for b in post.brands if b not in self.campaign)
+        return brand_set(entries, self.common_words, self.shopping_words)
+
+    def analyse(self, post: Post) -> Analysis:
+        norm = normalise(post.caption)
+        doc = self.nlp(norm.text)
+        brands = self.brands_for(post)
+        brand_spans = brands.find(doc, self.nlp) if brands else []
+        other = self.signals.find(doc, norm.text, brand_spans, brands if brands else None, post.metadata)
+        labels = self.labels.find(doc, self.nlp, brands if brands else None, brand_spans)
+        platform = post.platform if post.platform in self.platforms else "default"
+        fold = self.platforms[platform]
+        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min)
+        signals = _dedupe_signals(brand_spans + other)
+        signals += self._expanded_links(post)
+        commercial = bool(signals) or any(
+            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
+        return Analysis(
+            signals=tuple(sorted((_to_raw(s, norm) for s in signals), key=_order)),
+            disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
+            commercial=commercial,
+            platform=post.platform or "default",
+        )
+
+    def _expanded_links(self, post: Post) -> list[Span]:
+        """Links a platform shortened (X's t.co): judge the real target, quote the written text."""
+        out = []
+        for item in post.metadata.get("expanded_urls", ()) or ():
+            try:
+                url, start, end = str(item["url"]), int(item["start"]), int(item["end"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if not (0 <= start < end <= len(post.caption)):
+                continue
+            kind = self.signals.classify_url(url)
+            if kind:
+                # Already in caption coordinates: mark so _to_raw leaves it alone.
+                out.append(Span("affiliate_link", post.caption[start:end], start, end, value=kind,
+                                zone=("raw",)))
+        return out
+
+
+def _order(span: Span):
+    return (span.start, span.end, span.kind, span.label or "", span.value or "")
+
+
+def _to_raw(span: Span, norm: Normalised) -> Span:
+    if span.zone == ("raw",):
+        return replace(span, zone=())
+    start, end = norm.raw_span(span.start, span.end)
+    return replace(span, start=start, end=end, text=norm.raw[start:end])
+
+
+def _dedupe_signals(spans: list[Span]) -> list[Span]:
+    """One signal per kind and stretch: a brand hashtag found twice is one brand."""
+    seen = set()
+    out = []
+    for s in spans:
+        key = (s.kind, s.start, s.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out

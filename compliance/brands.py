@@ -1,0 +1,181 @@
+"""Campaign brands: names, @handles and hashtags, found without mistaking everyday words for them.
+
+A brand list is data from the user (`--brands`, or a post's own `brands`). Names match case-
+insensitively as whole words (so `Solara` is not found in "solar"), inside hashtags
+(`#SolaraPartner`), as handles, and in link hosts. A name that is also an everyday word
+(Target, Apple, Dove) counts only where it is used as the brand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from compliance.model import Span
+from compliance.normalise import fold_key
+
+_NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
+_CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")
+
+
+def compact(name: str) -> str:
+    """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host."""
+    return _NON_ALNUM.sub("", fold_key(name))
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str  # as the user wrote it
+    compacts: tuple[str, ...]  # forms inside hashtags and hosts
+    common: bool  # an everyday word: needs evidence of brand use
+    handle: bool  # given as @handle
+
+
+class BrandSet:
+    """The brands of one campaign (or one post), with the matchers built for them once."""
+
+    def __init__(self, entries: tuple[str, ...], common_words: frozenset[str], shopping_words: frozenset[str]):
+        self.brands: list[Brand] = []
+        self.handles: dict[str, Brand] = {}
+        self.shopping_words = shopping_words
+        for entry in entries:
+            entry = entry.strip()
+            if not entry:
+                continue
+            if entry.startswith("@"):
+                body = entry[1:].lower()
+                brand = Brand(entry, (compact(body),), False, True)
+                self.handles[body] = brand
+            else:
+                forms = {compact(entry)}
+                if "&" in entry:
+                    forms.add(compact(entry.replace("&", "and")))
+                is_common = fold_key(entry) in common_words
+                brand = Brand(entry, tuple(sorted(f for f in forms if f)), is_common, False)
+            self.brands.append(brand)
+        self.names = [b for b in self.brands if not b.handle]
+        self._matcher = None
+
+    def __bool__(self) -> bool:
+        return bool(self.brands)
+
+    def matcher(self, nlp):
+        """PhraseMatcher over lower-cased tokens: fast for thousands of brand names."""
+        if self._matcher is None:
+            from spacy.matcher import PhraseMatcher
+
+            matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+            for i, brand in enumerate(self.names):
+                variants = {brand.name}
+                if "&" in brand.name:
+                    variants.add(brand.name.replace("&", "and"))
+                if " " in brand.name.strip():
+                    variants.add(brand.name.replace(" ", ""))
+                matcher.add(f"B{i}", [nlp.make_doc(v) for v in sorted(variants)])
+            self._matcher = matcher
+        return self._matcher
+
+    # -- detection ----------------------------------------------------------------------------
+    def find(self, doc, nlp) -> list[Span]:
+        spans: list[Span] = []
+        if self.names:
+            for match_id, start, end in self.matcher(nlp)(doc):
+                brand = self.names[int(nlp.vocab.strings[match_id][1:])]
+                span = doc[start:end]
+                confidence = "high"
+                if brand.common:
+                    confidence = self._common_word_use(doc, start, end)
+                    if confidence is None:
+                        continue
+                spans.append(Span("brand", span.text, span.start_char, span.end_char,
+                                  value=brand.name, confidence=confidence))
+        for token in doc:
+            text = token.text
+            if len(text) < 2:
+                continue
+            if text[0] == "#":
+                brand = self.in_hashtag(text[1:])
+                if brand:
+                    spans.append(Span("brand", text, token.idx, token.idx + len(text), value=brand.name))
+            elif text[0] == "@":
+                found = self.for_handle(text[1:])
+                if found:
+                    brand, confidence = found
+                    body = text.rstrip(".")
+                    spans.append(Span("brand", body, token.idx, token.idx + len(body), value=brand.name,
+                                      confidence=confidence))
+        return spans
+
+    def for_handle(self, body: str) -> tuple[Brand, str] | None:
+        body = body.lower().rstrip(".")
+        if body in self.handles:
+            return self.handles[body], "high"
+        key = compact(body)
+        for brand in self.names:
+            for form in brand.compacts:
+                if key == form:
+                    return brand, "high"
+                if not brand.common and len(form) >= 4 and key.startswith(form):
+                    return brand, "medium"
+        return None
+
+    def in_hashtag(self, body: str) -> Brand | None:
+        key = compact(body)
+        if not key:
+            return None
+        for handle, brand in self.handles.items():
+            if key == compact(handle):
+                return brand
+        segments = None
+        for brand in self.names:
+            for form in brand.compacts:
+                if key == form:
+                    return brand
+                if brand.common:
+                    if segments is None:
+                        segments = [fold_key(s) for s in _CAMEL.findall(body)]
+                    if form in segments:
+                        return brand
+                elif len(form) >= 4 and (key.startswith(form) or key.endswith(form)):
+                    return brand
+        return None
+
+    def in_host(self, host: str) -> Brand | None:
+        labels = host.lower().split(".")
+        for brand in self.names + [b for b in self.handles.values()]:
+            for form in brand.compacts:
+                if len(form) >= 4 and not brand.common and any(compact(lbl) == form for lbl in labels[:-1]):
+                    return brand
+        return None
+
+    def _common_word_use(self, doc, start: int, end: int) -> str | None:
+        """Is an everyday-word brand used as the brand here? None when it reads as the word."""
+        first = doc[start]
+        if first.text.islower():
+            return None
+        after = _next_word(doc, end)
+        if after is not None and after.lower_ in self.shopping_words:
+            return "medium"
+        before = _prev_word(doc, start)
+        sentence_start = before is None or before.is_space or before.text in ".!?:|\n" or not any(
+            ch.isalnum() for ch in before.text)
+        if sentence_start or first.text.isupper():
+            return None
+        return "medium"
+
+
+def _next_word(doc, i: int):
+    while i < len(doc) and doc[i].is_space:
+        i += 1
+    return doc[i] if i < len(doc) else None
+
+
+def _prev_word(doc, i: int):
+    i -= 1
+    return doc[i] if i >= 0 else None
+
+
+@lru_cache(maxsize=256)
+def brand_set(entries: tuple[str, ...], common_words: frozenset[str], shopping_words: frozenset[str]) -> BrandSet:
+    return BrandSet(entries, common_words, shopping_words)

@@ -1,0 +1,111 @@
+"""Find every disclosure label the vocabulary knows, accepted anywhere or not.
+
+Which labels a jurisdiction accepts is decided later, by its rule file; here we only say what
+label is where. A bare word like "ad" is a label only when it stands alone ("Ad | ...",
+"AD:", "(ad)"), never inside a sentence ("an ad for mattresses", "ad hoc").
+"""
+from __future__ import annotations
+
+import regex
+
+from compliance.brands import compact
+from compliance.model import Span
+from compliance.nlp import is_separator
+from compliance.normalise import fold_key
+from compliance.rulefile import VocabEntry
+
+PATTERN_TIMEOUT = 0.25
+
+
+class LabelFinder:
+    """Built once per vocabulary; brand templates are expanded per brand set."""
+
+    def __init__(self, nlp, vocabulary: dict[str, VocabEntry]):
+        from spacy.matcher import PhraseMatcher
+
+        self.vocabulary = vocabulary
+        self.hashtags: dict[str, str] = {}
+        self.words = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns: list[tuple[str, regex.Pattern]] = []
+        for key in sorted(vocabulary):
+            entry = vocabulary[key]
+            for tag in entry.hashtags:
+                self.hashtags.setdefault(fold_key(tag), key)
+            for matcher, forms in ((self.words, entry.words), (self.phrases, entry.phrases)):
+                variants = sorted(set(forms) | {fold_key(f) for f in forms})
+                if variants:
+                    matcher.add(key, [nlp.make_doc(v) for v in variants])
+            for pattern in entry.patterns:
+                self.patterns.append((key, regex.compile(pattern, regex.IGNORECASE)))
+        self._brand_cache: dict[int, tuple[dict[str, str], object]] = {}
+
+    def _brand_templates(self, nlp, brands):
+        cached = self._brand_cache.get(id(brands))
+        if cached is not None and cached[2] is brands:
+            return cached[0], cached[1]
+        from spacy.matcher import PhraseMatcher
+
+        tags: dict[str, str] = {}
+        matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for key in sorted(self.vocabulary):
+            entry = self.vocabulary[key]
+            docs = []
+            for brand in brands.brands:
+                name = brand.name.lstrip("@")
+                for form in brand.compacts:
+                    for tmpl in entry.brand_hashtags:
+                        tags.setdefault(fold_key(tmpl.replace("{brand}", form)), key)
+                for tmpl in entry.brand_phrases:
+                    docs.append(nlp.make_doc(tmpl.replace("{brand}", name)))
+            if docs:
+                matcher.add(key, docs)
+        if len(self._brand_cache) > 256:
+            self._brand_cache.clear()
+        self._brand_cache[id(brands)] = (tags, matcher, brands)
+        return tags, matcher
+
+    def find(self, doc, nlp, brands, brand_spans: list[Span]) -> list[Span]:
+        strings = nlp.vocab.strings
+        found: list[Span] = []
+        brand_tags, brand_matcher = self._brand_templates(nlp, brands) if brands else ({}, None)
+        for token in doc:
+            text = token.text
+            if len(text) > 1 and text[0] == "#":
+                body = fold_key(text[1:])
+                key = self.hashtags.get(body) or brand_tags.get(compact(text[1:])) or brand_tags.get(body)
+                if key:
+                    found.append(Span("disclosure", text, token.idx, token.idx + len(text), label=key))
+        for match_id, start, end in self.words(doc):
+            before = doc[start - 1] if start > 0 else None
+            after = doc[end] if end < len(doc) else None
+            if (before is None or is_separator(before.text)) and (after is None or is_separator(after.text)):
+                span = doc[start:end]
+                found.append(Span("disclosure", span.text, span.start_char, span.end_char,
+                                  label=strings[match_id]))
+        matchers = [self.phrases] + ([brand_matcher] if brand_matcher is not None else [])
+        for matcher in matchers:
+            for match_id, start, end in matcher(doc):
+                span = doc[start:end]
+                found.append(Span("disclosure", span.text, span.start_char, span.end_char,
+                                  label=strings[match_id]))
+        text = doc.text
+        for key, pattern in self.patterns:
+            for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
+                if "party" in pattern.groupindex and m.group("party") is not None:
+                    lo, hi = m.span("party")
+                    if not ("@" in m.group("party") or any(b.start < hi and lo < b.end for b in brand_spans)):
+                        continue
+                found.append(Span("disclosure", m.group(), m.start(), m.end(), label=key))
+        return _dedupe(found)
+
+
+def _dedupe(spans: list[Span]) -> list[Span]:
+    """Drop a label that lies inside a longer one ("ad" inside "ad - gifted"); keep order."""
+    spans = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.label or ""))
+    kept: list[Span] = []
+    for span in spans:
+        if any(k.start <= span.start and span.end <= k.end for k in kept):
+            continue
+        kept.append(span)
+    return kept

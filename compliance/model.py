@@ -1,0 +1,166 @@
+"""The records that flow one way through the tool: post -> spans -> findings -> verdicts.
+
+Everything here is plain data. Offsets are character offsets into `Post.caption`, the text
+as read, so a reader of the report can always check `caption[start:end] == text`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PLATFORMS = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
+STATUSES = ("violation", "review", "compliant", "clear")
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a post came from: the file as given on the command line, and a place in it."""
+
+    file: str
+    line: int | None = None
+    row: int | None = None
+    index: int | None = None
+    member: str | None = None  # a file inside an archive
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file}
+        for key in ("member", "line", "row", "index"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.member:
+            parts.append(self.member)
+        for key in ("line", "row", "index"):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f"{key} {value}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One caption to judge, as a reader produced it."""
+
+    id: str
+    caption: str
+    source: Source
+    platform: str | None = None
+    author: str | None = None
+    posted_at: str | None = None
+    paid_partnership: bool = False
+    brands: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InputError:
+    """Something in an input that could not be read as a post: it still gets a record."""
+
+    source: Source
+    message: str
+    id: str | None = None
+    caption: str | None = None
+    platform: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the caption: a commercial signal or a disclosure label."""
+
+    kind: str  # signal kind (brand, affiliate_link, ...) or "disclosure"
+    text: str
+    start: int
+    end: int
+    label: str | None = None  # disclosure: the vocabulary key (ad, werbung, sp ...)
+    value: str | None = None  # signal: the brand, code or host it stands for
+    confidence: str = "high"  # high | medium | low: how sure the detector is
+    zone: tuple[str, ...] = ()  # disclosure: start, first_line, above_fold, hashtag_block ...
+
+    def signal_dict(self) -> dict[str, Any]:
+        out = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
+               "confidence": self.confidence}
+        if self.value is not None:
+            out["value"] = self.value
+        return out
+
+    def disclosure_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
+                "placement": list(self.zone)}
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    url: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: str
+    message: str
+    citation: Citation
+    fix: str | None = None
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
+    confidence: str = "high"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "name": self.name, "severity": self.severity,
+            "confidence": self.confidence, "message": self.message,
+            "start": self.start, "end": self.end, "text": self.text,
+            "citation": self.citation.to_dict(), "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    findings: tuple[Finding, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What the report says about one input record: a judged post or an input error."""
+
+    id: str | None
+    source: Source
+    caption: str | None
+    platform: str | None = None
+    author: str | None = None
+    posted_at: str | None = None
+    paid_partnership: bool = False
+    error: str | None = None
+    signals: tuple[Span, ...] = ()
+    disclosures: tuple[Span, ...] = ()
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source.to_dict(),
+            "platform": self.platform,
+            "author": self.author,
+            "posted_at": self.posted_at,
+            "paid_partnership": self.paid_partnership,
+            "caption": self.caption,
+            "error": self.error,
+            "signals": [s.signal_dict() for s in self.signals],
+            "disclosures": [d.disclosure_dict() for d in self.disclosures],
+            "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
+        }

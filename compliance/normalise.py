@@ -1,0 +1,119 @@
+"""Undo the tricks captions use, keeping a map from every normalised character to the original.
+
+Captions hide labels with fullwidth or mathematical letters (`＃ａｄ`, `𝐀𝐃`), zero-width
+characters (`#a\u200bd`), Cyrillic or Greek look-alikes (`#аd`) and braille blanks used as
+spacers. Detectors work on the normalised text; the report quotes the original, so every
+normalised character remembers the original stretch it came from.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+# Default-ignorable code points (zero-width space/joiners, soft hyphen, variation selectors, BOM,
+# tag characters ...) are invisible: drop them. U+2800 (braille blank) and other blank-looking
+# characters are used as visible spacers: they become a plain space.
+_INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+_SPACERS = {"\u2800": " ", "\u3164": " ", "\u115f": " ", "\u1160": " ", "\uffa0": " "}
+_CLUSTER = regex.compile(r"\X", regex.DOTALL)
+_WORD = regex.compile(r"[\p{L}\p{M}]+")
+_LOOKALIKE_SCRIPTS = ("Cyrillic", "Greek")
+
+
+@lru_cache(maxsize=1)
+def _lookalike_table() -> dict[str, str]:
+    """Cyrillic and Greek letters that look like one Latin letter, from Unicode's confusables."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[str, str] = {}
+    ranges = [range(0x0370, 0x0400), range(0x0400, 0x0530)]
+    for rng in ranges:
+        for cp in rng:
+            ch = chr(cp)
+            if not ch.isalpha():
+                continue
+            found = confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"]) or []
+            for entry in found:
+                for glyph in entry.get("homoglyphs", []):
+                    c = glyph.get("c", "")
+                    if len(c) == 1 and "a" <= c.lower() <= "z":
+                        table.setdefault(ch, c)
+    return table
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The normalised text and, per character, the [start, end) it covers in the original."""
+
+    raw: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised [start, end) back to the original caption."""
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.raw)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalise(raw: str) -> Normalised:
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _CLUSTER.finditer(raw):
+        cluster = m.group()
+        if cluster.isascii():
+            # Fast path: ASCII needs nothing but a per-character map (CRLF is one cluster).
+            for i, ch in enumerate(cluster):
+                out.append(ch)
+                starts.append(m.start() + i)
+                ends.append(m.start() + i + 1)
+            continue
+        piece = _INVISIBLE.sub("", cluster)
+        piece = "".join(_SPACERS.get(ch, ch) for ch in piece)
+        piece = unicodedata.normalize("NFKC", piece)
+        for ch in piece:
+            out.append(ch)
+            starts.append(m.start())
+            ends.append(m.end())
+    text = "".join(out)
+    if not text.isascii():
+        text = _unmask_lookalikes(text)
+    return Normalised(raw, text, tuple(starts), tuple(ends))
+
+
+def _unmask_lookalikes(text: str) -> str:
+    """Replace look-alike letters inside words that are mostly Latin, one char for one char.
+
+    A word of pure Cyrillic or Greek is left alone (it is someone's language), unless the caption
+    is otherwise Latin and every letter of the word has a Latin twin (a disguised `#ad`).
+    """
+    table = _lookalike_table()
+    if not any(ch in table for ch in text):
+        return text
+    latin_letters = sum(1 for ch in text if "a" <= ch.lower() <= "z")
+    letters = sum(1 for ch in text if ch.isalpha()) or 1
+    mostly_latin = latin_letters / letters >= 0.6
+    chars = list(text)
+    for m in _WORD.finditer(text):
+        word = m.group()
+        has_latin = any("a" <= ch.lower() <= "z" for ch in word)
+        swappable = [ch in table for ch in word if ch.isalpha() and not ("a" <= ch.lower() <= "z")]
+        if not any(swappable):
+            continue
+        if has_latin and all(swappable) or (mostly_latin and all(swappable)):
+            for i, ch in enumerate(word, start=m.start()):
+                if ch in table:
+                    chars[i] = table[ch]
+    return "".join(chars)
+
+
+def fold_key(text: str) -> str:
+    """Case- and accent-insensitive form for comparing labels (`#Publicité` == `#publicite`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,37 @@
+"""What every reader shares: options, the whole-input failure, and the record type.
+
+Kept apart from `__init__` so format modules can import it without a cycle.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+from compliance.model import InputError, Post
+
+Record = Post | InputError
+
+SUPPORTED = ("supported: JSONL (.jsonl, .jsonl.gz), CSV with a caption column, "
+             "Instagram JSON export (posts_1.json, reels.json, stories.json), "
+             "TikTok user_data_tiktok.json, X archive (tweets.js), "
+             "YouTube Takeout videos.csv, or a .zip or folder holding these")
+
+
+class UnreadableInput(Exception):
+    """A whole input cannot be read at all (missing file, unknown format): exit 2."""
+
+
+def _note_to_stderr(message: str) -> None:
+    print(f"compliance: note: {message}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    id_column: str | None = None
+    caption_column: str | None = None
+    author_column: str | None = None
+    default_platform: str | None = None
+    extra: dict = field(default_factory=dict)
+    # Where notes go (files skipped in a folder or archive); stderr keeps stdout for the report.
+    note: Callable[[str], None] = _note_to_stderr

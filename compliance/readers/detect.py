@@ -1,0 +1,146 @@
+"""Which reader a file needs: by its name first, then by its first bytes.
+
+Names are what platforms write (posts_1.json, user_data_tiktok.json, tweets.js,
+videos.csv), so they decide when they match; content decides for renamed files. Media files
+are recognised by extension and never opened, so a folder of 5,000 photos costs nothing.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Iterator
+
+from compliance.readers import generic_csv, instagram, json_array, jsonl, tiktok, xarchive, youtube
+from compliance.readers.base import ReadOptions, Record
+from compliance.readers.sources import Entry
+from compliance.readers.tables import open_table
+
+
+@dataclass(frozen=True)
+class Reader:
+    kind: str
+    read: Callable[[Entry, ReadOptions], Iterator[Record]]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file we recognise but cannot use, and what to do about it.
+
+    `quiet`: in a folder or zip it is just one of the skipped files (an X archive's like.js,
+    a CSV with no caption column); given on its own, the message is the error.
+    """
+    message: str
+    quiet: bool = False
+
+
+class Archive:
+    """A zip: its members are detected in turn."""
+
+
+ARCHIVE = Archive()
+
+INSTAGRAM_HTML = ("this is the HTML version of an Instagram export, which has no machine-readable "
+                  "data: request it again in Accounts Center > Your information and permissions > "
+                  "Download your information, with Format: JSON")
+HTML = ("an HTML page: request the platform export in JSON format (or save your list as CSV "
+        "or JSONL)")
+TIKTOK_TXT = ("a TikTok export in TXT format: request it again in Settings > Account > Download "
+              "your data, with file format JSON")
+NOTE_TWEET = ("note-tweet.js holds only the full text of long posts from tweets.js: scan "
+              "data/tweets.js (it reads note-tweet.js beside it) or the whole archive")
+NESTED_ZIP = "a zip inside a zip is not read: unzip the outer archive and scan the folder"
+
+_MEDIA = re.compile(r"\.(jpe?g|png|gif|webp|heic|heif|bmp|tiff?|mp4|mov|m4v|webm|avi|mkv|mp3|m4a|"
+                    r"aac|wav|ogg|opus|srt|vtt|pdf|ico|svg|woff2?|ttf|css)$", re.I)
+_X_POSTS = re.compile(r"tweets?(-part\d+)?\.js")
+_X_NOTES = re.compile(r"note-tweets?(-part\d+)?\.js")
+_IG_JSON = re.compile(r"posts_\d+\.json|reels\.json|stories\.json|igtv_videos\.json")
+_IG_HTML = re.compile(r"(posts_\d+|reels|stories|igtv_videos)\.html?")
+_TIKTOK = re.compile(r"user_data(_tiktok)?\.json")
+_TIKTOK_TXT = re.compile(r"user_data(_tiktok)?\.txt")
+_IG_ARRAY = re.compile(r'"media"\s*:\s*\[')
+_IG_OBJECT = re.compile(r'^\{\s*"(ig_reels_media|ig_stories|ig_igtv_media)"\s*:')
+_TIKTOK_KEYS = re.compile(r'"(VideoList|Video Browsing History|Watch History|Tiktok Live|'
+                          r'Ads and data|App Settings)"\s*:')
+_YTD = re.compile(r"^window\.YTD\.(\w+)\.part\d+\s*=")
+
+Detection = Reader | Refused | Archive | None
+
+
+def detect(entry: Entry, options: ReadOptions) -> Detection:
+    name = entry.inner_name.lower()
+    if name.endswith(".zip"):
+        return ARCHIVE
+    if _MEDIA.search(name):
+        return None
+    if name.endswith((".jsonl", ".ndjson")):
+        return Reader("jsonl", jsonl.read_entry)
+    if _X_POSTS.fullmatch(name):
+        return Reader("x", xarchive.read)
+    if _X_NOTES.fullmatch(name):
+        return Refused(NOTE_TWEET, quiet=True)
+    if _TIKTOK.fullmatch(name):
+        return Reader("tiktok", tiktok.read)
+    if _TIKTOK_TXT.fullmatch(name):
+        return Refused(TIKTOK_TXT)
+    if _IG_HTML.fullmatch(name):
+        return Refused(INSTAGRAM_HTML)
+    if name.endswith((".csv", ".tsv", ".tab")):
+        return _csv(entry, options)
+    head = entry.head()
+    if head.startswith(b"PK\x03\x04"):
+        return ARCHIVE
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if _IG_JSON.fullmatch(name) and (name.startswith("posts_") or _IG_OBJECT.match(text)):
+        return Reader("instagram", instagram.read)
+    return _by_content(text, name)
+
+
+def _by_content(text: str, name: str) -> Detection:
+    ytd = _YTD.match(text)
+    if ytd:
+        kind = ytd.group(1).lower()
+        if kind in ("tweets", "tweet"):
+            return Reader("x", xarchive.read)
+        if kind == "note_tweet":
+            return Refused(NOTE_TWEET, quiet=True)
+        return Refused(f"an X archive file without posts (window.YTD.{ytd.group(1)}); scan data/tweets.js",
+                       quiet=True)
+    if text[:1] == "<" and "<html" in text[:4096].lower() or name.endswith((".html", ".htm")):
+        return Refused(HTML, quiet=True)
+    if text.startswith("["):
+        if _IG_ARRAY.search(text) and '"creation_timestamp"' in text:
+            return Reader("instagram", instagram.read)
+        if re.match(r'\[\s*\{[^\n]*?"caption"\s*:', text) or re.match(r'\[\s*\{\s*"(id|caption)"\s*:', text):
+            return Reader("json_array", json_array.read)
+        return None
+    if text.startswith("{"):
+        if _IG_OBJECT.match(text):
+            return Reader("instagram", instagram.read)
+        if _TIKTOK_KEYS.search(text):
+            return Reader("tiktok", tiktok.read)
+        first = text.split("\n", 1)[0].strip()
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return None
+        if isinstance(obj, dict) and ("caption" in obj or "id" in obj):
+            return Reader("jsonl", jsonl.read_entry)
+    return None
+
+
+def _csv(entry: Entry, options: ReadOptions) -> Detection:
+    try:
+        table = open_table(entry, generic_csv.KNOWN | youtube.KNOWN)
+    except (OSError, EOFError, ValueError) as exc:
+        return Refused(f"cannot be read as CSV ({exc})")
+    if table is None:
+        return Refused("an empty CSV file (no header row)", quiet=True)
+    if youtube.is_videos_csv(table.header):
+        return Reader("youtube", partial(youtube.read, table=table))
+    columns = generic_csv.columns_for(table.header, options)
+    if isinstance(columns, str):
+        return Refused(f"a CSV with {columns}", quiet=True)
+    return Reader("csv", partial(generic_csv.read, table=table, columns=columns))

@@ -1,0 +1,239 @@
+"""Walk a large JSON document in chunks and hand back the elements of one array in it.
+
+Platform exports put the posts in one array deep inside a file that may be hundreds of
+megabytes (TikTok keeps the whole watch history next to the posts). We skip everything off
+the path to that array with a few regex jumps, and decode one element at a time, so memory
+stays at one chunk plus one post. A malformed element costs that element, not the file.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from typing import BinaryIO, Iterator, Sequence
+
+CHUNK = 1 << 20
+_WS = re.compile(r"[ \t\r\n]*")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_STRUCT = re.compile(r'["{}\[\]]')
+_SCALAR = re.compile(r'[^\s,\]}:]*')
+
+
+class JsonStreamError(Exception):
+    """The document stops making sense here; nothing after this point can be trusted."""
+
+
+class ElementError:
+    """One array element that is not valid JSON, though the array around it is intact."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class JsonStream:
+    def __init__(self, stream: BinaryIO, chunk: int = CHUNK) -> None:
+        self._stream = stream
+        self._chunk = chunk
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._bytes_read = 0
+        self.buf = ""
+        self.pos = 0
+        self._lines_dropped = 0   # newlines in text already dropped from the buffer
+        self._mark: int | None = None
+        self.eof = False
+
+    # -- buffer ---------------------------------------------------------------------------
+    def _more(self) -> bool:
+        """Append the next chunk of text; False at the end of input."""
+        if self.eof:
+            return False
+        data = self._stream.read(self._chunk)
+        try:
+            if data:
+                text = self._decoder.decode(data)
+            else:
+                self.eof = True
+                text = self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            at = self._bytes_read + exc.start
+            raise JsonStreamError(f"not valid UTF-8 near byte {at:,}") from None
+        self._bytes_read += len(data)
+        keep = self.pos if self._mark is None else min(self.pos, self._mark)
+        if keep > self._chunk:
+            self._lines_dropped += self.buf.count("\n", 0, keep)
+            self.buf = self.buf[keep:]
+            self.pos -= keep
+            if self._mark is not None:
+                self._mark -= keep
+        self.buf += text
+        return True
+
+    def line_at(self, pos: int | None = None) -> int:
+        pos = self.pos if pos is None else pos
+        return self._lines_dropped + self.buf.count("\n", 0, pos) + 1
+
+    def fail(self, what: str) -> JsonStreamError:
+        return JsonStreamError(f"{what} at line {self.line_at():,}")
+
+    # -- tokens ---------------------------------------------------------------------------
+    def peek(self) -> str:
+        """The next non-blank character ('' at the end), without consuming it."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def skip_bom(self) -> None:
+        self.peek()
+        if self.buf.startswith("\ufeff", self.pos):
+            self.pos += 1
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            found = self.peek() or "end of file"
+            raise self.fail(f"expected {char!r}, found {found!r}")
+        self.pos += 1
+
+    def skip_until(self, char: str, limit: int = 4096) -> None:
+        """Move past the first `char` (the `=` of `window.YTD.tweets.part0 = [`)."""
+        while True:
+            found = self.buf.find(char, self.pos)
+            if found >= 0:
+                self.pos = found + 1
+                return
+            if len(self.buf) > limit or not self._more():
+                raise self.fail(f"no {char!r} near the start")
+
+    def _string_end(self) -> int:
+        while True:
+            m = _STRING.match(self.buf, self.pos)
+            if m:
+                return m.end()
+            if not self._more():
+                raise self.fail("unterminated string")
+
+    def read_string(self) -> str:
+        if self.peek() != '"':
+            raise self.fail("expected a string")
+        end = self._string_end()
+        try:
+            value = json.loads(self.buf[self.pos:end])
+        except json.JSONDecodeError as exc:
+            raise self.fail(f"bad string ({exc.msg})") from None
+        self.pos = end
+        return value
+
+    def skip_value(self) -> None:
+        first = self.peek()
+        if first == "":
+            raise self.fail("unexpected end of file")
+        if first == '"':
+            self.pos = self._string_end()
+            return
+        if first not in "{[":
+            while True:
+                m = _SCALAR.match(self.buf, self.pos)
+                if m.end() < len(self.buf) or not self._more():
+                    break
+            if m.end() == self.pos:
+                raise self.fail(f"unexpected {first!r}")
+            self.pos = m.end()
+            return
+        depth = 0
+        while True:
+            m = _STRUCT.search(self.buf, self.pos)
+            if m is None:
+                self.pos = len(self.buf)
+                if not self._more():
+                    raise self.fail("file ends inside an object or array")
+                continue
+            if m.group() == '"':
+                self.pos = m.start()
+                self.pos = self._string_end()
+                continue
+            self.pos = m.end()
+            depth += 1 if m.group() in "{[" else -1
+            if depth == 0:
+                return
+
+    def read_value(self):
+        """One whole value, decoded; an ElementError if its text is not valid JSON."""
+        self.peek()
+        self._mark = start = self.pos
+        try:
+            self.skip_value()
+        finally:
+            self._mark = None
+        try:
+            return json.loads(self.buf[start:self.pos])
+        except json.JSONDecodeError as exc:
+            line = self.line_at(start) + exc.lineno - 1
+            return ElementError(f"invalid JSON: {exc.msg} at line {line:,}")
+        except RecursionError:
+            return ElementError(f"JSON nested too deeply at line {self.line_at(start):,}")
+
+    # -- structure ------------------------------------------------------------------------
+    def find_array(self, paths: Sequence[Sequence[str]]) -> tuple[str, ...] | None:
+        """Step into the array at one of `paths` (object keys, compared case-insensitively).
+
+        Returns the path found, positioned just inside the `[`, or None if the document has
+        none of them. An empty path means the document itself is the array.
+        """
+        wanted = [tuple(k.casefold() for k in p) for p in paths]
+        first = self.peek()
+        if first == "[" and () in wanted:
+            self.pos += 1
+            return ()
+        if first != "{":
+            return None
+        return self._walk(wanted, ())
+
+    def _walk(self, wanted, here: tuple[str, ...]) -> tuple[str, ...] | None:
+        self.expect("{")
+        if self.peek() == "}":
+            self.pos += 1
+            return None
+        while True:
+            key = self.read_string()
+            self.expect(":")
+            path = here + (key.casefold(),)
+            nxt = self.peek()
+            if path in wanted and nxt == "[":
+                self.pos += 1
+                return path
+            if nxt == "{" and any(w[:len(path)] == path and len(w) > len(path) for w in wanted):
+                found = self._walk(wanted, path)
+                if found is not None:
+                    return found
+            else:
+                self.skip_value()
+            sep = self.peek()
+            if sep == ",":
+                self.pos += 1
+                continue
+            if sep == "}":
+                self.pos += 1
+                return None
+            raise self.fail("expected ',' or '}'")
+
+    def elements(self) -> Iterator[tuple[int, object]]:
+        """(index, value or ElementError) for each element of the array we stand in."""
+        index = 0
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield index, self.read_value()
+            index += 1
+            sep = self.peek()
+            if sep == ",":
+                self.pos += 1
+                continue
+            if sep == "]":
+                self.pos += 1
+                return
+            if sep == "":
+                raise self.fail(f"file ends after element {index - 1}")
+            raise self.fail(f"expected ',' or ']' after element {index - 1}")

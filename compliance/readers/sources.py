@@ -1,0 +1,150 @@
+"""Where input bytes come from: a plain file, a file inside a folder, or a member of a zip.
+
+An `Entry` hides the difference so every format reader opens bytes the same way and stamps
+the same `Source` (the input as given on the command line, plus the member inside it).
+Zip members are read in place through `zipfile`; nothing is ever written to disk, so a
+hostile member name (`../../etc/passwd`) is only ever a string in the report.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import posixpath
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+from compliance.model import Source
+
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    file: str                          # the input exactly as given on the command line
+    member: str | None                 # posix path inside a folder or zip; None for the file itself
+    opener: Callable[[], BinaryIO]     # raw bytes, before any .gz layer
+    lookup: Callable[[str], "Entry | None"]  # another file by its path in the same input
+
+    @property
+    def path(self) -> str:
+        """The name used for detection: the member path, else the file as given."""
+        return self.member if self.member is not None else self.file.replace(os.sep, "/")
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def gzipped(self) -> bool:
+        return self.name.lower().endswith(".gz")
+
+    @property
+    def inner_name(self) -> str:
+        """The name without a .gz suffix: `posts.jsonl.gz` is detected as `posts.jsonl`."""
+        return self.name[:-3] if self.gzipped else self.name
+
+    def source(self, **place) -> Source:
+        return Source(self.file, member=self.member, **place)
+
+    def sibling(self, name: str) -> "Entry | None":
+        """A file next to this one (same folder), e.g. note-tweet.js beside tweets.js."""
+        folder = posixpath.dirname(self.path)
+        return self.lookup(posixpath.join(folder, name) if folder else name)
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The entry's bytes, with a .gz layer removed."""
+        raw = self.opener()
+        try:
+            if self.gzipped:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                    yield unzipped
+            else:
+                yield raw
+        finally:
+            raw.close()
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        """The first bytes, for sniffing; an unreadable entry sniffs as empty."""
+        try:
+            with self.open() as stream:
+                return stream.read(size)
+        except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
+            return b""
+
+
+def file_entry(path: str) -> Entry:
+    """A file named on the command line; its siblings are found on disk beside it."""
+    folder = os.path.dirname(path)
+
+    def lookup(rel: str) -> Entry | None:
+        candidate = os.path.join(folder, posixpath.basename(rel))
+        if os.path.isfile(candidate):
+            return Entry(candidate, None, lambda: open(candidate, "rb"), lookup)
+        return None
+
+    return Entry(path, None, lambda: open(path, "rb"), lookup)
+
+
+def folder_entries(root: str) -> list[Entry]:
+    """Every file under a folder, sorted by relative path so runs are deterministic.
+
+    Hidden files and folders (.git, .DS_Store) are left out; symlinked folders are not
+    followed, so a link loop cannot hang a scan.
+    """
+    found: dict[str, Entry] = {}
+
+    def lookup(rel: str) -> Entry | None:
+        return found.get(posixpath.normpath(rel))
+
+    for here, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for fname in files:
+            if fname.startswith("."):
+                continue
+            full = os.path.join(here, fname)
+            if not os.path.isfile(full):
+                continue
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            found[rel] = Entry(root, rel, (lambda p=full: open(p, "rb")), lookup)
+    return [found[rel] for rel in sorted(found)]
+
+
+class ZipInput:
+    """A zip read in place. Opened once for planning and once for reading, then closed."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+
+    def _open_zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self.path)
+        return self._zip
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def entries(self) -> list[Entry]:
+        """Members that are files, sorted by name; macOS resource forks left out."""
+        zf = self._open_zip()
+        names = {}
+        for info in zf.infolist():
+            name = info.filename
+            if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
+                continue
+            names[posixpath.normpath(name)] = name
+
+        def lookup(rel: str) -> Entry | None:
+            key = posixpath.normpath(rel)
+            return make(key) if key in names else None
+
+        def make(key: str) -> Entry:
+            member = names[key]
+            return Entry(self.path, member, lambda: self._open_zip().open(member), lookup)
+
+        return [make(key) for key in sorted(names)]

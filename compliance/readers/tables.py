@@ -1,0 +1,157 @@
+"""CSV as people actually save it: any delimiter, a BOM, Excel's encodings, huge cells.
+
+Encoding, decided per file:
+- a UTF-8 or UTF-16 byte-order mark wins (Excel's "Unicode text" is UTF-16, tab-separated);
+- a file that is valid UTF-8 is UTF-8;
+- a file with invalid bytes but also real multi-byte UTF-8 characters is UTF-8 with some
+  damaged rows: each damaged row becomes an error record naming the row and column;
+- a file with bytes above 0x7F and no multi-byte UTF-8 at all is a legacy 8-bit file
+  (Excel on Windows saving "CSV"): it is decoded as Windows-1252, and a note says so.
+Rows are numbered as a spreadsheet shows them: the header is row 1.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from compliance.readers.sources import Entry
+
+# A caption is at most 50,000 characters; leave room for odd exports, but stay bounded.
+FIELD_LIMIT = 16 * 1024 * 1024
+if csv.field_size_limit() < FIELD_LIMIT:
+    csv.field_size_limit(FIELD_LIMIT)
+
+DELIMITERS = ",;\t|"
+_ESCAPED = re.compile(r"[\udc80-\udcff]")
+_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xef][\x80-\xbf]{2}"
+                        rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}")
+
+
+def normalise_header(name: str) -> str:
+    """`Post_ID`, ` post-id ` and `POST ID` all become `post id`."""
+    return " ".join(re.sub(r"[_\-]+", " ", name).casefold().split())
+
+
+def encoding_of(entry: Entry) -> str:
+    """The codec name to read this file with (see module docstring)."""
+    with entry.open() as stream:
+        head = stream.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        chunk, tail, saw_multibyte, invalid = head, b"", False, False
+        while chunk:
+            data = tail + chunk
+            saw_multibyte = saw_multibyte or bool(_MULTIBYTE.search(data))
+            if not invalid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    invalid = True
+            if invalid and saw_multibyte:
+                return "utf-8"
+            tail = data[-3:]
+            chunk = stream.read(1 << 20)
+        if not invalid:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                invalid = True
+        return "cp1252" if invalid and not saw_multibyte else "utf-8"
+
+
+def bad_bytes(fields: list[str]) -> tuple[int, int] | None:
+    """(column index, byte) of the first undecodable byte in a row, if any."""
+    for col, value in enumerate(fields):
+        m = _ESCAPED.search(value)
+        if m:
+            return col, ord(m.group()) - 0xDC00
+    return None
+
+
+@dataclass
+class Table:
+    header: list[str]
+    delimiter: str
+    encoding: str
+
+
+def _first_record(sample: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def choose_delimiter(sample: str, known: set[str], name: str = "") -> str:
+    """csv.Sniffer's guess if the header it gives makes sense, else the best header split.
+
+    The best split is the one whose header has the most column names we recognise, then
+    the most columns; a file with one column falls back to a comma.
+    """
+    if name.lower().endswith((".tsv", ".tab")):
+        return "\t"
+
+    def score(d: str) -> tuple[int, int]:
+        cols = [normalise_header(c) for c in _first_record(sample, d)]
+        return sum(c in known for c in cols), len(cols)
+
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    best = max(DELIMITERS, key=lambda d: (score(d), d == ","))
+    if sniffed and score(sniffed)[1] > 1 and score(sniffed) >= score(best):
+        return sniffed
+    return best if score(best)[1] > 1 else ","
+
+
+def open_table(entry: Entry, known: set[str]) -> Table | None:
+    """The header, delimiter and encoding of a CSV file, or None if it has no header row."""
+    encoding = encoding_of(entry)
+    sample = _decode_sample(entry, encoding)
+    if not sample.strip():
+        return None
+    delimiter = choose_delimiter(sample, known, entry.inner_name)
+    header = [h.strip() for h in _first_record(sample, delimiter)]
+    if not any(header):
+        return None
+    return Table(header, delimiter, encoding)
+
+
+def _decode_sample(entry: Entry, encoding: str) -> str:
+    raw = entry.head(256 * 1024)
+    text = raw.decode(encoding, errors="replace")
+    cut = text.rfind("\n")
+    return text[:cut + 1] if cut > 0 else text
+
+
+def rows(entry: Entry, table: Table) -> Iterator[tuple[int, list[str] | str]]:
+    """(row number, fields) for each data row, or (row number, error message)."""
+    errors = "replace" if encoding_is_utf16(table.encoding) else "surrogateescape"
+    with entry.open() as raw:
+        text = io.TextIOWrapper(raw, encoding=table.encoding, errors=errors, newline="")
+        reader = csv.reader(text, delimiter=table.delimiter)
+        row = 0
+        while True:
+            row += 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield row, f"row {row}: cannot be read as CSV ({exc})"
+                return
+            if row == 1:
+                continue
+            yield row, fields
+
+
+def encoding_is_utf16(encoding: str) -> bool:
+    return encoding.startswith("utf-16")

@@ -1,0 +1,99 @@
+"""YouTube Takeout: "YouTube and YouTube Music/video metadata/videos.csv".
+
+One row per video: Video ID, Video Title (Original), Video Description (Original) and
+timestamps (header case varies between exports, so names are matched ignoring case).
+The caption is the description, since that is where creators put "includes paid
+promotion" and affiliate links; the title goes to metadata["title"]. A video listed more
+than once keeps its newest row (by update, then publish, then create timestamp; a later
+row wins a tie), at the position where the video first appears.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+from urllib.parse import quote
+
+from compliance.model import InputError
+from compliance.readers.base import ReadOptions, Record
+from compliance.readers.post_fields import platform_post
+from compliance.readers.sources import Entry
+from compliance.readers.tables import Table, bad_bytes, normalise_header, rows
+
+ID = ("video id",)
+TITLE = ("video title (original)", "video title", "title")
+DESCRIPTION = ("video description (original)", "video description", "description")
+PUBLISHED = ("video publish timestamp", "video publish time", "publish timestamp")
+CREATED = ("video create timestamp", "video create time", "create timestamp")
+UPDATED = ("video update timestamp", "video update time")
+KNOWN = set(ID + TITLE + DESCRIPTION + PUBLISHED + CREATED + UPDATED)
+
+
+def is_videos_csv(header: list[str]) -> bool:
+    normal = {normalise_header(h) for h in header}
+    return "video id" in normal and ("video description (original)" in normal
+                                     or "video title (original)" in normal)
+
+
+def _column(normal: list[str], names: tuple[str, ...]) -> int | None:
+    return next((normal.index(n) for n in names if n in normal), None)
+
+
+def _iso(value: str | None) -> str | None:
+    """Takeout writes `2023-05-01T12:00:00+00:00`; the report uses `...Z` for UTC."""
+    if not value:
+        return None
+    value = value.strip()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value or None
+
+
+def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
+    normal = [normalise_header(h) for h in table.header]
+    at = {name: _column(normal, names) for name, names in
+          (("id", ID), ("title", TITLE), ("description", DESCRIPTION),
+           ("published", PUBLISHED), ("created", CREATED), ("updated", UPDATED))}
+    chosen: dict[str, tuple[tuple, int, list[str]]] = {}   # video id -> (age key, row, fields)
+    order: list[str | tuple[int, InputError]] = []
+    for row, fields in rows(entry, table):
+        source = entry.source(row=row)
+        if isinstance(fields, str):
+            order.append((row, InputError(source, f"{fields}; the rest of this file cannot be read",
+                                          platform="youtube")))
+            break
+        if not any(f.strip() for f in fields):
+            continue
+        broken = bad_bytes(fields)
+        if broken:
+            col, byte = broken
+            order.append((row, InputError(source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in "
+                                          f"column {table.header[col]!r})", platform="youtube")))
+            continue
+
+        def cell(name: str) -> str:
+            i = at[name]
+            return fields[i] if i is not None and i < len(fields) else ""
+
+        vid = cell("id").strip()
+        if not vid:
+            order.append((row, InputError(source, f"row {row}: no Video ID", platform="youtube")))
+            continue
+        age = (cell("updated"), cell("published"), cell("created"))
+        if vid not in chosen:
+            order.append(vid)
+        if vid not in chosen or age >= chosen[vid][0]:
+            chosen[vid] = (age, row, fields)
+    for item in order:
+        if isinstance(item, tuple):
+            yield item[1]
+            continue
+        _, row, fields = chosen[item]
+        yield _post(entry, row, fields, at, item)
+
+
+def _post(entry: Entry, row: int, fields: list[str], at: dict, vid: str) -> Record:
+    def cell(name: str) -> str:
+        i = at[name]
+        return fields[i] if i is not None and i < len(fields) else ""
+
+    metadata = {"title": cell("title"), "link": "https://www.youtube.com/watch?v=" + quote(vid, safe="")}
+    return platform_post(entry.source(row=row), id=vid, caption=cell("description"),
+                         platform="youtube", posted_at=_iso(cell("published") or cell("created")),
+                         metadata=metadata)

@@ -1,0 +1,69 @@
+"""The one immutable report every reporter renders; built once from the judged posts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from compliance import __version__
+from compliance.model import STATUSES, PostResult
+
+SCHEMA_VERSION = 1
+
+
+def empty_counts() -> dict[str, int]:
+    return {status: 0 for status in STATUSES}
+
+
+def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str]) -> dict[str, Any]:
+    """Counts per jurisdiction and status, from post dicts (so merged partial reports agree)."""
+    by_j = {j: empty_counts() for j in jurisdictions}
+    total = errors = 0
+    for post in posts:
+        total += 1
+        if post.get("error"):
+            errors += 1
+            continue
+        for j, verdict in post["verdicts"].items():
+            by_j.setdefault(j, empty_counts())[verdict["status"]] += 1
+    return {"posts": total, "errors": errors, "by_jurisdiction": by_j}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report as data: `data` is exactly the JSON document of the contract."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        return self.data["posts"]
+
+    @property
+    def jurisdictions(self) -> list[str]:
+        return self.data["jurisdictions"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 no violation, 1 at least one violation (the CLI contract)."""
+        counts = self.data["summary"]["by_jurisdiction"].values()
+        return 1 if any(c.get("violation", 0) for c in counts) else 0
+
+
+def build_report(results: Iterable[PostResult], jurisdictions: list[str],
+                 rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str]) -> Report:
+    posts = [r.to_dict() for r in results]
+    return report_from_posts(posts, jurisdictions, rulesets, inputs)
+
+
+def report_from_posts(posts: list[dict[str, Any]], jurisdictions: list[str],
+                      rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str]) -> Report:
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "compliance", "version": __version__},
+        "inputs": list(inputs),
+        "jurisdictions": list(jurisdictions),
+        "rulesets": {code: dict(rulesets[code]) for code in jurisdictions if code in rulesets},
+        "summary": summarise(posts, jurisdictions),
+        "posts": posts,
+    }
+    return Report(data)

@@ -1,0 +1,18 @@
+"""The JSON report of the contract: sorted keys, no timestamps, byte-identical across runs."""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, TextIO
+
+from compliance.report import Report
+from compliance.reporters import REPORTERS
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+@REPORTERS.register("json")
+def render_json(report: Report, out: TextIO, options: Mapping[str, Any]) -> None:
+    out.write(dumps(report.data))
+    out.write("\n")

@@ -1,0 +1,370 @@
+"""Rule files: TOML data, parsed (never executed), validated, with errors naming file, line, rule.
+
+A jurisdiction file `extends` another (usually `base`) and inherits its vocabulary, signal
+wording, platform folds and label classes; it states its own rules. A legal team must never get
+a report that silently dropped a jurisdiction, so anything wrong stops the run.
+"""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from compliance.model import SEVERITIES, Citation
+from compliance.paths import data_dir
+
+REGEX_TIMEOUT = 0.25  # seconds for one user pattern over one caption
+
+
+class RuleFileError(Exception):
+    """A rule file that cannot be used; the message names file, line and rule."""
+
+
+RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "languages",
+                "summary", "url", "status"}
+TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples"}
+VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
+              "brand_phrases", "patterns", "commercial", "note"}
+LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove"}
+RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
+             "examples", "confidence", "group", "note"}
+EXAMPLE_KEYS = {"pass", "fail", "brands", "platform", "paid_partnership"}
+PLATFORM_KEYS = {"fold_chars", "fold_lines", "video"}
+
+
+@dataclass(frozen=True)
+class Examples:
+    passing: tuple[str, ...]
+    failing: tuple[str, ...]
+    brands: tuple[str, ...]
+    platform: str | None = None
+    paid_partnership: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    check: str
+    severity: str
+    message: str
+    citation: Citation
+    jurisdiction: str
+    file: str
+    line: int
+    why: str = ""
+    fix: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    examples: Examples | None = None
+    confidence: str = "high"
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class VocabEntry:
+    key: str
+    meaning: str
+    language: str
+    hashtags: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    brand_hashtags: tuple[str, ...] = ()
+    brand_phrases: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    commercial: bool = True
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    code: str
+    name: str
+    version: str
+    file: str
+    regulator: str
+    vocabulary: dict[str, VocabEntry]
+    signals: dict[str, Any]
+    platforms: dict[str, dict[str, Any]]
+    placement: dict[str, Any]
+    accepted: frozenset[str]
+    review: frozenset[str]
+    rules: tuple[Rule, ...]
+    example_brands: tuple[str, ...]
+    meta: dict[str, Any]
+
+    def platform(self, name: str | None) -> dict[str, Any]:
+        return self.platforms.get(name or "default") or self.platforms["default"]
+
+    def label_class(self, key: str) -> str:
+        if key in self.accepted:
+            return "accepted"
+        if key in self.review:
+            return "review"
+        return "insufficient"
+
+    def summary(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "version": self.version,
+                "regulator": self.regulator, "rules": len(self.rules)}
+
+
+def _where(path: Path, text: str, needle: str | None) -> int:
+    """The 1-based line where `needle` first appears, for error messages (0 if unknown)."""
+    if not needle:
+        return 0
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return 0
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Loader:
+    def __init__(self, dirs: list[Path]):
+        self.dirs = dirs
+        self.cache: dict[str, tuple[Path, str, dict]] = {}
+
+    def find(self, code: str) -> Path:
+        for d in self.dirs:
+            p = d / f"{code}.toml"
+            if p.is_file():
+                return p
+        known = sorted({p.stem for d in self.dirs if d.is_dir() for p in d.glob("*.toml")} - {"base"})
+        raise RuleFileError(f"no rule file for jurisdiction {code!r}{_suggest(code, known)}; "
+                            f"available: {', '.join(known)}")
+
+    def raw(self, code: str) -> tuple[Path, str, dict]:
+        if code not in self.cache:
+            self.cache[code] = parse_file(self.find(code))
+        return self.cache[code]
+
+
+def parse_file(path: Path) -> tuple[Path, str, dict]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path}: cannot read rule file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(f"{path}: TOML syntax error: {exc}") from None
+    return path, text, data
+
+
+def default_dirs(extra: list[Path] | None = None) -> list[Path]:
+    """User rule directories first, so a legal team can override or add a country."""
+    return [*(extra or []), data_dir("rules")]
+
+
+def load_ruleset(code: str, dirs: list[Path] | None = None) -> RuleSet:
+    loader = _Loader(dirs or default_dirs())
+    return _build(code, loader, seen=())
+
+
+def load_file(path: Path, dirs: list[Path] | None = None) -> RuleSet:
+    """Load one rule file by path (for `rules validate/test`); `extends` resolves in its folder."""
+    path = Path(path)
+    loader = _Loader([path.parent, *(dirs or default_dirs())])
+    loader.cache[path.stem] = parse_file(path)
+    return _build(path.stem, loader, seen=())
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    merged = dict(parent)
+    for key in ("vocabulary", "platforms"):
+        table = dict(parent.get(key, {}))
+        for name, value in child.get(key, {}).items():
+            table[name] = {**table.get(name, {}), **value}
+        merged[key] = table
+    for key in ("signals", "placement", "examples"):
+        merged[key] = {**parent.get(key, {}), **child.get(key, {})}
+    labels = dict(parent.get("labels", {}))
+    child_labels = child.get("labels", {})
+    for key in ("accepted", "review"):
+        if key in child_labels:
+            labels[key] = list(child_labels[key])
+    for key, target in (("add_accepted", "accepted"), ("add_review", "review")):
+        for item in child_labels.get(key, []):
+            labels[target] = [x for x in labels.get(target, []) if x != item] + [item]
+            other = "review" if target == "accepted" else "accepted"
+            labels[other] = [x for x in labels.get(other, []) if x != item]
+    for item in child_labels.get("remove", []):
+        for key in ("accepted", "review"):
+            labels[key] = [x for x in labels.get(key, []) if x != item]
+    merged["labels"] = labels
+    merged["ruleset"] = child.get("ruleset", {})
+    merged["rules"] = child.get("rules", [])
+    return merged
+
+
+def _resolve(code: str, loader: _Loader, seen: tuple[str, ...]) -> tuple[Path, str, dict]:
+    if code in seen:
+        raise RuleFileError(f"rule files extend each other in a loop: {' -> '.join(seen + (code,))}")
+    path, text, data = loader.raw(code)
+    unknown = set(data) - TOP_KEYS
+    for key in sorted(unknown):
+        raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}"
+                            f"{_suggest(key, TOP_KEYS)}")
+    parent_code = data.get("ruleset", {}).get("extends")
+    if not parent_code:
+        return path, text, data
+    _, _, parent = _resolve(parent_code, loader, seen + (code,))
+    return path, text, _merge(parent, data)
+
+
+def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
+    path, text, data = _resolve(code, loader, seen)
+    ctx = f"{path}"
+    meta = data.get("ruleset", {})
+    for key in meta:
+        if key not in RULESET_KEYS:
+            raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [ruleset] unknown key {key!r}"
+                                f"{_suggest(key, RULESET_KEYS)}")
+    for key in ("code", "name", "version"):
+        if not isinstance(meta.get(key), str) or not meta.get(key):
+            raise RuleFileError(f"{ctx}:{_where(path, text, '[ruleset]')}: [ruleset] needs a `{key}` string")
+    if meta["code"] != path.stem:
+        raise RuleFileError(f"{ctx}:{_where(path, text, 'code')}: [ruleset] code {meta['code']!r} "
+                            f"must match the file name {path.stem!r}")
+    vocabulary = _vocabulary(data.get("vocabulary", {}), path, text)
+    platforms = data.get("platforms", {})
+    if "default" not in platforms:
+        raise RuleFileError(f"{ctx}: no [platforms.default] fold (inherit it with extends = \"base\")")
+    for name, table in platforms.items():
+        for key in table:
+            if key not in PLATFORM_KEYS:
+                raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [platforms.{name}] unknown key "
+                                    f"{key!r}{_suggest(key, PLATFORM_KEYS)}")
+    labels = data.get("labels", {})
+    for key in labels:
+        if key not in LABEL_KEYS:
+            raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [labels] unknown key {key!r}"
+                                f"{_suggest(key, LABEL_KEYS)}")
+    for key in ("accepted", "review"):
+        for label in labels.get(key, []):
+            if label not in vocabulary and label != "platform-paid-partnership":
+                raise RuleFileError(f"{ctx}:{_where(path, text, label)}: [labels] {key} names unknown "
+                                    f"label {label!r}{_suggest(label, vocabulary)}")
+    example_brands = tuple(data.get("examples", {}).get("brands", ()))
+    rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands)
+                  for i, r in enumerate(data.get("rules", [])))
+    seen_ids: dict[str, int] = {}
+    for rule in rules:
+        if rule.id in seen_ids:
+            raise RuleFileError(f"{ctx}:{rule.line}: rule {rule.id}: id used twice "
+                                f"(first at line {seen_ids[rule.id]})")
+        seen_ids[rule.id] = rule.line
+    if not meta.get("abstract") and not rules:
+        raise RuleFileError(f"{ctx}: a jurisdiction file needs at least one [[rules]] entry")
+    return RuleSet(
+        code=code, name=meta["name"], version=meta["version"], file=str(path),
+        regulator=str(meta.get("regulator", "")), vocabulary=vocabulary,
+        signals=data.get("signals", {}), platforms=platforms, placement=data.get("placement", {}),
+        accepted=frozenset(labels.get("accepted", [])), review=frozenset(labels.get("review", [])),
+        rules=rules, example_brands=example_brands, meta=dict(meta),
+    )
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleFileError(f"{where} must be a list of strings")
+    return tuple(value)
+
+
+def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
+    out = {}
+    for key, entry in table.items():
+        line = _where(path, text, f"[vocabulary.{key}]")
+        where = f"{path}:{line}: [vocabulary.{key}]"
+        for k in entry:
+            if k not in VOCAB_KEYS:
+                raise RuleFileError(f"{where} unknown key {k!r}{_suggest(k, VOCAB_KEYS)}")
+        patterns = _strings(entry.get("patterns"), f"{where} patterns")
+        for pattern in patterns:
+            _compile(pattern, where)
+        for tmpl in _strings(entry.get("brand_hashtags"), where) + _strings(entry.get("brand_phrases"), where):
+            if "{brand}" not in tmpl:
+                raise RuleFileError(f"{where} brand template {tmpl!r} has no {{brand}}")
+        out[key] = VocabEntry(
+            key=key, meaning=str(entry.get("meaning", "advertising")), language=str(entry.get("language", "")),
+            hashtags=_strings(entry.get("hashtags"), f"{where} hashtags"),
+            words=_strings(entry.get("words"), f"{where} words"),
+            phrases=_strings(entry.get("phrases"), f"{where} phrases"),
+            brand_hashtags=_strings(entry.get("brand_hashtags"), where),
+            brand_phrases=_strings(entry.get("brand_phrases"), where),
+            patterns=patterns, commercial=bool(entry.get("commercial", True)),
+        )
+    return out
+
+
+def _compile(pattern: str, where: str):
+    try:
+        return regex.compile(pattern, regex.IGNORECASE | regex.V0)
+    except regex.error as exc:
+        raise RuleFileError(f"{where}: pattern {pattern!r} does not compile: {exc}") from None
+
+
+def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands) -> Rule:
+    from compliance.checks import CHECKS
+
+    if not isinstance(raw, dict):
+        raise RuleFileError(f"{path}: [[rules]] entry {index + 1} is not a table")
+    rid = raw.get("id")
+    line = _where(path, text, f'"{rid}"') if isinstance(rid, str) else 0
+    where = f"{path}:{line}: rule {rid or '#' + str(index + 1)}"
+    for key in raw:
+        if key not in RULE_KEYS:
+            raise RuleFileError(f"{where}: unknown key {key!r}{_suggest(key, RULE_KEYS)}")
+    for key in ("id", "name", "check", "severity", "message"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise RuleFileError(f"{where}: needs a `{key}` string")
+    prefix = rid.split("-")[0]
+    if not rid[len(prefix):].startswith("-") or not prefix.isupper():
+        raise RuleFileError(f"{where}: id must be PREFIX-NNN with an upper-case jurisdiction prefix")
+    if raw["check"] not in CHECKS:
+        raise RuleFileError(f"{where}: unknown check type {raw['check']!r}{_suggest(raw['check'], CHECKS.names())}")
+    if raw["severity"] not in SEVERITIES:
+        raise RuleFileError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    if raw["name"] != raw["name"].lower() or " " in raw["name"]:
+        raise RuleFileError(f"{where}: name must be kebab-case, e.g. 'missing-disclosure'")
+    cit = raw.get("citation")
+    if not isinstance(cit, dict) or not cit.get("source") or not str(cit.get("url", "")).startswith("http"):
+        raise RuleFileError(f"{where}: needs citation = {{ source = \"...\", url = \"https://...\" }}")
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise RuleFileError(f"{where}: params must be a table")
+    for label in params.get("labels", []):
+        if label not in vocabulary and label != "platform-paid-partnership":
+            raise RuleFileError(f"{where}: params.labels names unknown label {label!r}{_suggest(label, vocabulary)}")
+    validate = getattr(CHECKS.get(raw["check"]), "validate", None)
+    if validate:
+        problem = validate(params)
+        if problem:
+            raise RuleFileError(f"{where}: {problem}")
+    ex = raw.get("examples")
+    if not isinstance(ex, dict) or not ex.get("pass") or not ex.get("fail"):
+        raise RuleFileError(f"{where}: needs examples with at least one `pass` and one `fail` caption")
+    for key in ex:
+        if key not in EXAMPLE_KEYS:
+            raise RuleFileError(f"{where}: examples: unknown key {key!r}{_suggest(key, EXAMPLE_KEYS)}")
+    examples = Examples(
+        passing=_strings(ex.get("pass"), f"{where}: examples.pass"),
+        failing=_strings(ex.get("fail"), f"{where}: examples.fail"),
+        brands=_strings(ex.get("brands"), f"{where}: examples.brands") or example_brands,
+        platform=ex.get("platform"), paid_partnership=bool(ex.get("paid_partnership", False)),
+    )
+    return Rule(
+        id=rid, name=raw["name"], check=raw["check"], severity=raw["severity"],
+        message=raw["message"].strip(), citation=Citation(str(cit["source"]), str(cit["url"])),
+        jurisdiction=code, file=str(path), line=line, why=str(raw.get("why", "")).strip(),
+        fix=raw.get("fix"), params=params, examples=examples,
+        confidence=str(raw.get("confidence", "high")), group=raw.get("group"),
+    )

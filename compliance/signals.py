@@ -1,0 +1,133 @@
+"""Commercial signals other than brands: affiliate links, discount codes, gift and partnership wording.
+
+The wording lives in the rule files (`[signals]` in base.toml); this module only knows how to
+look for it. Each signal is a span of the normalised caption.
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import regex
+
+from compliance.model import Span
+from compliance.normalise import fold_key
+
+TIMEOUT = 0.5
+
+_URL = regex.compile(
+    r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./])(?:[a-z0-9-]+\.)+[a-z]{2,12}/[^\s<>\"']*"
+    r"|(?<![\w@./])(?:[a-z0-9-]+\.)+(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
+    regex.IGNORECASE)
+_TRAILING = ".,;:!?)]}»\"'"
+
+
+class SignalFinder:
+    """Built once per vocabulary; `find` runs on every caption."""
+
+    def __init__(self, nlp, signals: dict):
+        from spacy.matcher import PhraseMatcher
+
+        self.affiliate_hosts = {h.lower() for h in signals.get("affiliate_hosts", [])}
+        self.affiliate_params = {p.lower() for p in signals.get("affiliate_params", [])}
+        self.amazon_hosts = {h.lower() for h in signals.get("amazon_hosts", [])}
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for kind, key in (("gift", "gift_phrases"), ("partnership", "partnership_phrases"),
+                          ("party_gift", "party_gift_phrases")):
+            phrases = sorted(set(signals.get(key, [])) | {fold_key(p) for p in signals.get(key, [])})
+            if phrases:
+                self.matcher.add(kind, [nlp.make_doc(p) for p in phrases])
+        words = sorted(signals.get("code_words", []), key=len, reverse=True)
+        alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words) or "code"
+        # The code itself must look like one: capitals or digits ("LENA15", "SUMMER"), not "names".
+        code = r"(?P<code>(?=[A-Z0-9_-]*[A-Z0-9])(?=\S*[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
+        self.code_patterns = [
+            regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
+            regex.compile(rf"(?<![\w])(?P<code>[A-Z][A-Z0-9]{{2,18}}\d*)\s+(?i:for|für|pour|para|per)\s+"
+                          rf"\d{{1,2}}\s?%", regex.V1),
+        ]
+
+    def find(self, doc, text: str, brand_spans: list[Span], brands, metadata: dict) -> list[Span]:
+        spans: list[Span] = []
+        spans += self._links(text, brands)
+        spans += self._codes(text)
+        spans += self._wording(doc, brand_spans)
+        return spans
+
+    def _links(self, text: str, brands) -> list[Span]:
+        out = []
+        for m in _URL.finditer(text, timeout=TIMEOUT):
+            url = m.group().rstrip(_TRAILING)
+            start, end = m.start(), m.start() + len(url)
+            kind = self.classify_url(url)
+            if kind:
+                out.append(Span("affiliate_link", url, start, end, value=kind))
+            if brands:
+                host = _host(url)
+                brand = brands.in_host(host) if host else None
+                if brand:
+                    out.append(Span("brand", url, start, end, value=brand.name, confidence="medium"))
+        return out
+
+    def classify_url(self, url: str) -> str | None:
+        """The affiliate host or parameter that makes a link commercial, or None."""
+        host = _host(url)
+        if not host:
+            return None
+        path = urlsplit(url if "://" in url else "http://" + url)
+        for h in (host, host.removeprefix("www.")):
+            if h in self.affiliate_hosts:
+                return h
+            if f"{h}{path.path}".lower().startswith(tuple(x for x in self.affiliate_hosts if "/" in x)):
+                return h
+        params = {k.lower() for k, _ in parse_qsl(path.query, keep_blank_values=True)}
+        is_amazon = host.removeprefix("www.") in self.amazon_hosts
+        hits = params & self.affiliate_params
+        if is_amazon:
+            hits &= {"tag"}
+        if hits:
+            return f"{host.removeprefix('www.')}?{sorted(hits)[0]}="
+        return None
+
+    def _codes(self, text: str) -> list[Span]:
+        out = []
+        for pattern in self.code_patterns:
+            for m in pattern.finditer(text, timeout=TIMEOUT):
+                out.append(Span("discount_code", m.group(), m.start(), m.end(), value=m.group("code")))
+        return out
+
+    def _wording(self, doc, brand_spans: list[Span]) -> list[Span]:
+        out = []
+        strings = doc.vocab.strings
+        for match_id, start, end in self.matcher(doc):
+            kind = strings[match_id]
+            span = doc[start:end]
+            if kind == "party_gift":
+                sent = span.sent if doc.has_annotation("SENT_START") else None
+                lo, hi = _sentence_bounds(doc, start, end) if sent is None else (sent.start_char, sent.end_char)
+                has_party = any(lo <= b.start < hi for b in brand_spans) or any(
+                    t.text.startswith("@") and lo <= t.idx < hi for t in doc)
+                if not has_party:
+                    continue
+                kind = "gift"
+            out.append(Span(kind, span.text, span.start_char, span.end_char, value=span.text.lower()))
+        return out
+
+
+def _host(url: str) -> str | None:
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        return (parts.hostname or "").lower() or None
+    except ValueError:
+        return None
+
+
+def _sentence_bounds(doc, start: int, end: int) -> tuple[int, int]:
+    """A cheap sentence: from the previous . ! ? or line break to the next one."""
+    text = doc.text
+    lo = doc[start].idx
+    hi = doc[end - 1].idx + len(doc[end - 1])
+    while lo > 0 and text[lo - 1] not in ".!?\n":
+        lo -= 1
+    while hi < len(text) and text[hi] not in ".!?\n":
+        hi += 1
+    return lo, hi

@@ -1,0 +1,96 @@
+"""Where a label sits: at the start, on the first line, above the "more" fold, in a hashtag pile.
+
+The fold is both a character count and a line count, from the platform's entry in the rule
+files. Spacer lines (dots, braille blanks) are lines too: they push text below the fold.
+"""
+from __future__ import annotations
+
+from compliance.model import Span
+
+
+def _is_tag(text: str) -> bool:
+    return len(text) > 1 and text[0] in "#@"
+
+
+def _is_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text) and not _is_tag(text)
+
+
+def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
+    """Runs of tags not interrupted by words: (start char, end char, hashtag token indices)."""
+    runs = []
+    current: list[int] = []
+    for token in doc:
+        text = token.text
+        if _is_tag(text):
+            if text[0] == "#":
+                current.append(token.i)
+            continue
+        if _is_word(text):
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [(doc[r[0]].idx, doc[r[-1]].idx + len(doc[r[-1]]), r) for r in runs]
+
+
+def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int) -> list[Span]:
+    """Return the disclosures with their `zone` filled in."""
+    text = doc.text
+    lead = len(text) - len(text.lstrip())
+    runs = [r for r in hashtag_runs(doc) if len(r[2]) >= block_min]
+    by_start = {token.idx: token.i for token in doc}
+    labelled = sorted(disclosures, key=lambda s: s.start)
+    first_word = _first_unlabelled_word(text, labelled)
+    placed: list[Span] = []
+    for span in labelled:
+        zones: list[str] = []
+        if span.start <= first_word:
+            zones.append("start")
+        line = text.count("\n", lead, span.start)
+        if line == 0:
+            zones.append("first_line")
+        if span.end - lead <= fold_chars and line < fold_lines:
+            zones.append("above_fold")
+        else:
+            zones.append("below_fold")
+        token_i = by_start.get(span.start)
+        for start, end, members in runs:
+            if token_i is not None and token_i in members:
+                zones.append("hashtag_block")
+                if token_i == members[0]:
+                    zones.append("block_first")
+                if token_i == members[-1]:
+                    zones.append("block_last")
+                if not any(ch.isalnum() for ch in _strip_tags(text[end:])):
+                    zones.append("trailing_block")
+                break
+        placed.append(_with_zone(span, tuple(zones)))
+    return placed
+
+
+def _first_unlabelled_word(text: str, labels: list[Span]) -> int:
+    """Offset of the first letter or digit that is not part of a label (len(text) if none)."""
+    covered = sorted((s.start, s.end) for s in labels)
+    i, k = 0, 0
+    while i < len(text):
+        while k < len(covered) and covered[k][1] <= i:
+            k += 1
+        if k < len(covered) and covered[k][0] <= i < covered[k][1]:
+            i = covered[k][1]
+            continue
+        if text[i].isalnum():
+            return i
+        i += 1
+    return len(text)
+
+
+def _strip_tags(rest: str) -> str:
+    return " ".join(w for w in rest.split() if not _is_tag(w))
+
+
+def _with_zone(span: Span, zone: tuple[str, ...]) -> Span:
+    from dataclasses import replace
+
+    return replace(span, zone=zone)
