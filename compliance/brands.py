@@ -17,11 +17,12 @@ from compliance.normalise import fold_key
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
 _CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")
+TIMEOUT = 1.0  # backstop for these linear patterns over user text (a timeout fails one post)
 
 
 def compact(name: str) -> str:
     """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host."""
-    return _NON_ALNUM.sub("", fold_key(name))
+    return _NON_ALNUM.sub("", fold_key(name), timeout=TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class BrandSet:
                     return brand
                 if brand.common:
                     if segments is None:
-                        segments = [fold_key(s) for s in _CAMEL.findall(body)]
+                        segments = [fold_key(s) for s in _CAMEL.findall(body, timeout=TIMEOUT)]
                     if form in segments:
                         return brand
                 elif len(form) >= 4 and (key.startswith(form) or key.endswith(form)):

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from compliance import __version__
+from compliance.batch import batch_options
 
 DEFAULT_JURISDICTIONS = ("us", "uk", "de", "fr")
 
@@ -95,46 +96,119 @@ jurisdiction_option = click.option(
 @click.option("-o", "--output", metavar="FILE", help="Write the report here (default: stdout).")
 @click.option("--title", help="A title for human-readable reports.")
 @click.option("--generated-at", metavar="TEXT", help="A date to print in human-readable reports (never in JSON).")
-def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at):
-    """Judge every post in INPUT... (JSONL files; `-` reads stdin)."""
-    from compliance.readers import UnreadableInput, read_inputs
+@click.option("--platform", "default_platform", metavar="NAME",
+              help="Platform for posts whose input does not say (JSONL, CSV).")
+@click.option("--id-column", metavar="NAME", help="CSV column holding the post id.")
+@click.option("--caption-column", metavar="NAME", help="CSV column holding the caption.")
+@click.option("--author-column", metavar="NAME", help="CSV column holding the author.")
+@batch_options
+def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
+         default_platform, id_column, caption_column, author_column, **batch):
+    """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
+    (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
+    from compliance.readers import ReadOptions, UnreadableInput, read_inputs
     from compliance.report import build_report
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
     brands = load_brand_file(brands_file) + list(brand_names)
     scanner = build_scanner(jurisdictions or DEFAULT_JURISDICTIONS, brands)
-    try:
-        results = [scanner.judge_record(record) for record in read_inputs(list(inputs))]
+    from compliance.batch import run_from_cli
+    from compliance.engine import encodable_text  # a non-UTF-8 file name must not break the report
+
+    read_options = ReadOptions(id_column=id_column, caption_column=caption_column,
+                               author_column=author_column, default_platform=default_platform)
+    try:  # streams, pools (--jobs), remembers (--state), or hands over to Dask (--engine dask)
+        code = run_from_cli(list(inputs), [encodable_text(name) for name in inputs], read_options, scanner,
+                            fmt, output, {"title": title, "generated_at": generated_at}, batch)
     except UnreadableInput as exc:
         raise UsageProblem(str(exc)) from None
-    report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), list(inputs))
-    write_output(report, fmt, output, {"title": title, "generated_at": generated_at})
-    sys.exit(report.exit_code)
+    sys.exit(code)
 
 
 @main.command()
-@click.argument("caption", required=False)
+@click.argument("captions", nargs=-1, metavar="[CAPTION | FILE | -]...")
 @jurisdiction_option
 @click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand or @handle (repeatable).")
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one per line.")
 @click.option("--platform", default=None, help="Platform the caption is for (sets the 'more' fold).")
-@click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT")
-def check(caption, jurisdictions, brand_names, brands_file, platform, fmt):
-    """Judge one caption: text, a file holding it, or `-` for stdin."""
+@click.option("--files", "as_files", is_flag=True,
+              help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
+@click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
+              help="text: the short answer; json: the post record of a scan report; or a report format.")
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt):
+    """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
+    arguments (or --files) each is a file holding one draft.
+
+    Per jurisdiction: the verdict, the offending text marked, why, and a corrected caption.
+    Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read."""
     from compliance.model import Post, Source
     from compliance.report import build_report
 
-    text, name = _caption_argument(caption)
+    if fmt not in ("text", "json") and fmt not in _format_choices():
+        raise UsageProblem(f"--format {fmt}: unknown format (choose from text, json, {', '.join(_format_choices())})")
+    drafts = _check_inputs(captions, as_files)
     brands = load_brand_file(brands_file) + list(brand_names)
     scanner = build_scanner(jurisdictions or DEFAULT_JURISDICTIONS, brands)
-    post = Post(id="caption", caption=text, source=Source(name), platform=platform)
-    result = scanner.judge_record(post)
-    report = build_report([result], scanner.jurisdictions, scanner.ruleset_meta(), [name])
-    if fmt not in _format_choices():
-        raise UsageProblem(f"--format {fmt}: unknown format")
-    write_output(report, fmt, None, {})
-    sys.exit(report.exit_code)
+    results = [scanner.judge_record(Post(id=post_id, caption=text, source=Source(name), platform=platform))
+               if problem is None else scanner.judge_record(_input_error(name, problem, platform))
+               for post_id, text, name, problem in drafts]
+    report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts])
+    if fmt == "json":
+        import json
+
+        data = report.posts[0] if len(report.posts) == 1 else report.posts
+        click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+    elif fmt == "text":
+        _echo_check_answers(scanner, results, report, several=len(drafts) > 1)
+    else:
+        write_output(report, fmt, None, {})
+    sys.exit(2 if any(r.error for r in results) else report.exit_code)
+
+
+def _check_inputs(captions, as_files: bool) -> list[tuple[str, str, str, str | None]]:
+    """(post id, caption, source name, problem) per draft; an unreadable file is a problem, not a stop."""
+    if not captions:
+        captions = ("-",)
+    if len(captions) == 1 and not as_files:
+        text, name = _caption_argument(captions[0])
+        return [("caption", text, name, None)]
+    drafts = []
+    for path in captions:
+        try:
+            text, problem = Path(path).read_bytes().decode("utf-8-sig"), None
+        except OSError as exc:
+            text, problem = "", f"cannot read: {exc.strerror or exc}"
+        except UnicodeDecodeError as exc:
+            text, problem = "", f"not valid UTF-8 at byte {exc.start}"
+        drafts.append((path, text, path, problem))
+    return drafts
+
+
+def _input_error(name: str, problem: str, platform: str | None):
+    from compliance.model import InputError, Source
+
+    return InputError(Source(name), f"{name}: {problem}", id=name, platform=platform)
+
+
+def _echo_check_answers(scanner, results, report, several: bool) -> None:
+    from compliance.check_output import clean, render_post
+    from compliance.fixer import Fixer
+
+    whys = {rule.id: rule.why for rs in scanner.rulesets for rule in rs.rules}
+    fixer = Fixer(scanner)
+    for result, post in zip(results, report.posts):
+        fixed = fixed_for = None
+        if not result.error and any(v.status not in ("compliant", "clear") for v in result.verdicts.values()):
+            from compliance.model import Post
+
+            attempt = fixer.fix(Post(id=result.id or "caption", caption=result.caption or "",
+                                     source=result.source, platform=result.platform))
+            fixed, fixed_for = attempt.caption, attempt.unsatisfied
+        if several:
+            click.echo(click.style(f"== {clean(result.source.file)}", bold=True))
+        click.echo(render_post(post, report.data["rulesets"], whys, scanner.jurisdictions, fixed,
+                               fixed_for or ()))
 
 
 def _caption_argument(caption: str | None) -> tuple[str, str]:
@@ -151,6 +225,58 @@ def _caption_argument(caption: str | None) -> tuple[str, str]:
         return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
         raise UsageProblem(f"{name}: not valid UTF-8 at byte {exc.start}") from None
+
+
+@main.command()
+@click.argument("caption", required=False, metavar="[CAPTION | FILE | -]")
+@jurisdiction_option
+@click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand or @handle (repeatable).")
+@click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one per line.")
+@click.option("--platform", default=None, help="Platform the caption is for (sets the 'more' fold).")
+@click.option("--explain", is_flag=True, help="Say on stderr what was changed and why.")
+def fix(caption, jurisdictions, brand_names, brands_file, platform, explain):
+    """Print the caption corrected for every -j audience, and nothing else, on stdout.
+
+    The accepted label of each jurisdiction, in its language, goes at the start (or the
+    creator's own buried label hashtag moves there); no word or hashtag is deleted. The result
+    is judged again: exit 0 when every jurisdiction is compliant or clear, 1 (with the reason on
+    stderr) when one cannot be satisfied, 2 on a usage error."""
+    from compliance.fixer import Fixer, make_post
+
+    if not jurisdictions:
+        raise UsageProblem("say who the audience is: -j CODE (repeatable), e.g. -j us -j de")
+    text, name = _caption_argument(caption)
+    brands = load_brand_file(brands_file) + list(brand_names)
+    scanner = build_scanner(jurisdictions, brands)
+    result = Fixer(scanner).fix(make_post(text, name, platform))
+    if result.error:
+        click.echo(f"compliance fix: {name}: could not judge this caption: {result.error}", err=True)
+        sys.exit(2)
+    sys.stdout.write(result.caption if result.caption.endswith("\n") else result.caption + "\n")
+    sys.stdout.flush()
+    if explain:
+        for edit in result.edits if result.changed else ("nothing to change",):
+            click.echo(f"compliance fix: {edit}", err=True)
+    for code in result.unsatisfied:
+        verdict = result.after.verdicts.get(code)
+        reasons = "; ".join(f"{f.rule}: {f.message}" for f in verdict.findings) if verdict else "not judged"
+        status = verdict.status if verdict else "unknown"
+        click.echo(f"compliance fix: {code}: still {status} after the fix ({reasons})", err=True)
+    sys.exit(1 if result.unsatisfied else 0)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default keeps the page on this computer.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def serve(host, port):
+    """A local web page: paste a caption, tick audience countries, get it checked and corrected."""
+    from compliance.web import serve as run_server
+
+    try:
+        run_server(host, port)
+    except OSError as exc:
+        raise UsageProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @main.command()

@@ -71,6 +71,7 @@ class Scanner:
         return {rs.code: rs.summary() for rs in self.rulesets}
 
     def judge_record(self, record: Post | InputError) -> PostResult:
+        record = _encodable(record)
         if isinstance(record, InputError):
             return PostResult(id=record.id, source=record.source, caption=record.caption,
                               platform=record.platform, author=record.author, error=record.message)
@@ -99,6 +100,33 @@ class Scanner:
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
             signals=analysis.signals, disclosures=analysis.disclosures, verdicts=verdicts,
         )
+
+
+_SURROGATES = {cp: "\ufffd" for cp in range(0xD800, 0xE000)}
+
+
+def encodable_text(value):
+    """A lone surrogate (JSON allows "\\ud800") cannot be written as UTF-8: U+FFFD, one for one,
+    so offsets into the caption still hold and every report format can be written."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.translate(_SURROGATES)
+
+
+def _encodable(record: Post | InputError) -> Post | InputError:
+    from dataclasses import fields, replace
+
+    source = replace(record.source, file=encodable_text(record.source.file),
+                     member=encodable_text(record.source.member))
+    changes = {f.name: encodable_text(getattr(record, f.name)) for f in fields(record)
+               if isinstance(getattr(record, f.name), str)}
+    if isinstance(record, Post):
+        changes["brands"] = tuple(encodable_text(b) for b in record.brands)
+    return replace(record, source=source, **changes)
 
 
 def _failed(post: Post, message: str) -> PostResult:

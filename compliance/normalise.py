@@ -21,6 +21,12 @@ _SPACERS = {"\u2800": " ", "\u3164": " ", "\u115f": " ", "\u1160": " ", "\uffa0"
 _CLUSTER = regex.compile(r"\X", regex.DOTALL)
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _LOOKALIKE_SCRIPTS = ("Cyrillic", "Greek")
+# These patterns are linear; the timeout only backstops a pathological caption (-> error record).
+TIMEOUT = 5.0
+
+
+def _is_surrogate(ch: str) -> bool:
+    return "\ud800" <= ch <= "\udfff"
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +67,31 @@ class Normalised:
         return self.starts[start], self.ends[end - 1]
 
 
+MAX_PASSES = 4
+
+
 def normalise(raw: str) -> Normalised:
+    """Repeat the pass until nothing changes: dropping an invisible can bring a combining mark
+    next to its letter (`a\u200b\u0301`), which only the next pass composes; normalising the
+    result again must give the same text."""
+    text, starts, ends = _one_pass(raw)
+    for _ in range(MAX_PASSES - 1):
+        if text.isascii():
+            break
+        again, s2, e2 = _one_pass(text)
+        if again == text:
+            break
+        starts = [starts[s] for s in s2]
+        ends = [ends[e - 1] for e in e2]
+        text = again
+    return Normalised(raw, text, tuple(starts), tuple(ends))
+
+
+def _one_pass(raw: str) -> tuple[str, list[int], list[int]]:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for m in _CLUSTER.finditer(raw):
+    for m in _CLUSTER.finditer(raw, timeout=TIMEOUT):
         cluster = m.group()
         if cluster.isascii():
             # Fast path: ASCII needs nothing but a per-character map (CRLF is one cluster).
@@ -74,8 +100,10 @@ def normalise(raw: str) -> Normalised:
                 starts.append(m.start() + i)
                 ends.append(m.start() + i + 1)
             continue
-        piece = _INVISIBLE.sub("", cluster)
-        piece = "".join(_SPACERS.get(ch, ch) for ch in piece)
+        piece = _INVISIBLE.sub("", cluster, timeout=TIMEOUT)
+        # A lone surrogate (JSON can carry "\\ud800") is no character: U+FFFD, so the
+        # tokenizer and every encoder downstream can take the text.
+        piece = "".join("\ufffd" if _is_surrogate(ch) else _SPACERS.get(ch, ch) for ch in piece)
         piece = unicodedata.normalize("NFKC", piece)
         for ch in piece:
             out.append(ch)
@@ -84,7 +112,7 @@ def normalise(raw: str) -> Normalised:
     text = "".join(out)
     if not text.isascii():
         text = _unmask_lookalikes(text)
-    return Normalised(raw, text, tuple(starts), tuple(ends))
+    return text, starts, ends
 
 
 def _unmask_lookalikes(text: str) -> str:
@@ -100,7 +128,7 @@ def _unmask_lookalikes(text: str) -> str:
     letters = sum(1 for ch in text if ch.isalpha()) or 1
     mostly_latin = latin_letters / letters >= 0.6
     chars = list(text)
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(text, timeout=TIMEOUT):
         word = m.group()
         has_latin = any("a" <= ch.lower() <= "z" for ch in word)
         swappable = [ch in table for ch in word if ch.isalpha() and not ("a" <= ch.lower() <= "z")]

@@ -306,10 +306,16 @@ def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
 
 
 def _compile(pattern: str, where: str):
+    from compliance.safe_regex import nested_quantifier
+
     try:
-        return regex.compile(pattern, regex.IGNORECASE | regex.V0)
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
     except regex.error as exc:
         raise RuleFileError(f"{where}: pattern {pattern!r} does not compile: {exc}") from None
+    problem = nested_quantifier(pattern)
+    if problem:
+        raise RuleFileError(f"{where}: pattern {pattern!r} is unsafe: {problem}")
+    return compiled
 
 
 def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands) -> Rule:

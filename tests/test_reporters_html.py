@@ -1,6 +1,6 @@
 """The HTML reporter: one self-contained, escaped page whose numbers match the JSON report.
 
-`sample_report()` builds a realistic hand-made report (the browser and CSV/text tests reuse it).
+`sample_report()` builds a realistic hand-made report (the browser and CSV/text tests import it).
 """
 from __future__ import annotations
 
@@ -277,11 +277,15 @@ def test_jurisdiction_table_matches_json_summary(page):
     counts = report.data["summary"]["by_jurisdiction"]
     keys = [(-counts[c]["violation"], -counts[c]["review"]) for c in order]
     assert keys == sorted(keys)
+    assert order == ["fr", "de", "uk", "us"]
 
 
 def test_kpis_count_posts_by_worst_status(page):
     kpi = dict(re.findall(r'data-kpi="(\w+)">(\d+)<', page))
-    assert kpi == {"posts": "9", "violation": "4", "review": "0", "compliant": "1", "clear": "2", "errors": "1"}
+    assert kpi == {"posts": "9", "violation": "5", "review": "0", "compliant": "1", "clear": "2", "errors": "1"}
+    posts = sample_report().posts
+    with_violation = [p for p in posts if any(v["status"] == "violation" for v in p["verdicts"].values())]
+    assert int(kpi["violation"]) == len(with_violation)
 
 
 def test_rule_table_counts_posts_and_links_citations(page):
@@ -297,3 +301,275 @@ def test_rule_table_counts_posts_and_links_citations(page):
     assert f'<a href="{CITES["fr"]["url"]}"' in page and ">missing-publicite</a>" in page
 
 
+
+
+def test_creator_table_counts_worst_status_per_post_worst_first():
+    view = build_view(sample_report(), {})
+    rows = [(c["author"], c["posts"], c["violation"], c["review"], c["error"], c["ok"]) for c in view["creators"]]
+    assert rows == [
+        ("@maya.lifts", 2, 2, 0, 0, 0),
+        (XSS_AUTHOR, 1, 1, 0, 0, 0),
+        ("@dj.kofi", 1, 1, 0, 0, 0),
+        ("@lena.isst", 2, 1, 0, 0, 1),
+        ("", 1, 0, 0, 1, 0),
+        ("@claire.beaute", 2, 0, 0, 0, 2),
+    ]
+
+
+def test_no_creator_table_when_no_post_has_an_author():
+    posts = sample_posts()
+    for p in posts:
+        p["author"] = None
+    page = render_html(report_from_posts(posts, JURISDICTIONS, RULESETS, ["x.jsonl"]), {})
+    assert 'id="by-creator"' not in page and 'name="c"' not in page
+    assert 'id="by-rule"' in page
+
+
+# ---- posts: every post exactly once, in the right section ---------------------------------
+
+def _section(page: str, section_id: str) -> str:
+    """The top-level section's HTML (sections follow one another: action, errors, ok)."""
+    start = page.index(f'<section class="posts" id="{section_id}"')
+    end = page.find('<section class="posts"', start + 1)
+    return page[start:end if end > 0 else page.index("</main>")]
+
+
+def _card(page: str, anchor: str) -> str:
+    start = page.index(f'id="{anchor}"')
+    return page[start:page.index("</article>", start)]
+
+
+def test_every_post_appears_once_in_its_section(page):
+    action = _section(page, "action")
+    errors = _section(page, "errors")
+    ok = _section(page, "ok")
+    ids = lambda html_: re.findall(r'class="post-id"><bdi>(.*?)</bdi>', html_)  # noqa: E731
+    assert ids(action) == ["ig-1001", "ig-1002", "ig-1003", "tt-2001", "ig-1008"]
+    assert "line 6: invalid JSON: Expecting &#39;,&#39; delimiter at column 41" in errors
+    assert "campaign-spring.jsonl, line 6" in errors
+    assert re.findall(r'<tr id="post-\d+"[^>]*>\s*<td><bdi>(.*?)</bdi>', ok) == ["ig-1004", "ig-1007", "ig-1009"]
+    assert page.count(" data-post ") + page.count(" data-post>") == 9
+    assert "<details id=\"ok-posts\">" in page  # collapsed by default
+
+
+def test_post_carries_filter_keys_not_user_text(page):
+    view = build_view(sample_report(), {})
+    by_id = {p["id"]: p for p in view["action_posts"] + view["ok_posts"]}
+    # jurisdiction index (us 0, uk 1, de 2, fr 3) : status
+    assert by_id["ig-1003"]["data_v"] == "0:compliant 1:review 2:compliant 3:violation"
+    creators = dict(view["creator_options"])
+    assert by_id["ig-1003"]["creator_key"] == creators["@lena.isst"]
+    assert f'data-v="0:compliant 1:review 2:compliant 3:violation" data-c="{creators["@lena.isst"]}"' in page
+
+
+def test_findings_show_message_quoted_text_fix_and_citation(page):
+    card = _card(page, "post-1")
+    assert "&#34;#sp&#34;" not in card  # curly quotes kept as they are
+    assert "\u201c#sp\u201d is not a clear disclosure; use \u201c#ad\u201d or \u201cSponsored\u201d." in card
+    assert "<q dir=\"auto\">#sp</q>" in card
+    assert "Start the caption with \u201c#ad\u201d." in card
+    assert f'<a href="{CITES["us"]["url"]}" target="_blank" rel="noopener noreferrer">{html.escape(CITES["us"]["source"])}</a>' in card
+    # a post-level finding (no offsets) still shows, without a quote
+    de = card[card.index('<code class="rule">DE-001</code>'):]
+    de = de[:de.index("</li>")]
+    assert "No \u201cWerbung\u201d or \u201cAnzeige\u201d label." in de and "<q" not in de
+
+
+def test_quiet_jurisdictions_are_chips_and_detailed_ones_blocks(page):
+    card = _card(page, "post-3")  # ig-1003
+    chips = re.findall(r'<li class="chip" data-vj="(\d)"', card)
+    blocks = re.findall(r'<section class="verdict verdict-(\w+)" data-vj="(\d)">', card)
+    assert chips == ["0", "2"]
+    assert blocks == [("review", "1"), ("violation", "3")]
+
+
+# ---- highlighting --------------------------------------------------------------------------
+
+def _joined(segments):
+    return "".join(s["text"] for s in segments)
+
+
+def test_segments_cover_caption_and_style_each_kind():
+    p = sample_posts()[0]  # ig-1001
+    segs = caption_segments(p, JURISDICTIONS)
+    assert _joined(segs) == p["caption"]
+    styled = {s["text"]: s["cls"] for s in segs if s["cls"]}
+    assert styled == {"@glowlyskin": "hl-brand", "GLOW20": "hl-code", "#sp": "hl-problem"}
+    sp = next(s for s in segs if s["text"] == "#sp")
+    assert sp["title"] == "Disclosure \u201c#sp\u201d flagged by FTC-002 (us), ASA-002 (uk)"
+
+
+def test_disclosure_no_finding_points_at_is_accepted():
+    p = sample_posts()[6]  # ig-1007: Publicité + Collaboration commerciale, all compliant
+    segs = caption_segments(p, JURISDICTIONS)
+    assert _joined(segs) == p["caption"]
+    classes = [(s["text"], s["cls"]) for s in segs if s["cls"]]
+    # the partnership phrase contains a label and a brand: each piece gets the strongest style
+    assert classes == [("Publicit\u00e9", "hl-accepted"), ("Collaboration commerciale", "hl-accepted"),
+                       (" avec ", "hl-gift"), ("@mirabeauty", "hl-gift")]
+    brand_piece = classes[-1]
+    assert brand_piece[0] == "@mirabeauty"
+    title = next(s["title"] for s in segs if s["text"] == "@mirabeauty")
+    assert title == "Partnership wording; Brand: Mira Beauty"
+
+
+def test_finding_on_a_signal_adds_the_flag_style():
+    p = sample_posts()[7]  # the injection post: brand flagged by four rules
+    seg = next(s for s in caption_segments(p, JURISDICTIONS) if s["cls"])
+    assert seg["text"] == "@glowlyskin"
+    assert seg["cls"] == "hl-brand hl-flag"
+    assert seg["title"] == "Brand: Glowly; Flagged by FTC-001 (us), ASA-001 (uk), DE-001 (de), FR-001 (fr)"
+
+
+def test_overlapping_and_nested_spans_split_at_every_edge():
+    c = "Thanks #GlowlyPartner for the gift"
+    p = post("x", c, 1, signals=[signal(c, "brand", "#GlowlyPartner", "Glowly"),
+                                 signal(c, "gift", "Thanks #GlowlyPartner for the gift")],
+             disclosures=[disclosure(c, "brandpartner", "#GlowlyPartner", ["start"])],
+             verdicts=all_status("compliant"))
+    segs = caption_segments(p)
+    assert [(s["text"], s["cls"]) for s in segs] == [
+        ("Thanks ", "hl-gift"), ("#GlowlyPartner", "hl-accepted"), (" for the gift", "hl-gift")]
+    middle = segs[1]["title"]
+    assert middle == "Disclosure \u201c#GlowlyPartner\u201d accepted; Gift wording; Brand: Glowly"
+
+
+def test_bad_offsets_are_ignored_not_fatal():
+    c = "short caption"
+    p = post("x", c, 1, signals=[{"kind": "brand", "text": "x", "start": 5, "end": 99},
+                                 {"kind": "brand", "text": "x", "start": True, "end": 3},
+                                 {"kind": "brand", "text": "x", "start": 4, "end": 4},
+                                 {"kind": "brand", "text": "x", "start": "0", "end": 2},
+                                 {"kind": "brand", "text": "cap", "start": 6, "end": 9}],
+             verdicts={"us": verdict("violation", {"rule": "FTC-001", "severity": "error", "message": "m",
+                                                   "start": -1, "end": 2, "citation": {}})})
+    segs = caption_segments(p)
+    assert [(s["text"], s["cls"]) for s in segs] == [("short ", ""), ("cap", "hl-brand"), ("tion", "")]
+    page = render_html(report_from_posts([p], ["us"], {}, ["x"]), {})
+    assert "short <mark" in page
+
+
+def test_caption_segments_are_escaped_in_place(page):
+    card = _card(page, "post-8")
+    caption = re.search(r'<div class="caption" dir="auto">(.*?)</div>', card, re.S).group(1)
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", caption)) == XSS_CAPTION
+    assert caption.startswith("Try &lt;script&gt;window.__pwned=1;document.title=&#34;pwned&#34;&lt;/script&gt;")
+
+
+# ---- safety --------------------------------------------------------------------------------
+
+def test_untrusted_text_never_becomes_markup(page):
+    parsed = parse(page)
+    assert [t for t, _ in parsed.tags if t in ("img", "b", "iframe")] == []
+    for tag, attrs in parsed.tags:
+        assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
+    assert "<script>window" not in page and "<img" not in page and "<b onmouseover" not in page
+    assert "javascript:" not in "".join(parsed.script_text)
+    text = " ".join(parsed.text)
+    assert XSS_CAPTION.split(" now ")[0] in text  # shown as text
+    assert XSS_AUTHOR in text
+    assert "Brand mention with no disclosure: <script>alert(1)</script>" in text
+
+
+def test_only_http_citations_become_links(page):
+    hrefs = [a.get("href") for t, a in parse(page).tags if t == "a"]
+    assert hrefs and all(h.startswith("https://") for h in hrefs)
+    assert "javascript:alert(document.domain)" in page  # shown, as text
+    assert 'href="javascript' not in page
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://www.ftc.gov/x", True),
+    ("http://example.org/a?b=1#c", True),
+    ("HTTPS://EXAMPLE.ORG", True),
+    ("javascript:alert(1)", False),
+    ("JavaScript:alert(1)", False),
+    (" javascript:alert(1)", False),
+    ("java\tscript:alert(1)", False),
+    ("data:text/html,<script>alert(1)</script>", False),
+    ("vbscript:x", False),
+    ("//evil.example/x", False),
+    ("http:evil", False),
+    ("https://ex ample.org", False),
+    ("", False),
+    (None, False),
+    (42, False),
+])
+def test_safe_href(url, ok):
+    assert safe_href(url) == (url if ok else None)
+
+
+def test_hostile_ids_rule_names_and_ruleset_names_are_escaped():
+    c = "caption"
+    p = post('"><svg onload=alert(1)>', c, 1, author="a", verdicts={"us": verdict("violation", {
+        "rule": "<i>R</i>", "name": "<u>n</u>", "severity": "error", "message": "m", "start": None,
+        "end": None, "text": None, "citation": {"source": "<s>src</s>", "url": "https://x.example/\"onx=1"},
+        "fix": "<em>fix</em>"})})
+    rulesets = {"us": {"name": "<h1>US</h1>", "regulator": "<x>", "version": "1\"><p>"}}
+    page = render_html(report_from_posts([p], ["us"], rulesets, ["<in>.jsonl"]),
+                       {"title": "</title><script>alert(1)</script>", "generated_at": "<b>now</b>"})
+    tags = {t for t, _ in parse(page).tags}
+    assert not tags & {"svg", "i", "u", "s", "em", "x", "in"}
+    assert '1"><p>' not in page and "v1&#34;&gt;&lt;p&gt;" in page
+    assert "<h1>US" not in page and "<b>now" not in page and "&lt;b&gt;now&lt;/b&gt;" in page
+    assert page.count("<script>") == 1
+    assert 'href="https://x.example/&#34;onx=1"' in page
+
+
+# ---- robustness and scale ------------------------------------------------------------------
+
+def test_empty_report_renders():
+    page = render_html(report_from_posts([], ["us"], {}, []), {})
+    assert "No posts need action." in page
+    assert re.findall(r'data-kpi="(\w+)">(\d+)<', page)[0] == ("posts", "0")
+
+
+def test_thousands_of_posts_render_once_each():
+    posts = []
+    base = sample_posts()
+    for i in range(3000):
+        p = dict(base[i % len(base)])
+        p["id"] = f"p{i}"
+        posts.append(p)
+    page = render_html(report_from_posts(posts, JURISDICTIONS, RULESETS, ["big.jsonl"]), {})
+    needing_action = {i for i, p in enumerate(base) if p["verdicts"] and any(
+        v["status"] in ("violation", "review") for v in p["verdicts"].values())}
+    expected = sum(1 for i in range(3000) if i % len(base) in needing_action)
+    assert expected == 1668
+    assert len(re.findall(r'<article class="post status-(?:violation|review)" id="post-\d+"', page)) == expected
+    assert page.count(" data-post ") + page.count(" data-post>") == 3000
+
+
+# ---- any caption, any spans: the text survives exactly ---------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def caption_with_spans(draw):
+    caption = draw(st.text(alphabet=st.sampled_from(list("ab <>&\"'\n#@\u00e9\U0001F600")), max_size=40))
+    n = len(caption)
+    spans = draw(st.lists(st.tuples(st.integers(-2, n + 2), st.integers(-2, n + 2)), max_size=6))
+    kinds = ["brand", "affiliate_link", "discount_code", "gift", "partnership", "disclosure", "finding"]
+    marks = [(draw(st.sampled_from(kinds)), a, b) for a, b in spans]
+    return caption, marks
+
+
+@settings(max_examples=200, deadline=None)
+@given(caption_with_spans())
+def test_segments_always_rebuild_the_caption(case):
+    caption, marks = case
+    signals = [{"kind": k, "text": "", "start": a, "end": b} for k, a, b in marks if k not in ("disclosure", "finding")]
+    disclosures = [{"label": "ad", "text": "", "start": a, "end": b, "placement": []}
+                   for k, a, b in marks if k == "disclosure"]
+    findings = [{"rule": "R-1", "severity": "error", "message": "m", "start": a, "end": b, "citation": {}}
+                for k, a, b in marks if k == "finding"]
+    p = post("x", caption, 1, signals=signals, disclosures=disclosures,
+             verdicts={"us": verdict("violation" if findings else "review", *findings)})
+    segs = caption_segments(p, ["us"])
+    assert "".join(s["text"] for s in segs) == caption
+    assert all(s["text"] for s in segs)
+    if caption:
+        page = render_html(report_from_posts([p], ["us"], {}, ["x"]), {})
+        shown = re.search(r'<div class="caption" dir="auto">(.*?)</div>', page, re.S).group(1)
+        assert html.unescape(re.sub(r"<mark [^>]*>|</mark>", "", shown)) == caption

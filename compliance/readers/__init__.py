@@ -23,7 +23,7 @@ from compliance.model import InputError, Post
 from compliance.readers.base import SUPPORTED, ReadOptions, Record, UnreadableInput
 from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries
 
-__all__ = ["ReadOptions", "Record", "UnreadableInput", "read_inputs"]
+__all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "read_inputs"]
 
 # What can go wrong mid-file (a truncated gzip, a zip member failing its CRC, an encrypted
 # member): the file gets an error record where it stopped, and the run goes on.
@@ -123,17 +123,17 @@ def _plan_entries(name: str, entries: list[Entry], plan: _Plan, options: ReadOpt
                 _plan_zip(os.path.join(name, entry.member or ""), plan, options)
             except UnreadableInput as exc:
                 refused.append(str(exc))
-                options.note(str(exc))
         elif isinstance(found, Refused) and not found.quiet:
             refused.append(f"{entry.path}: {found.message}")
-            options.note(f"{name}: {entry.path}: {found.message}")
         else:
             skipped.append(entry.path)
     if len(plan.steps) == before:
         if refused:
-            raise UnreadableInput(f"{name}: nothing readable; " + refused[0]
-                                  + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""))
+            more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+            raise UnreadableInput(f"nothing readable in {name}: {refused[0]}{more}")
         raise UnreadableInput(f"{name}: no file in it is a format compliance reads ({SUPPORTED})")
+    for message in refused:
+        options.note(f"{name}: {message}")
     if skipped:
         sample = ", ".join(skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         options.note(f"{name}: skipped {len(skipped)} file(s) that hold no posts it reads ({sample})")
@@ -154,6 +154,3 @@ def _guarded(entry: Entry, reader, options: ReadOptions) -> Callable[[], Iterato
 
     return run
 
-
-# Kept for callers that imported these names from here before the split.
-_ = (Post,)

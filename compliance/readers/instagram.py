@@ -9,17 +9,19 @@ The caption is the post's `title`, or, for a single photo or video, its media it
 Post id: the file name (without extension) of the post's first media `uri`, e.g.
 "media/posts/202305/3101234567890_n.jpg" -> "3101234567890_n". Meta names each media file
 once, so the id is stable across re-exports. With no uri, the id is the export file's name
-and the post's position: "posts_1-3".
+and the post's position: "posts_1-3". The author is the username in the same export's
+personal_information.json, when it is there.
 """
 from __future__ import annotations
 
+import json
 import posixpath
 from typing import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record
 from compliance.readers.jsonstream import ElementError, JsonStream, JsonStreamError
-from compliance.readers.mojibake import repair_all
+from compliance.readers.mojibake import repair, repair_all
 from compliance.readers.post_fields import iso_utc, platform_post
 from compliance.readers.sources import Entry
 
@@ -27,7 +29,30 @@ KINDS = {(): "post", ("ig_reels_media",): "reel", ("ig_stories",): "story",
          ("ig_igtv_media",): "igtv"}
 
 
+PROFILE = ("personal_information/personal_information/personal_information.json",
+           "personal_information/personal_information.json")
+
+
+def username(entry: Entry) -> str | None:
+    """The account's username from personal_information.json in the same export, if any."""
+    for up in ("../", "../../", "../../../"):
+        for rel in PROFILE:
+            found = entry.sibling(up + rel)
+            if found is None:
+                continue
+            try:
+                with found.open() as raw:
+                    data = json.loads(raw.read(1 << 20))
+                value = data["profile_user"][0]["string_map_data"]["Username"]["value"]
+            except (OSError, ValueError, KeyError, IndexError, TypeError):
+                continue
+            if isinstance(value, str) and value.strip():
+                return repair(value.strip())
+    return None
+
+
 def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
+    author = username(entry)
     index = 0
     with entry.open() as raw:
         stream = JsonStream(raw)
@@ -39,13 +64,13 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
                                  "posts, or ig_reels_media / ig_stories / ig_igtv_media")
                 return
             for index, obj in stream.elements():
-                yield _post(obj, entry, index, KINDS[path])
+                yield _post(obj, entry, index, KINDS[path], author)
                 index += 1
         except JsonStreamError as exc:
             yield InputError(entry.source(index=index), f"{exc}: the rest of this file cannot be read")
 
 
-def _post(obj, entry: Entry, index: int, kind: str) -> Record:
+def _post(obj, entry: Entry, index: int, kind: str, author: str | None) -> Record:
     source = entry.source(index=index)
     if isinstance(obj, ElementError):
         return InputError(source, obj.message, platform="instagram")
@@ -70,5 +95,5 @@ def _post(obj, entry: Entry, index: int, kind: str) -> Record:
     metadata = {"kind": kind, "media_count": len(media) or 1}
     if uri:
         metadata["media_uri"] = uri
-    return platform_post(source, id=pid, caption=caption, platform="instagram",
+    return platform_post(source, id=pid, caption=caption, platform="instagram", author=author,
                          posted_at=iso_utc(stamp), metadata=metadata)

@@ -47,13 +47,14 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        pid = _salvage_id(raw)
         yield InputError(source, f"line {lineno}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                                 f"column {exc.start + 1}); re-export the file as UTF-8")
+                                 f"column {exc.start + 1}); re-export the file as UTF-8", id=pid)
         return
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield InputError(source, f"line {lineno}: invalid JSON: {exc.msg} at column {exc.colno}")
+        yield InputError(source, f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
         return
     except RecursionError:
         yield InputError(source, f"line {lineno}: JSON nested too deeply")
@@ -63,3 +64,13 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
         record = InputError(record.source, f"line {lineno}: {record.message}", record.id,
                             record.caption, record.platform, record.author)
     yield record
+
+
+def _salvage_id(raw: bytes) -> str | None:
+    """The post id of a line that is not UTF-8, so the error record can still be traced."""
+    try:
+        obj = json.loads(raw.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        return None
+    pid = obj.get("id") if isinstance(obj, dict) else None
+    return str(pid) if isinstance(pid, (str, int)) and not isinstance(pid, bool) else None

@@ -31,9 +31,9 @@ class ElementError:
 
 
 class JsonStream:
-    def __init__(self, stream: BinaryIO, chunk: int = CHUNK) -> None:
+    def __init__(self, stream: BinaryIO, chunk: int | None = None) -> None:
         self._stream = stream
-        self._chunk = chunk
+        self._chunk = chunk or CHUNK
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._bytes_read = 0
         self.buf = ""
@@ -161,9 +161,10 @@ class JsonStream:
     def read_value(self):
         """One whole value, decoded; an ElementError if its text is not valid JSON."""
         self.peek()
-        self._mark = start = self.pos
+        self._mark = self.pos
         try:
             self.skip_value()
+            start = self._mark  # the buffer may have been compacted under us
         finally:
             self._mark = None
         try:

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from compliance.model import PLATFORMS, InputError, Post, Source
+from compliance.model import InputError, Post, Source
 
 MAX_CAPTION_CHARS = 50_000
 
@@ -45,9 +45,7 @@ def post_from_object(obj: Any, source: Source, default_platform: str | None = No
         platform = str(platform).strip().lower() or None
         if platform == "twitter":
             platform = "x"
-        if platform is not None and platform not in PLATFORMS:
-            return InputError(source, f"unknown platform {platform!r} (known: {', '.join(PLATFORMS)})",
-                              id=pid, caption=caption, author=author)
+        # An unknown platform is still judged, with the default "more" fold.
     brands = obj.get("brands") or ()
     if isinstance(brands, str):
         brands = (brands,)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import os
 import posixpath
+import re
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,12 @@ from typing import BinaryIO, Callable, Iterator
 from compliance.model import Source
 
 SNIFF_BYTES = 64 * 1024
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(path: str) -> tuple:
+    """Sort key that puts posts_2.json before posts_10.json; still a total, stable order."""
+    return tuple((0, int(p), p) if p.isdigit() else (1, 0, p) for p in _DIGITS.split(path)), path
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,13 @@ class Entry:
         return Source(self.file, member=self.member, **place)
 
     def sibling(self, name: str) -> "Entry | None":
-        """A file next to this one (same folder), e.g. note-tweet.js beside tweets.js."""
+        """A file relative to this one's folder: note-tweet.js beside tweets.js, or
+        ../../personal_information/... from an Instagram posts file. Never leaves the input."""
         folder = posixpath.dirname(self.path)
-        return self.lookup(posixpath.join(folder, name) if folder else name)
+        target = posixpath.normpath(posixpath.join(folder, name))
+        if target == ".." or target.startswith("../"):
+            return None
+        return self.lookup(target)
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
@@ -77,19 +88,18 @@ class Entry:
 
 def file_entry(path: str) -> Entry:
     """A file named on the command line; its siblings are found on disk beside it."""
-    folder = os.path.dirname(path)
 
     def lookup(rel: str) -> Entry | None:
-        candidate = os.path.join(folder, posixpath.basename(rel))
-        if os.path.isfile(candidate):
-            return Entry(candidate, None, lambda: open(candidate, "rb"), lookup)
-        return None
+        # `rel` is in the same frame as the given path (see Entry.sibling).
+        if rel == "." or not os.path.isfile(rel):
+            return None
+        return Entry(rel, None, lambda: open(rel, "rb"), lookup)
 
     return Entry(path, None, lambda: open(path, "rb"), lookup)
 
 
 def folder_entries(root: str) -> list[Entry]:
-    """Every file under a folder, sorted by relative path so runs are deterministic.
+    """Every file under a folder, in natural order of relative path so runs are deterministic.
 
     Hidden files and folders (.git, .DS_Store) are left out; symlinked folders are not
     followed, so a link loop cannot hang a scan.
@@ -109,7 +119,7 @@ def folder_entries(root: str) -> list[Entry]:
                 continue
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             found[rel] = Entry(root, rel, (lambda p=full: open(p, "rb")), lookup)
-    return [found[rel] for rel in sorted(found)]
+    return [found[rel] for rel in sorted(found, key=natural)]
 
 
 class ZipInput:
@@ -147,4 +157,4 @@ class ZipInput:
             member = names[key]
             return Entry(self.path, member, lambda: self._open_zip().open(member), lookup)
 
-        return [make(key) for key in sorted(names)]
+        return [make(key) for key in sorted(names, key=natural)]

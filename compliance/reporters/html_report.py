@@ -304,7 +304,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
     j_table = sorted(j_views, key=lambda j: (-j["counts"]["violation"], -j["counts"]["review"], j["index"]))
 
     creators = _creator_rows(posts)
-    creator_index = {row["author"]: i for i, row in enumerate(
+    creator_index = {row["author"]: str(i) for i, row in enumerate(
         sorted(creators, key=lambda r: (r["author"] == "", r["author"].casefold(), r["author"])))}
 
     action, errors, ok = [], [], []
@@ -327,7 +327,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             "source": source_text(post.get("source")),
             "platform": post.get("platform") or "",
             "author": author,
-            "creator_key": str(creator_index[author]) if author in creator_index else "",
+            "creator_key": creator_index.get(author, ""),
             "posted_at": post.get("posted_at") or "",
             "paid_partnership": bool(post.get("paid_partnership")),
             "error": post.get("error") or "",
@@ -362,7 +362,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         "needs_action": len(action) + len(errors),
         "rules": _rule_rows(posts, j_names),
         "creators": creators,
-        "creator_options": sorted(creator_index.items(), key=lambda kv: int(kv[1])),
+        "creator_options": list(creator_index.items()),
         "action_posts": action,
         "error_posts": errors,
         "ok_posts": ok,

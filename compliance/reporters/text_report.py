@@ -20,7 +20,8 @@ from compliance.reporters.html_report import (STATUS_LABELS, ordered_verdicts, s
 QUOTE_LIMIT = 80
 STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None,
                   "error": "magenta"}
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: Any) -> str:
@@ -30,10 +31,8 @@ def clean(text: Any) -> str:
 
     def escape(match: re.Match) -> str:
         ch = match.group()
-        if ch == "\n":
-            return "\\n"
-        if ch == "\t":
-            return "\\t"
+        if ch in _NAMED:
+            return _NAMED[ch]
         code = ord(ch)
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
@@ -45,6 +44,10 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     if len(shown) > limit:
         shown = shown[: limit - 1] + "\u2026"
     return f"\u201c{shown}\u201d"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _wants_colour(out: TextIO, options: Mapping[str, Any]) -> bool:
@@ -81,8 +84,8 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
         lines.append(f"Generated: {clean(options['generated_at'])}")
     inputs = ", ".join(clean(name) for name in data.get("inputs") or []) or "(no input named)"
     lines.append(f"{tool.get('name', 'compliance')} {tool.get('version', '')}: "
-                 f"{summary.get('posts', len(posts))} posts from {inputs}; "
-                 f"{summary.get('errors', 0)} input errors")
+                 f"{plural(summary.get('posts', len(posts)), 'post')} from {inputs}; "
+                 f"{plural(summary.get('errors', 0), 'input error')}")
     for code in jurisdictions:
         meta = rulesets.get(code) or {}
         details = " \u00b7 ".join(str(x) for x in (meta.get("name"), meta.get("regulator"),

@@ -1,0 +1,196 @@
+"""`compliance scan` for any number of posts: stream, judge (pooled or not), remember, report.
+
+The CLI parses options; this module runs the scan. JSON and JSONL reports are written while
+posts stream through, so memory stays flat; other formats need the whole report and collect
+it. With `--only-new` only posts judged new or changed since the last complete run are
+reported (input errors always are), plus the violations that went away ("resolved").
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Iterable, Iterator, TextIO
+
+import click
+
+from compliance.pipeline import CHUNK_SIZE, ScannerSpec, make_backend, scan_stream
+
+
+class BatchProblem(click.ClickException):
+    """The run cannot be done as asked (bad option mix, unusable state file): exit 2."""
+
+    exit_code = 2
+
+
+_OPTIONS = [
+    click.option("--jobs", type=click.IntRange(min=0), default=0, metavar="N",
+                 help="Worker processes (default 0: all cores; 1: in this process)."),
+    click.option("--chunk-size", type=click.IntRange(min=1), default=CHUNK_SIZE, show_default=True,
+                 metavar="N", help="Posts per unit of work (and per state commit)."),
+    click.option("--progress/--no-progress", default=None,
+                 help="Progress on stderr (default: only when stderr is a terminal)."),
+    click.option("--summary", "summary_path", metavar="FILE",
+                 help="--format jsonl: write the summary here (default: one line on stderr)."),
+    click.option("--state", "state_path", metavar="FILE.sqlite",
+                 help="Remember results: a re-run judges only new or changed posts."),
+    click.option("--only-new", is_flag=True,
+                 help="With --state: report only posts new or changed since the last run, and "
+                      "the violations resolved since (\"resolved\")."),
+    click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                 help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
+    click.option("--scheduler", metavar="ADDRESS",
+                 help="--engine dask: the scheduler (default: a local cluster on this machine)."),
+    click.option("--output-dir", metavar="DIR",
+                 help="--engine dask: where partitioned results and summary.json go."),
+    click.option("--partition-size", type=click.IntRange(min=1024), default=32 << 20, metavar="BYTES",
+                 help="--engine dask: bytes of JSONL per partition (default 32 MiB)."),
+]
+
+
+def batch_options(func):
+    """The `scan` options for large and repeated scans (kept here, next to what they drive)."""
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
+
+
+def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scanner, fmt: str,
+                 output: str | None, render_options: dict, batch: dict[str, Any]) -> int:
+    """Check the option mix, then run locally or on Dask; problems become exit-2 messages."""
+    from compliance.readers import read_inputs
+
+    if batch["only_new"] and not batch["state_path"]:
+        raise BatchProblem("--only-new needs --state FILE (what is new is relative to a state)")
+    if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
+        raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
+    if batch["engine"] == "dask":
+        from compliance.dask_backend import DaskProblem, run_dask
+
+        try:
+            return run_dask(inputs, shown_inputs, read_options, scanner, batch)
+        except DaskProblem as exc:
+            raise BatchProblem(str(exc)) from None
+    for name in ("scheduler", "output_dir"):
+        if batch[name]:
+            raise BatchProblem(f"--{name.replace('_', '-')} is for --engine dask")
+    from compliance.parallel import WorkerFailed, default_jobs
+    from compliance.progress import Progress, count_posts
+    from compliance.state import StateError
+
+    progress = None
+    if batch["progress"] is not False:
+        progress = Progress(enabled=batch["progress"])
+        if progress.enabled:
+            progress.total = count_posts(inputs)
+        else:
+            progress = None
+    opts = BatchOptions(fmt=fmt, output=output, render_options=render_options,
+                        jobs=batch["jobs"] or default_jobs(), chunk_size=batch["chunk_size"],
+                        state_path=batch["state_path"], only_new=batch["only_new"],
+                        summary_path=batch["summary_path"], progress=progress)
+    records = prime(read_inputs(inputs, read_options))
+    try:
+        return run_scan(records, scanner, ScannerSpec.of(scanner), shown_inputs, opts)
+    except (StateError, WorkerFailed) as exc:
+        raise BatchProblem(str(exc)) from None
+    except OSError as exc:
+        where = exc.filename or output or "output"
+        raise BatchProblem(f"{where}: cannot write: {exc.strerror or exc}") from None
+
+
+@dataclass
+class BatchOptions:
+    fmt: str = "json"
+    output: str | None = None
+    render_options: dict | None = None
+    jobs: int = 1
+    chunk_size: int = CHUNK_SIZE
+    state_path: str | None = None
+    only_new: bool = False
+    summary_path: str | None = None
+    progress: Any = None  # a compliance.progress.Progress, or None
+
+
+def prime(records: Iterable) -> Iterator:
+    """Start the reader now, so an unreadable input fails before any output is written."""
+    it = iter(records)
+    for first in it:
+        return chain([first], it)
+    return iter(())
+
+
+@contextmanager
+def output_stream(output: str | None) -> Iterator[TextIO]:
+    if output and output != "-":
+        with open(output, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+    else:
+        yield sys.stdout
+
+
+def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], opts: BatchOptions) -> int:
+    """Judge every record and write the report; returns the exit code (0 or 1)."""
+    from compliance.report import Report, report_from_posts
+    from compliance.report_stream import JsonReportWriter, exit_code, header, jsonl_line, summarise_stream
+
+    state = None
+    if opts.state_path:
+        from compliance.state import ScanState
+
+        state = ScanState(opts.state_path, scanner)
+    backend = make_backend(spec, scanner, opts.jobs)
+    jurisdictions = scanner.jurisdictions
+    rulesets = scanner.ruleset_meta()
+    try:
+        stream = scan_stream(records, backend, opts.chunk_size, state, opts.progress)
+        if opts.only_new:
+            posts = (post for post, fresh in stream if fresh or post.get("error"))
+        else:
+            posts = (post for post, _ in stream)
+
+        def extra() -> dict[str, Any]:
+            return {"resolved": state.resolved() if state is not None else []} if opts.only_new else {}
+
+        if opts.fmt == "json":
+            writer = JsonReportWriter()
+            try:
+                summary = summarise_stream(posts, jurisdictions, writer.add)
+                _finish_progress(opts)
+                head = header(jurisdictions, rulesets, inputs, summary, extra())
+                with output_stream(opts.output) as out:
+                    writer.finish(out, head)
+            finally:
+                writer.close()
+        elif opts.fmt == "jsonl":
+            from compliance.reporters.jsonl_report import write_summary
+
+            with output_stream(opts.output) as out:
+                summary = summarise_stream(posts, jurisdictions, lambda post: out.write(jsonl_line(post)))
+            _finish_progress(opts)
+            write_summary(header(jurisdictions, rulesets, inputs, summary, extra()), opts.summary_path)
+        else:
+            from compliance.reporters import REPORTERS
+
+            collected = list(posts)
+            _finish_progress(opts)
+            data = dict(report_from_posts(collected, jurisdictions, rulesets, inputs).data)
+            data.update(extra())
+            summary = data["summary"]
+            with output_stream(opts.output) as out:
+                REPORTERS.get(opts.fmt)(Report(data), out, dict(opts.render_options or {}))
+        if state is not None:
+            state.finish()
+        return exit_code(summary)
+    finally:
+        backend.close()
+        if opts.progress is not None:
+            opts.progress.close()
+        if state is not None:
+            state.close()
+
+
+def _finish_progress(opts: BatchOptions) -> None:
+    if opts.progress is not None:
+        opts.progress.close()

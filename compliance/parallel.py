@@ -1,0 +1,60 @@
+"""A process pool for `--jobs N`: each worker builds its Scanner once and judges whole chunks.
+
+Workers start with the "spawn" method (safe with threads, the same on every OS) and only
+module-level functions cross the process boundary. A chunk goes out as Post records and
+comes back as plain post dicts; spaCy objects never leave a worker.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Iterable, Iterator
+
+from compliance.pipeline import Batch, ChunkJudge, ScannerSpec, ordered_map
+
+_JUDGE: ChunkJudge | None = None
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process died (killed, out of memory): the run cannot vouch for its output."""
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker(spec: ScannerSpec) -> None:
+    global _JUDGE
+    _JUDGE = ChunkJudge(spec.build())
+
+
+def _judge_chunk(records: list) -> list[dict[str, Any]]:
+    assert _JUDGE is not None, "worker used before its initializer ran"
+    return _JUDGE(records)
+
+
+class PoolBackend:
+    """Chunks judged by `jobs` worker processes; results come back in input order."""
+
+    def __init__(self, spec: ScannerSpec, jobs: int):
+        self.jobs = jobs
+        self.executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_worker, initargs=(spec,))
+
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
+        def submit(batch: Batch):
+            todo = batch.todo
+            return self.executor.submit(_judge_chunk, todo) if todo else None
+
+        try:
+            yield from ordered_map(submit, batches, ahead=2 * self.jobs)
+        except BrokenProcessPool as exc:
+            raise WorkerFailed(f"a worker process stopped unexpectedly ({exc})") from None
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)

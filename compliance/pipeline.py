@@ -1,0 +1,209 @@
+"""A scan as a stream: records in, post dicts out, in input order, in flat memory.
+
+Records are cut into chunks. A chunk is judged in-process or by a pool of worker processes
+(`compliance.parallel`), each worker holding its own Scanner; only plain post dicts travel
+back, never spaCy objects. Judging runs inside spaCy memory zones so the string store and
+tokenizer cache do not grow with every new word; the matchers that are built lazily per brand
+set are warmed outside the zone first, because anything created inside a zone is freed at
+its end. With a state file (`compliance.state`) unchanged posts are not judged again.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import Any, Callable, Iterable, Iterator
+
+from compliance.model import Post
+
+CHUNK_SIZE = 2000
+ZONE_SIZE = 200  # posts per memory zone: fewer distinct brand sets than the caches hold (256)
+
+
+@dataclass(frozen=True)
+class ScannerSpec:
+    """The Scanner's constructor arguments: picklable, enough to rebuild it in a worker.
+
+    The loaded rule sets travel as data, so a worker judges by exactly the rules the main
+    process loaded, wherever they came from.
+    """
+
+    jurisdictions: tuple[str, ...]
+    brands: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity_overrides: tuple[tuple[str, str], ...] = ()
+    rulesets: tuple = ()
+
+    @classmethod
+    def of(cls, scanner) -> "ScannerSpec":
+        return cls(tuple(scanner.jurisdictions), tuple(scanner.analyser.campaign), tuple(scanner.select),
+                   tuple(scanner.ignore), tuple(sorted(scanner.severity_overrides.items())),
+                   tuple(scanner.rulesets))
+
+    def build(self):
+        from compliance.engine import Scanner
+
+        return Scanner(list(self.jurisdictions), brands=list(self.brands), select=list(self.select),
+                       ignore=list(self.ignore), severity_overrides=dict(self.severity_overrides),
+                       rulesets=list(self.rulesets) or None)
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def warm(scanner, post: Post) -> None:
+    """Build the lazily cached matchers this post needs, so they never live inside a zone."""
+    analyser = scanner.analyser
+    brands = analyser.brands_for(post)
+    if brands:
+        if brands.names:
+            brands.matcher(analyser.nlp)
+        analyser.labels._brand_templates(analyser.nlp, brands)
+
+
+class ChunkJudge:
+    """Judge a list of records in this process: returns `PostResult.to_dict()` dicts, in order."""
+
+    def __init__(self, scanner, zone_size: int = ZONE_SIZE):
+        self.scanner = scanner
+        self.zone_size = zone_size
+
+    def __call__(self, records: list) -> list[dict[str, Any]]:
+        scanner = self.scanner
+        nlp = scanner.analyser.nlp
+        out: list[dict[str, Any]] = []
+        for part in chunked(records, self.zone_size):
+            for record in part:
+                if isinstance(record, Post):
+                    warm(scanner, record)
+            with nlp.memory_zone():
+                for record in part:
+                    out.append(scanner.judge_record(record).to_dict())
+        return out
+
+
+@dataclass
+class Batch:
+    """One chunk on its way through: records, what the state could reuse, what must be judged."""
+
+    records: list
+    reused: list[dict[str, Any] | None]
+    meta: Any = None  # the state's bookkeeping for this chunk (keys, hashes)
+    recent: list[bool] | None = None  # per record: new since the last complete run, even if reused
+    fresh: list[bool] = field(default_factory=list)  # per record: new or changed (for --only-new)
+
+    @property
+    def todo(self) -> list:
+        return [r for r, done in zip(self.records, self.reused) if done is None]
+
+    def merge(self, judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        it = iter(judged)
+        out = []
+        self.fresh = []
+        for i, done in enumerate(self.reused):
+            if done is None:
+                out.append(next(it))
+                self.fresh.append(True)
+            else:
+                out.append(done)
+                self.fresh.append(bool(self.recent and self.recent[i]))
+        return out
+
+
+class LocalBackend:
+    """Chunks judged one after another in this process (`--jobs 1`)."""
+
+    def __init__(self, scanner):
+        self.judge = ChunkJudge(scanner)
+
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
+        for batch in batches:
+            todo = batch.todo
+            yield batch, (self.judge(todo) if todo else [])
+
+    def close(self) -> None:
+        pass
+
+
+def ordered_map(submit: Callable[[Any], Any], items: Iterable, ahead: int) -> Iterator[tuple[Any, Any]]:
+    """Submit up to `ahead` items before waiting; yield (item, result) in submission order.
+
+    `submit` returns a future, or None when there is nothing to do for the item. Bounded
+    look-ahead keeps memory flat however long the input is.
+    """
+    pending: deque = deque()
+    for item in items:
+        pending.append((item, submit(item)))
+        while len(pending) > ahead:
+            yield _resolve(pending.popleft())
+    while pending:
+        yield _resolve(pending.popleft())
+
+
+def _resolve(entry):
+    item, future = entry
+    return item, (future.result() if future is not None else [])
+
+
+def scan_stream(records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=None,
+                progress=None) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Yield (post dict, judged in this run) for every record, in input order.
+
+    With a state, each chunk's results are committed before they are yielded, so a killed
+    run loses at most the chunks in flight and a re-run picks up where it stopped.
+    """
+
+    def batches() -> Iterator[Batch]:
+        for chunk in chunked(records, chunk_size):
+            if state is not None:
+                yield state.lookup(chunk)
+            else:
+                yield Batch(chunk, [None] * len(chunk))
+
+    for batch, judged in backend.map(batches()):
+        posts = batch.merge(judged)
+        if state is not None:
+            state.store(batch, posts)
+        if progress is not None:
+            progress.update(len(posts))
+        yield from zip(posts, batch.fresh)
+
+
+class AutoBackend:
+    """A pool of `jobs` workers, started only when there is more than one chunk to judge:
+    a small scan is not worth the seconds each worker needs to load spaCy and the rules."""
+
+    def __init__(self, spec: ScannerSpec, scanner, jobs: int):
+        self.spec = spec
+        self.jobs = jobs
+        self.local = LocalBackend(scanner)
+        self.pool = None
+
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
+        it = iter(batches)
+        head = list(islice(it, 2))
+        if len(head) < 2:
+            yield from self.local.map(head)
+            return
+        from compliance.parallel import PoolBackend
+
+        self.pool = PoolBackend(self.spec, self.jobs)
+        yield from self.pool.map(chain(head, it))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+def make_backend(spec: ScannerSpec, scanner, jobs: int):
+    """`jobs` 1: in-process (reusing `scanner`); more: a spawn-safe process pool."""
+    if jobs <= 1:
+        return LocalBackend(scanner)
+    return AutoBackend(spec, scanner, jobs)

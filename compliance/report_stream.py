@@ -1,0 +1,88 @@
+"""Write a report while the posts stream past, without holding them all in memory.
+
+The JSON report must stay byte-identical to the `json` reporter's output, and its keys are
+sorted, so "posts" comes before "summary": post blocks go to a temporary file as they arrive
+(already indented as the reporter would indent them) and the document is assembled at the
+end around them. The header is rendered by the same `json.dumps` call the reporter uses.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from typing import Any, Iterable, Mapping, TextIO
+
+from compliance.report import Report, report_from_posts, summarise
+
+_PLACEHOLDER = "\x00posts\x00"
+
+
+def header(jurisdictions: list[str], rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
+           summary: dict[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report document without its posts (built by the contract's own constructor)."""
+    data = dict(report_from_posts([], jurisdictions, rulesets, inputs).data)
+    data["summary"] = summary
+    data.update(extra or {})
+    del data["posts"]
+    return data
+
+
+def post_block(post: Mapping[str, Any]) -> str:
+    """One post as it appears inside the report's "posts" array (indent 2, at depth 2)."""
+    text = json.dumps(post, ensure_ascii=False, sort_keys=True, indent=2)
+    return "    " + text.replace("\n", "\n    ")
+
+
+class JsonReportWriter:
+    """Collects post blocks in a temporary file; `finish` writes the whole document."""
+
+    def __init__(self) -> None:
+        self.tmp = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+        self.count = 0
+
+    def add(self, post: Mapping[str, Any]) -> None:
+        if self.count:
+            self.tmp.write(",\n")
+        self.tmp.write(post_block(post))
+        self.count += 1
+
+    def finish(self, out: TextIO, head: Mapping[str, Any]) -> None:
+        data = dict(head)
+        data["posts"] = _PLACEHOLDER
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+        marker = json.dumps(_PLACEHOLDER, ensure_ascii=False)
+        before, after = text.split(marker, 1)
+        out.write(before)
+        if self.count:
+            out.write("[\n")
+            self.tmp.seek(0)
+            shutil.copyfileobj(self.tmp, out, 1 << 20)
+            out.write("\n  ]")
+        else:
+            out.write("[]")
+        out.write(after)
+        out.write("\n")
+        self.close()
+
+    def close(self) -> None:
+        self.tmp.close()
+
+
+def jsonl_line(post: Mapping[str, Any]) -> str:
+    """One post per line: sorted keys, compact separators, UTF-8 as is."""
+    return json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def summarise_stream(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], sink) -> dict[str, Any]:
+    """Count posts with the report's own `summarise`, handing each to `sink` as it passes."""
+
+    def passing():
+        for post in posts:
+            sink(post)
+            yield post
+
+    return summarise(passing(), jurisdictions)
+
+
+def exit_code(summary: Mapping[str, Any]) -> int:
+    return Report({"summary": summary}).exit_code

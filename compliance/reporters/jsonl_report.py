@@ -1,0 +1,32 @@
+"""JSON Lines: one post record per line (sorted keys, compact), for pipelines that stream.
+
+The report's other parts (summary, rule sets, `resolved`) do not fit a line-per-post file:
+they go to the file named by the `summary` option, else to stderr as one JSON line, so stdout
+stays pure post records.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Mapping, TextIO
+
+from compliance.report import Report
+from compliance.report_stream import jsonl_line
+from compliance.reporters import REPORTERS
+
+
+def write_summary(head: Mapping[str, Any], path: str | None) -> None:
+    """The report without its posts: indented JSON in `path`, or one line on stderr."""
+    if path:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2))
+            out.write("\n")
+    else:
+        sys.stderr.write(json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")
+
+
+@REPORTERS.register("jsonl")
+def render_jsonl(report: Report, out: TextIO, options: Mapping[str, Any]) -> None:
+    for post in report.posts:
+        out.write(jsonl_line(post))
+    write_summary({k: v for k, v in report.data.items() if k != "posts"}, options.get("summary"))

@@ -1,0 +1,137 @@
+"""Refuse rule-file patterns that can backtrack catastrophically, before any caption sees them.
+
+Every pattern over a caption already runs with a `timeout=`, so a bad pattern costs one post,
+not the run. But a pattern like `(a+)+$` would time out on every long caption and quietly turn
+a scan into a pile of error records, so the loader rejects the classic shape outright: a group
+that repeats (`*`, `+`, `{n,}`, `{n,m}`) around something that itself repeats a variable number
+of times. Possessive quantifiers (`++`, `*+`) and atomic groups (`(?>...)`) cannot backtrack
+and are allowed; that is the way out the error message offers.
+
+This is a static check on the pattern text (regex-module syntax), not a proof: overlapping
+alternatives like `(a|aa)+` pass it and are left to the timeout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+# Seconds one pattern may spend on one caption; a TimeoutError turns the post into an error record.
+TIMEOUT = 0.25
+
+
+@dataclass
+class _Group:
+    start: int            # index of the "(" in the pattern
+    atomic: bool          # (?>...) never gives back what it matched
+    repeats: str | None = None   # text of the first variable repetition inside, e.g. "+"
+
+
+def _quantifier(pattern: str, i: int) -> tuple[str, int, int | None, bool] | None:
+    """The quantifier starting at `i`: (text, min, max or None, possessive), or None."""
+    if i >= len(pattern):
+        return None
+    ch = pattern[i]
+    if ch in "*+?":
+        lo, hi, j = {"*": (0, None), "+": (1, None), "?": (0, 1)}[ch] + (i + 1,)
+    elif ch == "{":
+        m = regex.match(r"\{(\d*)(?:(,)(\d*))?\}", pattern[i:])
+        if not m or (not m.group(1) and not m.group(3)):
+            return None
+        lo = int(m.group(1) or 0)
+        hi = None if m.group(2) and not m.group(3) else int(m.group(3) or m.group(1))
+        j = i + m.end()
+    else:
+        return None
+    possessive = j < len(pattern) and pattern[j] == "+"
+    if j < len(pattern) and pattern[j] in "?+":
+        j += 1
+    return pattern[i:j], lo, hi, possessive
+
+
+def _varies(lo: int, hi: int | None) -> bool:
+    """Can the repetition match more than one count of more than one item?"""
+    return hi is None or (hi > lo and hi > 1)
+
+
+def _skip_class(pattern: str, i: int) -> int:
+    """Index just past the character class that starts at pattern[i] == '['."""
+    j = i + 1
+    if j < len(pattern) and pattern[j] == "^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1
+    depth = 1
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[" and pattern.startswith("[:", j):
+            end = pattern.find(":]", j + 2)
+            j = end + 2 if end >= 0 else j + 1
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(pattern)
+
+
+def _skip_escape(pattern: str, i: int) -> int:
+    """Index just past the escape at pattern[i] == '\\' (\\p{L}, \\N{...}, \\x{...} included)."""
+    j = i + 2
+    if i + 1 < len(pattern) and pattern[i + 1] in "pPNxuUg" and j < len(pattern) and pattern[j] == "{":
+        end = pattern.find("}", j)
+        return end + 1 if end >= 0 else len(pattern)
+    return j
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """Describe the first repeated group around a repetition, or None if there is none."""
+    stack: list[_Group] = [_Group(-1, False)]
+    i = 0
+    n = len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i = _skip_escape(pattern, i)
+        elif c == "[":
+            i = _skip_class(pattern, i)
+        elif c == "(":
+            if pattern.startswith("(?#", i):
+                end = pattern.find(")", i)
+                i = end + 1 if end >= 0 else n
+                continue
+            stack.append(_Group(i, pattern.startswith("(?>", i)))
+            i += 1
+            continue
+        elif c == ")":
+            group = stack.pop() if len(stack) > 1 else _Group(i, False)
+            i += 1
+            q = _quantifier(pattern, i)
+            if q:
+                text, lo, hi, possessive = q
+                i += len(text)
+                if group.repeats and _varies(lo, hi) and not possessive and not group.atomic:
+                    return (f"the group {pattern[group.start:i]!r} repeats ({text}) around a part that "
+                            f"itself repeats ({group.repeats}), which can backtrack exponentially; "
+                            f"rewrite it, or make the inner repetition possessive ('++', '*+') "
+                            f"or the group atomic '(?>...)'")
+                if _varies(lo, hi) and not possessive and not group.atomic:
+                    stack[-1].repeats = stack[-1].repeats or text
+            if group.repeats and not group.atomic:
+                stack[-1].repeats = stack[-1].repeats or group.repeats
+            continue
+        else:
+            i += 1
+        q = _quantifier(pattern, i)
+        if q:
+            text, lo, hi, possessive = q
+            i += len(text)
+            if _varies(lo, hi) and not possessive:
+                stack[-1].repeats = stack[-1].repeats or text
+    return None

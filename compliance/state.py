@@ -1,0 +1,260 @@
+"""Incremental scans: a SQLite file remembers each post's result so a re-run judges only changes.
+
+A post is remembered by its id, a hash of everything judging reads (caption, platform,
+brands, paid_partnership, metadata, author, posted_at) and a fingerprint of the run's
+configuration (tool version, rule sets' full content, jurisdictions, select/ignore, campaign
+brands). A stored result is reused only when both match, so a changed rule re-judges all.
+
+Each chunk is one transaction (WAL journal): a run killed at any point leaves whole chunks,
+and the next run reuses them, with no post lost or doubled. Every run adds one history row
+per post (its status per jurisdiction); `resolved` compares a run with the last complete run,
+`trend` and `post_history` expose the history to reports.
+
+Posts are keyed by id: two different posts sharing an id are both reported correctly, but
+only the last one is remembered. Records without an id (input errors) are never stored.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import zlib
+from pathlib import PurePath
+from typing import Any, Mapping
+
+from compliance import __version__
+from compliance.model import Post
+from compliance.pipeline import Batch
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL,
+    config TEXT NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0,
+    posts INTEGER NOT NULL DEFAULT 0,
+    judged INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS posts (
+    key TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    run INTEGER NOT NULL,
+    result BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    key TEXT NOT NULL,
+    run INTEGER NOT NULL,
+    statuses TEXT NOT NULL,
+    PRIMARY KEY (key, run)
+) WITHOUT ROWID;
+"""
+SCHEMA_VERSION = "1"
+_LOOKUP_BATCH = 500
+
+
+class StateError(Exception):
+    """The state file cannot be used (not SQLite, newer schema, locked): a usage problem."""
+
+
+def canonical(obj: Any) -> Any:
+    """Plain, ordered JSON data for any rule-set value (sets sorted, dataclasses as dicts)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, (set, frozenset)):
+        return sorted((canonical(v) for v in obj), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, PurePath):
+        return obj.name
+    pattern = getattr(obj, "pattern", None)
+    if isinstance(pattern, str):
+        return {"pattern": pattern, "flags": getattr(obj, "flags", 0)}
+    return repr(obj)
+
+
+def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
+    """What a stored result depends on besides the post itself."""
+    config = {
+        "tool": __version__,
+        "jurisdictions": list(scanner.jurisdictions),
+        "versions": {code: meta.get("version") for code, meta in scanner.ruleset_meta().items()},
+        "select": list(scanner.select),
+        "ignore": list(scanner.ignore),
+        "brands": list(scanner.analyser.campaign),
+    }
+    content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
+                          sorted(scanner.severity_overrides.items())], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
+
+
+def post_hash(post: Post) -> str:
+    data = [post.caption, post.platform, post.author, post.posted_at, post.paid_partnership,
+            list(post.brands), post.metadata]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _statuses(post: Mapping[str, Any]) -> str:
+    return json.dumps({j: v["status"] for j, v in sorted(post["verdicts"].items())}, separators=(",", ":"))
+
+
+def _pack(post: Mapping[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                         .encode("utf-8"), 1)
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
+
+
+def connect(path: str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StateError(f"{path}: state schema {row[0]} is not the one this version uses ({SCHEMA_VERSION})")
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"{path}: cannot use as a state file: {exc}") from None
+    return conn
+
+
+class ScanState:
+    """One run's view of the state file: look chunks up, store them, close the run."""
+
+    def __init__(self, path: str, scanner):
+        self.path = path
+        self.conn = connect(path)
+        self.fingerprint, config = fingerprint(scanner)
+        row = self.conn.execute("SELECT max(run) FROM runs WHERE complete=1").fetchone()
+        self.previous: int | None = row[0]
+        cur = self.conn.execute("INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
+                                (self.fingerprint, json.dumps(config, sort_keys=True)))
+        self.run: int = cur.lastrowid
+        self.posts = 0
+        self.judged = 0
+
+    # -- per chunk -------------------------------------------------------------------------------
+    def lookup(self, records: list) -> Batch:
+        keys: list[str | None] = []
+        hashes: list[str | None] = []
+        for record in records:
+            if isinstance(record, Post) and record.id:
+                keys.append(record.id)
+                hashes.append(post_hash(record))
+            else:
+                keys.append(None)
+                hashes.append(None)
+        rows: dict[str, tuple] = {}
+        wanted = sorted({k for k in keys if k is not None})
+        for start in range(0, len(wanted), _LOOKUP_BATCH):
+            part = wanted[start:start + _LOOKUP_BATCH]
+            marks = ",".join("?" * len(part))
+            for key, h, fp, run, blob in self.conn.execute(
+                    f"SELECT key, hash, fingerprint, run, result FROM posts WHERE key IN ({marks})", part):
+                rows[key] = (h, fp, run, blob)
+        reused: list[dict | None] = []
+        recent: list[bool] = []
+        for record, key, h in zip(records, keys, hashes):
+            row = rows.get(key) if key is not None else None
+            if row is not None and row[0] == h and row[1] == self.fingerprint:
+                post = _unpack(row[3])
+                post["source"] = record.source.to_dict()
+                reused.append(post)
+                # Judged by an interrupted run after the last complete one: still new to a reader.
+                recent.append(self.previous is None or row[2] > self.previous)
+            else:
+                reused.append(None)
+                recent.append(True)
+        return Batch(records, reused, meta=(keys, hashes), recent=recent)
+
+    def store(self, batch: Batch, posts: list[dict[str, Any]]) -> None:
+        keys, hashes = batch.meta
+        upserts = []
+        history = []
+        for key, h, post, done in zip(keys, hashes, posts, batch.reused):
+            if key is None or post.get("error"):
+                continue
+            if done is None:
+                upserts.append((key, post["id"], h, self.fingerprint, self.run, _pack(post)))
+            history.append((key, self.run, _statuses(post)))
+        self.posts += len(posts)
+        self.judged += sum(1 for done in batch.reused if done is None)
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)", upserts)
+            conn.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?)", history)
+            conn.execute("UPDATE runs SET posts=?, judged=? WHERE run=?", (self.posts, self.judged, self.run))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # -- end of run ------------------------------------------------------------------------------
+    def resolved(self) -> list[dict[str, Any]]:
+        """Violations of the last complete run that are gone now: the post was fixed or deleted."""
+        if self.previous is None:
+            return []
+        out = []
+        query = ("SELECT h0.key, p.id, h0.statuses, h1.statuses FROM history h0 "
+                 "LEFT JOIN history h1 ON h1.key = h0.key AND h1.run = ? "
+                 "LEFT JOIN posts p ON p.key = h0.key "
+                 "WHERE h0.run = ? ORDER BY h0.key")
+        for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
+            before = json.loads(before)
+            now = json.loads(after) if after is not None else None
+            gone = sorted(j for j, status in before.items()
+                          if status == "violation" and (now is None or now.get(j, "violation") != "violation"))
+            if gone:
+                out.append({"id": post_id if post_id is not None else key,
+                            "jurisdictions": gone, "reason": "deleted" if now is None else "fixed"})
+        return out
+
+    def finish(self) -> None:
+        self.conn.execute("UPDATE runs SET complete=1 WHERE run=?", (self.run,))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def trend(path: str) -> list[dict[str, Any]]:
+    """Per complete run: how many posts had each status in each jurisdiction (oldest first)."""
+    conn = connect(path)
+    try:
+        out = []
+        runs = conn.execute("SELECT run FROM runs WHERE complete=1 ORDER BY run").fetchall()
+        for (run,) in runs:
+            counts: dict[str, dict[str, int]] = {}
+            for (statuses,) in conn.execute("SELECT statuses FROM history WHERE run=?", (run,)):
+                for j, status in json.loads(statuses).items():
+                    by_status = counts.setdefault(j, {})
+                    by_status[status] = by_status.get(status, 0) + 1
+            out.append({"run": run, "by_jurisdiction": {j: counts[j] for j in sorted(counts)}})
+        return out
+    finally:
+        conn.close()
+
+
+def post_history(path: str, post_id: str) -> list[dict[str, Any]]:
+    """One post's status per jurisdiction in every complete run it was part of."""
+    conn = connect(path)
+    try:
+        rows = conn.execute("SELECT h.run, h.statuses FROM history h JOIN runs r ON r.run = h.run "
+                            "WHERE h.key = ? AND r.complete = 1 ORDER BY h.run", (post_id,))
+        return [{"run": run, "statuses": json.loads(statuses)} for run, statuses in rows]
+    finally:
+        conn.close()
+

@@ -1,0 +1,42 @@
+"""Shared fixtures: one Scanner per jurisdiction set, built once (spaCy start-up is the slow part)."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "posts"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
+
+
+@functools.lru_cache(maxsize=None)
+def _scanner(jurisdictions: tuple[str, ...], brands: tuple[str, ...]):
+    from compliance.engine import Scanner
+
+    return Scanner(list(jurisdictions), brands=list(brands))
+
+
+@pytest.fixture(scope="session")
+def scanner_for():
+    """scanner_for("us", "uk", brands=[...]) -> a cached Scanner."""
+
+    def make(*jurisdictions: str, brands=BRANDS):
+        return _scanner(tuple(jurisdictions or ("us", "uk", "de", "fr")), tuple(brands))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def judge(scanner_for):
+    """judge("caption", "us", platform=..., paid_partnership=...) -> PostResult."""
+    from compliance.model import Post, Source
+
+    def run(caption: str, *jurisdictions: str, brands=BRANDS, **fields):
+        scanner = scanner_for(*jurisdictions, brands=brands)
+        return scanner.judge(Post(id="t", caption=caption, source=Source("test"), **fields))
+
+    return run
