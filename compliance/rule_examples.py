@@ -41,7 +41,8 @@ def run_examples(ruleset: RuleSet, rules: list[Rule] | None = None) -> list[Exam
         for kind, captions in (("pass", ex.passing), ("fail", ex.failing)):
             for caption in captions:
                 post = Post(id="example", caption=caption, source=Source(ruleset.file),
-                            platform=ex.platform, paid_partnership=ex.paid_partnership)
+                            platform=ex.platform, paid_partnership=ex.paid_partnership,
+                            metadata=dict(ex.metadata))
                 result = scanner.judge(post)
                 raised = tuple(f.rule for f in result.verdicts[ruleset.code].findings)
                 ok = (rule.id in raised) == (kind == "fail")

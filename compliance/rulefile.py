@@ -32,7 +32,7 @@ VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hash
 LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove"}
 RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
              "examples", "confidence", "group", "note"}
-EXAMPLE_KEYS = {"pass", "fail", "brands", "platform", "paid_partnership"}
+EXAMPLE_KEYS = {"pass", "fail", "brands", "platform", "paid_partnership", "metadata"}
 PLATFORM_KEYS = {"fold_chars", "fold_lines", "video"}
 
 
@@ -43,6 +43,7 @@ class Examples:
     brands: tuple[str, ...]
     platform: str | None = None
     paid_partnership: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)  # post metadata, e.g. followers
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,9 @@ def parse_file(path: Path) -> tuple[Path, str, dict]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(f"{path}: TOML syntax error: {exc}") from None
+        line = regex.search(r"at line (\d+)", str(exc))  # tomllib has no lineno before 3.14
+        where = f"{path}:{line.group(1)}" if line else f"{path}"
+        raise RuleFileError(f"{where}: TOML syntax error: {exc}") from None
     return path, text, data
 
 
@@ -361,11 +364,14 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
     for key in ex:
         if key not in EXAMPLE_KEYS:
             raise RuleFileError(f"{where}: examples: unknown key {key!r}{_suggest(key, EXAMPLE_KEYS)}")
+    if not isinstance(ex.get("metadata", {}), dict):
+        raise RuleFileError(f"{where}: examples.metadata must be a table, e.g. {{ followers = 600000 }}")
     examples = Examples(
         passing=_strings(ex.get("pass"), f"{where}: examples.pass"),
         failing=_strings(ex.get("fail"), f"{where}: examples.fail"),
         brands=_strings(ex.get("brands"), f"{where}: examples.brands") or example_brands,
         platform=ex.get("platform"), paid_partnership=bool(ex.get("paid_partnership", False)),
+        metadata=dict(ex.get("metadata", {})),
     )
     return Rule(
         id=rid, name=raw["name"], check=raw["check"], severity=raw["severity"],

@@ -76,6 +76,11 @@ def test_commercial_signals_are_found(judge, caption, kind, text):
     "My mum sent me flowers today",
     "New blog post is up, link in bio",
     "Learning to code words into poems",
+    "Thank you @jamie_runs for the lovely dinner!",
+    "New deadlift PR today 💪 #pr #gym",
+    "Got a promotion at work!! #promotion",
+    "Sunday roast at the local #pub",
+    "Date night with my #partner",
 ])
 def test_wording_that_merely_looks_commercial_is_not(judge, caption):
     result = judge(caption, "us", brands=[])

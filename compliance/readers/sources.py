@@ -123,7 +123,8 @@ def folder_entries(root: str) -> list[Entry]:
 
 
 class ZipInput:
-    """A zip read in place. Opened once for planning and once for reading, then closed."""
+    """A zip read in place: opened when first needed, kept open while its posts are read,
+    closed by the caller when the input is done."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -140,21 +141,25 @@ class ZipInput:
             self._zip = None
 
     def entries(self) -> list[Entry]:
-        """Members that are files, sorted by name; macOS resource forks left out."""
+        """Members that are files, in natural name order; macOS resource forks left out.
+
+        Members are opened by their ZipInfo, so two members with the same name (zip allows
+        it) are both read; a sibling lookup by name finds the first.
+        """
         zf = self._open_zip()
-        names = {}
-        for info in zf.infolist():
-            name = info.filename
-            if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
-                continue
-            names[posixpath.normpath(name)] = name
+        infos = [info for info in zf.infolist()
+                 if not (info.is_dir() or info.filename.startswith("__MACOSX/")
+                         or posixpath.basename(info.filename).startswith("."))]
+        by_name: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            by_name.setdefault(posixpath.normpath(info.filename), info)
 
         def lookup(rel: str) -> Entry | None:
-            key = posixpath.normpath(rel)
-            return make(key) if key in names else None
+            info = by_name.get(posixpath.normpath(rel))
+            return make(info) if info is not None else None
 
-        def make(key: str) -> Entry:
-            member = names[key]
-            return Entry(self.path, member, lambda: self._open_zip().open(member), lookup)
+        def make(info: zipfile.ZipInfo) -> Entry:
+            return Entry(self.path, info.filename, lambda: self._open_zip().open(info), lookup)
 
-        return [make(key) for key in sorted(names, key=natural)]
+        order = sorted(range(len(infos)), key=lambda i: (natural(infos[i].filename), i))
+        return [make(infos[i]) for i in order]

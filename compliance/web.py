@@ -1,0 +1,396 @@
+"""The local web page of `compliance serve`: paste a caption, tick countries, get it corrected.
+
+A tiny WSGI app on the standard library's wsgiref server, for one person on their own machine,
+bound to 127.0.0.1 unless told otherwise. Everything a visitor sends is untrusted: the body is
+capped (413 past 64 KB), the form is parsed strictly, a bad request gets a plain page saying
+what was wrong, and no error ever shows a traceback. The caption reaches the page only as
+pieces cut in Python and escaped by jinja2 (autoescape on, no `|safe` on user data); a
+Content-Security-Policy that admits only this response's own style and script (by nonce) is a
+second wall behind the escaping. Rule sets and scanners are cached; spaCy is loaded once.
+"""
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, urlsplit
+
+from compliance.model import PLATFORMS, STATUSES, Post, PostResult, Source
+from compliance.paths import data_dir
+
+MAX_BODY = 64 * 1024  # bytes of form data: a caption is at most a few thousand characters
+DRAIN_LIMIT = 1024 * 1024  # read (and drop) this much of an oversized body so the 413 page arrives
+MAX_FIELDS = 200
+MAX_BRANDS = 50
+MAX_BRAND_CHARS = 100
+DEFAULT_TICKED = ("us", "uk", "de", "fr")  # the CLI's default audiences
+STATUS_LABELS = {"violation": "Violation", "review": "Needs review", "compliant": "Compliant", "clear": "Clear"}
+STATUS_HINTS = {
+    "violation": "Followers may not see that this is an ad.",
+    "review": "A person should check this one.",
+    "compliant": "Disclosed with an accepted label, where it should be.",
+    "clear": "Nothing commercial found: no label needed.",
+}
+SIGNAL_NAMES = {"brand": "Brand", "affiliate_link": "Affiliate link", "discount_code": "Discount code",
+                "gift": "Gift wording", "partnership": "Partnership wording"}
+HTTP_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
+                405: "Method Not Allowed", 411: "Length Required", 413: "Content Too Large",
+                415: "Unsupported Media Type", 500: "Internal Server Error"}
+
+
+class BadRequest(Exception):
+    """A request we will not process; the message is shown to the person, so it says what to do."""
+
+    def __init__(self, status: int, title: str, message: str):
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    regulator: str
+
+
+@dataclass(frozen=True)
+class FormInput:
+    caption: str = ""
+    codes: tuple[str, ...] = ()
+    brands_text: str = ""
+    brands: tuple[str, ...] = ()
+    platform: str = ""
+
+
+# ---------------------------------------------------------------------------- cached engine parts
+
+@lru_cache(maxsize=None)
+def _ruleset(code: str):
+    from compliance.rulefile import load_ruleset
+
+    return load_ruleset(code)
+
+
+@lru_cache(maxsize=1)
+def countries() -> tuple[tuple[Country, ...], tuple[str, ...]]:
+    """The shipped jurisdictions (from the rule files), and any rule file that failed to load."""
+    from compliance.rulefile import RuleFileError
+
+    found, broken = [], []
+    for path in sorted(data_dir("rules").glob("*.toml")):
+        try:
+            rs = _ruleset(path.stem)
+        except RuleFileError as exc:
+            broken.append(str(exc))
+            continue
+        if rs.meta.get("abstract") or not rs.rules:
+            continue
+        found.append(Country(rs.code, rs.name, rs.regulator))
+    order = {code: i for i, code in enumerate(DEFAULT_TICKED)}
+    found.sort(key=lambda c: (order.get(c.code, len(order)), c.code))
+    return tuple(found), tuple(broken)
+
+
+@lru_cache(maxsize=16)
+def _scanner(codes: tuple[str, ...], brands: tuple[str, ...]):
+    """One Scanner per set of audiences and brands; rule sets and the spaCy pipeline are shared."""
+    from compliance.engine import Scanner
+
+    return Scanner(list(codes), brands=list(brands), rulesets=[_ruleset(c) for c in codes])
+
+
+_judging = threading.Lock()  # one caption at a time: matchers and caches are not made for threads
+
+
+# ------------------------------------------------------------------------------- request parsing
+
+def read_form(environ: dict) -> dict[str, list[str]]:
+    """The urlencoded POST body as fields, or BadRequest with the reason (size, type, encoding)."""
+    ctype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise BadRequest(415, "Unsupported form", "Send the caption with the form on this page "
+                         "(application/x-www-form-urlencoded).")
+    raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
+    if not raw_length:
+        raise BadRequest(411, "Length required", "The request did not say how long it is.")
+    try:
+        length = int(raw_length)
+    except ValueError:
+        raise BadRequest(400, "Bad request", "The request's length is not a number.") from None
+    if length < 0:
+        raise BadRequest(400, "Bad request", "The request's length is negative.")
+    stream = environ["wsgi.input"]
+    if length > MAX_BODY:
+        _drain(stream, min(length, DRAIN_LIMIT))
+        raise BadRequest(413, "Caption too long", f"The form was {length:,} bytes; this page takes up to "
+                         f"{MAX_BODY // 1024} KB. Paste one caption at a time.")
+    body = stream.read(length) if length else b""
+    if len(body) < length:
+        raise BadRequest(400, "Bad request", "The request ended before all of the form arrived.")
+    try:
+        text = body.decode("utf-8")
+        return parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "Bad request", "The form is not valid UTF-8 text.") from None
+    except ValueError:
+        raise BadRequest(400, "Bad request", f"The form has too many fields (at most {MAX_FIELDS}).") from None
+
+
+def _drain(stream, limit: int) -> None:
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(65536, left))
+        if not chunk:
+            break
+        left -= len(chunk)
+
+
+def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[FormInput, str | None]:
+    """The form's values, and a message for the person if something is missing (shown on the form)."""
+    def one(name: str) -> str:
+        values = fields.get(name, [])
+        if len(values) > 1:
+            raise BadRequest(400, "Bad request", f"The form sent {name!r} more than once.")
+        return values[0] if values else ""
+
+    known = tuple(known)
+    caption = one("caption").replace("\r\n", "\n")
+    codes = []
+    for code in fields.get("j", []):
+        code = code.strip().lower()
+        if code not in known:
+            raise BadRequest(400, "Unknown country", f"There is no rule file for {code!r}. "
+                             f"Choose from: {', '.join(known)}.")
+        if code not in codes:
+            codes.append(code)
+    brands_text = one("brands").replace("\r\n", "\n")
+    brands = []
+    for part in brands_text.replace(",", "\n").split("\n"):
+        part = part.strip()
+        if part and part not in brands:
+            if len(part) > MAX_BRAND_CHARS:
+                raise BadRequest(400, "Brand name too long", f"A brand name is at most {MAX_BRAND_CHARS} characters.")
+            brands.append(part)
+    if len(brands) > MAX_BRANDS:
+        raise BadRequest(400, "Too many brands", f"Name at most {MAX_BRANDS} brands at a time.")
+    platform = one("platform").strip().lower()
+    if platform and platform not in PLATFORMS:
+        raise BadRequest(400, "Unknown platform", f"Choose a platform from the list ({', '.join(PLATFORMS)}).")
+    form = FormInput(caption, tuple(codes), brands_text, tuple(brands), platform)
+    if not caption.strip():
+        return form, "Paste a caption to check."
+    if not codes:
+        return form, "Tick at least one audience country."
+    return form, None
+
+
+# ------------------------------------------------------------------------------ the view model
+
+def caption_segments(result: PostResult, codes: tuple[str, ...], names: dict[str, str]) -> list[dict[str, str]]:
+    """The caption cut at every span edge; each piece says what covers it (problem, label, signal)."""
+    caption = result.caption or ""
+    marks: list[tuple[int, int, int, str, str]] = []  # start, end, rank, class, note
+    for code in codes:
+        verdict = result.verdicts.get(code)
+        for f in verdict.findings if verdict else ():
+            if f.start is not None and f.end is not None and f.start < f.end:
+                cls, rank = ("problem", 0) if f.severity == "error" else ("warn", 1)
+                marks.append((f.start, f.end, rank, cls, f"{names.get(code, code)} {f.rule}: {f.name.replace('-', ' ')}"))
+    for d in result.disclosures:
+        marks.append((d.start, d.end, 2, "label", f"Label: {d.text}"))
+    for s in result.signals:
+        marks.append((s.start, s.end, 3, "signal", f"{SIGNAL_NAMES.get(s.kind, s.kind)}: {s.text}"))
+    cuts = sorted({0, len(caption)} | {max(0, min(len(caption), p)) for m in marks for p in m[:2]})
+    out = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        covering = sorted((m for m in marks if m[0] <= lo and hi <= m[1]), key=lambda m: m[2])
+        notes = list(dict.fromkeys(m[4] for m in covering))
+        out.append({"text": caption[lo:hi], "cls": covering[0][3] if covering else "",
+                    "title": "\n".join(notes)})
+    return out
+
+
+def safe_url(url: str) -> str | None:
+    """Only http(s) links from rule files become links."""
+    try:
+        return url if urlsplit(url).scheme in ("http", "https") else None
+    except ValueError:
+        return None
+
+
+def verdict_cards(result: PostResult, codes: tuple[str, ...]) -> list[dict[str, Any]]:
+    cards = []
+    for code in codes:
+        rs = _ruleset(code)
+        whys = {r.id: r.why for r in rs.rules}
+        verdict = result.verdicts.get(code)
+        status = verdict.status if verdict else "review"
+        findings = [{
+            "rule": f.rule, "name": f.name.replace("-", " "), "severity": f.severity,
+            "message": f.message, "why": whys.get(f.rule, ""), "fix": f.fix or "", "text": f.text or "",
+            "source": f.citation.source, "url": safe_url(f.citation.url),
+        } for f in (verdict.findings if verdict else ())]
+        cards.append({"code": code, "name": rs.name, "regulator": rs.regulator, "status": status,
+                      "status_label": STATUS_LABELS.get(status, status), "hint": STATUS_HINTS.get(status, ""),
+                      "findings": findings})
+    return cards
+
+
+def check_caption(form: FormInput) -> dict[str, Any]:
+    """Judge and fix one caption: everything the results part of the page shows."""
+    from compliance.fixer import Fixer
+
+    scanner = _scanner(form.codes, form.brands)
+    post = Post(id="caption", caption=form.caption, source=Source("<web form>"), platform=form.platform or None)
+    with _judging:
+        result = scanner.judge_record(post)
+        fixed = Fixer(scanner).fix(post)
+    names = {c.code: c.code.upper() for c in countries()[0]}
+    after = [{"code": code, "status": fixed.after.verdicts[code].status,
+              "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
+             for code in form.codes if code in fixed.after.verdicts]
+    unsatisfied = [{"code": code, "status": fixed.after.verdicts[code].status if code in fixed.after.verdicts else "",
+                    "reasons": [f.message for f in fixed.after.verdicts[code].findings]
+                    if code in fixed.after.verdicts else []} for code in fixed.unsatisfied]
+    return {
+        "error": result.error,
+        "segments": caption_segments(result, form.codes, names),
+        "verdicts": verdict_cards(result, form.codes),
+        "fixed": fixed.caption, "changed": fixed.changed, "fix_error": fixed.error,
+        "after": after, "unsatisfied": unsatisfied,
+        "worst": _worst(result, form.codes),
+    }
+
+
+def _worst(result: PostResult, codes: tuple[str, ...]) -> str:
+    statuses = [result.verdicts[c].status for c in codes if c in result.verdicts]
+    return min(statuses, key=STATUSES.index) if statuses else "clear"
+
+
+# ----------------------------------------------------------------------------------- the app
+
+class WebApp:
+    """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
+
+    def __init__(self) -> None:
+        import jinja2
+
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        nonce = secrets.token_urlsafe(16)
+        try:
+            status, headers, body = self.handle(environ, nonce)
+        except BadRequest as exc:
+            status, headers, body = self.error(exc.status, exc.title, exc.message, nonce)
+        except Exception:  # never a traceback to the visitor; the server log gets one line
+            print(f"compliance serve: internal error: {sys.exc_info()[0].__name__}", file=sys.stderr)
+            status, headers, body = self.error(500, "Something went wrong",
+                                               "The caption could not be checked. Nothing was saved; "
+                                               "try again, or run `compliance check` in a terminal.", nonce)
+        headers = self._security_headers(nonce) + headers + [("Content-Length", str(len(body)))]
+        start_response(f"{status} {HTTP_REASONS.get(status, 'Error')}", headers)
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+
+    def handle(self, environ: dict, nonce: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path == "/favicon.ico":
+            return 204, [], b""
+        if path not in ("/", "/check"):
+            raise BadRequest(404, "Page not found", "There is only one page here: the caption check.")
+        if method in ("GET", "HEAD"):
+            return 200, self._html(), self.page(nonce)
+        if method != "POST":
+            status, headers, body = self.error(405, "Method not allowed",
+                                               "Use the form on this page to check a caption.", nonce)
+            return status, headers + [("Allow", "GET, HEAD, POST")], body
+        fields = read_form(environ)
+        shown, _ = countries()
+        form, problem = parse_input(fields, [c.code for c in shown])
+        if problem:
+            return 400, self._html(), self.page(nonce, form, notice=problem)
+        return 200, self._html(), self.page(nonce, form, results=check_caption(form))
+
+    def page(self, nonce: str, form: FormInput | None = None, results: dict | None = None,
+             notice: str | None = None) -> bytes:
+        shown, broken = countries()
+        ticked = form.codes if form is not None else tuple(c.code for c in shown if c.code in DEFAULT_TICKED)
+        return self.env.get_template("web.html.j2").render(
+            nonce=nonce, countries=shown, broken=broken, platforms=PLATFORMS, ticked=ticked,
+            form=form or FormInput(), results=results, notice=notice,
+            status_labels=STATUS_LABELS,
+        ).encode("utf-8")
+
+    def error(self, status: int, title: str, message: str, nonce: str) -> tuple[int, list, bytes]:
+        try:
+            body = self.env.get_template("web_error.html.j2").render(
+                nonce=nonce, status=status, title=title, message=message).encode("utf-8")
+            return status, self._html(), body
+        except Exception:  # the template itself failed: still no traceback
+            return status, [("Content-Type", "text/plain; charset=utf-8")], f"{status} {title}\n{message}\n".encode()
+
+    @staticmethod
+    def _html() -> list[tuple[str, str]]:
+        return [("Content-Type", "text/html; charset=utf-8")]
+
+    @staticmethod
+    def _security_headers(nonce: str) -> list[tuple[str, str]]:
+        csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        return [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+                ("Cache-Control", "no-store")]
+
+
+# ---------------------------------------------------------------------------------- the server
+
+def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
+    """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`)."""
+    import socket
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+    from wsgiref.simple_server import make_server as wsgi_server
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+        allow_reuse_address = True
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+            if not quiet:
+                sys.stderr.write(f"compliance serve: {self.address_string()} {format % args}\n")
+
+    return wsgi_server(host, port, WebApp(), server_class=Server, handler_class=Handler)
+
+
+def warm_up() -> None:
+    """Load the rule files and the spaCy pipeline now, so the first check is as fast as the rest."""
+    from compliance.nlp import caption_nlp
+
+    countries()
+    caption_nlp()
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    warm_up()
+    server = make_server(host, port)
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"compliance: caption check on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)",
+          file=sys.stderr)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print("compliance: warning: listening beyond this computer; anyone who can reach it can use the page",
+              file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
