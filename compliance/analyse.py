@@ -41,31 +41,36 @@ class Analyser:
         self.common_words = frozenset(fold_key(w) for w in signals.get("common_word_brands", []))
         self.shopping_words = frozenset(fold_key(w) for w in signals.get("shopping_words", []))
         self.campaign = tuple(brands)
+        self.campaign_brands = BrandSet(self.campaign, self.common_words, self.shopping_words)
         self.labels = LabelFinder(self.nlp, vocabulary)
         self.signals = SignalFinder(self.nlp, signals)
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
 
-    def brands_for(self, post: Post) -> BrandSet:
-        entries = self.campaign + tuple(b for b in post.brands if b not in self.campaign)
-        return brand_set(entries, self.common_words, self.shopping_words)
+    def brands_for(self, post: Post) -> list[BrandSet]:
+        """The campaign's brand set (built once) plus a small one for the post's own extra brands."""
+        sets = [self.campaign_brands] if self.campaign_brands else []
+        extra = tuple(b for b in post.brands if b not in self.campaign)
+        if extra:
+            sets.append(brand_set(extra, self.common_words, self.shopping_words))
+        return sets
 
     def analyse(self, post: Post) -> Analysis:
         norm = normalise(post.caption)
         doc = self.nlp(norm.text)
-        brands = self.brands_for(post)
-        brand_spans = brands.find(doc, self.nlp) if brands else []
-        other = self.signals.find(doc, norm.text, brand_spans, brands if brands else None, post.metadata)
-        labels = self.labels.find(doc, self.nlp, brands if brands else None, brand_spans)
+        brand_sets = self.brands_for(post)
+        brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
+        other = self.signals.find(doc, norm.text, brand_spans, brand_sets)
+        labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
         labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min)
-        signals = _dedupe_signals(brand_spans + other)
-        signals += self._expanded_links(post)
+        signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
+        signals += self._expanded_links(post)  # already in caption offsets
         commercial = bool(signals) or any(
             self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
         return Analysis(
-            signals=tuple(sorted((_to_raw(s, norm) for s in signals), key=_order)),
+            signals=tuple(sorted(signals, key=_order)),
             disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
@@ -83,9 +88,7 @@ class Analyser:
                 continue
             kind = self.signals.classify_url(url)
             if kind:
-                # Already in caption coordinates: mark so _to_raw leaves it alone.
-                out.append(Span("affiliate_link", post.caption[start:end], start, end, value=kind,
-                                zone=("raw",)))
+                out.append(Span("affiliate_link", post.caption[start:end], start, end, value=kind))
         return out
 
 
@@ -94,8 +97,6 @@ def _order(span: Span):
 
 
 def _to_raw(span: Span, norm: Normalised) -> Span:
-    if span.zone == ("raw",):
-        return replace(span, zone=())
     start, end = norm.raw_span(span.start, span.end)
     return replace(span, start=start, end=end, text=norm.raw[start:end])
 

@@ -56,6 +56,14 @@ class BrandSet:
                 brand = Brand(entry, tuple(sorted(f for f in forms if f)), is_common, False)
             self.brands.append(brand)
         self.names = [b for b in self.brands if not b.handle]
+        # Lookup tables so hashtags, handles and hosts cost a few dict probes, not a loop over brands.
+        self.by_compact: dict[str, Brand] = {}
+        for brand in self.names:
+            for form in brand.compacts:
+                self.by_compact.setdefault(form, brand)
+        self.handle_compacts = {compact(h): b for h, b in self.handles.items()}
+        self.affix = {form: b for form, b in self.by_compact.items() if not b.common and len(form) >= 4}
+        self.common_forms = {form: b for form, b in self.by_compact.items() if b.common}
         self._matcher = None
 
     def __bool__(self) -> bool:
@@ -108,46 +116,48 @@ class BrandSet:
                                       confidence=confidence))
         return spans
 
+    def _affix_brand(self, key: str, prefix_only: bool = False) -> Brand | None:
+        """A non-common brand form that starts (or ends) `key`: #GlowlyPartner, @velocybikes."""
+        for i in range(len(key), 3, -1):
+            brand = self.affix.get(key[:i])
+            if brand:
+                return brand
+        if not prefix_only:
+            for i in range(0, len(key) - 3):
+                brand = self.affix.get(key[i:])
+                if brand:
+                    return brand
+        return None
+
     def for_handle(self, body: str) -> tuple[Brand, str] | None:
         body = body.lower().rstrip(".")
         if body in self.handles:
             return self.handles[body], "high"
         key = compact(body)
-        for brand in self.names:
-            for form in brand.compacts:
-                if key == form:
-                    return brand, "high"
-                if not brand.common and len(form) >= 4 and key.startswith(form):
-                    return brand, "medium"
-        return None
+        if key in self.by_compact:
+            return self.by_compact[key], "high"
+        brand = self._affix_brand(key, prefix_only=True)
+        return (brand, "medium") if brand else None
 
     def in_hashtag(self, body: str) -> Brand | None:
         key = compact(body)
         if not key:
             return None
-        for handle, brand in self.handles.items():
-            if key == compact(handle):
+        brand = self.handle_compacts.get(key) or self.by_compact.get(key) or self._affix_brand(key)
+        if brand or not self.common_forms:
+            return brand
+        for segment in _CAMEL.findall(body, timeout=TIMEOUT):
+            brand = self.common_forms.get(fold_key(segment))
+            if brand:
                 return brand
-        segments = None
-        for brand in self.names:
-            for form in brand.compacts:
-                if key == form:
-                    return brand
-                if brand.common:
-                    if segments is None:
-                        segments = [fold_key(s) for s in _CAMEL.findall(body, timeout=TIMEOUT)]
-                    if form in segments:
-                        return brand
-                elif len(form) >= 4 and (key.startswith(form) or key.endswith(form)):
-                    return brand
         return None
 
     def in_host(self, host: str) -> Brand | None:
-        labels = host.lower().split(".")
-        for brand in self.names + [b for b in self.handles.values()]:
-            for form in brand.compacts:
-                if len(form) >= 4 and not brand.common and any(compact(lbl) == form for lbl in labels[:-1]):
-                    return brand
+        for label in host.lower().split(".")[:-1]:
+            key = compact(label)
+            brand = self.handle_compacts.get(key) or self.by_compact.get(key)
+            if brand and not brand.common and len(key) >= 4:
+                return brand
         return None
 
     def _common_word_use(self, doc, start: int, end: int) -> str | None:

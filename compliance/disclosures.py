@@ -65,15 +65,18 @@ class LabelFinder:
         self._brand_cache[id(brands)] = (tags, matcher, brands)
         return tags, matcher
 
-    def find(self, doc, nlp, brands, brand_spans: list[Span]) -> list[Span]:
+    def find(self, doc, nlp, brand_sets: list, brand_spans: list[Span]) -> list[Span]:
+        """`brand_sets`: the campaign's brands and the post's own, each with cached templates."""
         strings = nlp.vocab.strings
         found: list[Span] = []
-        brand_tags, brand_matcher = self._brand_templates(nlp, brands) if brands else ({}, None)
+        templates = [self._brand_templates(nlp, brands) for brands in brand_sets]
         for token in doc:
             text = token.text
             if len(text) > 1 and text[0] == "#":
                 body = fold_key(text[1:])
-                key = self.hashtags.get(body) or brand_tags.get(compact(text[1:])) or brand_tags.get(body)
+                key = self.hashtags.get(body)
+                for brand_tags, _ in templates:
+                    key = key or brand_tags.get(compact(text[1:])) or brand_tags.get(body)
                 if key:
                     found.append(Span("disclosure", text, token.idx, token.idx + len(text), label=key))
         for match_id, start, end in self.words(doc):
@@ -83,7 +86,7 @@ class LabelFinder:
                 span = doc[start:end]
                 found.append(Span("disclosure", span.text, span.start_char, span.end_char,
                                   label=strings[match_id]))
-        matchers = [self.phrases] + ([brand_matcher] if brand_matcher is not None else [])
+        matchers = [self.phrases] + [matcher for _, matcher in templates]
         for matcher in matchers:
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]

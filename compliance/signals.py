@@ -46,14 +46,14 @@ class SignalFinder:
                           rf"\d{{1,2}}\s?%", regex.V1),
         ]
 
-    def find(self, doc, text: str, brand_spans: list[Span], brands, metadata: dict) -> list[Span]:
+    def find(self, doc, text: str, brand_spans: list[Span], brand_sets: list) -> list[Span]:
         spans: list[Span] = []
-        spans += self._links(text, brands)
+        spans += self._links(text, brand_sets)
         spans += self._codes(text)
         spans += self._wording(doc, brand_spans)
         return spans
 
-    def _links(self, text: str, brands) -> list[Span]:
+    def _links(self, text: str, brand_sets: list) -> list[Span]:
         out = []
         for m in _URL.finditer(text, timeout=TIMEOUT):
             url = m.group().rstrip(_TRAILING)
@@ -61,11 +61,12 @@ class SignalFinder:
             kind = self.classify_url(url)
             if kind:
                 out.append(Span("affiliate_link", url, start, end, value=kind))
-            if brands:
-                host = _host(url)
-                brand = brands.in_host(host) if host else None
+            host = _host(url) if brand_sets else None
+            for brands in brand_sets if host else ():
+                brand = brands.in_host(host)
                 if brand:
                     out.append(Span("brand", url, start, end, value=brand.name, confidence="medium"))
+                    break
         return out
 
     def classify_url(self, url: str) -> str | None:
