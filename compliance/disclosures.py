@@ -82,7 +82,9 @@ class LabelFinder:
         for match_id, start, end in self.words(doc):
             before = doc[start - 1] if start > 0 else None
             after = doc[end] if end < len(doc) else None
-            if (before is None or is_separator(before.text)) and (after is None or is_separator(after.text)):
+            # An @handle may precede a label ("@brand Werbung | ..."), as punctuation may.
+            left_ok = before is None or is_separator(before.text) or before.text.startswith("@")
+            if left_ok and (after is None or is_separator(after.text)):
                 span = doc[start:end]
                 found.append(Span("disclosure", span.text, span.start_char, span.end_char,
                                   label=strings[match_id]))

@@ -71,7 +71,10 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
 
 
 def _first_unlabelled_word(text: str, labels: list[Span]) -> int:
-    """Offset of the first letter or digit that is not part of a label (len(text) if none)."""
+    """Offset of the first letter or digit that is not part of a label or an @handle.
+
+    "@brand #ad ..." still discloses upfront: a tag before the label is not content.
+    """
     covered = sorted((s.start, s.end) for s in labels)
     i, k = 0, 0
     while i < len(text):
@@ -79,6 +82,11 @@ def _first_unlabelled_word(text: str, labels: list[Span]) -> int:
             k += 1
         if k < len(covered) and covered[k][0] <= i < covered[k][1]:
             i = covered[k][1]
+            continue
+        if text[i] == "@" and i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] == "_"):
+            i += 1
+            while i < len(text) and (text[i].isalnum() or text[i] in "_."):
+                i += 1
             continue
         if text[i].isalnum():
             return i

@@ -148,3 +148,11 @@ def test_spans_quote_the_original_caption(judge):
         for f in verdict.findings:
             if f.start is not None:
                 assert caption[f.start:f.end] == f.text
+
+
+def test_a_handle_before_the_label_is_still_upfront(judge):
+    result = judge("@glowlyskin #ad my summer staples", "uk")
+    assert result.verdicts["uk"].status == "compliant"
+    result = judge("@glowlyskin Werbung | meine Sommerfavoriten", "de")
+    assert [d.label for d in result.disclosures] == ["werbung"]
+    assert result.verdicts["de"].status == "compliant"
