@@ -95,6 +95,10 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
         return run_scan(records, scanner, ScannerSpec.of(scanner), shown_inputs, opts)
     except (StateError, WorkerFailed) as exc:
         raise BatchProblem(str(exc)) from None
+    except KeyboardInterrupt:
+        kept = "; the state file keeps every finished chunk: run again to resume" if opts.state_path else ""
+        click.echo(f"compliance: interrupted{kept}", err=True)
+        raise click.exceptions.Exit(130) from None
     except OSError as exc:
         where = exc.filename or output or "output"
         raise BatchProblem(f"{where}: cannot write: {exc.strerror or exc}") from None

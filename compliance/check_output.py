@@ -103,7 +103,7 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
                 unsatisfied: tuple[str, ...] = ()) -> str:
     """The whole answer for one caption, as text with click styles (stripped off a terminal)."""
     if post.get("error"):
-        return f"Could not judge this caption: {clean(post['error'])}\n"
+        return f"Not checked: {clean(post['error'])}"
     caption = post.get("caption") or ""
     lines: list[str] = []
     for code in jurisdictions:
@@ -113,7 +113,8 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
         meta = rulesets.get(code, {})
         regulator = meta.get("regulator") or meta.get("name") or code.upper()
         status = verdict["status"]
-        head = f"{code:<4}{_style(STATUS_WORDS[status], STATUS_COLOURS[status], bold=True)}  {clean(meta.get('name', ''))}"
+        word = _style(STATUS_WORDS[status], STATUS_COLOURS[status], bold=True)
+        head = f"{code:<4}{word}  {clean(meta.get('name', ''))}"
         lines.append(head.rstrip())
         if status in STATUS_NOTES:
             lines.append(f"{INDENT}{STATUS_NOTES[status]}.")
@@ -122,7 +123,8 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
             if first.get("start") is not None and first.get("end") is not None:
                 for text_line, caret_line in marked_lines(caption, first["start"], first["end"]):
                     lines.append(f"{INDENT}{text_line}")
-                    lines.append(f"{INDENT}{_style(caret_line, STATUS_COLOURS['violation'] if first['severity'] == 'error' else 'yellow')}")
+                    colour = STATUS_COLOURS["violation"] if first["severity"] == "error" else "yellow"
+                    lines.append(f"{INDENT}{_style(caret_line, colour)}")
             for finding in group:
                 rule = f"{finding['rule']} {finding['name']}"
                 kind = "Problem" if finding["severity"] == "error" else "Check"
@@ -131,17 +133,18 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
                 lines.append(f"{INDENT}Why ({clean(regulator)}): {clean(why)}")
                 if finding.get("fix"):
                     lines.append(f"{INDENT}Fix: {clean(finding['fix'])}")
-                lines.append(f"{INDENT}Source: {clean(finding['citation']['source'])} <{clean(finding['citation']['url'])}>")
+                cite = finding["citation"]
+                lines.append(f"{INDENT}Source: {clean(cite['source'])} <{clean(cite['url'])}>")
         lines.append("")
     if fixed is not None and fixed != caption:
         lines.append(_style("Corrected caption", bold=True)
                      + (f" (still not enough for: {', '.join(unsatisfied)})" if unsatisfied else "") + ":")
-        lines.extend(f"{INDENT}{clean(line)}" for line in fixed.split("\n"))
+        lines.extend(f"{INDENT}{clean(line)}".rstrip() for line in fixed.rstrip("\n").split("\n"))
         lines.append("")
     elif fixed is not None and unsatisfied:
         lines.append(f"No caption change satisfies: {', '.join(unsatisfied)}; a person should review.")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n")
 
 
 def _by_span(findings: list[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from compliance import __version__
+from compliance.config import rule_options
 from compliance.batch import batch_options
 
 DEFAULT_JURISDICTIONS = ("us", "uk", "de", "fr")
@@ -49,16 +50,30 @@ def load_brand_file(path: str | None) -> list[str]:
     return brands
 
 
-def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=()):
+def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), severity=None, exceptions=None):
     """Load rule files and the analysis pipeline; a broken rule file is a usage problem."""
     from compliance.engine import Scanner
     from compliance.rulefile import RuleFileError
 
     try:
         return Scanner(list(jurisdictions), brands=brands, rules_dirs=[Path(d) for d in rules_dirs],
-                       select=list(select), ignore=list(ignore))
+                       select=list(select), ignore=list(ignore), severity_overrides=severity,
+                       exceptions=exceptions)
     except RuleFileError as exc:
         raise UsageProblem(str(exc)) from None
+
+
+def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict):
+    """The project config (compliance.toml / [tool.compliance]) under the command line's flags."""
+    from compliance.config import ConfigError, resolve
+
+    try:
+        settings = resolve(jurisdictions=jurisdictions, brands_file=brands_file, **rule_flags)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    brands = load_brand_file(settings.brands_file) + list(brand_names)
+    return build_scanner(settings.jurisdictions or DEFAULT_JURISDICTIONS, brands, settings.rules_dirs,
+                         settings.select, settings.ignore, settings.severity, settings.exceptions)
 
 
 def write_output(report, fmt: str, output: str | None, options: dict) -> None:
@@ -102,8 +117,9 @@ jurisdiction_option = click.option(
 @click.option("--caption-column", metavar="NAME", help="CSV column holding the caption.")
 @click.option("--author-column", metavar="NAME", help="CSV column holding the author.")
 @batch_options
+@rule_options
 def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
-         default_platform, id_column, caption_column, author_column, **batch):
+         default_platform, id_column, caption_column, author_column, rule_flags, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
     (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
     from compliance.readers import ReadOptions, UnreadableInput, read_inputs
@@ -111,8 +127,7 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
-    brands = load_brand_file(brands_file) + list(brand_names)
-    scanner = build_scanner(jurisdictions or DEFAULT_JURISDICTIONS, brands)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
     from compliance.batch import run_from_cli
     from compliance.engine import encodable_text  # a non-UTF-8 file name must not break the report
 
@@ -136,7 +151,8 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
 @click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
               help="text: the short answer; json: the post record of a scan report; or a report format.")
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt):
+@rule_options
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -146,10 +162,10 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
     from compliance.report import build_report
 
     if fmt not in ("text", "json") and fmt not in _format_choices():
-        raise UsageProblem(f"--format {fmt}: unknown format (choose from text, json, {', '.join(_format_choices())})")
+        known = ["text", "json"] + [n for n in _format_choices() if n not in ("text", "json")]
+        raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
-    brands = load_brand_file(brands_file) + list(brand_names)
-    scanner = build_scanner(jurisdictions or DEFAULT_JURISDICTIONS, brands)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
     results = [scanner.judge_record(Post(id=post_id, caption=text, source=Source(name), platform=platform))
                if problem is None else scanner.judge_record(_input_error(name, problem, platform))
                for post_id, text, name, problem in drafts]
@@ -206,9 +222,18 @@ def _echo_check_answers(scanner, results, report, several: bool) -> None:
                                      source=result.source, platform=result.platform))
             fixed, fixed_for = attempt.caption, attempt.unsatisfied
         if several:
-            click.echo(click.style(f"== {clean(result.source.file)}", bold=True))
+            click.echo(("\n" if post is not report.posts[0] else "")
+                       + click.style(f"== {clean(result.source.file)}", bold=True))
         click.echo(render_post(post, report.data["rulesets"], whys, scanner.jurisdictions, fixed,
                                fixed_for or ()))
+
+
+def _is_file(name: str) -> bool:
+    """A caption too long or odd for a file name (OSError: name too long; NUL) is just a caption."""
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _caption_argument(caption: str | None) -> tuple[str, str]:
@@ -216,7 +241,7 @@ def _caption_argument(caption: str | None) -> tuple[str, str]:
     if caption is None or caption == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
-    elif "\n" not in caption and len(caption) < 4096 and Path(caption).is_file():
+    elif "\n" not in caption and len(caption) < 4096 and _is_file(caption):
         data = Path(caption).read_bytes()
         name = caption
     else:
@@ -229,25 +254,31 @@ def _caption_argument(caption: str | None) -> tuple[str, str]:
 
 @main.command()
 @click.argument("caption", required=False, metavar="[CAPTION | FILE | -]")
-@jurisdiction_option
+@click.option("-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
+              help="An audience to fix for (repeatable; required unless the project config names them).")
 @click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand or @handle (repeatable).")
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one per line.")
 @click.option("--platform", default=None, help="Platform the caption is for (sets the 'more' fold).")
 @click.option("--explain", is_flag=True, help="Say on stderr what was changed and why.")
-def fix(caption, jurisdictions, brand_names, brands_file, platform, explain):
+@rule_options
+def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rule_flags):
     """Print the caption corrected for every -j audience, and nothing else, on stdout.
 
     The accepted label of each jurisdiction, in its language, goes at the start (or the
     creator's own buried label hashtag moves there); no word or hashtag is deleted. The result
     is judged again: exit 0 when every jurisdiction is compliant or clear, 1 (with the reason on
     stderr) when one cannot be satisfied, 2 on a usage error."""
+    from compliance.config import ConfigError, resolve
     from compliance.fixer import Fixer, make_post
 
-    if not jurisdictions:
+    try:  # the same rules `check` applies, project config included; the audience must be named
+        named = resolve(jurisdictions=jurisdictions, brands_file=brands_file, **rule_flags).jurisdictions
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    if not named:
         raise UsageProblem("say who the audience is: -j CODE (repeatable), e.g. -j us -j de")
     text, name = _caption_argument(caption)
-    brands = load_brand_file(brands_file) + list(brand_names)
-    scanner = build_scanner(jurisdictions, brands)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
     result = Fixer(scanner).fix(make_post(text, name, platform))
     if result.error:
         click.echo(f"compliance fix: {name}: could not judge this caption: {result.error}", err=True)
@@ -284,3 +315,8 @@ def formats():
     """List the output formats."""
     for name in _format_choices():
         click.echo(name)
+
+
+from compliance.rules_cli import rules  # noqa: E402  (light: loads rule files only when run)
+
+main.add_command(rules)

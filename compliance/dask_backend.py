@@ -26,7 +26,8 @@ from typing import Any
 from compliance.pipeline import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-_LOCAL = threading.local()
+_JUDGES: dict[str, ChunkJudge] = {}
+_JUDGES_LOCK = threading.Lock()
 
 
 class DaskProblem(Exception):
@@ -81,14 +82,12 @@ def count_lines(block: Block) -> int:
 
 
 def _judge_for(spec: ScannerSpec, key: str) -> ChunkJudge:
-    """One Scanner per worker thread and configuration, built on first use."""
-    cache = getattr(_LOCAL, "judges", None)
-    if cache is None:
-        cache = _LOCAL.judges = {}
-    if key not in cache:
-        cache.clear()
-        cache[key] = ChunkJudge(spec.build())
-    return cache[key]
+    """One Scanner per worker process and configuration, built on first use (threads share it)."""
+    with _JUDGES_LOCK:
+        if key not in _JUDGES:
+            _JUDGES.clear()
+            _JUDGES[key] = ChunkJudge(spec.build())
+        return _JUDGES[key]
 
 
 def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read_options,
@@ -107,8 +106,14 @@ def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read
         stream = io.BytesIO(_block_bytes(block))
         for record in read_stream(stream, block.shown, read_options):
             line = record.source.line
-            source = dataclasses.replace(record.source, line=line + offset if line is not None else None)
-            yield dataclasses.replace(record, source=source)
+            if not offset or line is None:
+                yield record
+                continue
+            changes = {"source": dataclasses.replace(record.source, line=line + offset)}
+            message = getattr(record, "message", None)
+            if message and message.startswith(f"line {line}:"):  # the reader names the line too
+                changes["message"] = f"line {line + offset}:" + message[len(f"line {line}:"):]
+            yield dataclasses.replace(record, **changes)
 
     def posts(out):
         for chunk in chunked(records(), chunk_size):

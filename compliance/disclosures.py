@@ -109,8 +109,10 @@ def _dedupe(spans: list[Span]) -> list[Span]:
     """Drop a label that lies inside a longer one ("ad" inside "ad - gifted"); keep order."""
     spans = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.label or ""))
     kept: list[Span] = []
+    reach = -1  # every kept span starts at or before this one, so "inside one" = "ends by the furthest end"
     for span in spans:
-        if any(k.start <= span.start and span.end <= k.end for k in kept):
+        if kept and span.end <= reach:
             continue
         kept.append(span)
+        reach = max(reach, span.end)
     return kept

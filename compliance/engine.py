@@ -41,7 +41,7 @@ class Scanner:
     def __init__(self, jurisdictions: list[str], brands: list[str] | None = None,
                  rules_dirs: list[Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
-                 rulesets: list[RuleSet] | None = None):
+                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None):
         from compliance.analyse import Analyser
 
         codes = []
@@ -55,6 +55,8 @@ class Scanner:
         self.select = list(select or [])
         self.ignore = list(ignore or [])
         self.severity_overrides = dict(severity_overrides or {})
+        # Accepted exceptions: post id -> rules (id, name, group or prefix) not applied to that post.
+        self.exceptions = {post_id: list(rules) for post_id, rules in (exceptions or {}).items()}
         self.rules = {rs.code: [self._override(r) for r in rs.rules if rule_selected(r, self.select, self.ignore)]
                       for rs in self.rulesets}
         self.analyser = Analyser(self.rulesets, list(brands or []))
@@ -89,9 +91,11 @@ class Scanner:
         analysis = self.analyser.analyse(post)
         verdicts = {}
         for rs in self.rulesets:
-            ctx = Context(post, analysis, rs)
+            excepted = self.exceptions.get(post.id)
+            rules = [r for r in self.rules[rs.code] if not excepted or rule_selected(r, [], excepted)]
+            ctx = Context(post, analysis, rs, rules)
             findings: list[Finding] = []
-            for rule in self.rules[rs.code]:
+            for rule in rules:
                 findings.extend(CHECKS.get(rule.check)(ctx, rule))
             findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule))
             verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings))

@@ -39,8 +39,10 @@ SURFACE_FORMS = {
     "paid-partnership": "Paid partnership",
 }
 # Which accepted label to try first, when a ruleset accepts several in its language.
+# Then the plain word for advertising in other languages; unknown rulesets fall back to a ranking.
 PREFERENCE = ("ad", "werbung", "publicite", "anzeige", "collaboration-commerciale", "advertisement",
-              "advert", "advertising", "sponsored", "paid-partnership")
+              "advert", "advertising", "sponsored", "paid-partnership",
+              "publicidad", "publicidade", "pubblicita", "advertentie", "reklame", "annonse", "reklam", "mainos")
 _TAG_MARKS = ("#", "\uff03")  # '#' and the fullwidth '＃' the analyser also reads
 
 
@@ -87,6 +89,11 @@ def languages(ruleset: RuleSet) -> tuple[str, ...]:
     return tuple(str(x) for x in langs) if isinstance(langs, (list, tuple)) else ()
 
 
+def in_language(language: str, langs: tuple[str, ...]) -> bool:
+    """A vocabulary entry's language ("de", or "da, no" for several) against a ruleset's; none = any."""
+    return not langs or any(part.strip() in langs for part in language.split(","))
+
+
 def surface_form(ruleset: RuleSet, key: str) -> str | None:
     """How to write label `key` so it reads as that label: known form, word, phrase or hashtag."""
     if key in SURFACE_FORMS:
@@ -109,9 +116,15 @@ def label_choices(ruleset: RuleSet) -> list[LabelChoice]:
 
     def rank(key: str):
         entry = ruleset.vocabulary.get(key)
-        same_language = entry is not None and (not langs or entry.language in langs)
+        # The ruleset's first language first ("Mainos" before "Reklam" in Finland), then its others.
+        parts = [p.strip() for p in (entry.language if entry else "").split(",")]
+        language = min((langs.index(p) for p in parts if p in langs), default=len(langs)) if langs else 0
         preferred = PREFERENCE.index(key) if key in PREFERENCE else len(PREFERENCE)
-        return (0 if same_language else 1, preferred, key)
+        # Then plain advertising words ("Pubblicità") before sponsorship wording or phrases that
+        # expect a brand after them ("In collaborazione con"), and one word before several.
+        plain = entry is not None and entry.meaning == "advertising" and bool(entry.words or entry.hashtags)
+        text = surface_form(ruleset, key) or ""
+        return (language, preferred, 0 if plain else 1, len(text.split()), key)
 
     out = []
     for key in sorted(ruleset.accepted, key=rank):
@@ -141,7 +154,7 @@ class Fixer:
             return FixResult(original, original, before, before)
         need = [code for code in self.scanner.jurisdictions if code in failing]
         step = {code: 0 for code in self.scanner.jurisdictions}
-        best: FixResult | None = None
+        best = FixResult(original, original, before, before, unsatisfied=tuple(failing))
         for _ in range(MAX_ATTEMPTS):
             caption, edits = self._compose(post.caption, before, need, step)
             after = self.scanner.judge_record(replace(post, caption=caption))
@@ -149,8 +162,8 @@ class Fixer:
                 break
             still = self._failing(after)
             attempt = FixResult(post.caption, caption, before, after, edits, tuple(still))
-            if best is None or len(still) < len(best.unsatisfied):
-                best = attempt
+            if self._badness(after) < self._badness(best.after):
+                best = attempt  # strictly better only: when nothing helps, the caption stays as written
             if not still:
                 return attempt
             moved_on = False
@@ -164,13 +177,17 @@ class Fixer:
             need.sort(key=self.scanner.jurisdictions.index)
             if not moved_on:
                 break
-        if best is None:
-            return FixResult(post.caption, post.caption, before, before, unsatisfied=tuple(failing))
         return best
 
     def _failing(self, result: PostResult) -> list[str]:
         return [code for code in self.scanner.jurisdictions
                 if result.verdicts.get(code) is None or result.verdicts[code].status not in OK_STATUSES]
+
+    def _badness(self, result: PostResult) -> int:
+        """Violations weigh more than reviews: trading a violation for a review is progress."""
+        weights = {"violation": 2, "review": 1}
+        return sum(weights.get(result.verdicts[c].status, 0) if c in result.verdicts else 2
+                   for c in self.scanner.jurisdictions)
 
     def _compose(self, caption: str, before: PostResult, need: list[str],
                  step: dict[str, int]) -> tuple[str, tuple[str, ...]]:
@@ -179,7 +196,9 @@ class Fixer:
         edits = []
         for code in need:
             rs = self.rulesets[code]
-            if any(self._covers(rs, c) for c in chosen):
+            serving = next((c for c in chosen if self._covers(rs, c)), None)
+            if serving is not None:
+                edits.append(f"{code}: {serving.text!r} serves here too")
                 continue
             tag = self._buried_tag(before, rs, moves) if step[code] == 0 else None
             if tag is not None:
@@ -204,8 +223,7 @@ class Fixer:
         """A label already going in front serves this jurisdiction too (same language, or the creator's)."""
         if choice.key not in rs.accepted:
             return False
-        langs = languages(rs)
-        return choice.moved or not langs or choice.language in langs
+        return choice.moved or in_language(choice.language, languages(rs))
 
     def _buried_tag(self, before: PostResult, rs: RuleSet, taken):
         """The creator's own hashtag label this jurisdiction accepts, not at the start (first one)."""
@@ -213,7 +231,8 @@ class Fixer:
         found = [d for d in before.disclosures
                  if d.text.startswith(_TAG_MARKS) and d.label in rs.accepted and "start" not in d.zone
                  and d not in taken and "\n" not in d.text]
-        same = [d for d in found if rs.vocabulary.get(d.label or "") and rs.vocabulary[d.label].language in langs]
+        same = [d for d in found if rs.vocabulary.get(d.label or "")
+                and in_language(rs.vocabulary[d.label].language, langs)]
         pool = same or found
         return pool[0] if pool else None
 

@@ -124,14 +124,14 @@ def _unmask_lookalikes(text: str) -> str:
     table = _lookalike_table()
     if not any(ch in table for ch in text):
         return text
-    latin_letters = sum(1 for ch in text if "a" <= ch.lower() <= "z")
+    latin_letters = sum(1 for ch in text if _is_latin(ch))
     letters = sum(1 for ch in text if ch.isalpha()) or 1
     mostly_latin = latin_letters / letters >= 0.6
     chars = list(text)
     for m in _WORD.finditer(text, timeout=TIMEOUT):
         word = m.group()
-        has_latin = any("a" <= ch.lower() <= "z" for ch in word)
-        swappable = [ch in table for ch in word if ch.isalpha() and not ("a" <= ch.lower() <= "z")]
+        has_latin = any(_is_latin(ch) for ch in word)
+        swappable = [ch in table for ch in word if ch.isalpha() and not _is_latin(ch)]
         if not any(swappable):
             continue
         if has_latin and all(swappable) or (mostly_latin and all(swappable)):
@@ -139,6 +139,11 @@ def _unmask_lookalikes(text: str) -> str:
                 if ch in table:
                     chars[i] = table[ch]
     return "".join(chars)
+
+
+def _is_latin(ch: str) -> bool:
+    """Latin script, accented letters included: the é of `Publicité` is no Cyrillic letter."""
+    return "a" <= ch.lower() <= "z" or unicodedata.name(ch, "").startswith("LATIN ")
 
 
 def fold_key(text: str) -> str:

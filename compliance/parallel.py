@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterable, Iterator
@@ -30,6 +31,9 @@ def default_jobs() -> int:
 
 def _init_worker(spec: ScannerSpec) -> None:
     global _JUDGE
+    # Ctrl-C reaches the whole process group: the main process handles it (and stops the pool);
+    # a worker that died of it would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _JUDGE = ChunkJudge(spec.build())
 
 

@@ -9,6 +9,7 @@ its end. With a state file (`compliance.state`) unchanged posts are not judged a
 """
 from __future__ import annotations
 
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -18,6 +19,9 @@ from compliance.model import Post
 
 CHUNK_SIZE = 2000
 ZONE_SIZE = 200  # posts per memory zone: fewer distinct brand sets than the caches hold (256)
+# The spaCy pipeline is shared by every Scanner in a process, and a memory zone frees whatever
+# any thread adds to it meanwhile: threads (a Dask worker's) take turns on it.
+NLP_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -34,19 +38,22 @@ class ScannerSpec:
     ignore: tuple[str, ...] = ()
     severity_overrides: tuple[tuple[str, str], ...] = ()
     rulesets: tuple = ()
+    exceptions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # accepted (post id, rules) pairs
 
     @classmethod
     def of(cls, scanner) -> "ScannerSpec":
         return cls(tuple(scanner.jurisdictions), tuple(scanner.analyser.campaign), tuple(scanner.select),
                    tuple(scanner.ignore), tuple(sorted(scanner.severity_overrides.items())),
-                   tuple(scanner.rulesets))
+                   tuple(scanner.rulesets),
+                   tuple(sorted((post, tuple(rules)) for post, rules in scanner.exceptions.items())))
 
     def build(self):
         from compliance.engine import Scanner
 
         return Scanner(list(self.jurisdictions), brands=list(self.brands), select=list(self.select),
                        ignore=list(self.ignore), severity_overrides=dict(self.severity_overrides),
-                       rulesets=list(self.rulesets) or None)
+                       rulesets=list(self.rulesets) or None,
+                       exceptions={post: list(rules) for post, rules in self.exceptions})
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:
@@ -61,11 +68,13 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
 def warm(scanner, post: Post) -> None:
     """Build the lazily cached matchers this post needs, so they never live inside a zone."""
     analyser = scanner.analyser
-    brands = analyser.brands_for(post)
-    if brands:
-        if brands.names:
-            brands.matcher(analyser.nlp)
-        analyser.labels._brand_templates(analyser.nlp, brands)
+    nlp = analyser.nlp
+    found = analyser.brands_for(post)
+    for brands in (found if isinstance(found, (list, tuple)) else [found]):
+        if brands:
+            if brands.names:
+                brands.matcher(nlp)
+            analyser.labels._brand_templates(nlp, brands)
 
 
 class ChunkJudge:
@@ -80,12 +89,13 @@ class ChunkJudge:
         nlp = scanner.analyser.nlp
         out: list[dict[str, Any]] = []
         for part in chunked(records, self.zone_size):
-            for record in part:
-                if isinstance(record, Post):
-                    warm(scanner, record)
-            with nlp.memory_zone():
+            with NLP_LOCK:
                 for record in part:
-                    out.append(scanner.judge_record(record).to_dict())
+                    if isinstance(record, Post):
+                        warm(scanner, record)
+                with nlp.memory_zone():
+                    for record in part:
+                        out.append(scanner.judge_record(record).to_dict())
         return out
 
 
@@ -177,8 +187,9 @@ def scan_stream(records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=
 
 
 class AutoBackend:
-    """A pool of `jobs` workers, started only when there is more than one chunk to judge:
-    a small scan is not worth the seconds each worker needs to load spaCy and the rules."""
+    """A pool of `jobs` workers, started only when there is enough to judge: a chunk that is
+    mostly new work with more chunks after it. A one-chunk scan, or a re-run whose posts the
+    state already knows, is not worth the seconds each worker needs to start."""
 
     def __init__(self, spec: ScannerSpec, scanner, jobs: int):
         self.spec = spec
@@ -188,14 +199,18 @@ class AutoBackend:
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
         it = iter(batches)
-        head = list(islice(it, 2))
-        if len(head) < 2:
-            yield from self.local.map(head)
-            return
-        from compliance.parallel import PoolBackend
+        batch = next(it, None)
+        while batch is not None:
+            following = next(it, None)
+            if following is None or 2 * len(batch.todo) <= len(batch.records):
+                yield from self.local.map([batch])
+                batch = following
+                continue
+            from compliance.parallel import PoolBackend
 
-        self.pool = PoolBackend(self.spec, self.jobs)
-        yield from self.pool.map(chain(head, it))
+            self.pool = PoolBackend(self.spec, self.jobs)
+            yield from self.pool.map(chain([batch, following], it))
+            return
 
     def close(self) -> None:
         if self.pool is not None:

@@ -154,9 +154,7 @@ def parse_file(path: Path) -> tuple[Path, str, dict]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = regex.search(r"at line (\d+)", str(exc))  # tomllib has no lineno before 3.14
-        where = f"{path}:{line.group(1)}" if line else f"{path}"
-        raise RuleFileError(f"{where}: TOML syntax error: {exc}") from None
+        raise RuleFileError(f"{path}: TOML syntax error: {exc}") from None
     return path, text, data
 
 
@@ -358,6 +356,11 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
         problem = validate(params)
         if problem:
             raise RuleFileError(f"{where}: {problem}")
+    for key, value in params.items():  # check parameters that are regexes get the same safety check
+        if key.endswith("patterns") and isinstance(value, list):
+            for pattern in value:
+                if isinstance(pattern, str):
+                    _compile(pattern, f"{where}: params.{key}")
     ex = raw.get("examples")
     if not isinstance(ex, dict) or not ex.get("pass") or not ex.get("fail"):
         raise RuleFileError(f"{where}: needs examples with at least one `pass` and one `fail` caption")

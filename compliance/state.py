@@ -91,7 +91,8 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "brands": list(scanner.analyser.campaign),
     }
     content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
-                          sorted(scanner.severity_overrides.items())], sort_keys=True, ensure_ascii=False)
+                          sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items())],
+                         sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
 
 

@@ -55,6 +55,11 @@ class Country:
     name: str
     regulator: str
 
+    @property
+    def short(self) -> str:
+        """"Germany" for "Germany (Medienanstalten, UWG)": the full name goes in the tooltip."""
+        return self.name.split(" (")[0].strip() or self.name
+
 
 @dataclass(frozen=True)
 class FormInput:
@@ -198,7 +203,8 @@ def caption_segments(result: PostResult, codes: tuple[str, ...], names: dict[str
         for f in verdict.findings if verdict else ():
             if f.start is not None and f.end is not None and f.start < f.end:
                 cls, rank = ("problem", 0) if f.severity == "error" else ("warn", 1)
-                marks.append((f.start, f.end, rank, cls, f"{names.get(code, code)} {f.rule}: {f.name.replace('-', ' ')}"))
+                note = f"{names.get(code, code)} {f.rule}: {f.name.replace('-', ' ')}"
+                marks.append((f.start, f.end, rank, cls, note))
     for d in result.disclosures:
         marks.append((d.start, d.end, 2, "label", f"Label: {d.text}"))
     for s in result.signals:

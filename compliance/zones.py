@@ -5,6 +5,8 @@ files. Spacer lines (dots, braille blanks) are lines too: they push text below t
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from compliance.model import Span
 
 
@@ -41,6 +43,10 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
     lead = len(text) - len(text.lstrip())
     runs = [r for r in hashtag_runs(doc) if len(r[2]) >= block_min]
     by_start = {token.idx: token.i for token in doc}
+    run_of = {i: run for run in runs for i in run[2]}  # token -> its block, without a scan per label
+    trailing: dict[int, bool] = {}
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    before_lead = bisect_right(newlines, lead - 1)
     labelled = sorted(disclosures, key=lambda s: s.start)
     first_word = _first_unlabelled_word(text, labelled)
     placed: list[Span] = []
@@ -48,7 +54,7 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
         zones: list[str] = []
         if span.start <= first_word:
             zones.append("start")
-        line = text.count("\n", lead, span.start)
+        line = max(0, bisect_right(newlines, span.start - 1) - before_lead)  # = text.count("\n", lead, span.start)
         if line == 0:
             zones.append("first_line")
         if span.end - lead <= fold_chars and line < fold_lines:
@@ -56,16 +62,18 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
         else:
             zones.append("below_fold")
         token_i = by_start.get(span.start)
-        for start, end, members in runs:
-            if token_i is not None and token_i in members:
-                zones.append("hashtag_block")
-                if token_i == members[0]:
-                    zones.append("block_first")
-                if token_i == members[-1]:
-                    zones.append("block_last")
-                if not any(ch.isalnum() for ch in _strip_tags(text[end:])):
-                    zones.append("trailing_block")
-                break
+        run = run_of.get(token_i) if token_i is not None else None
+        if run is not None:
+            start, end, members = run
+            zones.append("hashtag_block")
+            if token_i == members[0]:
+                zones.append("block_first")
+            if token_i == members[-1]:
+                zones.append("block_last")
+            if end not in trailing:
+                trailing[end] = not any(ch.isalnum() for ch in _strip_tags(text[end:]))
+            if trailing[end]:
+                zones.append("trailing_block")
         placed.append(_with_zone(span, tuple(zones)))
     return placed
 

@@ -156,3 +156,13 @@ def test_a_handle_before_the_label_is_still_upfront(judge):
     result = judge("@glowlyskin Werbung | meine Sommerfavoriten", "de")
     assert [d.label for d in result.disclosures] == ["werbung"]
     assert result.verdicts["de"].status == "compliant"
+
+
+def test_ignoring_a_placement_rule_changes_what_counts_as_well_placed():
+    from compliance.engine import Scanner
+    from compliance.model import Post, Source
+
+    post = Post(id="t", caption="I really love my Glowly sunscreen. #ad", source=Source("t"))
+    assert Scanner(["uk"], brands=["Glowly"]).judge(post).verdicts["uk"].status == "violation"
+    relaxed = Scanner(["uk"], brands=["Glowly"], ignore=["ASA-007"]).judge(post)
+    assert relaxed.verdicts["uk"].status == "compliant"

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from compliance.model import Post, Source
 from compliance.normalise import normalise
 from tests.conftest import BRANDS
-from tests.fuzz.strategies import INVISIBLES, LOOKALIKES, captions
+from tests.fuzz.strategies import INVISIBLES, LOOKALIKES, captions, fuzz_settings
 
 JURISDICTIONS = ("us", "uk", "de", "fr")
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = fuzz_settings(150)
 
 
 @pytest.fixture(scope="module")

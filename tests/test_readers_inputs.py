@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sys
+import warnings
 import zipfile
 
 import pytest
@@ -72,6 +73,16 @@ def test_zip_members_are_never_written_and_odd_names_stay_strings(tmp_path, monk
         ("e1", "export.zip", "../../evil/posts.jsonl", 1), ("e2", "export.zip", "/abs/posts.jsonl", 1)]
     assert sorted(os.listdir(tmp_path)) == before
     assert not (tmp_path.parent / "evil").exists()
+
+
+def test_two_members_with_the_same_name_are_both_read(tmp_path):
+    archive = tmp_path / "twice.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # zipfile warns about the duplicate name
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("posts.jsonl", line({"id": "first", "caption": "one"}))
+            zf.writestr("posts.jsonl", line({"id": "second", "caption": "two"}))
+    assert [r.id for r in read([str(archive)])] == ["first", "second"]
 
 
 def test_damaged_zip_member_becomes_an_error_record(tmp_path):

@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from compliance.report import report_from_posts
 from compliance.reporters import REPORTERS
@@ -541,9 +542,6 @@ def test_thousands_of_posts_render_once_each():
 
 
 # ---- any caption, any spans: the text survives exactly ---------------------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
 
 @st.composite
 def caption_with_spans(draw):

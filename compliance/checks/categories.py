@@ -4,6 +4,14 @@ These raise prompts for a person, not verdicts: a caption that mentions betting 
 filter shows what to look at, never what the image shows or what the law finally says.
 Words come from the rule files; matching is case- and accent-insensitive on the normalised
 caption, and every span is mapped back to the caption as read.
+
+Params (each check's `validate` rejects anything else):
+  restricted-category  terms, patterns, unless_terms, unless_patterns, commercial_only (default true)
+  retouch-notice       triggers, trigger_patterns, notices (none: the notice is not text), commercial_only
+  video-disclosure     platforms (default: the platforms whose table says `video = true`)
+  audience-threshold   min (required), key (post metadata key, default "followers"), commercial_only
+`terms` are whole words or phrases (`casino*` lets the word go on; `sports betting` also finds
+`#sportsbetting`); `patterns` are regular expressions over the normalised caption, run with a timeout.
 """
 from __future__ import annotations
 
@@ -18,8 +26,6 @@ from compliance.checks.context import Context
 from compliance.model import Span
 from compliance.normalise import Normalised, normalise
 from compliance.rulefile import REGEX_TIMEOUT
-
-_TERM_PARAMS = ("terms", "patterns", "unless_terms", "unless_patterns")
 
 
 # ------------------------------------------------------------------------------- matching
@@ -213,7 +219,7 @@ def audience_size(value) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.fullmatch(text, timeout=REGEX_TIMEOUT):
-            return int(regex.sub(r"\D", "", text))
+            return int(regex.sub(r"\D", "", text, timeout=REGEX_TIMEOUT))
     return None
 
 

@@ -29,6 +29,11 @@ class Context:
     post: Post
     analysis: Analysis
     ruleset: RuleSet
+    rules: list[Rule] | None = None  # the rules selected for this run (default: all of the rule set)
+
+    @property
+    def active_rules(self) -> list[Rule]:
+        return self.ruleset.rules if self.rules is None else self.rules
 
     @cached_property
     def labels(self) -> list[Label]:
@@ -48,7 +53,7 @@ class Context:
 
     @cached_property
     def placement_rules(self) -> list[Rule]:
-        return [r for r in self.ruleset.rules if r.check == "label-placement"]
+        return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
         from compliance.checks.placement import satisfies
@@ -60,7 +65,11 @@ class Context:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
 
     def claimed(self, check: str) -> set[str]:
-        """Label keys named explicitly by rules of one check type (the rest fall to catch-alls)."""
+        """Label keys named explicitly by rules of one check type (the rest fall to catch-alls).
+
+        From the whole rule set, selected or not: ignoring FTC-002 silences its labels, it does not
+        hand them to the catch-all rule.
+        """
         keys: set[str] = set()
         for r in self.ruleset.rules:
             if r.check == check:

@@ -41,8 +41,11 @@ class _Plan:
             for step in self.steps:
                 yield from step()
         finally:
-            for close in self.closers:
-                close()
+            self.close()
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
 
 
 def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterator[Record]:
@@ -51,13 +54,11 @@ def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterat
     try:
         for name in inputs:
             plans.append(_plan(name, options))
-    except BaseException:
         for plan in plans:
-            for close in plan.closers:
-                close()
-        raise
-    for plan in plans:
-        yield from plan.records()
+            yield from plan.records()
+    finally:  # an unusable input, or a caller that stops early: no archive stays open
+        for plan in plans:
+            plan.close()
 
 
 def _plan(name: str, options: ReadOptions) -> _Plan:
@@ -95,13 +96,17 @@ def _plan_file(entry: Entry, options: ReadOptions) -> _Plan:
 
 def _plan_zip(path: str, plan: _Plan, options: ReadOptions) -> None:
     archive = ZipInput(path)
-    plan.closers.append(archive.close)
     try:
         entries = archive.entries()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         archive.close()
         raise UnreadableInput(f"{path}: not a readable zip archive ({exc})") from None
-    _plan_entries(path, entries, plan, options, inside_zip=True)
+    try:
+        _plan_entries(path, entries, plan, options, inside_zip=True)
+    except BaseException:
+        archive.close()
+        raise
+    plan.closers.append(archive.close)
 
 
 def _plan_entries(name: str, entries: list[Entry], plan: _Plan, options: ReadOptions,

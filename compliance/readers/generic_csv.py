@@ -88,48 +88,49 @@ def read(entry: Entry, options: ReadOptions, table: Table, columns: Columns) -> 
     if table.encoding == "cp1252":
         options.note(f"{entry.source().where()}: not UTF-8; read as Windows-1252 (Excel's "
                      "legacy CSV). Save as \"CSV UTF-8\" to be sure of accents and emoji")
-    idx = columns.index
-    mapped = set(idx.values())
+    codec = "Windows-1252" if table.encoding == "cp1252" else "UTF-8"
+    header = [h or f"column {i + 1}" for i, h in enumerate(table.header)]
+    extra = [i for i in range(len(header)) if i not in set(columns.index.values())]
     for row, fields in rows(entry, table):
         source = entry.source(row=row)
         if isinstance(fields, str):
             yield InputError(source, f"{fields}; the rest of this file cannot be read")
             return
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue
         broken = bad_bytes(fields)
         if broken:
             col, byte = broken
-            name = table.header[col] if col < len(table.header) else f"column {col + 1}"
-            codec = "Windows-1252" if table.encoding == "cp1252" else "UTF-8"
+            name = header[col] if col < len(header) else f"column {col + 1}"
             yield InputError(source, f"row {row}: not valid {codec} (byte 0x{byte:02x} in "
                              f"column {name!r}); re-export the file as UTF-8")
             continue
+        yield _record(fields, row, source, columns.index, header, extra, options)
 
-        def cell(fld: str) -> str | None:
-            at = idx.get(fld)
-            return fields[at] if at is not None and at < len(fields) else None
 
-        obj = {"id": (cell("id") or "").strip() or None, "caption": cell("caption") or "",
-               "author": (cell("author") or "").strip() or None,
-               "posted_at": (cell("posted_at") or "").strip() or None}
-        platform = (cell("platform") or "").strip()
-        if platform:
-            obj["platform"] = platform
-        if cell("paid_partnership") is not None:
-            obj["paid_partnership"] = _bool(cell("paid_partnership"))
-        if cell("brands"):
-            obj["brands"] = [b.strip() for b in _BRAND_SPLIT.split(cell("brands")) if b.strip()]
-        record = post_from_object(obj, source, options.default_platform, fallback_id=f"row-{row}")
-        if isinstance(record, InputError):
-            yield InputError(source, f"row {row}: {record.message}", record.id, record.caption,
-                             record.platform, record.author)
-            continue
-        metadata = {}
-        if cell("permalink"):
-            metadata["permalink"] = cell("permalink").strip()
-        for col, value in enumerate(fields):
-            if col not in mapped and value.strip():
-                key = table.header[col] if col < len(table.header) and table.header[col] else f"column {col + 1}"
-                metadata.setdefault(key, value)
-        yield replace(record, metadata=metadata) if metadata else record
+def _record(fields: list[str], row: int, source, idx: dict[str, int], header: list[str],
+            extra: list[int], options: ReadOptions) -> Record:
+    cells = {fld: fields[at] for fld, at in idx.items() if at < len(fields)}
+    obj = {"id": cells.get("id", "").strip() or None, "caption": cells.get("caption", ""),
+           "author": cells.get("author", "").strip() or None,
+           "posted_at": cells.get("posted_at", "").strip() or None}
+    if cells.get("platform", "").strip():
+        obj["platform"] = cells["platform"]
+    if "paid_partnership" in cells:
+        obj["paid_partnership"] = _bool(cells["paid_partnership"])
+    if cells.get("brands", "").strip():
+        obj["brands"] = [b.strip() for b in _BRAND_SPLIT.split(cells["brands"]) if b.strip()]
+    record = post_from_object(obj, source, options.default_platform, fallback_id=f"row-{row}")
+    if isinstance(record, InputError):
+        return InputError(source, f"row {row}: {record.message}", record.id, record.caption,
+                          record.platform, record.author)
+    metadata = {}
+    if cells.get("permalink", "").strip():
+        metadata["permalink"] = cells["permalink"].strip()
+    for col in extra:
+        if col < len(fields) and fields[col].strip():
+            metadata.setdefault(header[col], fields[col])
+    for col in range(len(header), len(fields)):
+        if fields[col].strip():
+            metadata.setdefault(f"column {col + 1}", fields[col])
+    return replace(record, metadata=metadata) if metadata else record

@@ -14,8 +14,12 @@ from typing import BinaryIO, Iterator, Sequence
 
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_STRUCT = re.compile(r'["{}\[\]]')
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
+# Possessive quantifiers (Python 3.11+): these never backtrack, so a run that stops short
+# (a nested array, the end of the buffer) costs one pass, not an exponential search.
+_STR = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_FILLER = re.compile(r'(?:[^"\[\]{}]++|' + _STR + r')*+', re.S)
+_FLAT_RUN = re.compile(r'(?:[^"\[\]{}]*+\{(?:[^"\[\]{}]++|' + _STR + r')*+\})*', re.S)
 _SCALAR = re.compile(r'[^\s,\]}:]*')
 
 
@@ -143,18 +147,22 @@ class JsonStream:
             return
         depth = 0
         while True:
-            m = _STRUCT.search(self.buf, self.pos)
-            if m is None:
-                self.pos = len(self.buf)
+            # Whole strings and plain text, then (inside a container) whole runs of flat
+            # objects, are consumed by the regex engine; Python sees only the brackets.
+            self.pos = _FILLER.match(self.buf, self.pos).end()
+            if depth:
+                self.pos = _FLAT_RUN.match(self.buf, self.pos).end()
+                self.pos = _FILLER.match(self.buf, self.pos).end()
+            if self.pos >= len(self.buf):
                 if not self._more():
                     raise self.fail("file ends inside an object or array")
                 continue
-            if m.group() == '"':
-                self.pos = m.start()
+            char = self.buf[self.pos]
+            if char == '"':                     # a string cut by the end of the buffer
                 self.pos = self._string_end()
                 continue
-            self.pos = m.end()
-            depth += 1 if m.group() in "{[" else -1
+            self.pos += 1
+            depth += 1 if char in "{[" else -1
             if depth == 0:
                 return
 

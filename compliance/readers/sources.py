@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
@@ -82,8 +83,8 @@ class Entry:
         try:
             with self.open() as stream:
                 return stream.read(size)
-        except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
-            return b""
+        except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError, zlib.error):
+            return b""  # zlib.error: a zip member whose deflate stream is damaged
 
 
 def file_entry(path: str) -> Entry:

@@ -68,6 +68,8 @@ def encoding_of(entry: Entry) -> str:
 
 def bad_bytes(fields: list[str]) -> tuple[int, int] | None:
     """(column index, byte) of the first undecodable byte in a row, if any."""
+    if not _ESCAPED.search("".join(fields)):
+        return None
     for col, value in enumerate(fields):
         m = _ESCAPED.search(value)
         if m:

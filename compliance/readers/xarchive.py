@@ -15,7 +15,6 @@ created within two minutes of each other. The author is the username from accoun
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
@@ -25,9 +24,42 @@ from compliance.readers.jsonstream import ElementError, JsonStream, JsonStreamEr
 from compliance.readers.post_fields import platform_post
 from compliance.readers.sources import Entry
 
-_TRAILING = re.compile(r"(?:\s*(?:https?://t\.co/\w+|…|\.\.\.))+\s*$")
+_TCO = "://t.co/"
 _NOTE_WINDOW = timedelta(minutes=2)
 _MIN_UNTIMED_PREFIX = 50
+
+
+def strip_trailing(text: str) -> str:
+    """The text less the t.co links, `…` and `...` X appends when it truncates a post (with the
+    spaces around them), as `(?:\\s*(?:https?://t\\.co/\\w+|…|\\.\\.\\.))+\\s*$` would remove.
+
+    Walked back from the end in linear time: that regex backtracks polynomially (a tweet of
+    4,000 t.co links took half a minute), and a hostile archive must not stall the scan.
+    """
+    end = len(text)
+    stripped = False
+    while True:
+        i = end
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        if stripped:
+            cut = i
+        if text.endswith("\u2026", 0, i):
+            end, stripped = i - 1, True
+        elif text.endswith("...", 0, i):
+            end, stripped = i - 3, True
+        else:
+            j = text.rfind(_TCO, 0, i)
+            word = text[j + len(_TCO):i] if j >= 0 else ""
+            if j < 4 or not word or not all(ch.isalnum() or ch == "_" for ch in word):
+                break
+            if text.endswith("https", 0, j):
+                end, stripped = j - 5, True
+            elif text.endswith("http", 0, j):
+                end, stripped = j - 4, True
+            else:
+                break
+    return text[:cut] if stripped else text
 
 
 def _array(entry: Entry) -> Iterator[tuple[int, object]]:
@@ -158,7 +190,7 @@ def _post(obj, entry: Entry, index: int, notes: list[_Note], author: str | None)
     entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
     urls = expanded_urls(text, entities.get("urls"), ("url",), ("expanded_url",))
     metadata: dict = {}
-    prefix = _TRAILING.sub("", text)
+    prefix = strip_trailing(text)
     if prefix:
         for note in notes:
             whole = note.matches(prefix, created)

@@ -63,8 +63,9 @@ def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
         broken = bad_bytes(fields)
         if broken:
             col, byte = broken
+            name = repr(table.header[col]) if col < len(table.header) else str(col + 1)  # a row longer than the header
             order.append((row, InputError(source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in "
-                                          f"column {table.header[col]!r})", platform="youtube")))
+                                          f"column {name})", platform="youtube")))
             continue
 
         def cell(name: str) -> str:

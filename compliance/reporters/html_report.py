@@ -9,6 +9,7 @@ the page's own style and script by hash is a second wall behind the escaping.
 from __future__ import annotations
 
 import base64
+from bisect import bisect_left
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -112,6 +113,32 @@ def _span_ok(start: Any, end: Any, length: int) -> bool:
 
 # ---- caption highlighting ----------------------------------------------------------------
 
+class _Overlaps:
+    """Which of some [start, end) spans overlap a query span, in their original order.
+
+    Spans are mostly short labels, so only those starting within the longest short span's
+    length before the query are looked at; the few long ones are checked one by one. (Checking
+    every pair made a caption of 16,000 glued `#ad` labels take minutes to render.)
+    """
+
+    LONG = 256
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        short = [i for i, (s, e) in enumerate(spans) if e - s <= self.LONG]
+        self.long = [i for i, (s, e) in enumerate(spans) if e - s > self.LONG]
+        self.order = sorted(short, key=lambda i: spans[i][0])
+        self.starts = [spans[i][0] for i in self.order]
+        self.reach = max((spans[i][1] - spans[i][0] for i in short), default=0)
+
+    def __call__(self, lo: int, hi: int) -> list[int]:
+        a = bisect_left(self.starts, lo - self.reach + 1)
+        b = bisect_left(self.starts, hi)
+        found = [i for i in self.order[a:b] if self.spans[i][1] > lo]
+        found += [i for i in self.long if self.spans[i][0] < hi and self.spans[i][1] > lo]
+        return sorted(found)
+
+
 def caption_segments(post: Mapping[str, Any], jurisdictions: Iterable[str] = ()) -> list[dict[str, str]]:
     """Cut the caption at every span edge; each piece carries the style of what covers it.
 
@@ -141,12 +168,13 @@ def caption_segments(post: Mapping[str, Any], jurisdictions: Iterable[str] = ())
             title += f" ({sig['confidence']} confidence)"
         marks.append((sig["start"], sig["end"], SIGNAL_CLASSES.get(kind, "hl-signal"), title))
     disclosure_spans = []
+    finding_at = _Overlaps([(fs, fe) for fs, fe, _name in findings])
     for d in post.get("disclosures") or ():
         start, end = d.get("start"), d.get("end")
         if not _span_ok(start, end, n):
             continue
         disclosure_spans.append((start, end))
-        hits = list(dict.fromkeys(name for fs, fe, name in findings if fs < end and start < fe))
+        hits = list(dict.fromkeys(findings[i][2] for i in finding_at(start, end)))
         label = d.get("text") or caption[start:end]
         if hits:
             marks.append((start, end, "hl-problem",
@@ -154,8 +182,9 @@ def caption_segments(post: Mapping[str, Any], jurisdictions: Iterable[str] = ())
         else:
             marks.append((start, end, "hl-accepted", f"Disclosure \u201c{label}\u201d accepted"))
     flagged: dict[tuple[int, int], list[str]] = {}
+    disclosure_at = _Overlaps(disclosure_spans)
     for fs, fe, name in findings:
-        if not any(ds < fe and fs < de for ds, de in disclosure_spans):
+        if not disclosure_at(fs, fe):
             flagged.setdefault((fs, fe), []).append(name)
     for (fs, fe), names in flagged.items():
         marks.append((fs, fe, "hl-flag", f"Flagged by {', '.join(dict.fromkeys(names))}"))

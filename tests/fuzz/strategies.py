@@ -25,7 +25,8 @@ HOSTILE_PIECES = (
     " ", "  ", "\n", "\r\n", "\r", "\t", "\x00", "\x1b[31m", "\x7f", "\u2028", "\u0085",
     "\u2800", "\u3164", "...", "·", "|", "#", "@", "##", "#@", "\ud800", "\udfff", "\udc80",
     "\u0301", "\u0301\u0301\u0301", "\u20dd", "e\u0301", "\U0001f44d\U0001f3fd",
-    "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
     "\U0001f1fa\U0001f1f8", "\u0130", "\u00df", "\ufb01", "\u0149", "\u1e9e", "\uff03\uff41\uff44",
     "\U0001d41a\U0001d41d", "\u2460", "\ufdfa", "\u0345", "<script>", "\"", "'", "&amp;", "\\",
     "\uffff", "\U0010ffff", "\ue000", "\u0600", "\u05d0\u05d3", "\u0627\u0644",
@@ -46,3 +47,25 @@ captions = st.lists(piece, max_size=40).map("".join)
 
 # Short, field-like strings for ids, authors and brand names.
 field_text = st.lists(piece, max_size=6).map("".join)
+
+
+def fuzz_settings(default_examples: int):
+    """Hypothesis settings for a short, repeatable CI run; FUZZ_EXAMPLES=N makes it a long random run.
+
+    In CI the run is derandomized (same examples every time, no flaky failures). A long run
+    (`FUZZ_EXAMPLES=20000 python3 -m pytest tests/fuzz tests/test_properties.py`) draws fresh
+    random examples; whatever it finds goes into fixtures/regressions/ as a fixed case.
+    """
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    wanted = os.environ.get("FUZZ_EXAMPLES")
+    return settings(
+        max_examples=int(wanted) if wanted else default_examples,
+        deadline=None,
+        derandomize=not wanted,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.function_scoped_fixture],
+    )

@@ -1,0 +1,164 @@
+"""Incremental scans with --state: reuse, only-new, resolved, history, and surviving kill -9."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.test_pipeline import run_cli, run_process, write_posts
+
+from compliance import state as state_mod
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def runs(db: Path) -> list[tuple[int, int, int, int]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT run, complete, posts, judged FROM runs ORDER BY run").fetchall()
+    finally:
+        conn.close()
+
+
+def scan(path: Path, db: Path, *extra: str):
+    return run_cli("scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1",
+                   "--chunk-size", "4", *extra)
+
+
+def posts_file(tmp_path: Path, posts: list[dict], name: str = "posts.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), encoding="utf-8")
+    return path
+
+
+BASE = [
+    {"id": "a", "caption": "Loving my Glowly serum", "platform": "instagram"},  # violation: undisclosed
+    {"id": "b", "caption": "#ad Loving my Glowly serum", "platform": "instagram"},
+    {"id": "c", "caption": "Morning swim, water was freezing"},
+    {"id": "d", "caption": "Use code GLOW10 at Glowly"},  # violation, will be deleted
+]
+
+
+def test_second_run_reuses_every_result_and_gives_the_same_bytes(tmp_path):
+    path = write_posts(tmp_path / "posts.jsonl", 25, bad_every=8)
+    db = tmp_path / "state.sqlite"
+    first = scan(path, db)
+    second = scan(path, db)
+    plain = run_cli("scan", str(path), "--brand", "Glowly", "--jobs", "1")
+    assert first.returncode == second.returncode == plain.returncode == 1, first.stderr
+    assert first.stdout == second.stdout == plain.stdout
+    (r1, done1, posts1, judged1), (r2, done2, posts2, judged2) = runs(db)
+    assert (done1, posts1, judged1) == (1, 25, 25)
+    assert (done2, posts2, judged2) == (1, 25, 3)  # only the 3 unreadable lines (never stored)
+
+
+def test_moved_posts_are_reused_with_their_new_place(tmp_path):
+    db = tmp_path / "state.sqlite"
+    scan(posts_file(tmp_path, BASE), db)
+    moved = posts_file(tmp_path, [BASE[2], BASE[0], BASE[1]], "moved.jsonl")
+    again = json.loads(scan(moved, db).stdout)
+    assert runs(db)[-1][3] == 0
+    assert [(p["id"], p["source"]) for p in again["posts"]] == [
+        ("c", {"file": str(moved), "line": 1}), ("a", {"file": str(moved), "line": 2}),
+        ("b", {"file": str(moved), "line": 3})]
+    assert again == json.loads(run_cli("scan", str(moved), "--brand", "Glowly").stdout)
+
+
+def test_changed_rules_or_brands_rejudge_everything(tmp_path):
+    path = posts_file(tmp_path, BASE)
+    db = tmp_path / "state.sqlite"
+    scan(path, db)
+    scan(path, db, "-j", "us")
+    run_cli("scan", str(path), "--brand", "Velocy", "--state", str(db), "--jobs", "1")
+    assert [r[3] for r in runs(db)] == [4, 4, 4]
+
+
+def test_only_new_reports_changes_and_resolved_violations(tmp_path):
+    db = tmp_path / "state.sqlite"
+    first = json.loads(scan(posts_file(tmp_path, BASE), db, "--only-new").stdout)
+    assert [p["id"] for p in first["posts"]] == ["a", "b", "c", "d"]
+    assert first["resolved"] == []
+    fixed = [{"id": "a", "caption": "#ad Loving my Glowly serum", "platform": "instagram"}, BASE[1], BASE[2],
+             {"id": "e", "caption": "Thanks Glowly for the gift"}]
+    result = scan(posts_file(tmp_path, fixed, "v2.jsonl"), db, "--only-new")
+    report = json.loads(result.stdout)
+    assert [p["id"] for p in report["posts"]] == ["a", "e"]
+    assert report["summary"]["posts"] == 2
+    by_id = {r["id"]: r for r in report["resolved"]}
+    assert by_id["a"]["reason"] == "fixed" and "us" in by_id["a"]["jurisdictions"]
+    assert by_id["d"]["reason"] == "deleted" and by_id["d"]["jurisdictions"] == ["de", "fr", "uk", "us"]
+    assert list(report) == sorted(report)  # keys still sorted: "resolved" sits among them
+    # Nothing changed since: nothing new, nothing resolved.
+    quiet = json.loads(scan(posts_file(tmp_path, fixed, "v2.jsonl"), db, "--only-new").stdout)
+    assert quiet["posts"] == [] and quiet["resolved"] == []
+    assert quiet["summary"]["posts"] == 0
+
+
+def test_history_and_trend_follow_each_run(tmp_path):
+    db = tmp_path / "state.sqlite"
+    scan(posts_file(tmp_path, BASE), db)
+    scan(posts_file(tmp_path, [{"id": "a", "caption": "#ad Loving my Glowly serum"}] + BASE[1:3], "v2.jsonl"), db)
+    history = state_mod.post_history(str(db), "a")
+    assert [h["statuses"]["us"] for h in history] == ["violation", "compliant"]
+    trend = state_mod.trend(str(db))
+    assert [t["by_jurisdiction"]["us"].get("violation", 0) for t in trend] == [2, 0]
+    assert [sum(t["by_jurisdiction"]["uk"].values()) for t in trend] == [4, 3]
+
+
+def test_only_new_without_state_and_a_broken_state_file_are_usage_errors(tmp_path):
+    path = posts_file(tmp_path, BASE)
+    missing = run_cli("scan", str(path), "--only-new")
+    assert missing.returncode == 2 and "--only-new needs --state" in missing.stderr
+    bad = tmp_path / "not.sqlite"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    broken = run_cli("scan", str(path), "--state", str(bad))
+    assert broken.returncode == 2 and "cannot use as a state file" in broken.stderr
+
+
+def test_a_killed_scan_resumes_without_losing_or_doubling_posts(tmp_path):
+    path = write_posts(tmp_path / "posts.jsonl", 1500, bad_every=97)
+    db = tmp_path / "state.sqlite"
+    out = tmp_path / "killed.json"
+    proc = subprocess.Popen([sys.executable, "-m", "compliance", "scan", str(path), "--brand", "Glowly",
+                             "--state", str(db), "--jobs", "1", "--chunk-size", "50", "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                rows = runs(db)
+                stored = rows[0][2] if rows else 0
+            except sqlite3.OperationalError:
+                stored = 0
+            if stored >= 200:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the scan finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (run, complete, stored, judged), = runs(db)
+    assert complete == 0 and 200 <= stored < 1500 and stored % 50 == 0  # whole chunks only
+    resumed = run_process("scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1",
+                          "--chunk-size", "50")
+    clean = run_process("scan", str(path), "--brand", "Glowly", "--jobs", "1")
+    assert resumed.returncode == clean.returncode == 1, resumed.stderr
+    assert resumed.stdout == clean.stdout
+    report = json.loads(resumed.stdout)
+    ids = [p["id"] for p in report["posts"] if p["id"] is not None]
+    assert len(ids) == len(set(ids)) and len(report["posts"]) == 1500
+    last = runs(db)[-1]
+    assert last[1:3] == (1, 1500)
+    unreadable = 1500 // 97
+    reused = stored - sum(1 for n in range(stored) if n % 97 == 96)  # readable posts of the killed run
+    assert last[3] == 1500 - reused
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT count(*), count(DISTINCT key) FROM posts").fetchone() == (1500 - unreadable,) * 2
+    finally:
+        conn.close()
