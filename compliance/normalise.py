@@ -8,6 +8,7 @@ normalised character remembers the original stretch it came from.
 from __future__ import annotations
 
 import unicodedata
+from typing import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,8 +57,8 @@ class Normalised:
 
     raw: str
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]  # a range when the text maps one to one
+    ends: Sequence[int]
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised [start, end) back to the original caption."""
@@ -70,10 +71,20 @@ class Normalised:
 MAX_PASSES = 4
 
 
+# Anything the per-cluster pass would drop or replace; without it, and already NFKC, a caption
+# maps one character to one character and needs no cluster walk.
+_NEEDS_PASS = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cs}" + "".join(_SPACERS) + "]")
+
+
 def normalise(raw: str) -> Normalised:
     """Repeat the pass until nothing changes: dropping an invisible can bring a combining mark
     next to its letter (`a\u200b\u0301`), which only the next pass composes; normalising the
     result again must give the same text."""
+    if raw.isascii() or (not _NEEDS_PASS.search(raw, timeout=TIMEOUT)
+                         and unicodedata.is_normalized("NFKC", raw)):
+        # The common case (plain text, emoji, accents): only look-alikes may change, one for one.
+        text = raw if raw.isascii() else _unmask_lookalikes(raw)
+        return Normalised(raw, text, range(len(raw)), range(1, len(raw) + 1))
     text, starts, ends = _one_pass(raw)
     for _ in range(MAX_PASSES - 1):
         if text.isascii():
@@ -115,6 +126,12 @@ def _one_pass(raw: str) -> tuple[str, list[int], list[int]]:
     return text, starts, ends
 
 
+@lru_cache(maxsize=1)
+def _lookalike_pattern() -> regex.Pattern:
+    """One character class of every look-alike: a C-speed test for the common caption with none."""
+    return regex.compile("[" + "".join(regex.escape(ch) for ch in sorted(_lookalike_table())) + "]")
+
+
 def _unmask_lookalikes(text: str) -> str:
     """Replace look-alike letters inside words that are mostly Latin, one char for one char.
 
@@ -122,7 +139,7 @@ def _unmask_lookalikes(text: str) -> str:
     is otherwise Latin and every letter of the word has a Latin twin (a disguised `#ad`).
     """
     table = _lookalike_table()
-    if not any(ch in table for ch in text):
+    if not _lookalike_pattern().search(text, timeout=TIMEOUT):
         return text
     latin_letters = sum(1 for ch in text if _is_latin(ch))
     letters = sum(1 for ch in text if ch.isalpha()) or 1
