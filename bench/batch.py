@@ -1,6 +1,6 @@
 """Batch-scan benchmark: prints numbers (never asserts), as a markdown table at the end.
 
-    python3 bench/batch.py                    # 100k throughput, memory 10k/100k, jobs, Dask, state
+    python3 bench/batch.py --posts 100000     # throughput + state re-run on 100k, jobs, Dask, memory 10k/100k
     python3 bench/batch.py --million          # also peak memory for 1M posts (long)
     python3 bench/batch.py --posts 20000      # a quicker run
 
@@ -46,8 +46,9 @@ def measure(args: list[str], label: str = "") -> tuple[float, float]:
 
 
 def scan_cmd(path: Path, brands: Path, *extra: str) -> list[str]:
-    cmd = [sys.executable, "-m", "compliance", "scan", str(path), "--brands", str(brands), "--no-progress",
-           "-o", os.devnull]
+    cmd = [sys.executable, "-m", "compliance", "scan", str(path), "--brands", str(brands), "--no-progress"]
+    if "--engine" not in extra:
+        cmd += ["-o", os.devnull]
     for j in JURISDICTIONS:
         cmd += ["-j", j]
     return cmd + list(extra)

@@ -68,6 +68,9 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     if batch["engine"] == "dask":
         from compliance.dask_backend import DaskProblem, run_dask
 
+        if output:
+            raise BatchProblem("-o is not used with --engine dask: results go to --output-dir")
+
         try:
             return run_dask(inputs, shown_inputs, read_options, scanner, batch)
         except DaskProblem as exc:
@@ -137,7 +140,7 @@ def output_stream(output: str | None) -> Iterator[TextIO]:
 def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], opts: BatchOptions) -> int:
     """Judge every record and write the report; returns the exit code (0 or 1)."""
     from compliance.report import Report, report_from_posts
-    from compliance.report_stream import JsonReportWriter, exit_code, header, jsonl_line, summarise_stream
+    from compliance.report_stream import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
 
     state = None
     if opts.state_path:
@@ -171,13 +174,13 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
             from compliance.reporters.jsonl_report import write_summary
 
             with output_stream(opts.output) as out:
-                summary = summarise_stream(posts, jurisdictions, lambda post: out.write(jsonl_line(post)))
+                summary = summarise_stream(posts, jurisdictions, lambda post: out.write(line_of(post)))
             _finish_progress(opts)
             write_summary(header(jurisdictions, rulesets, inputs, summary, extra()), opts.summary_path)
         else:
             from compliance.reporters import REPORTERS
 
-            collected = list(posts)
+            collected = [full_post(post) for post in posts]
             _finish_progress(opts)
             data = dict(report_from_posts(collected, jurisdictions, rulesets, inputs).data)
             data.update(extra())

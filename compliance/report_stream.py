@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import zlib
 from typing import Any, Iterable, Mapping, TextIO
 
 from compliance.report import Report, report_from_posts, summarise
@@ -33,6 +34,49 @@ def post_block(post: Mapping[str, Any]) -> str:
     return "    " + text.replace("\n", "\n    ")
 
 
+class Rendered(dict):
+    """A post dict that already knows its JSON texts (from the state file), so an unchanged
+    post is written without being parsed and re-encoded. When `partial`, the dict holds only
+    what summaries need (id, error, statuses); `full()` gives the whole record. Texts may be
+    given zlib-compressed (bytes): they are expanded only if asked for."""
+
+    def __init__(self, data: dict, line: str | bytes | None = None, block: str | bytes | None = None,
+                 partial: bool = False):
+        super().__init__(data)
+        self._line = line
+        self._block = block
+        self.partial = partial
+
+    @staticmethod
+    def _text(value: str | bytes | None) -> str | None:
+        return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
+
+    @property
+    def line_text(self) -> str | None:
+        return self._text(self._line)
+
+    @property
+    def block_text(self) -> str | None:
+        return self._text(self._block)
+
+    def full(self) -> dict[str, Any]:
+        return json.loads(self.line_text) if self.partial else dict(self)
+
+
+def full_post(post: Mapping[str, Any]) -> dict[str, Any]:
+    return post.full() if isinstance(post, Rendered) else post
+
+
+def block_of(post: Mapping[str, Any]) -> str:
+    text = post.block_text if isinstance(post, Rendered) else None
+    return text if text is not None else post_block(full_post(post))
+
+
+def line_of(post: Mapping[str, Any]) -> str:
+    text = post.line_text if isinstance(post, Rendered) else None
+    return text if text is not None else jsonl_line(full_post(post))
+
+
 class JsonReportWriter:
     """Collects post blocks in a temporary file; `finish` writes the whole document."""
 
@@ -43,7 +87,7 @@ class JsonReportWriter:
     def add(self, post: Mapping[str, Any]) -> None:
         if self.count:
             self.tmp.write(",\n")
-        self.tmp.write(post_block(post))
+        self.tmp.write(block_of(post))
         self.count += 1
 
     def finish(self, out: TextIO, head: Mapping[str, Any]) -> None:

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 from compliance import __version__
 from compliance.model import Post
 from compliance.pipeline import Batch
+from compliance.report_stream import Rendered, jsonl_line, post_block
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,7 +44,10 @@ CREATE TABLE IF NOT EXISTS posts (
     hash TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     run INTEGER NOT NULL,
-    result BLOB NOT NULL
+    source TEXT NOT NULL,
+    statuses TEXT NOT NULL,
+    result BLOB NOT NULL,
+    block BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS history (
     key TEXT NOT NULL,
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (key, run)
 ) WITHOUT ROWID;
 """
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _LOOKUP_BATCH = 500
 
 
@@ -107,13 +111,12 @@ def _statuses(post: Mapping[str, Any]) -> str:
     return json.dumps({j: v["status"] for j, v in sorted(post["verdicts"].items())}, separators=(",", ":"))
 
 
-def _pack(post: Mapping[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-                         .encode("utf-8"), 1)
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
-def _unpack(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
+def _source_text(source: Mapping[str, Any]) -> str:
+    return json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -163,40 +166,53 @@ class ScanState:
         for start in range(0, len(wanted), _LOOKUP_BATCH):
             part = wanted[start:start + _LOOKUP_BATCH]
             marks = ",".join("?" * len(part))
-            for key, h, fp, run, blob in self.conn.execute(
-                    f"SELECT key, hash, fingerprint, run, result FROM posts WHERE key IN ({marks})", part):
-                rows[key] = (h, fp, run, blob)
+            for row in self.conn.execute(
+                    "SELECT key, hash, fingerprint, run, source, statuses, result, block FROM posts "
+                    f"WHERE key IN ({marks})", part):
+                rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
         for record, key, h in zip(records, keys, hashes):
             row = rows.get(key) if key is not None else None
-            if row is not None and row[0] == h and row[1] == self.fingerprint:
-                post = _unpack(row[3])
-                post["source"] = record.source.to_dict()
-                reused.append(post)
-                # Judged by an interrupted run after the last complete one: still new to a reader.
-                recent.append(self.previous is None or row[2] > self.previous)
-            else:
+            if row is None or row[0] != h or row[1] != self.fingerprint:
                 reused.append(None)
                 recent.append(True)
+                continue
+            _, _, run, source, statuses, line, block = row
+            here = record.source.to_dict()
+            if _source_text(here) == source:
+                # Unchanged and in the same place: the stored texts are the output, as they are.
+                verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
+                post = Rendered({"id": record.id, "error": None, "verdicts": verdicts}, line=line,
+                                block=block, partial=True)
+            else:
+                post = json.loads(zlib.decompress(line).decode("utf-8"))
+                post["source"] = here
+            reused.append(post)
+            # Judged by an interrupted run after the last complete one: still new to a reader.
+            recent.append(self.previous is None or run > self.previous)
         return Batch(records, reused, meta=(keys, hashes), recent=recent)
 
     def store(self, batch: Batch, posts: list[dict[str, Any]]) -> None:
         keys, hashes = batch.meta
         upserts = []
         history = []
-        for key, h, post, done in zip(keys, hashes, posts, batch.reused):
+        for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused)):
             if key is None or post.get("error"):
                 continue
+            statuses = _statuses(post)
             if done is None:
-                upserts.append((key, post["id"], h, self.fingerprint, self.run, _pack(post)))
-            history.append((key, self.run, _statuses(post)))
+                line, block = jsonl_line(post), post_block(post)
+                upserts.append((key, post["id"], h, self.fingerprint, self.run, _source_text(post["source"]),
+                                statuses, _pack(line), _pack(block)))
+                posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
+            history.append((key, self.run, statuses))
         self.posts += len(posts)
         self.judged += sum(1 for done in batch.reused if done is None)
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)", upserts)
+            conn.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", upserts)
             conn.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?)", history)
             conn.execute("UPDATE runs SET posts=?, judged=? WHERE run=?", (self.posts, self.judged, self.run))
             conn.execute("COMMIT")

@@ -98,3 +98,9 @@ def test_dask_engine_usage_problems(tmp_path):
         plan_blocks([str(csv)], [str(csv)], 1024)
     local_only = run_cli("scan", str(path), "--output-dir", str(tmp_path / "x"))
     assert local_only.returncode == 2 and "--output-dir is for --engine dask" in local_only.stderr
+
+
+def test_dask_engine_refuses_an_output_file(tmp_path):
+    path = write_posts(tmp_path / "posts.jsonl", 2)
+    result = run_cli("scan", str(path), "--engine", "dask", "--output-dir", str(tmp_path / "d"), "-o", "x.json")
+    assert result.returncode == 2 and "-o is not used with --engine dask" in result.stderr

@@ -162,3 +162,15 @@ def test_a_killed_scan_resumes_without_losing_or_doubling_posts(tmp_path):
         assert conn.execute("SELECT count(*), count(DISTINCT key) FROM posts").fetchone() == (1500 - unreadable,) * 2
     finally:
         conn.close()
+
+
+def test_reused_results_render_the_same_in_every_format(tmp_path):
+    path = posts_file(tmp_path, BASE)
+    for fmt in ("jsonl", "csv", "text"):
+        db = tmp_path / f"{fmt}.sqlite"
+        first = scan(path, db, "--format", fmt)
+        second = scan(path, db, "--format", fmt)
+        assert runs(db)[-1][3] == 0
+        assert first.stdout == second.stdout and first.stdout.strip(), fmt
+    lines = scan(path, tmp_path / "jsonl.sqlite", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["a", "b", "c", "d"]
