@@ -10,7 +10,7 @@ from typing import Any, Mapping, TextIO
 
 from compliance.report import Report
 from compliance.reporters import REPORTERS
-from compliance.reporters.html_report import ordered_verdicts, source_text
+from compliance.reporters.views import ordered_verdicts, source_text
 
 COLUMNS = ("id", "source", "author", "platform", "jurisdiction", "status", "rules", "messages", "error")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

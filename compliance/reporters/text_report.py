@@ -14,7 +14,7 @@ import click
 from compliance.model import STATUSES
 from compliance.report import Report
 from compliance.reporters import REPORTERS
-from compliance.reporters.html_report import (STATUS_LABELS, ordered_verdicts, source_text,
+from compliance.reporters.views import (STATUS_LABELS, ordered_verdicts, source_text,
                                              worst_status)
 
 QUOTE_LIMIT = 80
