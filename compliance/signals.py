@@ -103,10 +103,10 @@ class SignalFinder:
             kind = strings[match_id]
             span = doc[start:end]
             if kind == "party_gift":
-                sent = span.sent if doc.has_annotation("SENT_START") else None
-                lo, hi = _sentence_bounds(doc, start, end) if sent is None else (sent.start_char, sent.end_char)
-                has_party = any(lo <= b.start < hi for b in brand_spans) or any(
-                    t.text.startswith("@") and lo <= t.idx < hi for t in doc)
+                # The blank pipeline has no sentence splitter: a sentence is the text between
+                # . ! ? or line breaks.
+                lo, hi = _sentence_bounds(doc, start, end)
+                has_party = any(lo <= b.start < hi for b in brand_spans) or "@" in doc.text[lo:hi]
                 if not has_party:
                     continue
                 kind = "gift"

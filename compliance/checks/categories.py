@@ -35,6 +35,7 @@ class _Caption:
     folded: str  # same length as norm.text: lower-case, accents removed
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """One character, lower-cased without accents; unchanged if that would change its length."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
@@ -45,6 +46,8 @@ def _fold_char(ch: str) -> str:
 
 
 def fold_same_length(text: str) -> str:
+    if text.isascii():  # the common case: lower-casing ASCII keeps every offset
+        return text.lower()
     return "".join(_fold_char(ch) for ch in text)
 
 
