@@ -5,7 +5,7 @@ jurisdictions are judged afterwards: judging never re-reads the text.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from compliance.brands import BrandSet, brand_set
 from compliance.disclosures import LabelFinder
@@ -25,6 +25,7 @@ class Analysis:
     disclosures: tuple[Span, ...]
     commercial: bool
     platform: str
+    normalised: Normalised = field(compare=False, repr=False)  # for checks that read the text
 
 
 class Analyser:
@@ -74,6 +75,7 @@ class Analyser:
             disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
+            normalised=norm,
         )
 
     def _expanded_links(self, post: Post) -> list[Span]:

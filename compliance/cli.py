@@ -122,8 +122,7 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
          default_platform, id_column, caption_column, author_column, rule_flags, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
     (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
-    from compliance.readers import ReadOptions, UnreadableInput, read_inputs
-    from compliance.report import build_report
+    from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")

@@ -302,7 +302,8 @@ def test_valid_params_pass_validation():
 
 def test_term_wildcard_and_joined_words():
     from compliance.checks.categories import _caption, _matches
+    from compliance.normalise import normalise
 
-    cap = _caption("Casinos tonight #SportsBetting and sports-betting")
+    cap = _caption(normalise("Casinos tonight #SportsBetting and sports-betting"))
     assert [s.text for s in _matches(cap, ["casino*", "sports betting"])] == [
         "Casinos", "SportsBetting", "sports-betting"]

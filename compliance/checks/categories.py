@@ -24,7 +24,7 @@ import regex
 from compliance.checks import CHECKS
 from compliance.checks.context import Context
 from compliance.model import Span
-from compliance.normalise import Normalised, normalise
+from compliance.normalise import Normalised
 from compliance.rulefile import REGEX_TIMEOUT
 
 
@@ -52,9 +52,13 @@ def fold_same_length(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _caption(raw: str) -> _Caption:
-    norm = normalise(raw)
-    return _Caption(norm, fold_same_length(norm.text))
+def _folded(text: str) -> str:
+    return fold_same_length(text)
+
+
+def _caption(norm: Normalised) -> _Caption:
+    """A normalised caption plus its folded copy (checks pass the analysis' own normalisation)."""
+    return _Caption(norm, _folded(norm.text))
 
 
 def _term_regex(term: str, plural: bool = False) -> str:
@@ -151,7 +155,7 @@ def restricted_category(ctx: Context, rule):
     params = rule.params
     if not _applies(ctx, params):
         return []
-    cap = _caption(ctx.post.caption)
+    cap = _caption(ctx.analysis.normalised)
     hits = _matches(cap, params.get("terms", ()), params.get("patterns", ()))
     if not hits:
         return []
@@ -176,7 +180,7 @@ def retouch_notice(ctx: Context, rule):
     params = rule.params
     if not _applies(ctx, params):
         return []
-    cap = _caption(ctx.post.caption)
+    cap = _caption(ctx.analysis.normalised)
     hits = _matches(cap, params.get("triggers", ()), params.get("trigger_patterns", ()))
     if not hits:
         return []

@@ -20,8 +20,7 @@ from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.report import Report
 from compliance.reporters import REPORTERS
-from compliance.reporters.views import (ACTION_STATUSES, STATUS_LABELS, needs_action,  # noqa: F401
-                                        ordered_verdicts, source_text, status_rank, worst_status)
+from compliance.reporters.views import ACTION_STATUSES, STATUS_LABELS, ordered_verdicts, source_text, worst_status
 
 
 # Highlight styles, most important first: where spans overlap, the first one colours the text.
