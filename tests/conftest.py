@@ -14,7 +14,7 @@ BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 
 @functools.lru_cache(maxsize=None)
 def _scanner(jurisdictions: tuple[str, ...], brands: tuple[str, ...]):
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     return Scanner(list(jurisdictions), brands=list(brands))
 

@@ -16,9 +16,9 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.engine import Scanner
-from compliance.fixer import Fixer, LabelChoice, label_choices, make_post, remove_token, surface_form
-from compliance.rulefile import load_file, load_ruleset
+from compliance.judging.scanner import Scanner
+from compliance.judging.fixer import Fixer, LabelChoice, label_choices, make_post, remove_token, surface_form
+from compliance.ruleset.loader import load_file, load_ruleset
 from compliance.paths import data_dir
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "posts"
