@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
-from compliance.model import Span
 from compliance.analysis.normalise import fold_key
+from compliance.model import Span
 
 TIMEOUT = 0.5
 
@@ -42,8 +42,8 @@ class SignalFinder:
         code = r"(?P<code>(?=[A-Z0-9_-]*[A-Z0-9])(?=\S*[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
         self.code_patterns = [
             regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
-            regex.compile(rf"(?<![\w])(?P<code>[A-Z][A-Z0-9]{{2,18}}\d*)\s+(?i:for|für|pour|para|per)\s+"
-                          rf"\d{{1,2}}\s?%", regex.V1),
+            regex.compile(r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
+                          r"\d{1,2}\s?%", regex.V1),
         ]
 
     def find(self, doc, text: str, brand_spans: list[Span], brand_sets: list) -> list[Span]:
