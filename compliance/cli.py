@@ -126,6 +126,10 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
+    if fmt == "xlsx":  # an optional extra: say so before the scan, not after it
+        from compliance.reporters.xlsx_report import require
+
+        require()
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
     from compliance.batch import run_from_cli
     from compliance.engine import encodable_text  # a non-UTF-8 file name must not break the report

@@ -14,4 +14,4 @@ Reporter = Callable[[Report, TextIO, Mapping[str, Any]], None]
 REPORTERS: Registry[Reporter] = Registry("output format")
 
 from compliance.reporters import csv_report, html_report, json_report, jsonl_report, text_report  # noqa: E402,F401
-from compliance.reporters import github_report, sarif_report  # noqa: E402,F401
+from compliance.reporters import github_report, sarif_report, xlsx_report  # noqa: E402,F401
