@@ -309,6 +309,10 @@ class WebApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path == "/favicon.ico":
             return 204, [], b""
+        if path == "/api/check":  # JSON for tools: compliance/web_api.py
+            from compliance.web_api import api_check
+
+            return api_check(environ)
         if path not in ("/", "/check"):
             raise BadRequest(404, "Page not found", "There is only one page here: the caption check.")
         if method in ("GET", "HEAD"):
