@@ -323,3 +323,7 @@ def formats():
 from compliance.rules_cli import rules  # noqa: E402  (light: loads rule files only when run)
 
 main.add_command(rules)
+
+from compliance.fetch.cli import fetch  # noqa: E402  (platform clients load only when run)
+
+main.add_command(fetch)
