@@ -38,6 +38,9 @@ _OPTIONS = [
     click.option("--only-new", is_flag=True,
                  help="With --state: report only posts new or changed since the last run, and "
                       "the violations resolved since (\"resolved\")."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+                 help="With --state: send new and resolved violations here after the scan (repeatable; "
+                      "https:// gets JSON, other schemes go through Apprise). See compliance/notify.py."),
     click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                  help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
     click.option("--scheduler", metavar="ADDRESS",
@@ -63,6 +66,15 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
 
     if batch["only_new"] and not batch["state_path"]:
         raise BatchProblem("--only-new needs --state FILE (what is new is relative to a state)")
+    if batch.get("notify_urls"):  # what is new is relative to a state; targets checked before the scan
+        from compliance.notify import NotifyProblem, check_urls
+
+        if not batch["state_path"] or batch["engine"] == "dask":
+            raise BatchProblem("--notify needs --state FILE (and the local engine): it reports what is new")
+        try:
+            check_urls(batch["notify_urls"])
+        except NotifyProblem as exc:
+            raise BatchProblem(str(exc)) from None
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
     if batch["engine"] == "dask":
@@ -92,7 +104,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     opts = BatchOptions(fmt=fmt, output=output, render_options=render_options,
                         jobs=batch["jobs"] or default_jobs(), chunk_size=batch["chunk_size"],
                         state_path=batch["state_path"], only_new=batch["only_new"],
-                        summary_path=batch["summary_path"], progress=progress)
+                        summary_path=batch["summary_path"], progress=progress,
+                        notify=tuple(batch.get("notify_urls") or ()))
     records = prime(read_inputs(inputs, read_options))
     try:
         return run_scan(records, scanner, ScannerSpec.of(scanner), shown_inputs, opts)
@@ -118,6 +131,7 @@ class BatchOptions:
     only_new: bool = False
     summary_path: str | None = None
     progress: Any = None  # a compliance.progress.Progress, or None
+    notify: tuple[str, ...] = ()  # --notify URLs (compliance/notify.py)
 
 
 def prime(records: Iterable) -> Iterator:
@@ -150,8 +164,16 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()
+    watcher = None
+    if opts.notify:
+        from compliance.notify import Watcher
+
+        watcher = Watcher()
+        records = watcher.records(records)
     try:
         stream = scan_stream(records, backend, opts.chunk_size, state, opts.progress)
+        if watcher is not None:
+            stream = watcher.stream(stream)
         if opts.only_new:
             posts = (post for post, fresh in stream if fresh or post.get("error"))
         else:
@@ -189,6 +211,10 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
                 REPORTERS.get(opts.fmt)(Report(data), out, dict(opts.render_options or {}))
         if state is not None:
             state.finish()
+        if watcher is not None and state is not None:  # after the report and state: a failure loses nothing
+            from compliance.notify import send_all
+
+            send_all(opts.notify, watcher.summary(state.resolved(), inputs), lambda m: click.echo(m, err=True))
         return exit_code(summary)
     finally:
         backend.close()
