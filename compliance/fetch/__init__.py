@@ -4,7 +4,8 @@ Each platform module offers a `Source` with `key` (platform:creator) and `pages(
 which yields `Page`s: the posts of one API page (in the JSONL contract, the platform's own paid
 flag as `paid_partnership`) and an opaque cursor to the next page (None on the last). The driver
 here stores every page with its cursor in the fetch state, so a stopped fetch resumes where it
-was; `floor` is the oldest publication date wanted (`--since`, or the newest post already fetched).
+was; `floor` is the oldest publication date wanted: `--since` when given (so a window can be
+re-read to catch edited captions), else the newest post already fetched.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def fetch_creator(source: Source, state, since: str | None, max_pages: int | Non
         cursor, floor = info["cursor"], info["cursor_floor"]
         result.resumed = True
     else:
-        cursor, floor = None, max(filter(None, (since, info["newest"])), default=None)
+        cursor, floor = None, since or info["newest"]  # --since re-reads its window (edited captions)
     for page in source.pages(cursor, floor):
         result.stored += state.store_page(source.key, page.records, page.next_cursor, floor)
         result.pages += 1

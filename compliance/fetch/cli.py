@@ -228,7 +228,8 @@ def _report(result: CreatorResult, say: Callable[[str], None]) -> None:
               help="Write all fetched posts here as JSONL (rewritten atomically each run).")
 @click.option("--state", "state_path", metavar="FILE.sqlite",
               help="Remember fetched posts: the next run fetches only newer ones and resumes a stopped run.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only posts published on or after this date.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Posts published on or after this date, fetched again "
+              "even if known (catches edited captions); default with --state: only posts newer than the last run's.")
 @click.option("--youtube-feed", "use_feed", is_flag=True,
               help="YouTube without a key: the public channel feed (latest videos only, no paid flag).")
 @click.option("--max-pages", type=click.IntRange(min=1), metavar="N",
