@@ -249,6 +249,34 @@ def test_malformed_answers_fail_that_creator_cleanly(httpserver, tmp_path, path,
     assert code == 1 and words in log and "Traceback" not in log
 
 
+def test_odd_shapes_deep_in_an_answer_are_tolerated(httpserver, tmp_path):
+    fake = FakeYouTube([video(1), video(2)], page_size=5)
+    base = fake.install(httpserver)
+    fake.fail["channels"] = [(200, {"items": [{"contentDetails": {"relatedPlaylists": {"uploads": UPLOADS}},
+                                              "snippet": ["not", "a", "dict"]}]}, {})]
+    fake.fail["playlistItems"] = [(200, {"items": [{"contentDetails": {"videoId": "vid001", "videoPublishedAt": 5}},
+                                                   {"contentDetails": {"videoId": "vid002"}}],
+                                         "nextPageToken": ["x"]}, {})]
+    fake.fail["videos"] = [(200, {"items": [{"id": ["vid001"]}, {"id": "vid002", "snippet": "text"}]}, {})]
+    code, records, log = run(["youtube:@maya"], tmp_path, base=base)
+    assert code == 0, log
+    assert [(r["id"], r["caption"], r["author"]) for r in records] == [("vid002", "", "@maya")]
+    assert "video vid001 is listed but not returned" in log and "vid002 has no description" in log
+
+
+def test_an_unforeseen_shape_fails_only_that_creator(httpserver, tmp_path, monkeypatch):
+    from compliance.fetch import youtube
+
+    def odd(self, ids, author, warnings):
+        raise TypeError(f"unhashable {KEY}")
+
+    monkeypatch.setattr(youtube.YouTubeAPI, "videos", odd)
+    fake = FakeYouTube([video(1)])
+    code, records, log = run(["youtube:@maya"], tmp_path, base=fake.install(httpserver))
+    assert code == 1 and records == []
+    assert "unexpected shape (TypeError)" in log and KEY not in log
+
+
 def test_malformed_items_are_skipped_with_a_warning(httpserver, tmp_path):
     fake = FakeYouTube([video(1), video(2)], page_size=5)
     base = fake.install(httpserver)

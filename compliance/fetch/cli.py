@@ -195,6 +195,11 @@ def run_fetch(creators: list[Creator], creds: dict[str, str], output: str, state
                 failed += 1
                 say(f"compliance fetch: {label}: {exc}")
                 continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer shaped unlike the docs
+                failed += 1
+                say(f"compliance fetch: {label}: the platform's answer has an unexpected shape "
+                    f"({type(exc).__name__}); pages already stored are kept")
+                continue
             _report(result, say)
         records = state.records(keys) if state_path else state.records()
         try:

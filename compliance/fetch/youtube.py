@@ -140,7 +140,7 @@ class YouTubeAPI:
         data = self._get("videos", {"part": "snippet,paidProductPlacementDetails", "id": ",".join(ids),
                                     "maxResults": 50})
         items = data.get("items") if isinstance(data.get("items"), list) else []
-        by_id = {it.get("id"): it for it in items if isinstance(it, dict)}
+        by_id = {it["id"]: it for it in items if isinstance(it, dict) and isinstance(it.get("id"), str)}
         out = []
         for vid in ids:
             item = by_id.get(vid)
