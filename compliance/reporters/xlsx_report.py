@@ -175,6 +175,9 @@ def _deterministic_zip(wb) -> bytes:
 @REPORTERS.register("xlsx")
 def render(report: Report, out: TextIO, options: Mapping[str, Any]) -> None:
     """The workbook goes to the binary buffer under the text stream (a file or stdout)."""
+    isatty = getattr(out, "isatty", None)
+    if callable(isatty) and isatty():
+        raise XlsxUnavailable("--format xlsx writes a binary file: give -o FILE.xlsx or redirect the output")
     payload = workbook_bytes(report)
     buffer = getattr(out, "buffer", None)
     if buffer is None:
