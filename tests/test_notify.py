@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from compliance.notify import Watcher, shown_url, worth_sending
 
 ROOT = Path(__file__).resolve().parent.parent

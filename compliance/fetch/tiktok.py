@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
