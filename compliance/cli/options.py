@@ -24,6 +24,9 @@ _OPTIONS = [
     click.option("--only-new", is_flag=True,
                  help="With --state: report only posts new or changed since the last run, and "
                       "the violations resolved since (\"resolved\")."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+                 help="With --state: send new and resolved violations here after the scan (repeatable; "
+                      "https:// gets JSON, other schemes go through Apprise)."),
     click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                  help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
     click.option("--scheduler", metavar="ADDRESS",
