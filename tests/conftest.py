@@ -8,7 +8,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "posts"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 
