@@ -48,7 +48,7 @@ def test_list_all_in_contract_order_as_json():
     assert order == ["us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no",
                      "se", "fi", "nz"]
     dk2 = next(r for r in rows if r["id"] == "DK-002")
-    assert dk2["check"] == "label-insufficient" and dk2["citation"]["url"].startswith("https://www.bt.dk/")
+    assert dk2["check"] == "label-insufficient" and dk2["citation"]["url"].startswith("https://www.forbrugerombudsmanden.dk/")
 
 
 def test_list_select_and_ignore_by_name_and_prefix():
@@ -74,7 +74,7 @@ def test_explain_shows_everything_a_maintainer_needs():
     assert f"nl.toml:{line_of(NL, 'id = ' + chr(34) + 'NL-003')}" in out
     assert "check:      label-placement" in out
     assert "hiding \"#ad\" among twenty other hashtags is not OK" in out
-    assert "https://influencerregels.com/facebook/" in out
+    assert "https://www.reclamecode.nl/social" in out
     assert 'hashtag_block = "edges"' in out
     assert "fail  'Mijn nieuwe fiets van PeakFit #fiets #zomer #ad #natuur #buiten'" in out
 
