@@ -187,6 +187,7 @@ def test_validate_catches_a_prefix_owned_by_another_jurisdiction(tmp_path):
 
 def test_validate_lets_a_stricter_variant_reuse_its_parents_prefix(tmp_path):
     text = NL.replace('code = "nl"', 'code = "nl-strict"').replace('extends = "eu"', 'extends = "nl"')
+    text = text.split("[[cases]]")[0]  # a house variant does not republish its parent's decisions
     text = modernise(text.replace('severity = "warning"', 'severity = "error"'))
     result, path = broken(tmp_path, text, name="nl-strict.toml")
     assert result.exit_code == 0, result.output
