@@ -101,14 +101,16 @@ def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     select, ignore = list(split_list(select)), list(split_list(ignore))
     if fmt == "json":
         rows = [{"jurisdiction": rs.code, "id": r.id, "name": r.name, "check": r.check, "severity": r.severity,
-                 "group": r.group, "message": r.message, "citation": r.citation.to_dict()}
+                 "group": r.group, "message": r.message, "citation": r.citation.to_dict(),
+                 "effective": r.effective, "reviewed": r.reviewed}
                 for rs in rulesets for r in rs.rules if rule_selected(r, select, ignore)]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
     for i, rs in enumerate(rulesets):
         chosen = [r for r in rs.rules if rule_selected(r, select, ignore)]
+        dates = "".join(f"  {key} {getattr(rs, key)}" for key in ("effective", "reviewed") if getattr(rs, key))
         click.echo(("\n" if i else "") + click.style(f"{rs.code}  {rs.name}", bold=True)
-                   + f"  ({len(chosen)} rules, {_show(rs.file)})")
+                   + f"  ({len(chosen)} rules, {_show(rs.file)}){dates}")
         for r in chosen:
             click.echo(f"  {r.id:<9} {r.severity:<8} {r.check:<20} {r.name}")
 
