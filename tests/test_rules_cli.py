@@ -103,6 +103,7 @@ def test_test_reports_the_failing_example_and_exits_1(tmp_path):
     bad = NL.replace('examples.fail = ["#collab Mijn nieuwe fiets van PeakFit", "Dank je @glowlyskin 💕 #sp"]',
                      'examples.fail = ["#ad Mijn nieuwe fiets van PeakFit"]')
     assert bad != NL
+    bad = bad.split("[[cases]]")[0]  # this test is about examples; the shipped file's decisions are not
     path = tmp_path / "nl.toml"
     path.write_text(bad, encoding="utf-8")
     result = run("test", str(path))
