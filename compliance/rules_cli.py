@@ -309,7 +309,7 @@ def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
     own = raw.get("vocabulary", {})
     for key in sorted(rs.vocabulary, key=lambda k: (k in own, k)):  # inherited first, blame this file
         entry = rs.vocabulary[key]
-        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases)):
+        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases + entry.cjk_forms)):
             for form in forms:
                 other = claimed.setdefault((kind, fold_key(form)), key)
                 if other != key:
