@@ -264,3 +264,16 @@ def test_explain_shows_pinpoint_dates_and_see_also(tmp_path):
     out = result.output
     assert "  at §5(1)\n  effective 2023-10-01  reviewed 2026-11-30\n" in out
     assert "See also (secondary):\n  A commentary: https://blog.example/post" in out
+
+
+def test_validate_without_files_checks_every_jurisdiction(tmp_path):
+    write(tmp_path, extra=case())
+    result = run("validate", "--rules-dir", str(tmp_path), "--today", TODAY)
+    lines = result.output.splitlines()
+    assert "zz  effective 2023-10-01  reviewed 2026-11-30  rules 2 (primary 2/2)  cases 1 run, 1 agree, 0 not run" in lines
+    assert "zz.toml: ok (2 rules)" in lines
+    from compliance.rulefile import default_dirs
+    from compliance.rules_cli import jurisdiction_codes
+
+    shipped = jurisdiction_codes(default_dirs())
+    assert {line.split()[0] for line in lines if "  effective " in line} == set(shipped) | {"zz"}
