@@ -253,5 +253,36 @@ def test_report_headers_show_effective_and_reviewed(tmp_path):
     assert report["posts"][0]["verdicts"]["zz"]["findings"][0]["citation"]["pinpoint"] == "§5(1)"
     html = CliRunner().invoke(main, base + ["--format", "html"], catch_exceptions=False).output
     assert "law effective 2023-10-01 &middot; reviewed 2026-11-30" in html
+    assert 'Testland Advertising Act</a>, §5(1)' in html  # the finding's citation with its pinpoint
     text = CliRunner().invoke(main, base + ["--format", "text"], catch_exceptions=False).output
     assert "effective 2023-10-01 \u00b7 reviewed 2026-11-30" in text
+
+
+def test_explain_shows_pinpoint_dates_and_see_also(tmp_path):
+    write(tmp_path)
+    result = run("explain", "ZZ-001", "--rules-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "  at §5(1)\n  effective 2023-10-01  reviewed 2026-11-30\n" in out
+    assert "See also (secondary):\n  A commentary: https://blog.example/post" in out
+
+
+def test_validate_without_files_checks_every_jurisdiction(tmp_path):
+    write(tmp_path, extra=case())
+    result = run("validate", "--rules-dir", str(tmp_path), "--today", TODAY)
+    lines = result.output.splitlines()
+    assert "zz  effective 2023-10-01  reviewed 2026-11-30  rules 2 (primary 2/2)  cases 1 run, 1 agree, 0 not run" in lines
+    assert "zz.toml: ok (2 rules)" in lines
+    from compliance.rulefile import default_dirs
+    from compliance.rules_cli import jurisdiction_codes
+
+    shipped = jurisdiction_codes(default_dirs())
+    assert {line.split()[0] for line in lines if "  effective " in line} == set(shipped) | {"zz"}
+
+
+def test_check_output_cites_the_pinpoint(tmp_path):
+    write(tmp_path)
+    result = CliRunner().invoke(main, ["check", "Loving my Glowly serum", "-j", "zz", "--rules-dir", str(tmp_path),
+                                       "--brand", "Glowly"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Source: Testland Advertising Act, §5(1) <https://www.agency.example/act>" in result.output
