@@ -23,8 +23,8 @@ from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
 from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
 from compliance.run.dask_engine import DaskProblem, run_dask
-from compliance.run.pool import WorkerFailed, default_jobs, make_backend
 from compliance.run.notify import NotifyProblem, Watcher, check_urls, send_all
+from compliance.run.pool import WorkerFailed, default_jobs, make_backend
 from compliance.run.progress import Progress, count_posts
 from compliance.run.state import ScanState, StateError
 
