@@ -50,7 +50,8 @@ def load_brand_file(path: str | None) -> list[str]:
     return brands
 
 
-def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), severity=None, exceptions=None):
+def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), severity=None, exceptions=None,
+                  discover=False):
     """Load rule files and the analysis pipeline; a broken rule file is a usage problem."""
     from compliance.engine import Scanner
     from compliance.rulefile import RuleFileError
@@ -58,12 +59,14 @@ def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), se
     try:
         return Scanner(list(jurisdictions), brands=brands, rules_dirs=[Path(d) for d in rules_dirs],
                        select=list(select), ignore=list(ignore), severity_overrides=severity,
-                       exceptions=exceptions)
+                       exceptions=exceptions, discover=discover)
     except RuleFileError as exc:
+        raise UsageProblem(str(exc)) from None
+    except ValueError as exc:  # a broken discover catalogue (compliance.discover.CatalogueError)
         raise UsageProblem(str(exc)) from None
 
 
-def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict):
+def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict, discover: bool = False):
     """The project config (compliance.toml / [tool.compliance]) under the command line's flags."""
     from compliance.config import ConfigError, resolve
 
@@ -73,7 +76,7 @@ def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict
         raise UsageProblem(str(exc)) from None
     brands = load_brand_file(settings.brands_file) + list(brand_names)
     return build_scanner(settings.jurisdictions or DEFAULT_JURISDICTIONS, brands, settings.rules_dirs,
-                         settings.select, settings.ignore, settings.severity, settings.exceptions)
+                         settings.select, settings.ignore, settings.severity, settings.exceptions, discover)
 
 
 def write_output(report, fmt: str, output: str | None, options: dict) -> None:
@@ -96,6 +99,12 @@ def main() -> None:
     """Check that sponsored social-media captions are disclosed as advertising."""
 
 
+discover_option = click.option(
+    "--discover", is_flag=True,
+    help="Also find posts that look commercial when no brand list names the brand (@handles with calls "
+         "to action, prices, codes, \"link in bio\", giveaways, credit lists ...): each cue is a `cue-*` "
+         "signal, and a post that scores high enough gets a `review` finding, never a violation.")
+
 jurisdiction_option = click.option(
     "-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
     help="Jurisdiction to judge against (repeatable; default: us, uk, de, fr).")
@@ -116,17 +125,18 @@ jurisdiction_option = click.option(
 @click.option("--id-column", metavar="NAME", help="CSV column holding the post id.")
 @click.option("--caption-column", metavar="NAME", help="CSV column holding the caption.")
 @click.option("--author-column", metavar="NAME", help="CSV column holding the author.")
+@discover_option
 @batch_options
 @rule_options
 def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
-         default_platform, id_column, caption_column, author_column, rule_flags, **batch):
+         default_platform, id_column, caption_column, author_column, rule_flags, discover=False, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
     (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
     from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
     from compliance.batch import run_from_cli
     from compliance.engine import encodable_text  # a non-UTF-8 file name must not break the report
 
@@ -150,8 +160,9 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
 @click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
               help="text: the short answer; json: the post record of a scan report; or a report format.")
+@discover_option
 @rule_options
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags):
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags, discover=False):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -164,7 +175,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         known = ["text", "json"] + [n for n in _format_choices() if n not in ("text", "json")]
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
     results = [scanner.judge_record(Post(id=post_id, caption=text, source=Source(name), platform=platform))
                if problem is None else scanner.judge_record(_input_error(name, problem, platform))
                for post_id, text, name, problem in drafts]

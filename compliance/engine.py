@@ -41,7 +41,8 @@ class Scanner:
     def __init__(self, jurisdictions: list[str], brands: list[str] | None = None,
                  rules_dirs: list[Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
-                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None):
+                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None,
+                 discover: bool = False):
         from compliance.analyse import Analyser
 
         codes = []
@@ -59,7 +60,8 @@ class Scanner:
         self.exceptions = {post_id: list(rules) for post_id, rules in (exceptions or {}).items()}
         self.rules = {rs.code: [self._override(r) for r in rs.rules if rule_selected(r, self.select, self.ignore)]
                       for rs in self.rulesets}
-        self.analyser = Analyser(self.rulesets, list(brands or []))
+        self.discover = bool(discover)  # --discover: cues for posts no brand list names
+        self.analyser = Analyser(self.rulesets, list(brands or []), discover=self.discover)
 
     def _override(self, rule: Rule) -> Rule:
         from dataclasses import replace
@@ -97,12 +99,17 @@ class Scanner:
             findings: list[Finding] = []
             for rule in rules:
                 findings.extend(CHECKS.get(rule.check)(ctx, rule))
+            if analysis.discovery is not None:
+                from compliance.discover import discovery_finding
+
+                findings.extend(discovery_finding(ctx, analysis.discovery))
             findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule))
             verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings))
         return PostResult(
             id=post.id, source=post.source, caption=post.caption, platform=post.platform,
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
-            signals=analysis.signals, disclosures=analysis.disclosures, verdicts=verdicts,
+            signals=_with_cues(analysis), disclosures=analysis.disclosures, verdicts=verdicts,
+            discovery=analysis.discovery.to_dict() if analysis.discovery is not None else None,
         )
 
 
@@ -136,3 +143,11 @@ def _encodable(record: Post | InputError) -> Post | InputError:
 def _failed(post: Post, message: str) -> PostResult:
     return PostResult(id=post.id, source=post.source, caption=post.caption, platform=post.platform,
                       author=post.author, posted_at=post.posted_at, error=message)
+
+
+def _with_cues(analysis) -> tuple:
+    """The signals, with --discover's cues among them in caption order."""
+    if not analysis.cues:
+        return analysis.signals
+    return tuple(sorted(analysis.signals + analysis.cues,
+                        key=lambda s: (s.start, s.end, s.kind, s.label or "", s.value or "")))

@@ -39,13 +39,15 @@ class ScannerSpec:
     severity_overrides: tuple[tuple[str, str], ...] = ()
     rulesets: tuple = ()
     exceptions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # accepted (post id, rules) pairs
+    discover: bool = False  # --discover
 
     @classmethod
     def of(cls, scanner) -> "ScannerSpec":
         return cls(tuple(scanner.jurisdictions), tuple(scanner.analyser.campaign), tuple(scanner.select),
                    tuple(scanner.ignore), tuple(sorted(scanner.severity_overrides.items())),
                    tuple(scanner.rulesets),
-                   tuple(sorted((post, tuple(rules)) for post, rules in scanner.exceptions.items())))
+                   tuple(sorted((post, tuple(rules)) for post, rules in scanner.exceptions.items())),
+                   getattr(scanner, "discover", False))
 
     def build(self):
         from compliance.engine import Scanner
@@ -53,7 +55,8 @@ class ScannerSpec:
         return Scanner(list(self.jurisdictions), brands=list(self.brands), select=list(self.select),
                        ignore=list(self.ignore), severity_overrides=dict(self.severity_overrides),
                        rulesets=list(self.rulesets) or None,
-                       exceptions={post: list(rules) for post, rules in self.exceptions})
+                       exceptions={post: list(rules) for post, rules in self.exceptions},
+                       discover=self.discover)
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:

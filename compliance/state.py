@@ -94,9 +94,14 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "ignore": list(scanner.ignore),
         "brands": list(scanner.analyser.campaign),
     }
-    content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
-                          sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items())],
-                         sort_keys=True, ensure_ascii=False)
+    parts = [config, canonical(scanner.rulesets), canonical(scanner.rules),
+             sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items())]
+    if getattr(scanner, "discover", False):  # --discover results depend on the cue catalogue
+        from compliance.discover import load_catalogue
+
+        config["discover"] = True
+        parts.append(load_catalogue().canonical())
+    content = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
 
 
