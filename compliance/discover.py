@@ -305,3 +305,28 @@ def discovery_finding(ctx, discovery: Discovery | None) -> list[Finding]:
         fix="If there is a commercial relationship, add a label this jurisdiction accepts at the start.",
         start=lead.start if lead else None, end=lead.end if lead else None, text=lead.text if lead else None,
     )]
+
+
+def discovered_rows(posts, action_views=()) -> list[dict[str, Any]]:
+    """The HTML report's "Discovered posts" table: flagged posts, highest score first.
+
+    Plain strings and numbers only; the template escapes them. `action_views` (the report's post
+    cards) give each row a link to its card."""
+    anchors = {id(v): v for v in action_views}
+    by_number = {v["number"]: v["anchor"] for v in anchors.values()}
+    rows = []
+    for number, post in enumerate(posts, 1):
+        found = post.get("discovery")
+        if not isinstance(found, dict) or not found.get("flagged"):
+            continue
+        caption = post.get("caption") if isinstance(post.get("caption"), str) else ""
+        cues = [{"kind": str(s.get("kind")), "text": " ".join(str(s.get("text") or "").split())}
+                for s in post.get("signals") or () if str(s.get("kind") or "").startswith("cue-")]
+        flat = " ".join(caption.split())
+        rows.append({"number": number, "anchor": by_number.get(number, ""),
+                     "id": "" if post.get("id") is None else str(post.get("id")),
+                     "author": str(post.get("author") or ""), "score": f"{float(found.get('score') or 0):.2f}",
+                     "confidence": str(found.get("confidence") or ""), "cues": cues,
+                     "excerpt": flat if len(flat) <= 90 else flat[:89].rstrip() + "\u2026"})
+    rows.sort(key=lambda r: (-float(r["score"]), r["number"]))
+    return rows

@@ -20,6 +20,7 @@ from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.report import Report
 from compliance.reporters import REPORTERS
+from compliance.discover import discovered_rows
 from compliance.reporters.views import ACTION_STATUSES, STATUS_LABELS, ordered_verdicts, source_text, worst_status
 
 
@@ -348,6 +349,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         "ok_posts": ok,
         "status_labels": STATUS_LABELS,
         "statuses": STATUSES,
+        "discovered": discovered_rows(posts, action),  # --discover only; empty otherwise
     }
 
 
