@@ -54,6 +54,7 @@ class Catalogue:
     threshold: float
     without_party: float
     party_weight: float
+    repeat: float
     confidence: tuple[tuple[str, float], ...]
     credit_words: tuple[str, ...]
     brand_hashtag_words: tuple[str, ...]
@@ -116,7 +117,7 @@ def _load(path: str) -> Catalogue:
     return Catalogue(
         version=str(head.get("version", "")), threshold=float(head.get("threshold", 0.5)),
         without_party=float(head.get("without_party", 0.5)), confidence=tuple(confidence),
-        party_weight=float(head.get("party_weight", 0.0)),
+        party_weight=float(head.get("party_weight", 0.0)), repeat=float(head.get("repeat", 0.0)),
         credit_words=tuple(head.get("credit_words") or ()),
         brand_hashtag_words=tuple(head.get("brand_hashtag_words") or ()),
         weights=tuple(sorted(weights.items())),
@@ -219,6 +220,8 @@ class Discoverer:
         for kind in kinds:
             if party or kind not in cat.needs_party:
                 remaining *= 1.0 - cat.weight(kind) * factor
+                others = len({c.value for c in cues if c.kind == kind}) - 1
+                remaining *= (1.0 - cat.weight(kind) * factor * cat.repeat) ** others
         if party:
             remaining *= 1.0 - cat.party_weight
         score = 1.0 - remaining
@@ -271,11 +274,19 @@ def _whole_words(text: str, start: int, end: int) -> bool:
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
-    """One span per stretch: a cue inside a longer cue ("promo" in "code promo") is dropped."""
+    """One span per stretch: a cue inside a longer cue ("promo" in "code promo") is dropped, and
+    overlapping cues of one kind ("Tap the link" + "link in our bio") become one."""
     ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.kind))
     out: list[Span] = []
     for s in ordered:
         if any(o.start <= s.start and s.end <= o.end for o in out[-8:]):
+            continue
+        same = next((i for i in range(len(out) - 1, max(-1, len(out) - 9), -1)
+                     if out[i].kind == s.kind and s.start < out[i].end), None)
+        if same is not None:
+            o = out[same]
+            text = o.text + s.text[o.end - s.start:]
+            out[same] = Span(o.kind, text, o.start, s.end, value=fold_key(text))
             continue
         out.append(s)
     return out
