@@ -292,12 +292,17 @@ def _outermost(spans: list[Span]) -> list[Span]:
     return out
 
 
-def discovery_finding(ctx, discovery: Discovery | None) -> list[Finding]:
+def discovery_finding(ctx, discovery: Discovery | None, select=(), ignore=()) -> list[Finding]:
     """A flagged post that judging did not already find commercial: one `review` finding here.
 
     Warning severity only: a person decides whether the cues mean a paid or gifted relationship.
-    The citation is this jurisdiction's own "commercial content needs a label" rule.
+    The citation is this jurisdiction's own "commercial content needs a label" rule. `--select`,
+    `--ignore` and accepted exceptions name it like a rule: `FTC-DISCOVER`, `discovered-commercial`.
     """
+    from types import SimpleNamespace
+
+    from compliance.engine import rule_selected
+
     if discovery is None or not discovery.flagged or ctx.commercial:
         return []
     rules = ctx.ruleset.rules
@@ -305,6 +310,10 @@ def discovery_finding(ctx, discovery: Discovery | None) -> list[Finding]:
     if base is None:
         return []
     prefix = base.id.split("-", 1)[0]
+    as_rule = SimpleNamespace(id=f"{prefix}-DISCOVER", name="discovered-commercial", group="discover",
+                              jurisdiction=ctx.ruleset.code)
+    if not rule_selected(as_rule, list(select), list(ignore)):
+        return []
     cues = ", ".join(discovery.cues)
     lead = discovery.lead
     return [Finding(

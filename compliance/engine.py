@@ -102,7 +102,8 @@ class Scanner:
             if analysis.discovery is not None:
                 from compliance.discover import discovery_finding
 
-                findings.extend(discovery_finding(ctx, analysis.discovery))
+                findings.extend(discovery_finding(ctx, analysis.discovery, self.select,
+                                                  self.ignore + list(excepted or [])))
             findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule))
             verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings))
         return PostResult(

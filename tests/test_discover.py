@@ -226,3 +226,15 @@ def test_cue_offsets_hold_on_styled_text():
     assert "cue-link-in-bio" in cue_kinds(result)
     for s in result.signals:
         assert caption[s.start:s.end] == s.text
+
+
+def test_ignore_and_exceptions_name_the_discover_finding():
+    from compliance.engine import Scanner
+
+    caption = "Only $24 this week from @lumaskin, link in bio"
+    quiet = Scanner(["us", "de"], discover=True, ignore=["FTC-DISCOVER"])
+    result = quiet.judge(Post(id="p1", caption=caption, source=Source("t")))
+    assert result.verdicts["us"].status == "clear" and result.verdicts["de"].status == "review"
+    excepted = Scanner(["us"], discover=True, exceptions={"p1": ["discovered-commercial"]})
+    assert excepted.judge(Post(id="p1", caption=caption, source=Source("t"))).verdicts["us"].status == "clear"
+    assert excepted.judge(Post(id="p2", caption=caption, source=Source("t"))).verdicts["us"].status == "review"
