@@ -183,9 +183,14 @@ class Discoverer:
             if cue.token_patterns:
                 token_patterns.setdefault(cue.kind, []).extend(_thaw(p) for p in cue.token_patterns)
             self.patterns += [(cue.kind, regex.compile(p, regex.V1)) for p in cue.patterns]
+        self.hashtags: dict[str, str] = {}  # "linkinbio" -> cue-link-in-bio: the phrase as a hashtag
         for kind, phrases in sorted(by_kind.items()):
             if phrases:
                 self.phrases.add(kind, [nlp.make_doc(p) for p in sorted(phrases)])
+            for phrase in sorted(phrases):
+                tag = "".join(ch for ch in fold_key(phrase) if ch.isalnum())
+                if len(tag) >= 4:
+                    self.hashtags.setdefault(tag, kind)
         for kind, patterns in sorted(token_patterns.items()):
             self.tokens.add(kind, patterns)
         self.credit_words = frozenset(fold_key(w) for w in catalogue.credit_words)
@@ -205,6 +210,12 @@ class Discoverer:
             span = doc[start:end]
             handle = next((t.text for t in reversed(span) if _is_handle(t)), span.text)
             found.append(Span(strings[match_id], span.text, span.start_char, span.end_char, value=handle))
+        for token in doc:
+            if token.text.startswith("#") and len(token.text) > 4:
+                kind = self.hashtags.get(fold_key(token.text[1:]))
+                if kind:
+                    found.append(Span(kind, token.text, token.idx, token.idx + len(token.text),
+                                      value=fold_key(token.text)))
         for kind, pattern in self.patterns:
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
