@@ -180,9 +180,10 @@ class PostResult:
     signals: tuple[Span, ...] = ()
     disclosures: tuple[Span, ...] = ()
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    discovery: dict[str, Any] | None = None  # --discover only: score, confidence, cue kinds
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "source": self.source.to_dict(),
             "platform": self.platform,
@@ -195,3 +196,6 @@ class PostResult:
             "disclosures": [d.disclosure_dict() for d in self.disclosures],
             "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
         }
+        if self.discovery is not None:
+            out["discovery"] = self.discovery
+        return out

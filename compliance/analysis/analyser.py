@@ -6,6 +6,7 @@ jurisdictions are judged afterwards: judging never re-reads the text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from compliance.analysis.brands import BrandSet, brand_set
 from compliance.analysis.cjk import perceived_length
@@ -27,12 +28,14 @@ class Analysis:
     commercial: bool
     platform: str
     normalised: Normalised = field(compare=False, repr=False)  # for checks that read the text
+    cues: tuple[Span, ...] = ()  # --discover: commercial-intent cues (never make a post commercial)
+    discovery: Any = None        # --discover: a compliance.analysis.discover.Discovery, when a cue fired
 
 
 class Analyser:
     """Built once per scan from the union of the loaded rule sets' vocabulary."""
 
-    def __init__(self, rulesets: list[RuleSet], brands: list[str]):
+    def __init__(self, rulesets: list[RuleSet], brands: list[str], discover: bool = False):
         self.nlp = caption_nlp()
         base = rulesets[0]
         vocabulary = {}
@@ -48,6 +51,7 @@ class Analyser:
         self.signals = SignalFinder(self.nlp, signals)
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
+        self.discoverer = _discoverer(self.nlp) if discover else None
 
     def brands_for(self, post: Post) -> list[BrandSet]:
         """The campaign's brand set (built once) plus a small one for the post's own extra brands."""
@@ -72,12 +76,20 @@ class Analyser:
         signals += self._expanded_links(post)  # already in caption offsets
         commercial = bool(signals) or any(
             self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
+        cues, discovery = (), None
+        if self.discoverer is not None:
+            found, discovery = self.discoverer.find(doc, norm.text)
+            cues = tuple(sorted((_to_raw(c, norm) for c in found), key=_order))
+            if discovery is not None and discovery.lead is not None:
+                discovery = replace(discovery, lead=_to_raw(discovery.lead, norm))
         return Analysis(
             signals=tuple(sorted(signals, key=_order)),
             disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
             normalised=norm,
+            cues=cues,
+            discovery=discovery,
         )
 
     def _expanded_links(self, post: Post) -> list[Span]:
@@ -115,3 +127,10 @@ def _dedupe_signals(spans: list[Span]) -> list[Span]:
             seen.add(key)
             out.append(s)
     return out
+
+
+def _discoverer(nlp):
+    """`--discover`'s cue finder, from the shipped catalogue (rules/catalogues/discover.toml)."""
+    from compliance.analysis.discover import Discoverer, load_catalogue
+
+    return Discoverer(nlp, load_catalogue())

@@ -22,6 +22,18 @@ def url_host(url: str) -> str | None:
         return None
 
 
+def rule_selected(rule: Any, select: list[str], ignore: list[str]) -> bool:
+    """`--select`/`--ignore` match a rule by id, name, group or id prefix (`FTC`, `FTC-00`)."""
+
+    def hit(pattern: str) -> bool:
+        p = pattern.strip()
+        return p in (rule.id, rule.name, rule.group) or rule.id.startswith(p.upper()) or p.lower() == rule.jurisdiction
+
+    if select and not any(hit(p) for p in select):
+        return False
+    return not any(hit(p) for p in ignore)
+
+
 @dataclass(frozen=True)
 class NoParams:
     """The check type takes no parameters."""
