@@ -14,6 +14,7 @@ from compliance.nlp import caption_nlp
 from compliance.normalise import Normalised, fold_key, normalise
 from compliance.rulefile import RuleSet
 from compliance.signals import SignalFinder
+from compliance.statements import StatementFinder, absorb, near_links
 from compliance.zones import place
 
 
@@ -44,6 +45,10 @@ class Analyser:
         self.campaign = tuple(brands)
         self.campaign_brands = BrandSet(self.campaign, self.common_words, self.shopping_words)
         self.labels = LabelFinder(self.nlp, vocabulary)
+        statements = {}
+        for rs in rulesets:
+            statements.update(rs.statements)
+        self.statements = StatementFinder(self.nlp, statements)
         self.signals = SignalFinder(self.nlp, signals)
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
@@ -63,16 +68,20 @@ class Analyser:
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
         other = self.signals.find(doc, norm.text, brand_spans, brand_sets)
         labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
+        labels = absorb(labels, *self.statements.find(doc))
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
         labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min)
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
         commercial = bool(signals) or any(
-            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
+            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
+            self.statements.statements[d.label].commercial for d in labels
+            if d.cls and d.label in self.statements.statements)
+        disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
         return Analysis(
             signals=tuple(sorted(signals, key=_order)),
-            disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
+            disclosures=tuple(sorted(disclosures, key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
             normalised=norm,

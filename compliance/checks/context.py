@@ -20,6 +20,14 @@ class Label:
     span: Span | None
 
     @property
+    def names(self) -> set[str]:
+        """What a rule's `params.labels` may name to concern this label: its key, a statement's
+        class, and the vocabulary labels a statement holds."""
+        if self.span is None or self.span.cls is None:
+            return {self.key}
+        return {self.key, self.span.cls, *self.span.inner}
+
+    @property
     def zones(self) -> tuple[str, ...]:
         return self.span.zone if self.span else ("platform",)
 
@@ -37,10 +45,18 @@ class Context:
 
     @cached_property
     def labels(self) -> list[Label]:
-        out = [Label(d.label, self.ruleset.label_class(d.label), d) for d in self.analysis.disclosures]
+        out = [Label(d.label, self._judge(d), d) for d in self.analysis.disclosures]
         if self.post.paid_partnership:
             out.append(Label(PLATFORM_LABEL, self.ruleset.label_class(PLATFORM_LABEL), None))
         return out
+
+    def _judge(self, d: Span) -> str:
+        """A statement is judged by its class, or by the best label inside it if that is better."""
+        if d.cls is None:
+            return self.ruleset.label_class(d.label)
+        order = ("accepted", "review", "insufficient")
+        found = [self.ruleset.statement_class(d.cls)] + [self.ruleset.label_class(k) for k in d.inner]
+        return min(found, key=order.index)
 
     @property
     def commercial(self) -> bool:
@@ -79,8 +95,8 @@ class Context:
     def concerns(self, rule: Rule, label: Label) -> bool:
         named = rule.params.get("labels")
         if named:
-            return label.key in named
-        return label.key not in self.claimed(rule.check)
+            return bool(label.names & set(named))
+        return not label.names & self.claimed(rule.check)
 
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
         text = span.text if span else None

@@ -9,7 +9,13 @@ BLOCKS = {"forbid", "edges", "allow"}
 
 
 def satisfies(zones: tuple[str, ...], params: dict) -> bool:
-    """Does a label in these zones meet one placement rule's parameters?"""
+    """Does a label in these zones meet one placement rule's parameters?
+
+    `near_links = "accept"`: an affiliate statement before or next to the first affiliate link
+    is placed well wherever the fold falls (the links it covers are where readers look).
+    """
+    if params.get("near_links") == "accept" and "near_links" in zones:
+        return True
     require = params.get("require", "anywhere")
     if require != "anywhere" and require not in zones:
         return False
@@ -23,9 +29,11 @@ def satisfies(zones: tuple[str, ...], params: dict) -> bool:
 
 
 def _validate(params: dict) -> str | None:
-    unknown = set(params) - {"require", "hashtag_block"}
+    unknown = set(params) - {"require", "hashtag_block", "near_links"}
     if unknown:
-        return f"unknown params {sorted(unknown)} (known: require, hashtag_block)"
+        return f"unknown params {sorted(unknown)} (known: require, hashtag_block, near_links)"
+    if params.get("near_links", "accept") not in ("accept", "ignore"):
+        return "params.near_links must be \"accept\" or \"ignore\""
     if params.get("require", "anywhere") not in POSITIONS:
         return f"params.require must be one of {sorted(POSITIONS)}"
     if params.get("hashtag_block", "allow") not in BLOCKS:
