@@ -20,6 +20,7 @@ PRIORITY = {cls: i for i, cls in enumerate(STATEMENT_CLASSES)}
 # Classes that disclose an affiliate relationship: judged against the links they cover.
 AFFILIATE_CLASSES = frozenset({"payment-explained", "support-the-channel", "bare-affiliate"})
 _STOPS = frozenset(".!?…|•")
+_RIGHT_STOPS = frozenset(":")  # "Sponsored by X: my trip" ends at the colon; a heading's colon does not
 _REACH = 400  # characters a statement may reach either side of its match
 _HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads the next line
 
@@ -130,9 +131,9 @@ def sentence(doc, start: int, end: int) -> tuple[int, int]:
         lo -= 1
     hi = end
     limit = doc[end - 1].idx + _REACH
-    while hi < len(doc) and not _is_stop(doc[hi]) and doc[hi].idx <= limit:
+    while hi < len(doc) and not _is_stop(doc[hi]) and doc[hi].text not in _RIGHT_STOPS and doc[hi].idx <= limit:
         hi += 1
-    while hi < len(doc) and not doc[hi].is_space and _is_stop(doc[hi]):
+    while hi < len(doc) and not doc[hi].is_space and (_is_stop(doc[hi]) or doc[hi].text in _RIGHT_STOPS):
         hi += 1  # keep the sentence's own full stop or "!"
     lo = _heading(doc, lo)
     while lo < hi and doc[lo].is_space:
