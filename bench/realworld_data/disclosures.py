@@ -38,6 +38,11 @@ CANDIDATE = re.compile(r"affiliat|commission|sponsor|disclos|disclaim|associate|
                        r"support|provision|comisi|kickback|free|gift|\bearn", re.IGNORECASE)
 SAMPLE_CANDIDATES = 100
 SAMPLE_RANDOM = 100
+# A third draw of 100 with narrower words, because the first two held few disclosures (37 of 200).
+STRICT = re.compile(r"affiliat|commission|sponsor|disclos|disclaim|associates? program|compensat|"
+                    r"support (?:the|this|my|our) channel|at no (?:extra|additional) cost|provision|comisi",
+                    re.IGNORECASE)
+SAMPLE_STRICT = 100
 
 
 def read_csv(source: Path) -> str:
@@ -71,12 +76,17 @@ def split_of(vid: str) -> str:
 
 
 def sample(all_posts: list[dict]) -> list[dict]:
-    """A fixed sample: 100 descriptions with a disclosure-ish word, 100 drawn from all of them."""
+    """A fixed sample: 100 descriptions with a disclosure-ish word, 100 drawn from all of them, and
+    100 more with a narrower disclosure word. Sorted by id; `split` halves it for dev / holdout."""
     order = sorted(all_posts, key=lambda p: sha("sample:" + p["id"]))
     picked: list[dict] = [p for p in order if CANDIDATE.search(p["caption"])][:SAMPLE_CANDIDATES]
     seen = {p["id"] for p in picked}
     rest = [p for p in sorted(all_posts, key=lambda p: sha("random:" + p["id"])) if p["id"] not in seen]
     picked += rest[:SAMPLE_RANDOM]
+    seen = {p["id"] for p in picked}
+    strict = [p for p in sorted(all_posts, key=lambda p: sha("strict:" + p["id"]))
+              if p["id"] not in seen and STRICT.search(p["caption"])]
+    picked += strict[:SAMPLE_STRICT]
     return [{**p, "split": split_of(p["id"])} for p in sorted(picked, key=lambda p: p["id"])]
 
 
