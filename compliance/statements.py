@@ -57,6 +57,40 @@ def matcher_pattern(tokens) -> list[dict]:
     return out
 
 
+_OPTIONAL = {"?", "!", "*"}
+
+
+def anchor_forms(tokens) -> set[str]:
+    """Words one required token of a pattern must be: the longest-worded such token, so that a
+    caption line without any of them cannot match. Empty when no required token names words."""
+    best: set[str] = set()
+    best_len: tuple | int = -1
+    for token in tokens:
+        op = token.get("OP")
+        if op in _OPTIONAL or (isinstance(op, str) and op.startswith(("{0", "{,"))):
+            continue
+        for attr in ("LOWER", "NORM", "ORTH", "TEXT"):
+            value = token.get(attr)
+            if value is None:
+                continue
+            forms = {value} if isinstance(value, str) else set(value.get("IN", ()))
+            if not forms:
+                continue
+            forms = {f.lower() for f in forms} | {fold(f) for f in forms}
+            score = (-sum(f in _COMMON for f in forms), min(len(f) for f in forms))
+            if best_len == -1 or score > best_len:
+                best, best_len = forms, score
+            break
+    return best
+
+
+# Words on most caption lines: a pattern is looked for by another of its words where it has one.
+_COMMON = frozenset("""a an and are as at be by can do does for from get gets got has have i i'm if in is it
+its me my no not now of on or our out so that the them these they this to up us was we were will with
+you your video videos channel link links free review make show help using content share part little
+small more here all any some""".split())
+
+
 @dataclass(frozen=True)
 class Found:
     key: str
@@ -66,26 +100,66 @@ class Found:
 
 
 class StatementFinder:
-    """Built once per scan: one Matcher over every statement pattern of the loaded rule files."""
+    """Built once per scan from the statement entries of the loaded rule files."""
 
     def __init__(self, nlp, statements: dict[str, StatementEntry]):
         from spacy.matcher import Matcher
 
         self.statements = statements
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
+        # every pattern's first token at every token in Python, which is slow on long descriptions.
+        self.entries: list[tuple[str, frozenset[str] | None, object]] = []
+        self.anchors: set[str] = set()
         for key in sorted(statements):
-            self.matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
+            words: set[str] | None = set()
+            for pattern in statements[key].patterns:
+                forms = anchor_forms(pattern)
+                if not forms:
+                    words = None  # a pattern without a word to look for: every line
+                    break
+                words.update(forms)
+            self.entries.append((key, frozenset(words) if words is not None else None, matcher))
+            self.anchors.update(words or ())
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these)."""
         if not self.statements:
             return []
-        strings = doc.vocab.strings
         out = []
-        for match_id, start, end in self.matcher(doc):
-            key = strings[match_id]
-            out.append(Found(key, self.statements[key].cls, start, end))
+        for lo, hi, words in self._lines(doc):
+            line = doc[lo:hi]
+            for key, anchors, matcher in self.entries:
+                if anchors is not None and not anchors & words:
+                    continue
+                cls = self.statements[key].cls
+                for _, start, end in matcher(line):
+                    out.append(Found(key, cls, lo + start, lo + end))
         return sorted(out, key=lambda f: (f.start, f.end, f.key))
+
+    def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
+        """Each line (a match never crosses a line break) with the pattern words it holds."""
+        lines = []
+        start, words = 0, set()
+        anchors = self.anchors
+        everywhere = any(a is None for _, a, _ in self.entries)
+        for token in doc:
+            if _is_break(token):
+                if words or everywhere:
+                    lines.append((start, token.i, words))
+                start, words = token.i + 1, set()
+                continue
+            low = token.lower_
+            if low in anchors:
+                words.add(low)
+            elif not low.isascii():
+                folded = fold(low)
+                if folded in anchors:
+                    words.add(folded)
+        if words or everywhere:
+            lines.append((start, len(doc), words))
+        return lines
 
     def find(self, doc) -> tuple[list[Span], list[Span]]:
         """(statements, denials) as disclosure spans of `doc.text`; a statement has `cls` set."""

@@ -170,3 +170,22 @@ def test_loader_error_names_the_line(tmp_path):
     with pytest.raises(RuleFileError) as err:
         load_file(path)
     assert "xx.toml:8:" in str(err.value)
+
+
+def test_only_lines_holding_a_pattern_word_are_matched_and_results_do_not_change():
+    """The per-line prefilter is an optimisation: it must find what a whole-caption match finds."""
+    from spacy.matcher import Matcher
+
+    from compliance.statements import matcher_pattern
+
+    text = ("Gear list:\nCamera https://amzn.to/3bc9Lmn\nThis video is not sponsored.\n"
+            "Some links are affiliate links and I earn a small commission.\nThanks to PeakFit for sponsoring!")
+    doc = caption_nlp()(text)
+    whole = Matcher(caption_nlp().vocab)
+    for key, entry in BASE.statements.items():
+        whole.add(key, [matcher_pattern(p) for p in entry.patterns])
+    strings = doc.vocab.strings
+    expected = sorted((strings[m], s, e) for m, s, e in whole(doc))
+    got = sorted((f.key, f.start, f.end) for f in FINDER.matches(doc))
+    assert got == expected and got
+    assert all(lo == 0 or doc[lo - 1].text.count("\n") for lo, _, _ in FINDER._lines(doc))
