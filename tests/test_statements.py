@@ -131,6 +131,13 @@ def test_affiliate_statement_next_to_the_links_is_placed_well_below_the_fold():
     assert "FTC-005" in _rules(far)
 
 
+def test_support_the_channel_alone_is_not_a_clear_us_disclosure():
+    caption = "Using my links helps the channel at no cost to you.\nShoes https://amzn.to/3bc9Lmn"
+    (d,) = [d for d in _analyse(caption).disclosures if d.cls]
+    assert d.cls == "support-the-channel"
+    assert "FTC-004" in _rules(caption)
+
+
 def test_jurisdiction_decides_which_classes_suffice():
     caption = "Thanks to PeakFit for sponsoring today's video!"
     assert not _rules(caption, "us") & {"FTC-001", "FTC-004"}
