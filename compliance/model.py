@@ -81,6 +81,8 @@ class Span:
     value: str | None = None  # signal: the brand, code or host it stands for
     confidence: str = "high"  # high | medium | low: how sure the detector is
     zone: tuple[str, ...] = ()  # disclosure: start, first_line, above_fold, hashtag_block ...
+    cls: str | None = None  # disclosure statement: payment-explained, sponsorship-named ... (rulefile)
+    inner: tuple[str, ...] = ()  # disclosure statement: vocabulary labels found inside it
 
     def signal_dict(self) -> dict[str, Any]:
         out = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
@@ -90,8 +92,13 @@ class Span:
         return out
 
     def disclosure_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
-                "placement": list(self.zone)}
+        out = {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
+               "placement": list(self.zone)}
+        if self.cls is not None:
+            out["class"] = self.cls
+        if self.inner:
+            out["labels"] = list(self.inner)
+        return out
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from compliance.analysis.cjk import perceived_length
 from compliance.analysis.disclosures import LabelFinder
 from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
+from compliance.analysis.statements import StatementFinder, absorb, near_links
 from compliance.analysis.tokenizer import caption_nlp
 from compliance.analysis.zones import place
 from compliance.model import Post, Span
@@ -48,6 +49,10 @@ class Analyser:
         self.campaign = tuple(brands)
         self.campaign_brands = BrandSet(self.campaign, self.common_words, self.shopping_words)
         self.labels = LabelFinder(self.nlp, vocabulary)
+        statements = {}
+        for rs in rulesets:
+            statements.update(rs.statements)
+        self.statements = StatementFinder(self.nlp, statements)
         self.signals = SignalFinder(self.nlp, signals)
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
@@ -68,6 +73,7 @@ class Analyser:
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
         other = self.signals.find(doc, norm.text, brand_spans, brand_sets)
         labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
+        labels = absorb(labels, *self.statements.find(doc))
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
         labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min,
@@ -75,7 +81,10 @@ class Analyser:
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
         commercial = bool(signals) or any(
-            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
+            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
+            self.statements.statements[d.label].commercial for d in labels
+            if d.cls and d.label in self.statements.statements)
+        disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
         cues, discovery = (), None
         if self.discoverer is not None:
             found, discovery = self.discoverer.find(doc, norm.text)
@@ -84,7 +93,7 @@ class Analyser:
                 discovery = replace(discovery, lead=_to_raw(discovery.lead, norm))
         return Analysis(
             signals=tuple(sorted(signals, key=_order)),
-            disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
+            disclosures=tuple(sorted(disclosures, key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
             normalised=norm,

@@ -50,7 +50,7 @@ _RIGHT = r"(?![\p{Latin}0-9_])"
 
 
 def _latin(ch: str) -> bool:
-    return bool(ch) and _LATIN_EDGE.match(ch) is not None
+    return bool(ch) and _LATIN_EDGE.match(ch, timeout=TIMEOUT) is not None
 
 
 def _fold(ch: str) -> str:
