@@ -194,24 +194,47 @@ def test_rules(files, rule_flags):
 
 # ----------------------------------------------------------------------------------- validate
 @rules.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The date `reviewed` is measured against (default: today).")
 @dir_options
-def validate(files, rule_flags):
-    """Check rule files: schema, unknown keys, patterns, ids unique and prefixed, label wording.
+def validate(files, today, rule_flags):
+    """Check rule files (default: every jurisdiction): schema, unknown keys, patterns, ids, label
+    wording, dates, authorities, primary pinpointed citations, and that every published case agrees.
 
-    Prints `file:line: rule: message` for each problem. Exit 0 all valid, 2 otherwise."""
+    Prints `file:line: rule: message` for each problem and one summary line per jurisdiction.
+    Exit 0 all valid, 2 otherwise."""
+    import datetime
+
+    from compliance.rule_cases import counts, run_cases
+    from compliance.rule_sources import source_problems, stale_warnings, summary_line
+
+    today = today.date() if today else datetime.date.today()
     dirs = rule_dirs(rule_flags)
+    if not files:
+        files = [str(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file()))
+                 for c in jurisdiction_codes(dirs)]
     problems = 0
     for name in files:
         path = Path(name)
+        rs, summary, warnings = None, None, []
         try:
             rs = load_file(path, dirs)
             found = lint(path, rs, dirs)
+            text = parse_file(path)[1]
+            found += source_problems(rs, text, today)
+            warnings = stale_warnings(rs, text, today)
+            results = run_cases(rs)
+            found += [f"{rs.file}:{r.case.line}: DISAGREES {r.describe()}" for r in results if not r.ok]
+            if not rs.meta.get("abstract"):
+                summary = summary_line(rs, counts(results))
         except RuleFileError as exc:
             found = [_line_first(str(exc))]
-        for message in found:
+        for message in found + warnings:
             click.echo(message, err=True)
         problems += len(found)
+        if summary:
+            click.echo(summary)
         if not found:
             click.echo(f"{_show(path)}: ok ({len(rs.rules)} rules)")
     if problems:
