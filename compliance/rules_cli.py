@@ -20,7 +20,8 @@ from compliance.config import dir_options
 from compliance.rulefile import RuleFileError, RuleSet, default_dirs, load_file, load_ruleset, parse_file
 
 # The order the contract lists jurisdictions in; rule files it does not name follow, sorted.
-ORDER = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz")
+ORDER = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz",
+         "ie", "be", "at", "ch", "pl", "pt", "jp", "kr", "cn", "sg", "tr", "za")
 SIGNAL_KEYS = {"gift_phrases", "party_gift_phrases", "partnership_phrases", "code_words", "affiliate_hosts",
                "affiliate_params", "amazon_hosts", "common_word_brands", "shopping_words"}
 PLACEMENT_KEYS = {"hashtag_block_min"}
