@@ -102,14 +102,16 @@ def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     select, ignore = list(split_list(select)), list(split_list(ignore))
     if fmt == "json":
         rows = [{"jurisdiction": rs.code, "id": r.id, "name": r.name, "check": r.check, "severity": r.severity,
-                 "group": r.group, "message": r.message, "citation": r.citation.to_dict()}
+                 "group": r.group, "message": r.message, "citation": r.citation.to_dict(),
+                 "effective": r.effective, "reviewed": r.reviewed}
                 for rs in rulesets for r in rs.rules if rule_selected(r, select, ignore)]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
     for i, rs in enumerate(rulesets):
         chosen = [r for r in rs.rules if rule_selected(r, select, ignore)]
+        dates = "".join(f"  {key} {getattr(rs, key)}" for key in ("effective", "reviewed") if getattr(rs, key))
         click.echo(("\n" if i else "") + click.style(f"{rs.code}  {rs.name}", bold=True)
-                   + f"  ({len(chosen)} rules, {_show(rs.file)})")
+                   + f"  ({len(chosen)} rules, {_show(rs.file)}){dates}")
         for r in chosen:
             click.echo(f"  {r.id:<9} {r.severity:<8} {r.check:<20} {r.name}")
 
@@ -165,14 +167,17 @@ def explain(rule_id, rule_flags):
 @click.argument("files", nargs=-1, metavar="[FILE]...")
 @dir_options
 def test_rules(files, rule_flags):
-    """Run every rule's pass/fail examples: of FILE..., or of every shipped jurisdiction.
+    """Run every rule's pass/fail examples and every published case ([[cases]]): of FILE..., or of
+    every shipped jurisdiction. Prints per file the examples passed and the cases run / agreeing /
+    not run; a disagreeing case prints its id, expected and actual status and findings.
 
-    Exit 0 all pass, 1 an example failed, 2 a file could not be loaded."""
+    Exit 0 all pass, 1 an example failed or a case disagreed, 2 a file could not be loaded."""
+    from compliance.rule_cases import counts, run_cases
     from compliance.rule_examples import run_examples
 
     dirs = rule_dirs(rule_flags)
     targets: list[tuple[str, object]] = [(f, None) for f in files] or [(c, c) for c in jurisdiction_codes(dirs)]
-    failed = broken = examples = rule_count = 0
+    failed = broken = examples = rule_count = cases_run = cases_not_run = 0
     for name, code in targets:
         try:
             rs = load_ruleset(code, dirs) if code else load_file(Path(name), dirs)
@@ -188,8 +193,18 @@ def test_rules(files, rule_flags):
             if not result.ok:
                 failed += 1
                 click.echo(f"{_show(rs.file)}:{lines.get(result.rule, 0)}: FAIL {result.describe()}")
+        case_results = run_cases(rs)
+        for result in case_results:
+            if not result.ok:
+                failed += 1
+                click.echo(f"{_show(rs.file)}:{result.case.line}: FAIL {result.describe()}")
+        ran, agree, not_run = counts(case_results)
+        cases_run, cases_not_run = cases_run + ran, cases_not_run + not_run
+        click.echo(f"{_show(rs.file)}: examples {sum(r.ok for r in results)}/{len(results)} pass; "
+                   f"cases {ran} run, {agree} agree, {not_run} not run")
     verdict = "all pass" if not failed and not broken else f"{failed} failed, {broken} broken"
-    click.echo(f"{len(targets)} files, {rule_count} rules, {examples} examples: {verdict}")
+    click.echo(f"{len(targets)} files, {rule_count} rules, {examples} examples, {cases_run} cases "
+               f"({cases_not_run} not run): {verdict}")
     raise SystemExit(2 if broken else 1 if failed else 0)
 
 

@@ -40,7 +40,7 @@ examples.brands = ["Glowly"]
 [[rules]]
 id = "{prefix}-002"
 name = "unclear-label"
-check = "label-insufficient"
+check = "label-review"
 severity = "warning"
 message = "\\"{{text}}\\" may not be clear."
 citation = {{ source = "Testland Court, judgment 1/2024", url = "https://www.courts.example/1-2024", pinpoint = "para 12" }}

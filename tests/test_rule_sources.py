@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,7 @@ from compliance.rule_sources import source_problems, stale_warnings
 from tests.rule_fixtures import case, jurisdiction, write
 
 TODAY = "2026-12-04"
+SCHEMA = Path(__file__).resolve().parent.parent / "compliance" / "schema" / "report.schema.json"
 
 
 def run(*args):
@@ -220,3 +223,35 @@ def test_validate_exits_2_listing_each_problem_and_warns_when_stale(tmp_path):
             f"got violation (ZZ-001)") in out
     assert f"{path}:{line_of(text, 'reviewed = 2026-11-30')}: warning: [ruleset] reviewed 2026-11-30, 397 days ago" in out
     assert "zz  effective 2023-10-01  reviewed 2026-11-30  rules 2 (primary 1/2)  cases 1 run, 0 agree, 0 not run" in out
+
+
+# ------------------------------------------------------------------- rules list and report headers
+def test_rules_list_shows_effective_and_reviewed(tmp_path):
+    write(tmp_path)
+    result = run("list", "-j", "zz", "--rules-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith("  effective 2023-10-01  reviewed 2026-11-30")
+    rows = json.loads(run("list", "-j", "zz", "--rules-dir", str(tmp_path), "--format", "json").output)
+    assert [(r["id"], r["effective"], r["reviewed"], r["citation"].get("pinpoint")) for r in rows] == [
+        ("ZZ-001", "2023-10-01", "2026-11-30", "§5(1)"), ("ZZ-002", "2024-01-15", "2026-06-01", "para 12")]
+
+
+def test_report_headers_show_effective_and_reviewed(tmp_path):
+    import jsonschema
+
+    write(tmp_path)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(json.dumps({"id": "p1", "caption": "Loving my Glowly serum"}) + "\n", encoding="utf-8")
+    brands = tmp_path / "brands.txt"
+    brands.write_text("Glowly\n", encoding="utf-8")
+    base = ["scan", str(posts), "-j", "zz", "-j", "us", "--rules-dir", str(tmp_path), "--brands", str(brands)]
+    result = CliRunner().invoke(main, base, catch_exceptions=False)
+    report = json.loads(result.output)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert {k: report["rulesets"]["zz"][k] for k in ("effective", "reviewed")} == {
+        "effective": "2023-10-01", "reviewed": "2026-11-30"}
+    assert report["posts"][0]["verdicts"]["zz"]["findings"][0]["citation"]["pinpoint"] == "§5(1)"
+    html = CliRunner().invoke(main, base + ["--format", "html"], catch_exceptions=False).output
+    assert "law effective 2023-10-01 &middot; reviewed 2026-11-30" in html
+    text = CliRunner().invoke(main, base + ["--format", "text"], catch_exceptions=False).output
+    assert "effective 2023-10-01 \u00b7 reviewed 2026-11-30" in text

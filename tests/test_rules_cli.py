@@ -96,7 +96,7 @@ def test_test_runs_every_shipped_example():
     result = run("test")
     assert result.exit_code == 0, result.output
     last = result.output.splitlines()[-1]
-    assert last.startswith("17 files, ") and last.endswith("examples: all pass")
+    assert last.startswith("17 files, ") and last.endswith("not run): all pass")
 
 
 def test_test_reports_the_failing_example_and_exits_1(tmp_path):
@@ -110,7 +110,8 @@ def test_test_reports_the_failing_example_and_exits_1(tmp_path):
     line = line_of(bad, 'id = "NL-002"')
     assert (f"nl.toml:{line}: FAIL NL-002: fail example must raise NL-002, raised nothing: "
             f"'#ad Mijn nieuwe fiets van PeakFit'") in result.output
-    assert result.output.splitlines()[-1] == "1 files, 7 rules, 18 examples: 1 failed, 0 broken"
+    assert result.output.splitlines()[-1] == "1 files, 7 rules, 18 examples, 0 cases (0 not run): 1 failed, 0 broken"
+    assert "nl.toml: examples 17/18 pass; cases 0 run, 0 agree, 0 not run" in result.output.splitlines()
 
 
 def test_test_a_broken_file_exits_2(tmp_path):

@@ -279,6 +279,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         counts = {s: int((by_j.get(code) or {}).get(s, 0)) for s in STATUSES}
         j_views.append({"code": code, "index": j_index[code], "name": meta.get("name") or code.upper(),
                         "regulator": meta.get("regulator") or "", "version": meta.get("version") or "",
+                        "effective": meta.get("effective") or "", "reviewed": meta.get("reviewed") or "",
                         "counts": counts, "total": sum(counts.values()), "bar": percentages(counts)})
     j_names = {j["code"]: j["name"] for j in j_views}
     j_table = sorted(j_views, key=lambda j: (-j["counts"]["violation"], -j["counts"]["review"], j["index"]))
