@@ -1,4 +1,4 @@
-"""The seventeen jurisdictions: each loads, lints clean, cites its notes, scans the dev set, and
+"""The twenty-nine jurisdictions: each loads, lints clean, cites its notes, scans the dev set, and
 judges its own labels its own way. Every rule's pass/fail examples run in test_rule_examples.py
 (`pytest -k NL-002`); here are the checks that look across files and at the new check types.
 """
@@ -20,7 +20,7 @@ NEW = ALL[4:17]  # the issue-6 files; issue 12 added the last twelve
 NOTES = ROOT.parent / "shared" / "jurisdictions.md"
 
 
-def test_all_seventeen_jurisdictions_ship_in_contract_order():
+def test_all_twenty_nine_jurisdictions_ship_in_contract_order():
     assert tuple(jurisdiction_codes(default_dirs())) == ALL
 
 

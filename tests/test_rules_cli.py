@@ -96,7 +96,7 @@ def test_test_runs_every_shipped_example():
     result = run("test")
     assert result.exit_code == 0, result.output
     last = result.output.splitlines()[-1]
-    assert last.startswith("17 files, ") and last.endswith("not run): all pass")
+    assert last.startswith("29 files, ") and last.endswith("not run): all pass")
 
 
 def test_test_reports_the_failing_example_and_exits_1(tmp_path):
