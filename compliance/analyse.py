@@ -15,6 +15,7 @@ from compliance.normalise import Normalised, fold_key, normalise
 from compliance.rulefile import RuleSet
 from compliance.signals import SignalFinder
 from compliance.zones import place
+from compliance.cjk import perceived_length
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class Analyser:
         labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
-        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min)
+        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min,
+                       measure=perceived_length(norm))
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
         commercial = bool(signals) or any(

@@ -31,7 +31,7 @@ RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "
 TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples",
             "authorities", "cases"}
 VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
-              "brand_phrases", "patterns", "commercial", "note"}
+              "brand_phrases", "patterns", "commercial", "note", "cjk_forms"}
 LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove"}
 RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
              "examples", "confidence", "group", "note", "see_also", "effective", "reviewed"}
@@ -126,6 +126,7 @@ class VocabEntry:
     brand_phrases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     commercial: bool = True
+    cjk_forms: tuple[str, ...] = ()  # forms that are labels only inside CJK text ("PR"), see compliance/cjk.py
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,7 @@ def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
             brand_hashtags=_strings(entry.get("brand_hashtags"), where),
             brand_phrases=_strings(entry.get("brand_phrases"), where),
             patterns=patterns, commercial=bool(entry.get("commercial", True)),
+            cjk_forms=_strings(entry.get("cjk_forms"), f"{where} cjk_forms"),
         )
     return out
 

@@ -144,6 +144,14 @@ def explain(rule_id, rule_flags):
     if r.fix:
         out += ["", "Fix:", f"  {r.fix}"]
     out += ["", "Citation:", f"  {r.citation.source}", f"  {r.citation.url}"]
+    if r.citation.pinpoint:
+        out.append(f"  at {r.citation.pinpoint}")
+    if r.outside_authorities:
+        out.append(f"  outside the file's authorities: {r.outside_authorities}")
+    if r.effective or r.reviewed:
+        out.append("  " + "  ".join(f"{k} {v}" for k, v in (("effective", r.effective), ("reviewed", r.reviewed)) if v))
+    if r.see_also:
+        out += ["", "See also (secondary):"] + [f"  {c.source}: {c.url}" for c in r.see_also]
     if r.params:
         out += ["", "Params:"] + [f"  {k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(r.params.items())]
     ex = r.examples
@@ -228,7 +236,7 @@ def validate(files, today, rule_flags):
     today = today.date() if today else datetime.date.today()
     dirs = rule_dirs(rule_flags)
     if not files:
-        files = [str(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file()))
+        files = [_show(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file()))
                  for c in jurisdiction_codes(dirs)]
     problems = 0
     for name in files:
@@ -310,7 +318,7 @@ def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
     own = raw.get("vocabulary", {})
     for key in sorted(rs.vocabulary, key=lambda k: (k in own, k)):  # inherited first, blame this file
         entry = rs.vocabulary[key]
-        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases)):
+        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases + entry.cjk_forms)):
             for form in forms:
                 other = claimed.setdefault((kind, fold_key(form)), key)
                 if other != key:

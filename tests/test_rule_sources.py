@@ -255,3 +255,12 @@ def test_report_headers_show_effective_and_reviewed(tmp_path):
     assert "law effective 2023-10-01 &middot; reviewed 2026-11-30" in html
     text = CliRunner().invoke(main, base + ["--format", "text"], catch_exceptions=False).output
     assert "effective 2023-10-01 \u00b7 reviewed 2026-11-30" in text
+
+
+def test_explain_shows_pinpoint_dates_and_see_also(tmp_path):
+    write(tmp_path)
+    result = run("explain", "ZZ-001", "--rules-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "  at §5(1)\n  effective 2023-10-01  reviewed 2026-11-30\n" in out
+    assert "See also (secondary):\n  A commentary: https://blog.example/post" in out
