@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_left
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import regex
 
@@ -109,7 +109,7 @@ class CjkLabels:
         return out
 
 
-_BRAND_PATTERNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BRAND_PATTERNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _brand_pattern(brands) -> tuple[regex.Pattern | None, dict[str, object]]:

@@ -589,7 +589,7 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
         cid = item.get("id")
         name = f"case {cid}" if isinstance(cid, str) and cid else f"[[cases]] entry {i + 1}"
 
-        def at(key: str) -> str:
+        def at(key: str, line: int = line, name: str = name) -> str:
             return f"{path}:{_key_line(text, key, line)}: {name}: {key}"
 
         for key in item:

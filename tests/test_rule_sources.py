@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli import main
-from compliance.rulefile import RuleFileError, load_file
 from compliance.rule_sources import source_problems, stale_warnings
+from compliance.rulefile import RuleFileError, load_file
 from tests.rule_fixtures import case, jurisdiction, write
 
 TODAY = "2026-12-04"
@@ -169,10 +169,10 @@ def test_missing_dates_pinpoint_and_authorities_are_problems(tmp_path):
 def test_citation_outside_the_authorities_is_refused_unless_the_rule_says_why(tmp_path):
     text = jurisdiction().replace("https://www.agency.example/act", "https://lawfirm.example/blog/act")
     found, path = problems(tmp_path, text)
-    assert found == [f"{path}:{idl(text, 'ZZ-001')}: rule ZZ-001: citation https://lawfirm.example/blog/act "
-                     f"is not on the file's authorities (Testland Consumer Agency (agency.example), Testland Courts "
-                     f"(courts.example, decisions.example)): cite the primary text, or give "
-                     f"citation.outside_authorities = \"why\""]
+    assert found == [(f"{path}:{idl(text, 'ZZ-001')}: rule ZZ-001: citation https://lawfirm.example/blog/act "
+                      f"is not on the file's authorities (Testland Consumer Agency (agency.example), Testland Courts "
+                      f"(courts.example, decisions.example)): cite the primary text, or give "
+                      f"citation.outside_authorities = \"why\"")]
     # a host that merely ends with the domain's letters is not on it
     found, _ = problems(tmp_path, jurisdiction().replace("https://www.agency.example/act", "https://badagency.example/act"))
     assert len(found) == 1
@@ -253,6 +253,7 @@ def test_report_headers_show_effective_and_reviewed(tmp_path):
     assert report["posts"][0]["verdicts"]["zz"]["findings"][0]["citation"]["pinpoint"] == "§5(1)"
     html = CliRunner().invoke(main, base + ["--format", "html"], catch_exceptions=False).output
     assert "law effective 2023-10-01 &middot; reviewed 2026-11-30" in html
+    assert 'Testland Advertising Act</a>, §5(1)' in html  # the finding's citation with its pinpoint
     text = CliRunner().invoke(main, base + ["--format", "text"], catch_exceptions=False).output
     assert "effective 2023-10-01 \u00b7 reviewed 2026-11-30" in text
 
@@ -264,3 +265,24 @@ def test_explain_shows_pinpoint_dates_and_see_also(tmp_path):
     out = result.output
     assert "  at §5(1)\n  effective 2023-10-01  reviewed 2026-11-30\n" in out
     assert "See also (secondary):\n  A commentary: https://blog.example/post" in out
+
+
+def test_validate_without_files_checks_every_jurisdiction(tmp_path):
+    write(tmp_path, extra=case())
+    result = run("validate", "--rules-dir", str(tmp_path), "--today", TODAY)
+    lines = result.output.splitlines()
+    assert "zz  effective 2023-10-01  reviewed 2026-11-30  rules 2 (primary 2/2)  cases 1 run, 1 agree, 0 not run" in lines
+    assert "zz.toml: ok (2 rules)" in lines
+    from compliance.rulefile import default_dirs
+    from compliance.rules_cli import jurisdiction_codes
+
+    shipped = jurisdiction_codes(default_dirs())
+    assert {line.split()[0] for line in lines if "  effective " in line} == set(shipped) | {"zz"}
+
+
+def test_check_output_cites_the_pinpoint(tmp_path):
+    write(tmp_path)
+    result = CliRunner().invoke(main, ["check", "Loving my Glowly serum", "-j", "zz", "--rules-dir", str(tmp_path),
+                                       "--brand", "Glowly"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Source: Testland Advertising Act, §5(1) <https://www.agency.example/act>" in result.output

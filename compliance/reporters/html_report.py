@@ -188,6 +188,7 @@ def _finding_view(f: Mapping[str, Any], caption: str | None) -> dict[str, Any]:
         "citation_source": citation.get("source") or "",
         "citation_url": citation.get("url") or "",
         "citation_href": safe_href(citation.get("url")),
+        "citation_pinpoint": citation.get("pinpoint") or "",
     }
 
 
@@ -235,6 +236,7 @@ def _rule_rows(posts: Iterable[Mapping[str, Any]], j_names: Mapping[str, str]) -
                         "citation_source": citation.get("source") or "",
                         "citation_url": citation.get("url") or "",
                         "citation_href": safe_href(citation.get("url")),
+                        "citation_pinpoint": citation.get("pinpoint") or "",
                     }
                 row["findings"] += 1
                 if rule not in seen:
