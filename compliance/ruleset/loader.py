@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from compliance.model import SEVERITIES, STATUSES, Citation
+from compliance.model import PLATFORMS, SEVERITIES, STATUSES, Citation
 from compliance.paths import data_dir
 from compliance.ruleset.model import (
     STATEMENT_CLASSES,
@@ -558,7 +558,6 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
 
 
 def _platform_names(platforms: dict) -> set[str]:
-    from compliance.model import PLATFORMS
 
     return set(PLATFORMS) | {p for p in platforms if p != "default"}
 
