@@ -103,6 +103,7 @@ class Scanner:
             id=post.id, source=post.source, caption=post.caption, platform=post.platform,
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
             signals=analysis.signals, disclosures=analysis.disclosures, verdicts=verdicts,
+            onscreen=tuple(post.metadata.get("onscreen") or ()), media=post.metadata.get("media"),
         )
 
 

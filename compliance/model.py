@@ -149,8 +149,17 @@ class PostResult:
     signals: tuple[Span, ...] = ()
     disclosures: tuple[Span, ...] = ()
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    onscreen: tuple[dict[str, Any], ...] = ()  # labels read off the post's image or video
+    media: dict[str, Any] | None = None  # the media file those came from (or why it was not read)
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._base_dict()
+        if self.media is not None:
+            out["media"] = self.media
+            out["onscreen"] = list(self.onscreen)
+        return out
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "source": self.source.to_dict(),

@@ -8,7 +8,9 @@ caption, and every span is mapped back to the caption as read.
 Params (each check's `validate` rejects anything else):
   restricted-category  terms, patterns, unless_terms, unless_patterns, commercial_only (default true)
   retouch-notice       triggers, trigger_patterns, notices (none: the notice is not text), commercial_only
-  video-disclosure     platforms (default: the platforms whose table says `video = true`)
+  video-disclosure     platforms (default: the platforms whose table says `video = true`); for posts
+                       whose media was read: min_height_share, min_contrast, visible_within_s,
+                       min_duration_s, min_duration_share, uncovered (see checks/onscreen.py)
   audience-threshold   min (required), key (post metadata key, default "followers"), commercial_only
 `terms` are whole words or phrases (`casino*` lets the word go on; `sports betting` also finds
 `#sportsbetting`); `patterns` are regular expressions over the normalised caption, run with a timeout.
@@ -197,9 +199,17 @@ retouch_notice.validate = lambda params: _check_params(
 # -------------------------------------------------------------------------- video-disclosure
 @CHECKS.register("video-disclosure")
 def video_disclosure(ctx: Context, rule):
-    """A commercial post on a video platform: whether the video shows or says the label, text cannot tell."""
+    """A commercial post on a video platform: whether the video shows or says the label, text cannot tell.
+
+    When the post's image or video was read (`compliance.media`), the on-screen labels are judged
+    instead: see `compliance.checks.onscreen`."""
     if not ctx.commercial:
         return []
+    media = ctx.post.metadata.get("media")
+    if isinstance(media, dict) and not media.get("error"):
+        from compliance.checks.onscreen import judge_onscreen
+
+        return judge_onscreen(ctx, rule, media, ctx.post.metadata.get("onscreen") or [])
     platform = ctx.post.platform
     named = rule.params.get("platforms")
     if not platform or not (platform in named if named else ctx.ruleset.platform(platform).get("video")):
@@ -208,7 +218,13 @@ def video_disclosure(ctx: Context, rule):
     return [ctx.finding(rule, label.span if label else None)]
 
 
-video_disclosure.validate = lambda params: _check_params(params, {"platforms": list})
+def _video_params(params):
+    from compliance.checks.onscreen import validate
+
+    return validate(params)
+
+
+video_disclosure.validate = _video_params
 
 
 # ------------------------------------------------------------------------ audience-threshold

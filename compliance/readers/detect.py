@@ -74,7 +74,9 @@ def detect(entry: Entry, options: ReadOptions) -> Detection:
     if name.endswith(".zip"):
         return ARCHIVE
     if _MEDIA.search(name):
-        return None
+        from compliance.readers import media_hook
+
+        return media_hook.detect(entry, options)
     if name.endswith((".jsonl", ".ndjson")):
         return Reader("jsonl", jsonl.read_entry)
     if _X_POSTS.fullmatch(name):
