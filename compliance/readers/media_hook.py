@@ -56,9 +56,9 @@ def _analyse(entry: Entry, platform: str | None, surface: str | None) -> dict:
         data = read_capped(raw, DEFAULT_LIMITS)
     kind = kind_by_bytes(data[:64]) or kind_by_name(entry.inner_name)
     if kind == "video":
-        result = onscreen.analyse_video(io.BytesIO(data), entry.name, platform, surface)
+        result = onscreen.analyse_video(io.BytesIO(data), entry.name, platform, surface, DEFAULT_LIMITS)
     else:
-        result = onscreen.analyse_image(data, entry.name, platform, surface)
+        result = onscreen.analyse_image(data, entry.name, platform, surface, DEFAULT_LIMITS)
     result["file"] = entry.path
     return result
 
