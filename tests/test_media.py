@@ -42,8 +42,8 @@ def test_recall_and_figures_on_generated_images():
         if not found:
             continue
         hits += 1
-        box = found[0][2]
-        text_rgb, back_rgb = prominence.colours(image, box)
+        text_rgb, back_rgb = prominence.colours(image, found[0][2])
+        box = prominence.ink_box(image, found[0][2], text_rgb, back_rgb)
         contrast_err.append(abs(prominence.contrast_ratio(text_rgb, back_rgb) - truth.contrast) / truth.contrast)
         height_err.append(abs(box[3] / image.height - truth.height_share) / truth.height_share)
     assert hits / cases >= 0.9

@@ -112,6 +112,7 @@ def thumbnail(image, box) -> str:
 
 def _record(seen: _Seen, size, layout, kind, first, duration, media_duration) -> dict:
     text_rgb, back_rgb = prominence.colours(seen.image, seen.box)
+    seen.box = prominence.ink_box(seen.image, seen.box, text_rgb, back_rgb)
     rec = {
         "label": seen.key,
         "text": seen.text,

@@ -132,3 +132,38 @@ def timeline(times: list[float], seen: list[bool], end: float) -> tuple[float | 
     if start is not None:
         total += max(0.0, end - start)
     return first, round(total, 3)
+
+
+def ink_box(image, box, text_rgb, back_rgb) -> tuple[int, int, int, int]:
+    """The label's box fitted to its ink: OCR boxes may stop short of descenders or include a plate
+    behind the text, so the rows holding text-coloured pixels decide the top and bottom."""
+    import numpy as np
+
+    left, top, width, height = box
+    pad = max(2, int(height * 0.5))
+    y0, y1 = max(0, top - pad), min(image.height, top + height + pad)
+    crop = np.asarray(image.crop((left, y0, left + width, y1)), dtype=np.float64)
+    text, back = np.array(text_rgb, dtype=np.float64), np.array(back_rgb, dtype=np.float64)
+    gap = np.linalg.norm(text - back)
+    if gap < 1:
+        return box
+    near_text = np.linalg.norm(crop - text, axis=2) < 0.5 * gap
+    rows = near_text.sum(axis=1) >= 2
+    inside = [r for r in range(top - y0, top - y0 + height) if rows[r]]
+    if not inside:
+        return box
+    allowed = max(2, height // 6)  # an accent or an i's dot sits a few pixels off its letter
+    first, last = inside[0], inside[-1]
+    miss = 0
+    r = first - 1
+    while r >= 0 and miss <= allowed:
+        miss = 0 if rows[r] else miss + 1
+        first = r if rows[r] else first
+        r -= 1
+    miss = 0
+    r = last + 1
+    while r < len(rows) and miss <= allowed:
+        miss = 0 if rows[r] else miss + 1
+        last = r if rows[r] else last
+        r += 1
+    return left, y0 + first, width, last - first + 1

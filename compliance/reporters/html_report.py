@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, TextIO
 from urllib.parse import urlsplit
 
+from compliance.reporters.onscreen_view import onscreen_view
 from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.report import Report
@@ -322,6 +323,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             errors.append(view)
         elif status in ACTION_STATUSES or status not in STATUSES:
             view["segments"] = caption_segments(post, jurisdictions)
+            view["onscreen"] = onscreen_view(post)
             action.append(view)
         else:
             ok.append(view)
