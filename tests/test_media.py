@@ -169,3 +169,20 @@ def test_without_the_media_extra_text_is_scanned_and_one_note_says_what_to_insta
     assert [r.id for r in records] == ["p1"]
     install = [n for n in notes if "pip install -e '.[media]'" in n]
     assert len(install) == 1 and "tesseract-ocr" in install[0]
+
+
+def test_html_report_shows_the_boxed_frame_and_rejects_other_image_sources():
+    from compliance.report import report_from_posts
+    from compliance.reporters.html_report import render_html
+
+    scanner = Scanner(["fr"], brands=["Glowly"])
+    good = scanner.judge(_media_post("video", 0.5)).to_dict()
+    good["onscreen"][0]["thumbnail"] = "data:image/png;base64,iVBORw0KGgo="
+    bad = scanner.judge(replace(_media_post("video", 0.5), id="r2")).to_dict()
+    bad["onscreen"][0]["thumbnail"] = 'javascript:alert(1)" onerror="x'
+    page = render_html(report_from_posts([good, bad], ["fr"], {"fr": {"name": "France", "version": "1"}},
+                                         ["x.jsonl"]), {})
+    assert "img-src data:;" in page
+    assert page.count('<img src="data:image/png;base64,iVBORw0KGgo="') == 1
+    assert "javascript:alert" not in page
+    assert "height 4.0% of the frame, contrast 7.0:1, top of the frame, on screen from 0.0 s for 3.0 s" in page

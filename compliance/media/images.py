@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 from compliance.media.probe import Limits, MediaError
@@ -53,5 +54,8 @@ def load_image(data: bytes, limits: Limits, name: str = ""):
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise MediaError(f"decompression bomb: {exc}") from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise MediaError(f"not a readable image: {exc}") from None
+        except UnidentifiedImageError:
+            raise MediaError("not a readable image (no image format Pillow knows)") from None
+        except (OSError, ValueError, SyntaxError) as exc:
+            # Pillow's messages may name the in-memory buffer's address: keep reports deterministic.
+            raise MediaError("not a readable image: " + re.sub(r"<[^<>]*>", "the file", str(exc))) from None

@@ -7,7 +7,11 @@ with a clear label costs one pass. A line found by two passes is kept once, from
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+
+# Tesseract's own OpenMP threads make it slower, not faster, on a shared machine; one per call.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 LANGS = "eng+deu+fra"
 MIN_CONFIDENCE = 30

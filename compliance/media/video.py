@@ -7,6 +7,7 @@ bounded; going over any of them is a MediaError, never a hang.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ def sample(source, limits: Limits, info_out: list | None = None):
     try:
         container = av.open(source, mode="r")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError(f"not a readable video: {exc}") from None
+        raise MediaError("not a readable video: " + re.sub(r"<[^<>]*>", "the file", str(exc))) from None
     try:
         info = probe_video(container)
         if info.duration_s > limits.max_duration_s:

@@ -35,10 +35,12 @@ def _missing(options: ReadOptions) -> bool:
 
 def detect(entry: Entry, options: ReadOptions):
     """A Reader for an image or video file; None for other media and for an export's own media."""
-    from compliance.media.probe import kind_by_name
+    from compliance.media.probe import kind_by_bytes, kind_by_name
     from compliance.readers.detect import Reader, Refused
 
     if kind_by_name(entry.inner_name) is None or _EXPORT_MEDIA.search(entry.path):
+        return None
+    if kind_by_bytes(entry.head(64)) is None:  # named like a picture, but it is not one
         return None
     if _missing(options):
         from compliance.media import INSTALL_HINT

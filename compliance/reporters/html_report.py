@@ -318,12 +318,12 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             "excerpt": excerpt(post.get("caption") if isinstance(post.get("caption"), str) else ""),
             "by_j": [next((v["status"] for v in verdicts if v["code"] == code), "") for code in jurisdictions],
             "data_v": " ".join(f"{v['index']}:{v['status']}" for v in verdicts if v["index"] >= 0),
+            "onscreen": onscreen_view(post),
         }
         if status == "error":
             errors.append(view)
         elif status in ACTION_STATUSES or status not in STATUSES:
             view["segments"] = caption_segments(post, jurisdictions)
-            view["onscreen"] = onscreen_view(post)
             action.append(view)
         else:
             ok.append(view)
