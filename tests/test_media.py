@@ -186,3 +186,21 @@ def test_html_report_shows_the_boxed_frame_and_rejects_other_image_sources():
     assert page.count('<img src="data:image/png;base64,iVBORw0KGgo="') == 1
     assert "javascript:alert" not in page
     assert "height 4.0% of the frame, contrast 7.0:1, top of the frame, on screen from 0.0 s for 3.0 s" in page
+
+
+def test_icon_cover_position_and_timeline_from_data():
+    from compliance.media import prominence
+
+    size = (720, 1280)
+    assert prominence.surface("instagram", "story") == "instagram-story"
+    assert prominence.surface("tiktok", None) == "tiktok"
+    assert prominence.surface(None, "story") is None
+    # a label in the story's reply bar (bottom 10%) is covered; the same label mid-frame is not
+    assert prominence.covered_by((100, 1200, 200, 40), size, "instagram-story") == "reply-bar"
+    assert prominence.covered_by((100, 600, 200, 40), size, "instagram-story") is None
+    assert prominence.position((100, 600, 200, 40), size)["zone"] == "middle"
+    # on screen in two runs: 1.0-2.5 and 4.0-end(6.0): 1.5 + 2.0 seconds, first seen at 1.0
+    times = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5]
+    seen = [t >= 4.0 or 1.0 <= t < 2.5 for t in times]
+    assert prominence.timeline(times, seen, 6.0) == (1.0, 3.5)
+    assert prominence.contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)

@@ -2,9 +2,9 @@
 
 - height share: the label's box height over the frame height;
 - contrast: the WCAG 2 ratio between the text colour and the background colour, both estimated
-  from the box: its pixels split into two luminance clusters (Otsu's threshold); the smaller
-  cluster is the text, its core (the half furthest from the threshold, away from anti-aliased
-  edges) gives the text colour, the other cluster's mean the background;
+  from the box: the padded box's border gives the background's reference colour, the pixels
+  furthest from it (the strokes' cores, clear of anti-aliased edges) the text colour, and the
+  pixels nearer the reference than the text the background colour;
 - position: the box centre as fractions of the frame, and a zone (top, middle, bottom);
 - covered: whether the box lies mostly inside one of the platform's icon areas (icon_areas.toml);
 - time on screen: first time seen and how long, from the sampled frames (see `timeline`).
@@ -31,50 +31,30 @@ def contrast_ratio(a, b) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def _otsu(values) -> float:
-    import numpy as np
-
-    hist, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
-    total = hist.sum()
-    if total == 0:
-        return 0.5
-    centres = (edges[:-1] + edges[1:]) / 2
-    weight = np.cumsum(hist)
-    mean = np.cumsum(hist * centres)
-    best, threshold = -1.0, 0.5
-    for i in range(len(hist) - 1):
-        w0, w1 = weight[i], total - weight[i]
-        if w0 == 0 or w1 == 0:
-            continue
-        m0, m1 = mean[i] / w0, (mean[-1] - mean[i]) / w1
-        between = w0 * w1 * (m0 - m1) ** 2
-        if between > best:
-            best, threshold = between, edges[i + 1]
-    return float(threshold)
-
-
 def colours(image, box) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """(text colour, background colour) estimated from the pixels of `box` in an RGB image."""
+    """(text colour, background colour) estimated from the pixels of `box` in an RGB image.
+
+    The padded box's border is background: its median colour is the reference. The text colour
+    is the mean of the box's pixels furthest from it (the strokes' cores, clear of anti-aliased
+    edges); the background colour is the mean of the pixels nearer the reference than the text.
+    """
     import numpy as np
 
     left, top, width, height = box
-    pad = max(1, height // 6)
+    pad = max(2, height // 6)
     crop = image.crop((max(0, left - pad), max(0, top - pad),
                        min(image.width, left + width + pad), min(image.height, top + height + pad)))
-    px = np.asarray(crop, dtype=np.float64).reshape(-1, 3)
-    lin = np.where(px / 255 <= 0.04045, px / 255 / 12.92, ((px / 255 + 0.055) / 1.055) ** 2.4)
-    lum = lin @ np.array([0.2126, 0.7152, 0.0722])
-    light = np.sqrt(lum)  # spread dark values so the threshold separates dark text well
-    t = _otsu(light)
-    upper, lower = light >= t, light < t
-    if upper.sum() == 0 or lower.sum() == 0:
-        c = tuple(int(round(v)) for v in px.mean(axis=0))
-        return c, c
-    text_mask, back_mask = (upper, lower) if upper.sum() < lower.sum() else (lower, upper)
-    distance = np.abs(light - t)
-    core = text_mask & (distance >= np.median(distance[text_mask]))
-    text = px[core if core.any() else text_mask].mean(axis=0)
-    back = px[back_mask].mean(axis=0)
+    arr = np.asarray(crop, dtype=np.float64)
+    px = arr.reshape(-1, 3)
+    border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+    ref = np.median(border, axis=0)
+    inner = arr[pad:-pad or None, pad:-pad or None].reshape(-1, 3) if arr.shape[0] > 2 * pad and arr.shape[1] > 2 * pad else px
+    far = np.linalg.norm(inner - ref, axis=1)
+    core = inner[far >= np.percentile(far, 85)]
+    text = core.mean(axis=0)
+    gap = np.linalg.norm(text - ref)
+    back_mask = np.linalg.norm(px - text, axis=1) > 0.5 * gap if gap >= 1 else np.ones(len(px), bool)
+    back = px[back_mask].mean(axis=0) if back_mask.any() else ref
     return tuple(int(round(v)) for v in text), tuple(int(round(v)) for v in back)
 
 
@@ -148,22 +128,27 @@ def ink_box(image, box, text_rgb, back_rgb) -> tuple[int, int, int, int]:
     if gap < 1:
         return box
     near_text = np.linalg.norm(crop - text, axis=2) < 0.5 * gap
-    rows = near_text.sum(axis=1) >= 2
+    near_text[:, :-1] &= near_text[:, 1:]  # strokes are runs of pixels; photo grain is single pixels
+    counts = near_text.sum(axis=1)
+    rows = (counts >= 2) & (counts <= 0.6 * width)  # a row that is mostly "text" is background
     inside = [r for r in range(top - y0, top - y0 + height) if rows[r]]
     if not inside:
         return box
     allowed = max(2, height // 6)  # an accent or an i's dot sits a few pixels off its letter
-    first, last = inside[0], inside[-1]
-    miss = 0
-    r = first - 1
-    while r >= 0 and miss <= allowed:
-        miss = 0 if rows[r] else miss + 1
-        first = r if rows[r] else first
-        r -= 1
-    miss = 0
-    r = last + 1
-    while r < len(rows) and miss <= allowed:
-        miss = 0 if rows[r] else miss + 1
-        last = r if rows[r] else last
-        r += 1
+
+    def grow(start: int, step: int) -> int:
+        """From an ink row, go on while rows hold text pixels touching the last ink row's."""
+        edge, last, miss, r = start, start, 0, start + step
+        while 0 <= r < len(rows) and miss <= allowed:
+            reach = near_text[edge].copy()
+            reach[1:] |= near_text[edge][:-1]
+            reach[:-1] |= near_text[edge][1:]
+            if rows[r] and (near_text[r] & reach).sum() >= 2:
+                edge, last, miss = r, r, 0
+            else:
+                miss += 1
+            r += step
+        return last
+
+    first, last = grow(inside[0], -1), grow(inside[-1], 1)
     return left, y0 + first, width, last - first + 1
