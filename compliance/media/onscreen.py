@@ -153,7 +153,9 @@ def analyse_image(data: bytes, name: str, platform: str | None = None, surface_k
 
 def analyse_video(source, name: str, platform: str | None = None, surface_kind: str | None = None,
                   limits: Limits = DEFAULT_LIMITS) -> dict:
-    from compliance.media.video import sample
+    import numpy as np
+
+    from compliance.media.video import _changed, sample
 
     layout = prominence.surface(platform, surface_kind)
     info_out: list = []
@@ -162,11 +164,18 @@ def analyse_video(source, name: str, platform: str | None = None, surface_kind: 
     best: dict[str, _Seen] = {}
     size = None
     lines: list[str] = []
+    previous = None  # (grey thumbnail, labels, lines) of the last frame read
     for frame in sample(source, limits, info_out):
         size = frame.image.size
         times.append(frame.time_s)
-        read: list[str] = []
-        for key, text, box in frame_labels(frame.image, limits, read):
+        thumb = np.asarray(frame.image.convert("L").resize((64, 64)))
+        if previous is not None and not _changed(thumb, previous[0]):
+            found, read = previous[1], previous[2]  # the same picture: the same text, no OCR again
+        else:
+            read = []
+            found = frame_labels(frame.image, limits, read)
+            previous = (thumb, found, read)
+        for key, text, box in found:
             seen_at.setdefault(key, set()).add(frame.index)
             if key not in best or box[3] > best[key].box[3]:
                 best[key] = _Seen(key, text, box, frame.index, frame.time_s, frame.image)
