@@ -188,6 +188,8 @@ class PostResult:
     disclosures: tuple[Span, ...] = ()
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     discovery: dict[str, Any] | None = None  # --discover only: score, confidence, cue kinds
+    onscreen: tuple[dict[str, Any], ...] = ()  # labels read off the post's image or video
+    media: dict[str, Any] | None = None  # the media file those came from (or why it was not read)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -205,4 +207,7 @@ class PostResult:
         }
         if self.discovery is not None:
             out["discovery"] = self.discovery
+        if self.media is not None:
+            out["media"] = self.media
+            out["onscreen"] = list(self.onscreen)
         return out

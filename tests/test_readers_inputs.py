@@ -13,7 +13,8 @@ import pytest
 
 from compliance.model import InputError, Post
 from compliance.readers import ReadOptions, UnreadableInput, read_inputs
-from compliance.readers.detect import Reader, detect
+from compliance.readers.base import Reader
+from compliance.readers.detect import detect
 from compliance.readers.sources import file_entry
 
 EXPORTS = "fixtures/exports"

@@ -127,6 +127,7 @@ class Scanner:
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
             signals=_with_cues(analysis), disclosures=analysis.disclosures, verdicts=verdicts,
             discovery=analysis.discovery.to_dict() if analysis.discovery is not None else None,
+            onscreen=tuple(post.metadata.get("onscreen") or ()), media=post.metadata.get("media"),
         )
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from compliance.model import InputError, Post
 from compliance.readers import jsonl
-from compliance.readers.base import SUPPORTED, ReadOptions, Record, UnreadableInput
-from compliance.readers.detect import NESTED_ZIP, Archive, Reader, Refused, detect
+from compliance.readers.base import SUPPORTED, Archive, Reader, ReadOptions, Record, Refused, UnreadableInput
+from compliance.readers.detect import NESTED_ZIP, detect
 from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries
 
 __all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "read_inputs"]

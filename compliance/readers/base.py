@@ -5,10 +5,11 @@ Kept apart from `__init__` so format modules can import it without a cycle.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from compliance.model import InputError, Post
+from compliance.readers.sources import Entry
 
 Record = Post | InputError
 
@@ -35,3 +36,28 @@ class ReadOptions:
     extra: dict = field(default_factory=dict)
     # Where notes go (files skipped in a folder or archive); stderr keeps stdout for the report.
     note: Callable[[str], None] = _note_to_stderr
+
+
+# ---- what detection decides for one file (readers/detect.py, readers/media_hook.py)
+@dataclass(frozen=True)
+class Reader:
+    kind: str
+    read: Callable[[Entry, ReadOptions], Iterator[Record]]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file we recognise but cannot use, and what to do about it.
+
+    `quiet`: in a folder or zip it is just one of the skipped files (an X archive's like.js,
+    a CSV with no caption column); given on its own, the message is the error.
+    """
+    message: str
+    quiet: bool = False
+
+
+class Archive:
+    """A zip: its members are detected in turn."""
+
+
+Detection = Reader | Refused | Archive | None

@@ -8,36 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 
-from compliance.readers import generic_csv, instagram, json_array, jsonl, tiktok, xarchive, youtube
-from compliance.readers.base import ReadOptions, Record
+from compliance.readers import generic_csv, instagram, json_array, jsonl, media_hook, tiktok, xarchive, youtube
+from compliance.readers.base import Archive, Detection, Reader, ReadOptions, Refused
 from compliance.readers.sources import Entry
 from compliance.readers.tables import open_table
-
-
-@dataclass(frozen=True)
-class Reader:
-    kind: str
-    read: Callable[[Entry, ReadOptions], Iterator[Record]]
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A file we recognise but cannot use, and what to do about it.
-
-    `quiet`: in a folder or zip it is just one of the skipped files (an X archive's like.js,
-    a CSV with no caption column); given on its own, the message is the error.
-    """
-    message: str
-    quiet: bool = False
-
-
-class Archive:
-    """A zip: its members are detected in turn."""
-
 
 ARCHIVE = Archive()
 
@@ -66,7 +42,6 @@ _TIKTOK_KEYS = re.compile(r'"(VideoList|Video Browsing History|Watch History|Tik
                           r'Ads and data|App Settings)"\s*:')
 _YTD = re.compile(r"^window\.YTD\.(\w+)\.part\d+\s*=")
 
-Detection = Reader | Refused | Archive | None
 
 
 def detect(entry: Entry, options: ReadOptions) -> Detection:
@@ -74,7 +49,7 @@ def detect(entry: Entry, options: ReadOptions) -> Detection:
     if name.endswith(".zip"):
         return ARCHIVE
     if _MEDIA.search(name):
-        return None
+        return media_hook.detect(entry, options)
     if name.endswith((".jsonl", ".ndjson")):
         return Reader("jsonl", jsonl.read_entry)
     if _X_POSTS.fullmatch(name):

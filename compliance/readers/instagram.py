@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record
 from compliance.readers.jsonstream import ElementError, JsonStream, JsonStreamError
+from compliance.readers.media_hook import attach
 from compliance.readers.mojibake import repair, repair_all
 from compliance.readers.post_fields import iso_utc, platform_post
 from compliance.readers.sources import Entry
@@ -64,10 +65,19 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
                                  "posts, or ig_reels_media / ig_stories / ig_igtv_media")
                 return
             for index, obj in stream.elements():
-                yield _post(obj, entry, index, KINDS[path], author)
+                yield _with_media(_post(obj, entry, index, KINDS[path], author), entry, options)
                 index += 1
         except JsonStreamError as exc:
             yield InputError(entry.source(index=index), f"{exc}: the rest of this file cannot be read")
+
+
+def _with_media(record: Record, entry: Entry, options: ReadOptions) -> Record:
+    """The on-screen labels of the post's media file, when it is in the input (media extra)."""
+    uri = getattr(record, "metadata", {}).get("media_uri")
+    if uri:
+
+        attach(entry, uri, record.metadata, record.metadata.get("kind"), options)
+    return record
 
 
 def _post(obj, entry: Entry, index: int, kind: str, author: str | None) -> Record:

@@ -20,6 +20,7 @@ from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.reporters.document import Report
 from compliance.reporters.highlight import caption_segments, span_ok
+from compliance.reporters.onscreen_view import onscreen_view
 from compliance.reporters.registry import REPORTERS
 from compliance.reporters.views import (
     ACTION_STATUSES,
@@ -180,6 +181,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             "excerpt": excerpt(post.get("caption") if isinstance(post.get("caption"), str) else ""),
             "by_j": [next((v["status"] for v in verdicts if v["code"] == code), "") for code in jurisdictions],
             "data_v": " ".join(f"{v['index']}:{v['status']}" for v in verdicts if v["index"] >= 0),
+            "onscreen": onscreen_view(post),
         }
         if status == "error":
             errors.append(view)

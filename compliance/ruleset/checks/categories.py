@@ -21,6 +21,7 @@ import regex
 from compliance.analysis.normalise import Normalised
 from compliance.model import Finding, Span
 from compliance.ruleset.checks.context import Context
+from compliance.ruleset.checks.onscreen import judge_onscreen
 from compliance.ruleset.checks.registry import check
 from compliance.ruleset.model import REGEX_TIMEOUT, Rule
 from compliance.safe_regex import compile_safe
@@ -154,6 +155,17 @@ class RetouchParams:
 class VideoParams:
     platforms: tuple[str, ...] = field(default=(), metadata={
         "help": "the platforms this applies to; none: those whose [platforms] table says video = true"})
+    # Figures for posts whose image or video was read (`compliance.media`); give one only where the
+    # regulator gives a number. None of them: the measurement goes to a person as a `review`.
+    min_height_share: float | None = field(default=None, metadata={"help": "label height / frame height, at least"})
+    min_contrast: float | None = field(default=None, metadata={
+        "help": "WCAG contrast ratio of the label against the pixels behind it, at least"})
+    visible_within_s: float | None = field(default=None, metadata={
+        "help": "first on screen no later than this many seconds into the video"})
+    min_duration_s: float | None = field(default=None, metadata={"help": "on screen for at least this many seconds"})
+    min_duration_share: float | None = field(default=None, metadata={
+        "help": "on screen for at least this share of the video (1.0: throughout)"})
+    uncovered: bool = field(default=False, metadata={"help": "true: not under one of the platform's icons"})
 
 
 @dataclass(frozen=True)
@@ -210,9 +222,15 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
 # -------------------------------------------------------------------------- video-disclosure
 @check("video-disclosure", VideoParams)
 def video_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
-    """A commercial post on a video platform: whether the video shows or says the label, text cannot tell."""
+    """A commercial post on a video platform: whether the video shows or says the label, text cannot tell.
+
+    When the post's image or video was read (`compliance.media`), the on-screen labels are judged
+    instead against the rule's figures: see `checks/onscreen.py`."""
     if not ctx.commercial:
         return []
+    media = ctx.post.metadata.get("media")
+    if isinstance(media, dict) and not media.get("error"):
+        return judge_onscreen(ctx, rule, media, ctx.post.metadata.get("onscreen") or [])
     platform = ctx.post.platform
     named = rule.params.platforms
     if not platform or not (platform in named if named else ctx.ruleset.platform(platform).get("video")):
