@@ -38,6 +38,10 @@ _OPTIONS = [
     click.option("--only-new", is_flag=True,
                  help="With --state: report only posts new or changed since the last run, and "
                       "the violations resolved since (\"resolved\")."),
+    click.option("--resolve-links", "resolve_links", is_flag=True,
+                 help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
+                      "real target: the only option that uses the network (HEAD requests, no cookies; "
+                      "see README, \"Short links\")."),
     click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                  help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
     click.option("--scheduler", metavar="ADDRESS",
@@ -68,6 +72,9 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     if batch["engine"] == "dask":
         from compliance.dask_backend import DaskProblem, run_dask
 
+        if batch.get("resolve_links"):
+            raise BatchProblem("--resolve-links is not available with --engine dask (use --engine local)")
+
         if output:
             raise BatchProblem("-o is not used with --engine dask: results go to --output-dir")
 
@@ -94,6 +101,15 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
                         state_path=batch["state_path"], only_new=batch["only_new"],
                         summary_path=batch["summary_path"], progress=progress)
     records = prime(read_inputs(inputs, read_options))
+    close_links = lambda: None  # noqa: E731
+    if batch.get("resolve_links"):  # the only network use; asked for by name
+        from compliance.link_cache import LinkCacheError
+        from compliance.resolver import resolving
+
+        try:
+            records, close_links = resolving(records, opts.state_path)
+        except LinkCacheError as exc:
+            raise BatchProblem(str(exc)) from None
     try:
         return run_scan(records, scanner, ScannerSpec.of(scanner), shown_inputs, opts)
     except (StateError, WorkerFailed) as exc:
@@ -105,6 +121,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     except OSError as exc:
         where = exc.filename or output or "output"
         raise BatchProblem(f"{where}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        close_links()
 
 
 @dataclass

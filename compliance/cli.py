@@ -150,8 +150,12 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
 @click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
               help="text: the short answer; json: the post record of a scan report; or a report format.")
+@click.option("--resolve-links", "resolve_links", is_flag=True,
+              help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
+                   "real target: the only option that uses the network (HEAD requests, no cookies; "
+                   "see README, \"Short links\").")
 @rule_options
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags):
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, resolve_links, rule_flags):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -165,9 +169,16 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
-    results = [scanner.judge_record(Post(id=post_id, caption=text, source=Source(name), platform=platform))
-               if problem is None else scanner.judge_record(_input_error(name, problem, platform))
+    records = [Post(id=post_id, caption=text, source=Source(name), platform=platform)
+               if problem is None else _input_error(name, problem, platform)
                for post_id, text, name, problem in drafts]
+    if resolve_links:  # the only network use; asked for by name
+        from compliance.resolver import resolving
+
+        resolved, close = resolving(records)
+        records = list(resolved)
+        close()
+    results = [scanner.judge_record(record) for record in records]
     report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts])
     if fmt == "json":
         import json

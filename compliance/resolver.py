@@ -21,6 +21,7 @@ from compliance.model import Post
 MAX_HOPS = 5
 TIMEOUT = 3.0
 WORKERS = 8
+HOST_MAP: dict[str, tuple[str, int]] = {}  # default host map (tests point shortener hosts at 127.0.0.1)
 USER_AGENT = "compliance-link-check/1 (+follows redirects only; reads no body)"
 REDIRECTS = (301, 302, 303, 307, 308)
 HEAD_REFUSED = (400, 403, 405, 501)  # servers that answer HEAD with these get one bodiless GET
@@ -51,7 +52,15 @@ class Resolution:
 
 
 def with_scheme(url: str) -> str:
-    return url if "://" in url[:12] else "https://" + url
+    """https:// for a link written without one ("bit.ly/x"); other schemes (javascript:, mailto:,
+    data:) are kept as they are, to be refused."""
+    if "://" in url[:16]:
+        return url
+    scheme, sep, rest = url.partition(":")
+    if sep and scheme[:1].isalpha() and "." not in scheme and not rest[:1].isdigit() \
+            and scheme.replace("+", "").replace("-", "").isalnum():
+        return url
+    return "https://" + url
 
 
 class Resolver:
@@ -63,7 +72,7 @@ class Resolver:
         self.timeout = timeout
         self.max_hops = max_hops
         self.workers = max(1, workers)
-        self.host_map = {h.lower(): addr for h, addr in (host_map or {}).items()}
+        self.host_map = {h.lower(): addr for h, addr in (HOST_MAP if host_map is None else host_map).items()}
         self.cache = cache
         self.requests = 0  # network requests made (for tests and the summary)
 
@@ -161,3 +170,16 @@ def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int
             metadata["resolved_links"] = {u: results[u].to_dict() for u in found}
             part[i] = replace(post, metadata=metadata)
         yield from part
+
+
+def resolving(records: Iterable, state_path: str | None = None) -> tuple[Iterator, object]:
+    """`records` with short links resolved, and a closer for the cache (call it when done)."""
+    from compliance.affiliates import load_catalogue
+
+    cache = None
+    if state_path:
+        from compliance.link_cache import LinkCache
+
+        cache = LinkCache(state_path)
+    resolver = Resolver(cache=cache)
+    return resolve_records(records, resolver, load_catalogue()), (cache.close if cache else (lambda: None))
