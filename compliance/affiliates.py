@@ -52,6 +52,12 @@ class Match:
     host: str
     param: str | None = None  # the affiliate parameter that was present, if the entry names any
 
+    @property
+    def value(self) -> str:
+        """The signal value, in the style of base.toml's matches: `host` or `host?param=`."""
+        host = self.host.removeprefix("www.")
+        return f"{host}?{self.param}=" if self.param else host
+
 
 class Catalogue:
     """Programmes and shorteners indexed by host for constant-time lookup per host suffix."""

@@ -99,7 +99,7 @@ class Analyser:
             match = self.signals.catalogue.classify(url)
             if kind or match:
                 out.append(Span("affiliate_link", post.caption[start:end], start, end,
-                                value=kind or match.host, programme=match.programme if match else None))
+                                value=kind or match.value, programme=match.programme if match else None))
         return out
 
     def _resolved_links(self, post: Post, signals: list[Span]) -> list[Span]:
@@ -122,7 +122,7 @@ class Analyser:
             for url in final + list(reversed(chain[1:])):
                 match = self.signals.catalogue.classify(url)
                 if match:
-                    out.append(Span("affiliate_link", s.text, s.start, s.end, value=match.host,
+                    out.append(Span("affiliate_link", s.text, s.start, s.end, value=match.value,
                                     programme=match.programme, resolved=info))
                     break
         return out

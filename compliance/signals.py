@@ -66,8 +66,7 @@ class SignalFinder:
             kind = self.classify_url(url)
             match = self.catalogue.classify(url)
             if kind or match:
-                value = kind or f"{match.host.removeprefix('www.')}" + (f"?{match.param}=" if match.param else "")
-                out.append(Span("affiliate_link", url, start, end, value=value,
+                out.append(Span("affiliate_link", url, start, end, value=kind or match.value,
                                 programme=match.programme if match else None))
             elif short := self.catalogue.shortener(url):
                 out.append(self._short_link(text, url, start, end, short))

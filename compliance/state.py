@@ -94,8 +94,11 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "ignore": list(scanner.ignore),
         "brands": list(scanner.analyser.campaign),
     }
+    catalogue = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
     content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
-                          sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items())],
+                          sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items()),
+                          canonical([catalogue.programmes, catalogue.shorteners, catalogue.cues,
+                                     catalogue.cue_window])],
                          sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
 
