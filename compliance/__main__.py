@@ -1,3 +1,3 @@
-from compliance.cli import main
+from compliance.cli.commands import main
 
 main()

@@ -8,14 +8,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "posts"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 
 
 @functools.lru_cache(maxsize=None)
 def _scanner(jurisdictions: tuple[str, ...], brands: tuple[str, ...]):
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     return Scanner(list(jurisdictions), brands=list(brands))
 

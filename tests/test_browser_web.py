@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.web import make_server, warm_up
+from compliance.web.server import make_server, warm_up
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ import pytest
 import regex
 from click.testing import CliRunner
 
-from compliance.check_output import cells, marked_lines
-from compliance.cli import main
-from compliance.engine import Scanner
+from compliance.cli.check_output import cells, marked_lines
+from compliance.cli.commands import main
+from compliance.judging.scanner import Scanner
 from compliance.model import Post, Source
-from compliance.report import build_report
+from compliance.reporters.document import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SP = "Loving my @glowlyskin serum #sp"
@@ -308,9 +308,9 @@ def test_help_does_not_import_spacy_or_the_web_page(args):
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert "compliance.cli" in imported
+    assert "compliance.cli.commands" in imported
     assert not {m for m in imported if m.split(".")[0] in ("spacy", "thinc", "jinja2")}, sorted(imported)
-    assert not {"compliance.web", "compliance.fixer", "compliance.engine"} & imported
+    assert not {"compliance.web.server", "compliance.judging.fixer", "compliance.judging.scanner"} & imported
 
 
 # ------------------------------------------------------------------------------- pre-commit hook

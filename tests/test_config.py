@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compliance.cli import main
+from compliance.cli.commands import main
 from compliance.config import ConfigError, Settings, find_config, load_config, resolve
 
 SP = "Loving my mornings with @glowlyskin #sp"  # ASA-003 (error) in the UK, FTC-002 in the US
@@ -190,10 +190,10 @@ def test_broken_config_exits_2_naming_the_file(project):
 
 def test_exceptions_travel_to_worker_processes_and_into_the_state_fingerprint():
     """--jobs rebuilds the Scanner from a spec in each worker; --state must not reuse old results."""
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
-    from compliance.pipeline import ScannerSpec
-    from compliance.state import fingerprint
+    from compliance.run.chunks import ScannerSpec
+    from compliance.run.state import fingerprint
 
     plain = Scanner(["us"], brands=["@glowlyskin"])
     excepted = Scanner(["us"], brands=["@glowlyskin"], exceptions={"p1": ["FTC-002"]})

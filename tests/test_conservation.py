@@ -49,7 +49,7 @@ def scan(tmp_path_factory):
         else:
             from click.testing import CliRunner
 
-            from compliance.cli import main
+            from compliance.cli.commands import main
 
             result = CliRunner().invoke(main, args, catch_exceptions=False)
             assert result.exit_code == 1, result.output[-3000:]

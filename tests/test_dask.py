@@ -9,10 +9,10 @@ import pytest
 
 from tests.test_pipeline import run_cli, write_posts
 
-from compliance.dask_backend import DaskProblem, merge_summaries, plan_blocks, run_blocks
-from compliance.pipeline import ScannerSpec
+from compliance.run.dask_engine import DaskProblem, merge_summaries, plan_blocks, run_blocks
+from compliance.run.chunks import ScannerSpec
 from compliance.readers import ReadOptions
-from compliance.report import summarise
+from compliance.reporters.document import summarise
 
 # The README's test command installs the dask extra: a missing Dask fails here, it is not skipped.
 import distributed  # noqa: E402
@@ -31,7 +31,7 @@ def client():
 
 @pytest.fixture(scope="module")
 def scanner():
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     return Scanner(["us", "uk", "de", "fr"], brands=["Glowly"])
 

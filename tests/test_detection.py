@@ -33,7 +33,7 @@ def test_campaign_brands_are_found(judge, caption, expected):
     "@jamie_runs congrats on the marathon!!",
 ])
 def test_everyday_words_are_not_brands(caption):
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
 
     scanner = Scanner(["us"], brands=["Dove", "Target", "Apple", "Glowly"])
@@ -43,7 +43,7 @@ def test_everyday_words_are_not_brands(caption):
 
 
 def test_common_word_brand_counts_when_used_as_the_brand():
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
 
     scanner = Scanner(["us"], brands=["Target", "Dove"])
@@ -159,7 +159,7 @@ def test_a_handle_before_the_label_is_still_upfront(judge):
 
 
 def test_ignoring_a_placement_rule_changes_what_counts_as_well_placed():
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
 
     post = Post(id="t", caption="I really love my Glowly sunscreen. #ad", source=Source("t"))

@@ -12,8 +12,8 @@ POSTS = [json.loads(line) for line in (FIXTURES / "campaign.jsonl").read_text(en
 
 @pytest.fixture(scope="module")
 def scanner():
-    from compliance.cli import load_brand_file
-    from compliance.engine import Scanner
+    from compliance.cli.commands import load_brand_file
+    from compliance.judging.scanner import Scanner
 
     return Scanner(["us", "uk", "de", "fr"], brands=load_brand_file(str(FIXTURES / "brands.txt")))
 

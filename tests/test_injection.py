@@ -111,7 +111,7 @@ def scanned(tmp_path_factory) -> dict[str, str]:
         else:  # the same command in-process (spaCy loads once for the module)
             from click.testing import CliRunner
 
-            from compliance.cli import main
+            from compliance.cli.commands import main
 
             result = CliRunner().invoke(main, args, catch_exceptions=False)
             assert result.exit_code in (0, 1), result.output[-3000:]
@@ -232,7 +232,7 @@ def _post_form(app, fields: list[tuple[str, str]]) -> tuple[str, dict, str]:
 
 @pytest.mark.parametrize("payload", PAYLOADS[:12])
 def test_web_page_is_inert(payload):
-    from compliance.web import WebApp
+    from compliance.web.server import WebApp
 
     status, headers, page = _post_form(WebApp(), [
         ("caption", f"{payload} Loving my Glowly serum {PAYLOADS[0]} #sp"), ("j", "us"), ("j", "de"),
@@ -294,7 +294,7 @@ def test_html_report_runs_no_payload_in_chromium(browser, scanned, tmp_path):
 
 @pytest.mark.browser
 def test_web_page_runs_no_payload_in_chromium(browser):
-    from compliance.web import make_server
+    from compliance.web.server import make_server
 
     server = make_server("127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -329,7 +329,7 @@ _web_app = None
 def _app():
     global _web_app
     if _web_app is None:
-        from compliance.web import WebApp
+        from compliance.web.server import WebApp
 
         _web_app = WebApp()
     return _web_app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.normalise import fold_key, normalise
+from compliance.analysis.normalise import fold_key, normalise
 
 
 @pytest.mark.parametrize("raw, text", [

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from compliance.batch import BatchOptions, run_scan
+from compliance.run.scan import BatchOptions, run_scan
 from compliance.model import Post, Source
-from compliance.pipeline import ChunkJudge, LocalBackend, ScannerSpec, chunked, ordered_map, scan_stream
-from compliance.progress import Progress, count_posts
-from compliance.report import build_report, report_from_posts, summarise
-from compliance.report_stream import JsonReportWriter, header, jsonl_line
+from compliance.run.chunks import ChunkJudge, LocalBackend, ScannerSpec, chunked, ordered_map, scan_stream
+from compliance.run.progress import Progress, count_posts
+from compliance.reporters.document import build_report, report_from_posts, summarise
+from compliance.reporters.streaming import JsonReportWriter, header, jsonl_line
 from compliance.reporters.json_report import render_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def read_records(path: Path):
 
 @pytest.fixture(scope="module")
 def scanner():
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     return Scanner(["us", "uk", "de", "fr"], brands=BRANDS)
 
@@ -68,7 +68,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     """The CLI in this process (no spaCy start-up per call); same streams and exit code."""
     from click.testing import CliRunner
 
-    from compliance.cli import main
+    from compliance.cli.commands import main
 
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
@@ -83,7 +83,7 @@ def run_process(*args: str) -> subprocess.CompletedProcess:
 def streamed_json(records, scanner, chunk_size=7, **kwargs) -> tuple[str, int]:
     out = io.StringIO()
     opts = BatchOptions(fmt="json", chunk_size=chunk_size, jobs=1, **kwargs)
-    import compliance.batch as batch
+    import compliance.run.scan as batch
 
     original = batch.output_stream
     batch.output_stream = lambda output: _nullcontext(out)
@@ -296,8 +296,8 @@ def test_summary_option_is_refused_outside_jsonl(tmp_path):
 
 
 def test_the_pool_starts_only_for_real_work(scanner, monkeypatch):
-    import compliance.parallel as parallel
-    from compliance.pipeline import AutoBackend, Batch
+    import compliance.run.pool as parallel
+    from compliance.run.chunks import AutoBackend, Batch
 
     started = []
 

@@ -16,7 +16,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from compliance.model import Post, Source
-from compliance.normalise import normalise
+from compliance.analysis.normalise import normalise
 from tests.conftest import BRANDS
 from tests.fuzz.strategies import INVISIBLES, LOOKALIKES, captions, fuzz_settings
 

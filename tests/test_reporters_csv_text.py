@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from compliance.report import report_from_posts
+from compliance.reporters.document import report_from_posts
 from compliance.reporters import REPORTERS
 from compliance.reporters.csv_report import COLUMNS, cell
 from compliance.reporters.text_report import clean, render_text

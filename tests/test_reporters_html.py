@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from compliance.report import report_from_posts
+from compliance.reporters.document import report_from_posts
 from compliance.reporters import REPORTERS
 from compliance.reporters.html_report import build_view, caption_segments, render_html, safe_href
 

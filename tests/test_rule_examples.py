@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.paths import data_dir
-from compliance.rulefile import load_ruleset
+from compliance.ruleset.loader import load_ruleset
 
 CODES = sorted(p.stem for p in data_dir("rules").glob("*.toml") if p.stem != "base")
 RULES = [(code, rule) for code in CODES for rule in load_ruleset(code).rules]
@@ -12,7 +12,7 @@ RULES = [(code, rule) for code in CODES for rule in load_ruleset(code).rules]
 
 @pytest.mark.parametrize("code, rule", RULES, ids=[r.id for _, r in RULES])
 def test_rule_examples_hold(code, rule):
-    from compliance.rule_examples import run_examples
+    from compliance.ruleset.examples import run_examples
 
     results = run_examples(load_ruleset(code), [rule])
     assert results, f"{rule.id} has no examples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.paths import data_dir
-from compliance.rulefile import RuleFileError, load_file
+from compliance.ruleset.loader import RuleFileError, load_file
 
 GOOD = (data_dir("rules") / "us.toml").read_text(encoding="utf-8")
 

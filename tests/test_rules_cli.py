@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from compliance.cli import main
+from compliance.cli.commands import main
 from compliance.paths import data_dir
 
 SHIPPED = data_dir("rules")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.test_pipeline import run_cli, run_process, write_posts
 
-from compliance import state as state_mod
+from compliance.run import state as state_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 

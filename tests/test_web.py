@@ -15,9 +15,9 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-import compliance.web as web
+import compliance.web.server as web
 from compliance.paths import data_dir
-from compliance.web import MAX_BODY, WebApp, caption_segments, countries, make_server
+from compliance.web.server import MAX_BODY, WebApp, caption_segments, countries, make_server
 
 SP = "Loving my @glowlyskin serum #sp"
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script> @glowlyskin </textarea></pre>"\'&amp;'
@@ -183,7 +183,7 @@ def test_line_breaks_and_a_leading_newline_survive_the_round_trip(app):
 
 
 def test_segments_cover_the_caption_exactly_once():
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
 
     caption = "Thanks @glowlyskin! Code LENA15 at https://amzn.to/3bc9Lmn #sp #gifted"
@@ -270,7 +270,7 @@ def test_a_broken_rule_file_is_named_not_fatal(monkeypatch, tmp_path):
     for path in data_dir("rules").glob("*.toml"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "zz.toml").write_text("[ruleset]\ncode = 'zz'\nname = \n", encoding="utf-8")
-    import compliance.rulefile as rulefile
+    import compliance.ruleset.loader as rulefile
 
     monkeypatch.setattr(rulefile, "data_dir", lambda name: tmp_path)
     monkeypatch.setattr(web, "data_dir", lambda name: tmp_path if name == "rules" else data_dir(name))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, TextIO
 
 from compliance.registry import Registry
-from compliance.report import Report
+from compliance.reporters.document import Report
 
 Reporter = Callable[[Report, TextIO, Mapping[str, Any]], None]
 REPORTERS: Registry[Reporter] = Registry("output format")

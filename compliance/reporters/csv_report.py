@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from typing import Any, Mapping, TextIO
 
-from compliance.report import Report
+from compliance.reporters.document import Report
 from compliance.reporters import REPORTERS
 from compliance.reporters.views import ordered_verdicts, source_text
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
-from compliance.report import Report
+from compliance.reporters.document import Report
 from compliance.reporters import REPORTERS
 from compliance.reporters.views import ACTION_STATUSES, STATUS_LABELS, ordered_verdicts, source_text, worst_status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, TextIO
 
-from compliance.report import Report
+from compliance.reporters.document import Report
 from compliance.reporters import REPORTERS
 
 

@@ -10,8 +10,8 @@ import json
 import sys
 from typing import Any, Mapping, TextIO
 
-from compliance.report import Report
-from compliance.report_stream import jsonl_line
+from compliance.reporters.document import Report
+from compliance.reporters.streaming import jsonl_line
 from compliance.reporters import REPORTERS
 
 

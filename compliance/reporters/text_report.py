@@ -12,7 +12,7 @@ from typing import Any, Mapping, TextIO
 import click
 
 from compliance.model import STATUSES
-from compliance.report import Report
+from compliance.reporters.document import Report
 from compliance.reporters import REPORTERS
 from compliance.reporters.views import (STATUS_LABELS, ordered_verdicts, source_text,
                                              worst_status)

@@ -137,7 +137,7 @@ class Judge:
     """A scanner with a memo: mutated files repeat most posts, and judging is the slow part."""
 
     def __init__(self) -> None:
-        from compliance.engine import Scanner
+        from compliance.judging.scanner import Scanner
 
         self.scanner = Scanner(["us", "uk", "de", "fr"], brands=["Glowly", "@glowlyskin", "PeakFit", "Dove"])
         self.memo: dict[str, object] = {}
@@ -170,7 +170,7 @@ def nonblank_lines(data: bytes) -> list[int]:
 
 def run_one(kind: str, data: bytes, judge: Judge, workdir: Path) -> Outcome:
     from compliance.readers import ReadOptions, UnreadableInput, read_inputs
-    from compliance.report import build_report
+    from compliance.reporters.document import build_report
     from compliance.reporters import REPORTERS
 
     outcome = Outcome(kind)

@@ -12,7 +12,7 @@ import click
 
 from compliance import __version__
 from compliance.config import rule_options
-from compliance.batch import batch_options
+from compliance.run.scan import batch_options
 
 DEFAULT_JURISDICTIONS = ("us", "uk", "de", "fr")
 
@@ -52,8 +52,8 @@ def load_brand_file(path: str | None) -> list[str]:
 
 def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), severity=None, exceptions=None):
     """Load rule files and the analysis pipeline; a broken rule file is a usage problem."""
-    from compliance.engine import Scanner
-    from compliance.rulefile import RuleFileError
+    from compliance.judging.scanner import Scanner
+    from compliance.ruleset.loader import RuleFileError
 
     try:
         return Scanner(list(jurisdictions), brands=brands, rules_dirs=[Path(d) for d in rules_dirs],
@@ -127,8 +127,8 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
-    from compliance.batch import run_from_cli
-    from compliance.engine import encodable_text  # a non-UTF-8 file name must not break the report
+    from compliance.run.scan import run_from_cli
+    from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
 
     read_options = ReadOptions(id_column=id_column, caption_column=caption_column,
                                author_column=author_column, default_platform=default_platform)
@@ -162,7 +162,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
     Per jurisdiction: the verdict, the offending text marked, why, and a corrected caption.
     Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read."""
     from compliance.model import Post, Source
-    from compliance.report import build_report
+    from compliance.reporters.document import build_report
 
     if fmt not in ("text", "json") and fmt not in _format_choices():
         known = ["text", "json"] + [n for n in _format_choices() if n not in ("text", "json")]
@@ -218,8 +218,8 @@ def _input_error(name: str, problem: str, platform: str | None):
 
 
 def _echo_check_answers(scanner, results, report, several: bool) -> None:
-    from compliance.check_output import clean, render_post
-    from compliance.fixer import Fixer
+    from compliance.cli.check_output import clean, render_post
+    from compliance.judging.fixer import Fixer
 
     whys = {rule.id: rule.why for rs in scanner.rulesets for rule in rs.rules}
     fixer = Fixer(scanner)
@@ -279,7 +279,7 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
     is judged again: exit 0 when every jurisdiction is compliant or clear, 1 (with the reason on
     stderr) when one cannot be satisfied, 2 on a usage error."""
     from compliance.config import ConfigError, resolve
-    from compliance.fixer import Fixer, make_post
+    from compliance.judging.fixer import Fixer, make_post
 
     try:  # the same rules `check` applies, project config included; the audience must be named
         named = resolve(jurisdictions=jurisdictions, brands_file=brands_file, **rule_flags).jurisdictions
@@ -312,7 +312,7 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def serve(host, port):
     """A local web page: paste a caption, tick audience countries, get it checked and corrected."""
-    from compliance.web import serve as run_server
+    from compliance.web.server import serve as run_server
 
     try:
         run_server(host, port)
@@ -327,6 +327,6 @@ def formats():
         click.echo(name)
 
 
-from compliance.rules_cli import rules  # noqa: E402  (light: loads rule files only when run)
+from compliance.cli.rules import rules  # noqa: E402  (light: loads rule files only when run)
 
 main.add_command(rules)

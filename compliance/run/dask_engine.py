@@ -23,7 +23,7 @@ import pickle
 import threading
 from typing import Any
 
-from compliance.pipeline import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
+from compliance.run.chunks import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _JUDGES: dict[str, ChunkJudge] = {}
@@ -94,7 +94,7 @@ def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read
                 output_dir: str, chunk_size: int = CHUNK_SIZE) -> dict[str, Any]:
     """Judge one block and write it as a partition; return its name and summary."""
     from compliance.readers.jsonl import read_stream
-    from compliance.report import summarise
+    from compliance.reporters.document import summarise
 
     judge = _judge_for(spec, key)
     name = f"part-{block.index:05d}.jsonl"
@@ -128,7 +128,7 @@ def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read
 
 
 def merge_summaries(parts: list[dict[str, Any]], jurisdictions: list[str]) -> dict[str, Any]:
-    from compliance.report import empty_counts
+    from compliance.reporters.document import empty_counts
 
     merged = {"posts": 0, "errors": 0, "by_jurisdiction": {j: empty_counts() for j in jurisdictions}}
     for part in parts:
@@ -173,7 +173,7 @@ def _remove_old_parts(output_dir: str) -> None:
 
 def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: dict[str, Any]) -> int:
     """The CLI's `--engine dask`: partitions + summary.json in --output-dir; exit code 0/1."""
-    from compliance.report_stream import exit_code, header
+    from compliance.reporters.streaming import exit_code, header
 
     output_dir = batch.get("output_dir")
     if not output_dir:
@@ -197,7 +197,7 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         if batch.get("scheduler"):
             client = Client(batch["scheduler"])
         else:
-            from compliance.parallel import default_jobs
+            from compliance.run.pool import default_jobs
 
             cluster = LocalCluster(n_workers=batch.get("jobs") or default_jobs(), threads_per_worker=1,
                                    processes=True, host="127.0.0.1", dashboard_address=None)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import regex
 
 from compliance.model import Span
-from compliance.normalise import fold_key
+from compliance.analysis.normalise import fold_key
 
 TIMEOUT = 0.5
 

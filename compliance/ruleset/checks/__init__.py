@@ -9,4 +9,4 @@ from compliance.registry import Registry
 
 CHECKS: Registry = Registry("check type")
 
-from compliance.checks import categories, labels, placement  # noqa: E402,F401
+from compliance.ruleset.checks import categories, labels, placement  # noqa: E402,F401

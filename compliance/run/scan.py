@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import click
 
-from compliance.pipeline import CHUNK_SIZE, ScannerSpec, make_backend, scan_stream
+from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, make_backend, scan_stream
 
 
 class BatchProblem(click.ClickException):
@@ -70,7 +70,7 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
     if batch["engine"] == "dask":
-        from compliance.dask_backend import DaskProblem, run_dask
+        from compliance.run.dask_engine import DaskProblem, run_dask
 
         if batch.get("resolve_links"):
             raise BatchProblem("--resolve-links is not available with --engine dask (use --engine local)")
@@ -85,9 +85,9 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     for name in ("scheduler", "output_dir"):
         if batch[name]:
             raise BatchProblem(f"--{name.replace('_', '-')} is for --engine dask")
-    from compliance.parallel import WorkerFailed, default_jobs
-    from compliance.progress import Progress, count_posts
-    from compliance.state import StateError
+    from compliance.run.pool import WorkerFailed, default_jobs
+    from compliance.run.progress import Progress, count_posts
+    from compliance.run.state import StateError
 
     progress = None
     if batch["progress"] is not False:
@@ -135,7 +135,7 @@ class BatchOptions:
     state_path: str | None = None
     only_new: bool = False
     summary_path: str | None = None
-    progress: Any = None  # a compliance.progress.Progress, or None
+    progress: Any = None  # a compliance.run.progress.Progress, or None
 
 
 def prime(records: Iterable) -> Iterator:
@@ -157,12 +157,12 @@ def output_stream(output: str | None) -> Iterator[TextIO]:
 
 def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], opts: BatchOptions) -> int:
     """Judge every record and write the report; returns the exit code (0 or 1)."""
-    from compliance.report import Report, report_from_posts
-    from compliance.report_stream import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
+    from compliance.reporters.document import Report, report_from_posts
+    from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
 
     state = None
     if opts.state_path:
-        from compliance.state import ScanState
+        from compliance.run.state import ScanState
 
         state = ScanState(opts.state_path, scanner)
     backend = make_backend(spec, scanner, opts.jobs)

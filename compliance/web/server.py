@@ -74,7 +74,7 @@ class FormInput:
 
 @lru_cache(maxsize=None)
 def _ruleset(code: str):
-    from compliance.rulefile import load_ruleset
+    from compliance.ruleset.loader import load_ruleset
 
     return load_ruleset(code)
 
@@ -82,7 +82,7 @@ def _ruleset(code: str):
 @lru_cache(maxsize=1)
 def countries() -> tuple[tuple[Country, ...], tuple[str, ...]]:
     """The shipped jurisdictions (from the rule files), and any rule file that failed to load."""
-    from compliance.rulefile import RuleFileError
+    from compliance.ruleset.loader import RuleFileError
 
     found, broken = [], []
     for path in sorted(data_dir("rules").glob("*.toml")):
@@ -102,7 +102,7 @@ def countries() -> tuple[tuple[Country, ...], tuple[str, ...]]:
 @lru_cache(maxsize=16)
 def _scanner(codes: tuple[str, ...], brands: tuple[str, ...]):
     """One Scanner per set of audiences and brands; rule sets and the spaCy pipeline are shared."""
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     return Scanner(list(codes), brands=list(brands), rulesets=[_ruleset(c) for c in codes])
 
@@ -247,7 +247,7 @@ def verdict_cards(result: PostResult, codes: tuple[str, ...]) -> list[dict[str, 
 
 def check_caption(form: FormInput) -> dict[str, Any]:
     """Judge and fix one caption: everything the results part of the page shows."""
-    from compliance.fixer import Fixer
+    from compliance.judging.fixer import Fixer
 
     scanner = _scanner(form.codes, form.brands)
     post = Post(id="caption", caption=form.caption, source=Source("<web form>"), platform=form.platform or None)
@@ -379,7 +379,7 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
 
 def warm_up() -> None:
     """Load the rule files and the spaCy pipeline now, so the first check is as fast as the rest."""
-    from compliance.nlp import caption_nlp
+    from compliance.analysis.tokenizer import caption_nlp
 
     countries()
     caption_nlp()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import regex
 
-from compliance.brands import compact
+from compliance.analysis.brands import compact
 from compliance.model import Span
-from compliance.nlp import is_separator
-from compliance.normalise import fold_key
-from compliance.rulefile import VocabEntry
+from compliance.analysis.tokenizer import is_separator
+from compliance.analysis.normalise import fold_key
+from compliance.ruleset.loader import VocabEntry
 
 PATTERN_TIMEOUT = 0.25
 

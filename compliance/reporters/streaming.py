@@ -13,7 +13,7 @@ import tempfile
 import zlib
 from typing import Any, Iterable, Mapping, TextIO
 
-from compliance.report import Report, report_from_posts, summarise
+from compliance.reporters.document import Report, report_from_posts, summarise
 
 _PLACEHOLDER = "\x00posts\x00"
 

@@ -25,8 +25,8 @@ from typing import Any, Mapping
 
 from compliance import __version__
 from compliance.model import Post
-from compliance.pipeline import Batch
-from compliance.report_stream import Rendered, jsonl_line, post_block
+from compliance.run.chunks import Batch
+from compliance.reporters.streaming import Rendered, jsonl_line, post_block
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from compliance.analyse import Analysis
+from compliance.analysis.analyser import Analysis
 from compliance.model import Finding, Post, Span
-from compliance.rulefile import Rule, RuleSet
+from compliance.ruleset.loader import Rule, RuleSet
 
 PLATFORM_LABEL = "platform-paid-partnership"
 
@@ -56,7 +56,7 @@ class Context:
         return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
-        from compliance.checks.placement import satisfies
+        from compliance.ruleset.checks.placement import satisfies
 
         return label.span is None or all(satisfies(label.zones, r.params) for r in self.placement_rules)
 

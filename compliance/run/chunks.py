@@ -1,11 +1,11 @@
 """A scan as a stream: records in, post dicts out, in input order, in flat memory.
 
 Records are cut into chunks. A chunk is judged in-process or by a pool of worker processes
-(`compliance.parallel`), each worker holding its own Scanner; only plain post dicts travel
+(`compliance.run.pool`), each worker holding its own Scanner; only plain post dicts travel
 back, never spaCy objects. Judging runs inside spaCy memory zones so the string store and
 tokenizer cache do not grow with every new word; the matchers that are built lazily per brand
 set are warmed outside the zone first, because anything created inside a zone is freed at
-its end. With a state file (`compliance.state`) unchanged posts are not judged again.
+its end. With a state file (`compliance.run.state`) unchanged posts are not judged again.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class ScannerSpec:
                    tuple(sorted((post, tuple(rules)) for post, rules in scanner.exceptions.items())))
 
     def build(self):
-        from compliance.engine import Scanner
+        from compliance.judging.scanner import Scanner
 
         return Scanner(list(self.jurisdictions), brands=list(self.brands), select=list(self.select),
                        ignore=list(self.ignore), severity_overrides=dict(self.severity_overrides),
@@ -206,7 +206,7 @@ class AutoBackend:
                 yield from self.local.map([batch])
                 batch = following
                 continue
-            from compliance.parallel import PoolBackend
+            from compliance.run.pool import PoolBackend
 
             self.pool = PoolBackend(self.spec, self.jobs)
             yield from self.pool.map(chain([batch, following], it))

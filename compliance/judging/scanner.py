@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.model import Finding, InputError, Post, PostResult, Verdict
-from compliance.rulefile import Rule, RuleSet, default_dirs, load_ruleset
+from compliance.ruleset.loader import Rule, RuleSet, default_dirs, load_ruleset
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -42,7 +42,7 @@ class Scanner:
                  rules_dirs: list[Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
                  rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None):
-        from compliance.analyse import Analyser
+        from compliance.analysis.analyser import Analyser
 
         codes = []
         for code in jurisdictions:
@@ -85,8 +85,8 @@ class Scanner:
             return _failed(record, f"internal error while judging this post: {type(exc).__name__}: {exc}")
 
     def judge(self, post: Post) -> PostResult:
-        from compliance.checks import CHECKS
-        from compliance.checks.context import Context
+        from compliance.ruleset.checks import CHECKS
+        from compliance.ruleset.checks.context import Context
 
         analysis = self.analyser.analyse(post)
         verdicts = {}

@@ -1,8 +1,8 @@
 """Checks about whether a disclosure is there at all and whether this jurisdiction accepts it."""
 from __future__ import annotations
 
-from compliance.checks import CHECKS
-from compliance.checks.context import Context
+from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.context import Context
 
 
 def _labels_param(params: dict) -> str | None:

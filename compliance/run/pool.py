@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterable, Iterator
 
-from compliance.pipeline import Batch, ChunkJudge, ScannerSpec, ordered_map
+from compliance.run.chunks import Batch, ChunkJudge, ScannerSpec, ordered_map
 
 _JUDGE: ChunkJudge | None = None
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 import regex
 
 from compliance.model import Span
-from compliance.normalise import fold_key
+from compliance.analysis.normalise import fold_key
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
 _CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compliance.model import Post, Source
-from compliance.rulefile import Rule, RuleSet
+from compliance.ruleset.loader import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ExampleResult:
 
 
 def run_examples(ruleset: RuleSet, rules: list[Rule] | None = None) -> list[ExampleResult]:
-    from compliance.engine import Scanner
+    from compliance.judging.scanner import Scanner
 
     results = []
     scanners: dict[tuple[str, ...], Scanner] = {}

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from compliance.brands import BrandSet, brand_set
-from compliance.disclosures import LabelFinder
+from compliance.analysis.brands import BrandSet, brand_set
+from compliance.analysis.disclosures import LabelFinder
 from compliance.model import Post, Span
-from compliance.nlp import caption_nlp
-from compliance.normalise import Normalised, fold_key, normalise
-from compliance.rulefile import RuleSet
-from compliance.signals import SignalFinder
-from compliance.zones import place
+from compliance.analysis.tokenizer import caption_nlp
+from compliance.analysis.normalise import Normalised, fold_key, normalise
+from compliance.ruleset.loader import RuleSet
+from compliance.analysis.signals import SignalFinder
+from compliance.analysis.zones import place
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from functools import lru_cache
 
 import regex
 
-from compliance.checks import CHECKS
-from compliance.checks.context import Context
+from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.context import Context
 from compliance.model import Span
-from compliance.normalise import Normalised
-from compliance.rulefile import REGEX_TIMEOUT
+from compliance.analysis.normalise import Normalised
+from compliance.ruleset.loader import REGEX_TIMEOUT
 
 
 # ------------------------------------------------------------------------------- matching

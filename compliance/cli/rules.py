@@ -5,7 +5,7 @@
     compliance rules test [FILE]...         run the rules' own pass/fail examples (exit 1 on failure)
     compliance rules validate FILE...       schema and lint, `file:line: rule: message` (exit 2 on failure)
 
-Loading is the loader's job (compliance.rulefile); this module adds the checks a loader need not
+Loading is the loader's job (compliance.ruleset.loader); this module adds the checks a loader need not
 make on every scan: one id prefix per file and per jurisdiction, and no label wording claimed
 by two labels.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from compliance.config import dir_options
-from compliance.rulefile import RuleFileError, RuleSet, default_dirs, load_file, load_ruleset, parse_file
+from compliance.ruleset.loader import RuleFileError, RuleSet, default_dirs, load_file, load_ruleset, parse_file
 
 # The order the contract lists jurisdictions in; rule files it does not name follow, sorted.
 ORDER = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz")
@@ -27,7 +27,7 @@ PLACEMENT_KEYS = {"hashtag_block_min"}
 
 
 def _fail(message: str):
-    from compliance.cli import UsageProblem
+    from compliance.cli.commands import UsageProblem
 
     raise UsageProblem(message)
 
@@ -93,7 +93,7 @@ def rules() -> None:
 def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     """Every rule: id, severity, check type and name, by jurisdiction."""
     from compliance.config import split_list
-    from compliance.engine import rule_selected
+    from compliance.judging.scanner import rule_selected
 
     dirs = rule_dirs(rule_flags)
     codes = [c.lower() for c in split_list(jurisdictions)] or jurisdiction_codes(dirs)
@@ -167,7 +167,7 @@ def test_rules(files, rule_flags):
     """Run every rule's pass/fail examples: of FILE..., or of every shipped jurisdiction.
 
     Exit 0 all pass, 1 an example failed, 2 a file could not be loaded."""
-    from compliance.rule_examples import run_examples
+    from compliance.ruleset.examples import run_examples
 
     dirs = rule_dirs(rule_flags)
     targets: list[tuple[str, object]] = [(f, None) for f in files] or [(c, c) for c in jurisdiction_codes(dirs)]
@@ -228,7 +228,7 @@ def _line_first(message: str) -> str:
 
 def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
     """What the loader lets through but a maintainer should fix; `file:line: message` each."""
-    from compliance.normalise import fold_key
+    from compliance.analysis.normalise import fold_key
 
     path, text, raw = parse_file(path)
     lines = text.splitlines()

@@ -320,7 +320,7 @@ def _compile(pattern: str, where: str):
 
 
 def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands) -> Rule:
-    from compliance.checks import CHECKS
+    from compliance.ruleset.checks import CHECKS
 
     if not isinstance(raw, dict):
         raise RuleFileError(f"{path}: [[rules]] entry {index + 1} is not a table")

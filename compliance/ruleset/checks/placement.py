@@ -1,8 +1,8 @@
 """Checks about where an acceptable label sits: upfront, above the fold, not buried in hashtags."""
 from __future__ import annotations
 
-from compliance.checks import CHECKS
-from compliance.checks.context import Context
+from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.context import Context
 
 POSITIONS = {"start", "first_line", "above_fold", "anywhere"}
 BLOCKS = {"forbid", "edges", "allow"}

@@ -1,0 +1,1 @@
+"""Analysis: a post's caption -> normalised text, tokens, commercial signals, disclosures, zones."""

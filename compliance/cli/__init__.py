@@ -1,0 +1,1 @@
+"""The command line: click commands that parse flags into settings and hand them to `run`."""

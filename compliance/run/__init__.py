@@ -1,0 +1,1 @@
+"""Running scans: batches, the process pool, Dask, the state file, progress."""
