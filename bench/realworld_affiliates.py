@@ -56,16 +56,16 @@ def main() -> int:
         print(f"no cache at {args.cache}: run bench/realworld_data/affiliates.py first", file=sys.stderr)
         return 2
 
-    from compliance.affiliates import load_catalogue
-    from compliance.engine import Scanner
-    from compliance.links import find_links
+    from compliance.analysis.affiliates import load_catalogue
+    from compliance.judging.scanner import Scanner
+    from compliance.analysis.links import find_links
     from compliance.model import Post, Source
 
     formats = parse_formats((args.cache / "affiliate_formats.txt").read_text(encoding="utf-8"))
     catalogue = load_catalogue()
     scanner = Scanner(["us"])
     if args.without_catalogue:
-        from compliance.affiliates import parse_catalogue
+        from compliance.analysis.affiliates import parse_catalogue
 
         scanner.analyser.signals.catalogue = parse_catalogue({})
     total = Counter()

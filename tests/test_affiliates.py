@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.affiliates import CatalogueError, load_catalogue, parse_catalogue
+from compliance.analysis.affiliates import CatalogueError, load_catalogue, parse_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def test_catalogue_has_sixty_cited_programmes(catalogue):
 
 
 def test_rule_loader_does_not_take_the_catalogue_for_a_jurisdiction():
-    from compliance.rulefile import RuleFileError, load_ruleset
+    from compliance.ruleset.loader import RuleFileError, load_ruleset
 
     with pytest.raises(RuleFileError):
         load_ruleset("affiliates")
@@ -165,7 +165,7 @@ def test_long_links_do_not_time_out(judge, caption):
 def test_report_fields_match_schema(judge):
     import jsonschema
 
-    from compliance.report import build_report
+    from compliance.reporters.document import build_report
 
     schema = json.loads((ROOT / "compliance" / "schema" / "report.schema.json").read_text())
     post = judge("Buy it https://bit.ly/3abcde and https://www.amazon.de/dp/B0?tag=x-21", "us")

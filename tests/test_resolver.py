@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from compliance.resolver import Resolver
+from compliance.run.resolver import Resolver
 
 ROUTES: dict[str, tuple] = {}  # path -> (status, headers dict, sleep seconds, methods allowed)
 
@@ -174,7 +174,7 @@ def test_host_map_points_a_shortener_at_the_local_server(server):
 
 
 def test_cache_asks_nothing_twice(server, tmp_path):
-    from compliance.link_cache import LinkCache
+    from compliance.run.link_cache import LinkCache
 
     route("/c1", 302, "/c2")
     route("/c2", 200)
@@ -191,7 +191,7 @@ def test_cache_asks_nothing_twice(server, tmp_path):
 def _scan(tmp_path, args, caption):
     from click.testing import CliRunner
 
-    from compliance.cli import main
+    from compliance.cli.commands import main
 
     posts = tmp_path / "posts.jsonl"
     posts.write_text(json.dumps({"id": "p1", "caption": caption, "platform": "youtube"}) + "\n")
@@ -201,7 +201,7 @@ def _scan(tmp_path, args, caption):
 
 
 def test_scan_resolve_links_end_to_end(server, tmp_path, monkeypatch):
-    import compliance.resolver as resolver
+    import compliance.run.resolver as resolver
 
     monkeypatch.setattr(resolver, "HOST_MAP", {"bit.ly": ("127.0.0.1", server),
                                                 "www.amazon.de": ("127.0.0.1", server)})
@@ -234,8 +234,8 @@ def test_scan_resolve_links_end_to_end(server, tmp_path, monkeypatch):
 def test_check_resolve_links(server, monkeypatch):
     from click.testing import CliRunner
 
-    import compliance.resolver as resolver
-    from compliance.cli import main
+    import compliance.run.resolver as resolver
+    from compliance.cli.commands import main
 
     monkeypatch.setattr(resolver, "HOST_MAP", {"goo.gl": ("127.0.0.1", server)})
     route("/x", 302, "http://lena.peakfit.hop.clickbank.net/")

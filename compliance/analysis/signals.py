@@ -30,8 +30,8 @@ class SignalFinder:
         self.affiliate_hosts = {h.lower() for h in signals.get("affiliate_hosts", [])}
         self.affiliate_params = {p.lower() for p in signals.get("affiliate_params", [])}
         self.amazon_hosts = {h.lower() for h in signals.get("amazon_hosts", [])}
-        from compliance.affiliates import load_catalogue
-        from compliance.links import CueFinder
+        from compliance.analysis.affiliates import load_catalogue
+        from compliance.analysis.links import CueFinder
 
         self.catalogue = load_catalogue()  # programmes and shorteners (rules/catalogues/affiliates.toml)
         self.cues = CueFinder(self.catalogue.cues, self.catalogue.cue_window)

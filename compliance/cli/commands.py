@@ -173,7 +173,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
                if problem is None else _input_error(name, problem, platform)
                for post_id, text, name, problem in drafts]
     if resolve_links:  # the only network use; asked for by name
-        from compliance.resolver import resolving
+        from compliance.run.resolver import resolving
 
         resolved, close = resolving(records)
         records = list(resolved)

@@ -103,8 +103,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     records = prime(read_inputs(inputs, read_options))
     close_links = lambda: None  # noqa: E731
     if batch.get("resolve_links"):  # the only network use; asked for by name
-        from compliance.link_cache import LinkCacheError
-        from compliance.resolver import resolving
+        from compliance.run.link_cache import LinkCacheError
+        from compliance.run.resolver import resolving
 
         try:
             records, close_links = resolving(records, opts.state_path)

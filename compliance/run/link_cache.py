@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Iterable
 
-from compliance.resolver import Resolution
+from compliance.run.resolver import Resolution
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_links (

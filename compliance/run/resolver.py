@@ -4,7 +4,7 @@ This is the only code in the tool that talks to the network, and it runs only wh
 asks for it by name. For each short link: a HEAD request (a bodiless GET when a server refuses
 HEAD; the body is never read), at most `max_hops` redirects, `timeout` seconds per hop, a
 bounded pool of threads, no cookies and no credentials, http and https only. Results can be
-kept in the state file (`compliance.link_cache`) so a re-run asks nothing twice.
+kept in the state file (`compliance.run.link_cache`) so a re-run asks nothing twice.
 """
 from __future__ import annotations
 
@@ -153,8 +153,8 @@ class Resolver:
 def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int = 500) -> Iterator:
     """Records with their short links resolved into `metadata["resolved_links"]` (link text ->
     resolution), a chunk at a time so a long input streams. Other records pass untouched."""
-    from compliance.links import short_links
-    from compliance.pipeline import chunked
+    from compliance.analysis.links import short_links
+    from compliance.run.chunks import chunked
 
     for part in chunked(records, chunk):
         wanted = {}
@@ -174,11 +174,11 @@ def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int
 
 def resolving(records: Iterable, state_path: str | None = None) -> tuple[Iterator, object]:
     """`records` with short links resolved, and a closer for the cache (call it when done)."""
-    from compliance.affiliates import load_catalogue
+    from compliance.analysis.affiliates import load_catalogue
 
     cache = None
     if state_path:
-        from compliance.link_cache import LinkCache
+        from compliance.run.link_cache import LinkCache
 
         cache = LinkCache(state_path)
     resolver = Resolver(cache=cache)

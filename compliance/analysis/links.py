@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import regex
 
-from compliance.affiliates import Catalogue
-from compliance.normalise import normalise
+from compliance.analysis.affiliates import Catalogue
+from compliance.analysis.normalise import normalise
 
 TIMEOUT = 0.5
 
@@ -25,7 +25,7 @@ class Link:
 
 def find_links(caption: str) -> list[Link]:
     """Every link-shaped stretch of the caption, in caption offsets."""
-    from compliance.signals import _TRAILING, _URL
+    from compliance.analysis.signals import _TRAILING, _URL
 
     norm = normalise(caption)
     out = []
