@@ -79,6 +79,7 @@ def test_programmes(catalogue, url, programme):
     "https://www.shareasale.com/info/",
     "https://example.com/shop/",
     "https://glowly.example/serum",
+    "https://www.ebay.com/itm/1234?mkcid=7&mkrid=1",  # eBay's own e-mail link: no EPN campaign id
 ])
 def test_not_programmes(catalogue, url):
     assert catalogue.classify(url) is None
@@ -128,6 +129,16 @@ def test_short_link_beside_shopping_words_is_a_review(judge):
     for verdict in result.verdicts.values():
         assert verdict.status == "review"
         assert verdict.findings and all(f.severity == "warning" for f in verdict.findings)
+
+
+@pytest.mark.parametrize("caption", [
+    "I moved the notes here in order to keep them safe https://bit.ly/3abcde",  # "order" is not a cue
+    "Shop talk with my team today, lots of laughs and far too much coffee, more on the blog later: https://bit.ly/3abcde",
+])
+def test_shopping_words_must_be_cues_and_near(judge, caption):
+    result = judge(caption, "us")
+    assert [(s.kind, s.confidence) for s in result.signals] == [("short_link", "low")]
+    assert result.verdicts["us"].status == "clear"
 
 
 def test_short_link_with_disclosure_is_compliant(judge):
