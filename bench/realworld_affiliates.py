@@ -73,6 +73,7 @@ def main() -> int:
     misses = defaultdict(list)
     links_all = short = 0
     posts_with_affiliate = posts_with_short = posts_with_either = posts = 0
+    statuses = Counter()
     programmes = Counter()
     with open(posts_file, encoding="utf-8") as fh:
         for line in fh:
@@ -85,6 +86,7 @@ def main() -> int:
             posts_with_affiliate += bool(spans)
             posts_with_short += any(s.kind == "short_link" for s in result.signals)
             posts_with_either += any(s.kind in ("short_link", "affiliate_link") for s in result.signals)
+            statuses[result.verdicts["us"].status] += 1
             for link in find_links(caption):
                 url = link.text if "://" in link.text[:12] else "http://" + link.text
                 links_all += 1
@@ -102,6 +104,8 @@ def main() -> int:
     print(f"  with an affiliate_link signal: {posts_with_affiliate} ({posts_with_affiliate / posts:.1%})")
     print(f"  with a short_link signal:      {posts_with_short} ({posts_with_short / posts:.1%})")
     print(f"  with either:                   {posts_with_either} ({posts_with_either / posts:.1%})")
+    print("  verdict (us): " + ", ".join(f"{k} {statuses[k]} ({statuses[k] / posts:.1%})"
+                                         for k in ("violation", "review", "compliant", "clear")))
     print(f"links: {links_all}; through a known shortener: {short} ({short / max(links_all, 1):.1%})")
     print()
     print("affiliate links whose format the research key identifies, by its group:")
