@@ -127,6 +127,18 @@ def test_non_http_schemes_are_never_asked(server, url):
     assert resolver.requests == 0
 
 
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://127.0.0.1:99999/x", "http://exa\u0000mple.com/"])
+def test_malformed_links_are_errors_not_crashes(url):
+    result = Resolver(timeout=0.5).resolve(url)
+    assert result.status in ("error", "bad-response")
+    assert result.final is None
+
+
+def test_malformed_location(server):
+    route("/badloc", 302, "http://[::1")
+    assert Resolver().resolve(f"{base(server)}/badloc").status == "bad-response"
+
+
 def test_redirect_to_non_http_scheme_stops(server):
     route("/js", 302, "javascript:alert(1)")
     result = Resolver().resolve(f"{base(server)}/js")

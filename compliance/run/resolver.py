@@ -81,8 +81,12 @@ class Resolver:
         chain = [current]
         code = None
         for _ in range(self.max_hops + 1):
-            parts = urlsplit(current)
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urlsplit(current)
+                usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+            except ValueError:  # "http://[::1" and the like
+                return Resolution(url, tuple(chain), "bad-response" if len(chain) > 1 else "error")
+            if not usable:
                 return Resolution(url, tuple(chain), "unsupported-scheme")
             try:
                 code, location = self._ask(parts)
@@ -94,9 +98,14 @@ class Resolver:
                 return Resolution(url, tuple(chain), "bad-response")
             except (OSError, ssl.SSLError):
                 return Resolution(url, tuple(chain), "error")
+            except Exception:  # a link must never take the run down with it
+                return Resolution(url, tuple(chain), "error")
             if code not in REDIRECTS or not location:
                 return Resolution(url, tuple(chain), "ok", final=current, code=code)
-            nxt = urljoin(current, location.strip())
+            try:
+                nxt = urljoin(current, location.strip())
+            except ValueError:
+                return Resolution(url, tuple(chain), "bad-response")
             if nxt in chain:
                 chain.append(nxt)
                 return Resolution(url, tuple(chain), "loop")
