@@ -57,8 +57,8 @@ def main() -> int:
         return 2
 
     from compliance.analysis.affiliates import load_catalogue
-    from compliance.judging.scanner import Scanner
     from compliance.analysis.links import find_links
+    from compliance.judging.scanner import Scanner
     from compliance.model import Post, Source
 
     formats = parse_formats((args.cache / "affiliate_formats.txt").read_text(encoding="utf-8"))
@@ -82,7 +82,8 @@ def main() -> int:
             posts += 1
             result = scanner.judge(Post(id=record["id"], caption=caption, source=Source("bench"), platform="youtube"))
             spans = [(s.start, s.end) for s in result.signals if s.kind == "affiliate_link"]
-            programmes.update(s.programme or "(base.toml generic)" for s in result.signals if s.kind == "affiliate_link")
+            programmes.update(s.programme or "(base.toml generic)"
+                              for s in result.signals if s.kind == "affiliate_link")
             posts_with_affiliate += bool(spans)
             posts_with_short += any(s.kind == "short_link" for s in result.signals)
             posts_with_either += any(s.kind in ("short_link", "affiliate_link") for s in result.signals)

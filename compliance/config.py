@@ -12,10 +12,14 @@ relative to the file. A config that cannot be used stops the run (exit 2), namin
     ignore = ["FTC-007"]                     # --ignore
     severity = { "FTC-008" = "error" }       # --severity FTC-008=error
     exceptions = ["p12:FTC-005",             # --exception p12:FTC-005
-                  { post = "p40", rule = "ASA-009", reason = "bilingual audience, signed off 2026-03" }]
+                  { post = "p40", rule = "ASA-009", reason = "bilingual audience", by = "legal@brand", date = 2026-03-02 }]
+
+`Settings` is the one configuration object: the command line and the config file make it, and it
+goes unchanged to the scanner, the worker processes and Dask workers.
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import tomllib
@@ -25,7 +29,7 @@ from typing import Any
 
 import click
 
-from compliance.model import SEVERITIES
+from compliance.model import SEVERITIES, Waiver
 
 CONFIG_FILE = "compliance.toml"
 PYPROJECT = "pyproject.toml"
@@ -38,14 +42,20 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    jurisdictions: tuple[str, ...] = ()
+    """What to judge by: every choice a user can make on the command line or in a config file."""
+
+    jurisdictions: tuple[str, ...] = ()  # empty: the rule files' defaults
     brands_file: str | None = None
+    brands: tuple[str, ...] = ()  # --brand names and the brands file's, in order
     rules_dirs: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
-    exceptions: dict[str, list[str]] = field(default_factory=dict)  # post id -> rules
+    exceptions: tuple[Waiver, ...] = ()
     source: str | None = None  # the config file these came from, if any
+
+    def waivers_for(self, post_id: str | None) -> list[Waiver]:
+        return [w for w in self.exceptions if w.post == post_id]
 
 
 # ------------------------------------------------------------------------------- discovery
@@ -130,19 +140,36 @@ def load_config(path: Path) -> Settings:
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of rule = \"error|warning|info\"")
         severity = {str(rule): _severity(level, f"{where}.{rule}") for rule, level in value.items()}
-    exceptions: dict[str, list[str]] = {}
+    exceptions: list[Waiver] = []
     if "exceptions" in table:
         value, where = table["exceptions"]
         if not isinstance(value, list):
             raise ConfigError(f"{where} must be a list of \"POST:RULE\" strings or {{ post, rule }} tables")
-        for item in value:
-            post, rule = _exception(item, where)
-            exceptions.setdefault(post, []).append(rule)
+        exceptions = [_exception(item, where, str(path)) for item in value]
     return Settings(
         jurisdictions=tuple(j.lower() for j in strings("jurisdictions")), brands_file=brands,
         rules_dirs=tuple(str(base / d) for d in strings("rules_dir")), select=strings("select"),
-        ignore=strings("ignore"), severity=severity, exceptions=exceptions, source=str(path),
+        ignore=strings("ignore"), severity=severity, exceptions=tuple(exceptions), source=str(path),
     )
+
+
+def load_brand_file(path: str | None) -> list[str]:
+    """One brand name or @handle per line; blank lines and `#` comments ignored."""
+    if not path:
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"--brands {path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--brands {path}: not valid UTF-8 at byte {exc.start}") from None
+    brands = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or (line.startswith("#") and " " in line):
+            continue
+        brands.append(line)
+    return brands
 
 
 def _line(lines: list[str], key: str, start: int = 0) -> int:
@@ -159,24 +186,34 @@ def _severity(level: Any, where: str) -> str:
     return level
 
 
-def _exception(item: Any, where: str) -> tuple[str, str]:
+WAIVER_KEYS = {"post", "rule", "reason", "by", "date"}
+
+
+def _exception(item: Any, where: str, source: str) -> Waiver:
     if isinstance(item, dict):
-        unknown = set(item) - {"post", "rule", "reason"}
+        unknown = set(item) - WAIVER_KEYS
         if unknown or not isinstance(item.get("post"), str) or not isinstance(item.get("rule"), str):
             raise ConfigError(f"{where}: an exception table needs `post` and `rule` strings "
-                              f"(and an optional `reason`), got {sorted(item)}")
-        return item["post"], item["rule"]
+                              f"(and optional `reason`, `by`, `date`), got {sorted(item)}")
+        for key in ("reason", "by"):
+            if key in item and not isinstance(item[key], str):
+                raise ConfigError(f"{where}: an exception's `{key}` must be a string")
+        date = item.get("date")
+        if date is not None and not isinstance(date, (str, datetime.date)):
+            raise ConfigError(f"{where}: an exception's `date` must be a date (2026-03-02) or a string")
+        return Waiver(item["post"], item["rule"].strip(), reason=item.get("reason"), by=item.get("by"),
+                      date=date.isoformat() if isinstance(date, datetime.date) else date, source=source)
     if isinstance(item, str):
-        return parse_exception(item, where)
+        return parse_exception(item, where, source)
     raise ConfigError(f"{where}: an exception is \"POST:RULE\" or {{ post = ..., rule = ... }}")
 
 
-def parse_exception(text: str, where: str = "--exception") -> tuple[str, str]:
+def parse_exception(text: str, where: str = "--exception", source: str = "--exception") -> Waiver:
     """`POST:RULE`; the post id may itself hold colons, a rule never does."""
     post, sep, rule = text.rpartition(":")
     if not sep or not post or not rule.strip():
         raise ConfigError(f"{where}: {text!r} is not POST:RULE (e.g. p12:FTC-005)")
-    return post, rule.strip()
+    return Waiver(post, rule.strip(), source=source)
 
 
 def parse_severity(text: str) -> tuple[str, str]:
@@ -199,7 +236,7 @@ def split_list(values) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- merging flags
 def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdictions=(),
-            brands_file: str | None = None, rules_dirs=(), select=(), ignore=(), severities=(),
+            brands_file: str | None = None, brand_names=(), rules_dirs=(), select=(), ignore=(), severities=(),
             exceptions=()) -> Settings:
     """The config file's settings with every flag given on the command line taking its place."""
     if config_file:
@@ -208,15 +245,12 @@ def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdic
         found = None if no_config else find_config()
         base = load_config(found) if found else Settings()
     severity = dict(parse_severity(s) for s in severities) if severities else base.severity
-    excepted = base.exceptions
-    if exceptions:
-        excepted = {}
-        for item in exceptions:
-            post, rule = parse_exception(item)
-            excepted.setdefault(post, []).append(rule)
+    excepted = tuple(parse_exception(item) for item in exceptions) if exceptions else base.exceptions
+    brands_file = brands_file or base.brands_file
     return Settings(
-        jurisdictions=split_list(jurisdictions) or base.jurisdictions,
-        brands_file=brands_file or base.brands_file,
+        jurisdictions=tuple(j.lower() for j in split_list(jurisdictions)) or base.jurisdictions,
+        brands_file=brands_file,
+        brands=tuple(load_brand_file(brands_file)) + tuple(brand_names),
         rules_dirs=tuple(rules_dirs) or base.rules_dirs,
         select=split_list(select) or base.select,
         ignore=split_list(ignore) or base.ignore,

@@ -133,12 +133,39 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An accepted exception: rule `rule` (id, name, group or prefix) is not applied to post `post`.
+
+    Kept with its reason and who signed it off and when, so a report shows what was waived and why.
+    """
+
+    post: str
+    rule: str
+    reason: str | None = None
+    by: str | None = None
+    date: str | None = None
+    source: str | None = None  # the config file or "--exception"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"post": self.post, "rule": self.rule}
+        for key in ("reason", "by", "date", "source"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
 class Verdict:
     status: str
     findings: tuple[Finding, ...] = ()
+    waived: tuple[tuple[Finding, Waiver], ...] = ()  # what an accepted exception set aside
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
+        out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
+        if self.waived:
+            out["waived"] = [{**f.to_dict(), "waiver": w.to_dict()} for f, w in self.waived]
+        return out
 
 
 @dataclass(frozen=True)

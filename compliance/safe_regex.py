@@ -135,3 +135,18 @@ def nested_quantifier(pattern: str) -> str | None:
             if _varies(lo, hi) and not possessive:
                 stack[-1].repeats = stack[-1].repeats or text
     return None
+
+
+def compile_safe(pattern: str):
+    """Compile a rule file's pattern (case-insensitive), refusing one that cannot run in linear time.
+
+    Raises ValueError naming the problem; callers add the file, line and rule.
+    """
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+    except regex.error as exc:
+        raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+    problem = nested_quantifier(pattern)
+    if problem:
+        raise ValueError(f"pattern {pattern!r} is unsafe: {problem}")
+    return compiled

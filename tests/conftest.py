@@ -12,7 +12,7 @@ FIXTURES = ROOT / "fixtures" / "posts"
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scanner(jurisdictions: tuple[str, ...], brands: tuple[str, ...]):
     from compliance.judging.scanner import Scanner
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_reporters_html import XSS_AUTHOR, XSS_CAPTION, sample_report
 from compliance.reporters.document import Report
-from compliance.reporters import REPORTERS
 from compliance.reporters.html_report import render_html
+from compliance.reporters.registry import REPORTERS
+from tests.test_reporters_html import XSS_AUTHOR, XSS_CAPTION, sample_report
 
 pytestmark = pytest.mark.browser
 

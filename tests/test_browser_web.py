@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.web.server import make_server, warm_up
+from compliance.web.server import Engine, make_server, warm_up
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,9 @@ XSS = ('Hi <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwne
 
 @pytest.fixture(scope="module")
 def base_url():
-    warm_up()
-    server = make_server("127.0.0.1", 0, quiet=True)
+    engine = Engine()
+    warm_up(engine)
+    server = make_server("127.0.0.1", 0, quiet=True, engine=engine)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

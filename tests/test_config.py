@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from compliance.cli.commands import main
 from compliance.config import ConfigError, Settings, find_config, load_config, resolve
+from compliance.model import Waiver
 
 SP = "Loving my mornings with @glowlyskin #sp"  # ASA-003 (error) in the UK, FTC-002 in the US
 
@@ -67,7 +68,9 @@ def test_every_key_loads_with_paths_relative_to_the_file(project):
     assert s.rules_dirs == (str(project / "house"),)
     assert (s.select, s.ignore) == (("FTC", "ASA"), ("FTC-007",))
     assert s.severity == {"ASA-003": "warning"}
-    assert s.exceptions == {"p:1": ["FTC-002"], "p2": ["ASA-003"]}
+    source = str(project / "compliance.toml")
+    assert s.exceptions == (Waiver("p:1", "FTC-002", source=source),
+                            Waiver("p2", "ASA-003", reason="signed off", source=source))
 
 
 @pytest.mark.parametrize("text, message", [
@@ -104,7 +107,7 @@ def test_flags_replace_config_values(project):
     flags = resolve(jurisdictions=("us",), select=("FTC-001,FTC-002",), severities=("FTC-002=info",),
                     exceptions=("p9:FTC-001",))
     assert flags.jurisdictions == ("us",) and flags.select == ("FTC-001", "FTC-002")
-    assert flags.severity == {"FTC-002": "info"} and flags.exceptions == {"p9": ["FTC-001"]}
+    assert flags.severity == {"FTC-002": "info"} and flags.exceptions == (Waiver("p9", "FTC-001", source="--exception"),)
     assert resolve(no_config=True) == Settings()
 
 
@@ -154,6 +157,60 @@ def test_exceptions_apply_to_the_named_post_only(project):
     by_id = {p["id"]: p["verdicts"]["us"] for p in report["posts"]}
     assert by_id["p1"]["findings"] == [] and by_id["p1"]["status"] == "compliant"
     assert [f["rule"] for f in by_id["p2"]["findings"]] == ["FTC-002"]
+    # Waived, not lost: the finding stays on the post with the exception's reason and origin.
+    [waived] = by_id["p1"]["waived"]
+    assert waived["rule"] == "FTC-002" and waived["text"] == "#sp"
+    assert waived["waiver"] == {"post": "p1", "rule": "FTC-002", "reason": "legal accepted #sp for this repost",
+                                "source": str(project / "compliance.toml")}
+    assert "waived" not in by_id["p2"]
+    assert report["summary"]["waivers"] == [{**waived["waiver"], "matched": 1}]
+
+
+def test_an_exception_that_matches_nothing_is_reported(project):
+    posts = project / "posts.jsonl"
+    posts.write_text(json.dumps({"id": "p1", "caption": SP}) + "\n", encoding="utf-8")
+    (project / "compliance.toml").write_text(
+        'jurisdictions = ["us"]\n'
+        'exceptions = [{ post = "p1", rule = "FTC-005", reason = "old", by = "legal@brand.example", date = 2026-03-02 },'
+        ' "p404:FTC-002"]\n', encoding="utf-8")
+    out = project / "report.json"
+    result = CliRunner().invoke(main, ["scan", str(posts), "--brand", "@glowlyskin", "-o", str(out)])
+    assert result.exit_code == 1
+    waivers = json.loads(out.read_text(encoding="utf-8"))["summary"]["waivers"]
+    assert [(w["post"], w["rule"], w["matched"]) for w in waivers] == [("p1", "FTC-005", 0), ("p404", "FTC-002", 0)]
+    assert waivers[0]["by"] == "legal@brand.example" and waivers[0]["date"] == "2026-03-02"
+    assert "exception p1:FTC-005" in result.stderr and "exception p404:FTC-002" in result.stderr
+    assert "matched no finding" in result.stderr
+
+
+def test_waived_findings_are_in_every_report_format(project):
+    posts = project / "posts.jsonl"
+    posts.write_text(json.dumps({"id": "p1", "caption": SP}) + "\n", encoding="utf-8")
+    (project / "compliance.toml").write_text(
+        'jurisdictions = ["us"]\nexceptions = [{ post = "p1", rule = "FTC-002", reason = "signed off by legal" }]\n',
+        encoding="utf-8")
+    for fmt in ("html", "text", "csv"):
+        out = project / f"report.{fmt}"
+        result = CliRunner().invoke(main, ["scan", str(posts), "--brand", "@glowlyskin", "--format", fmt,
+                                           "-o", str(out)], catch_exceptions=False)
+        assert result.exit_code == 0, fmt
+        text = out.read_text(encoding="utf-8")
+        assert "FTC-002" in text and "signed off by legal" in text, fmt
+
+
+def test_defaults_and_order_come_from_the_rule_files(project):
+    from compliance.ruleset.loader import default_codes, default_dirs, jurisdiction_codes
+
+    shipped = Path(__file__).resolve().parent.parent / "rules"
+    house = project / "house"
+    house.mkdir()
+    text = (shipped / "nz.toml").read_text(encoding="utf-8").replace('code = "nz"', 'code = "zz"')
+    (house / "zz.toml").write_text(text.replace("order = 170", "order = 5\ndefault = true"), encoding="utf-8")
+    dirs = default_dirs([house])
+    assert jurisdiction_codes(dirs)[:2] == ["zz", "us"]
+    assert default_codes(dirs) == ["zz", "us", "uk", "de", "fr"]
+    result, data = check("--rules-dir", str(house))
+    assert sorted(data["verdicts"]) == ["de", "fr", "uk", "us", "zz"]
 
 
 def test_house_rules_dir_adds_a_stricter_variant(project):

@@ -5,17 +5,15 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.test_pipeline import run_cli, write_posts
-
-from compliance.run.dask_engine import DaskProblem, merge_summaries, plan_blocks, run_blocks
-from compliance.run.chunks import ScannerSpec
-from compliance.readers import ReadOptions
-from compliance.reporters.document import summarise
-
 # The README's test command installs the dask extra: a missing Dask fails here, it is not skipped.
 import distributed  # noqa: E402
+import pytest
+
+from compliance.readers import ReadOptions
+from compliance.reporters.document import summarise
+from compliance.run.chunks import ScannerSpec
+from compliance.run.dask_engine import DaskProblem, merge_summaries, plan_blocks, run_blocks
+from tests.test_pipeline import run_cli, write_posts
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,10 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.judging.scanner import Scanner
 from compliance.judging.fixer import Fixer, LabelChoice, label_choices, make_post, remove_token, surface_form
-from compliance.ruleset.loader import load_file, load_ruleset
+from compliance.judging.scanner import Scanner
 from compliance.paths import data_dir
+from compliance.ruleset.loader import load_file, load_ruleset
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "posts"
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit"]
@@ -36,7 +36,7 @@ FIXTURE_BRANDS = [b.strip() for b in (FIXTURES / "brands.txt").read_text(encodin
 CODES = ("us", "uk", "de", "fr")
 
 
-@lru_cache(maxsize=None)
+@cache
 def scanner(codes: tuple[str, ...], brands: tuple[str, ...] = tuple(BRANDS)) -> Scanner:
     return Scanner(list(codes), brands=list(brands))
 

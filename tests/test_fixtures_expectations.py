@@ -12,7 +12,7 @@ POSTS = [json.loads(line) for line in (FIXTURES / "campaign.jsonl").read_text(en
 
 @pytest.fixture(scope="module")
 def scanner():
-    from compliance.cli.commands import load_brand_file
+    from compliance.config import load_brand_file
     from compliance.judging.scanner import Scanner
 
     return Scanner(["us", "uk", "de", "fr"], brands=load_brand_file(str(FIXTURES / "brands.txt")))
@@ -20,8 +20,8 @@ def scanner():
 
 @pytest.mark.parametrize("raw", POSTS, ids=[p["id"] for p in POSTS])
 def test_fixture_raises_exactly_the_stated_rules(scanner, raw):
-    from compliance.readers.post_fields import post_from_object
     from compliance.model import Source
+    from compliance.readers.post_fields import post_from_object
 
     post = post_from_object(raw, Source("campaign.jsonl"))
     result = scanner.judge(post)

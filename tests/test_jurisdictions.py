@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from compliance.cli.rules import lint
 from compliance.model import Post, Source
-from compliance.ruleset.loader import default_dirs, load_ruleset
-from compliance.cli.rules import jurisdiction_codes, lint
+from compliance.ruleset.loader import default_dirs, jurisdiction_codes, load_ruleset
 from tests.conftest import FIXTURES
 
 ALL = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz")
@@ -197,12 +197,15 @@ def test_restricted_category_whole_words_only(judge):
 
 
 def _retouch_rule():
-    from compliance.ruleset.loader import Citation, Rule
+    from compliance.model import Citation
+    from compliance.ruleset.checks import CHECKS
+    from compliance.ruleset.model import Rule
 
+    params = CHECKS.get("retouch-notice").parse({"triggers": ["filtre", "retouché", "ai-generated"],
+                                                 "notices": ["images retouchées", "images virtuelles"]})
     return Rule(id="FR-099", name="retouch-notice", check="retouch-notice", severity="warning",
                 message="« {text} »", citation=Citation("s", "https://example.org"), jurisdiction="fr",
-                file="x", line=1, params={"triggers": ["filtre", "retouché", "ai-generated"],
-                                          "notices": ["images retouchées", "images virtuelles"]})
+                file="x", line=1, params=params)
 
 
 @pytest.mark.parametrize("notice", ["Images retouchées", "image retouchée", "IMAGE RETOUCHEE",
@@ -281,29 +284,32 @@ def test_audience_threshold_silent_for_non_commercial_posts(judge):
     ("restricted-category", {"terms": "casino"}, "params.terms must be a list"),
     ("retouch-notice", {"notices": ["images retouchées"]}, "at least one of triggers"),
     ("video-disclosure", {"platforms": "tiktok"}, "params.platforms must be a list"),
-    ("audience-threshold", {}, "params.min (the threshold) is required"),
+    ("audience-threshold", {}, "params.min is required"),
     ("audience-threshold", {"min": -5}, "positive whole number"),
     ("audience-threshold", {"min": 10, "key": ""}, "params.key must be a non-empty string"),
 ])
 def test_check_params_are_validated(check, params, problem):
-    from compliance.ruleset.checks import CHECKS
+    from compliance.ruleset.checks import CHECKS, ParamError
 
-    message = CHECKS.get(check).validate(params)
-    assert message and problem in message
+    with pytest.raises(ParamError) as raised:
+        CHECKS.get(check).parse(params)
+    assert problem in str(raised.value)
 
 
 def test_valid_params_pass_validation():
     from compliance.ruleset.checks import CHECKS
 
-    assert CHECKS.get("restricted-category").validate({"terms": ["casino*"], "unless_patterns": [r"\d+"]}) is None
-    assert CHECKS.get("audience-threshold").validate({"min": 500000, "key": "followers"}) is None
-    assert CHECKS.get("video-disclosure").validate({}) is None
+    restricted = CHECKS.get("restricted-category").parse({"terms": ["casino*"], "unless_patterns": [r"\d+"]})
+    assert restricted.terms == ("casino*",) and restricted._unless[0].pattern == r"\d+"
+    threshold = CHECKS.get("audience-threshold").parse({"min": 500000, "key": "followers"})
+    assert (threshold.min, threshold.key, threshold.commercial_only) == (500000, "followers", True)
+    assert CHECKS.get("video-disclosure").parse({}).platforms == ()
 
 
 def test_term_wildcard_and_joined_words():
-    from compliance.ruleset.checks.categories import _caption, _matches
     from compliance.analysis.normalise import normalise
+    from compliance.ruleset.checks.categories import _caption, _matches
 
     cap = _caption(normalise("Casinos tonight #SportsBetting and sports-betting"))
-    assert [s.text for s in _matches(cap, ["casino*", "sports betting"])] == [
+    assert [s.text for s in _matches(cap, ("casino*", "sports betting"))] == [
         "Casinos", "SportsBetting", "sports-betting"]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from compliance.run.scan import BatchOptions, run_scan
 from compliance.model import Post, Source
+from compliance.reporters.document import build_report, report_from_posts, summarise
+from compliance.reporters.json_report import render_json
+from compliance.reporters.streaming import JsonReportWriter, header, jsonl_line
 from compliance.run.chunks import ChunkJudge, LocalBackend, ScannerSpec, chunked, ordered_map, scan_stream
 from compliance.run.progress import Progress, count_posts
-from compliance.reporters.document import build_report, report_from_posts, summarise
-from compliance.reporters.streaming import JsonReportWriter, header, jsonl_line
-from compliance.reporters.json_report import render_json
+from compliance.run.scan import BatchOptions, run_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANDS = ["Glowly", "@glowlyskin", "Dove"]
@@ -237,7 +237,7 @@ def test_jsonl_format_streams_posts_and_puts_the_summary_aside(tmp_path):
 
 
 def test_jsonl_reporter_renders_a_built_report(scanner, tmp_path):
-    from compliance.reporters import REPORTERS
+    from compliance.reporters.registry import REPORTERS
 
     records = read_records(write_posts(tmp_path / "p.jsonl", 5))
     report = build_report([scanner.judge_record(r) for r in records], scanner.jurisdictions,
@@ -297,7 +297,8 @@ def test_summary_option_is_refused_outside_jsonl(tmp_path):
 
 def test_the_pool_starts_only_for_real_work(scanner, monkeypatch):
     import compliance.run.pool as parallel
-    from compliance.run.chunks import AutoBackend, Batch
+    from compliance.run.chunks import Batch
+    from compliance.run.pool import AutoBackend
 
     started = []
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from compliance.model import Post, Source
 from compliance.analysis.normalise import normalise
+from compliance.model import Post, Source
 from tests.conftest import BRANDS
 from tests.fuzz.strategies import INVISIBLES, LOOKALIKES, captions, fuzz_settings
 

@@ -7,12 +7,21 @@ import re
 
 import pytest
 
-from compliance.reporters.document import report_from_posts
-from compliance.reporters import REPORTERS
 from compliance.reporters.csv_report import COLUMNS, cell
+from compliance.reporters.document import report_from_posts
+from compliance.reporters.registry import REPORTERS
 from compliance.reporters.text_report import clean, render_text
-from tests.test_reporters_html import (JURISDICTIONS, RULESETS, XSS_AUTHOR, all_status, finding, post,
-                                 sample_report, signal, verdict)
+from tests.test_reporters_html import (
+    JURISDICTIONS,
+    RULESETS,
+    XSS_AUTHOR,
+    all_status,
+    finding,
+    post,
+    sample_report,
+    signal,
+    verdict,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -41,7 +50,7 @@ def test_csv_one_row_per_post_and_jurisdiction_one_per_error():
     error_rows = [r for r in rows if r["status"] == "error"]
     assert error_rows == [{"id": "", "source": "campaign-spring.jsonl, line 6", "author": "", "platform": "",
                            "jurisdiction": "", "status": "error", "rules": "", "messages": "",
-                           "error": "line 6: invalid JSON: Expecting ',' delimiter at column 41"}]
+                           "error": "line 6: invalid JSON: Expecting ',' delimiter at column 41", "waived": ""}]
 
 
 def test_csv_cells_carry_status_rules_and_messages():
@@ -89,7 +98,7 @@ def test_csv_neutralises_formulas_in_every_column_and_round_trips():
     (row,) = list(csv.DictReader(io.StringIO(text, newline="")))
     assert row == {"id": "'=1+1", "source": "'@file.jsonl, line 2", "author": "'+SUM(1)", "platform": "'-x",
                    "jurisdiction": "us", "status": "violation", "rules": "'@R",
-                   "messages": "'@R: =HYPERLINK(\"http://evil\")", "error": ""}
+                   "messages": "'@R: =HYPERLINK(\"http://evil\")", "error": "", "waived": ""}
     for line in text.splitlines()[1:]:
         for value in next(csv.reader([line])):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value

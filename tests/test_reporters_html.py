@@ -10,11 +10,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.reporters.document import report_from_posts
-from compliance.reporters import REPORTERS
 from compliance.reporters.html_report import build_view, caption_segments, render_html, safe_href
+from compliance.reporters.registry import REPORTERS
 
 RULESETS = {
     "us": {"name": "United States", "regulator": "FTC", "version": "2024.1"},

@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.test_pipeline import run_cli, run_process, write_posts
-
 from compliance.run import state as state_mod
+from tests.test_pipeline import run_cli, run_process, write_posts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,7 @@ import pytest
 
 import compliance.web.server as web
 from compliance.paths import data_dir
-from compliance.web.server import MAX_BODY, WebApp, caption_segments, countries, make_server
+from compliance.web.server import MAX_BODY, Engine, WebApp, caption_segments, make_server
 
 SP = "Loving my @glowlyskin serum #sp"
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script> @glowlyskin </textarea></pre>"\'&amp;'
@@ -273,18 +273,12 @@ def test_a_broken_rule_file_is_named_not_fatal(monkeypatch, tmp_path):
     import compliance.ruleset.loader as rulefile
 
     monkeypatch.setattr(rulefile, "data_dir", lambda name: tmp_path)
-    monkeypatch.setattr(web, "data_dir", lambda name: tmp_path if name == "rules" else data_dir(name))
-    countries.cache_clear()
-    web._ruleset.cache_clear()
-    try:
-        shown, broken = countries()
-        assert [c.code for c in shown][:4] == ["us", "uk", "de", "fr"]
-        assert len(broken) == 1 and "zz.toml" in broken[0] and "TOML syntax error" in broken[0]
-        status, _, html = call(WebApp())
-        assert status == 200 and "could not be loaded" in html
-    finally:
-        countries.cache_clear()
-        web._ruleset.cache_clear()
+    engine = Engine()
+    shown, broken = engine.countries()
+    assert [c.code for c in shown][:4] == ["us", "uk", "de", "fr"]
+    assert len(broken) == 1 and "zz.toml" in broken[0] and "TOML syntax error" in broken[0]
+    status, _, html = call(WebApp(engine))
+    assert status == 200 and "could not be loaded" in html
 
 
 # -------------------------------------------------------------------------------- a real socket
@@ -309,3 +303,23 @@ def test_the_server_binds_to_loopback_and_answers_over_http():
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_the_page_judges_as_check_does_with_the_project_settings(tmp_path):
+    """`serve` takes the same Settings as `check`: house rules, ticked audiences, brands, severities."""
+    from compliance.config import Settings
+    from compliance.web.server import FormInput, check_caption
+
+    shipped = data_dir("rules") / "us.toml"
+    strict = shipped.read_text(encoding="utf-8").replace('code = "us"', 'code = "us-strict"')
+    strict = strict.replace('extends = "base"', 'extends = "us"').replace("default = true", "default = false")
+    (tmp_path / "us-strict.toml").write_text(strict, encoding="utf-8")
+    settings = Settings(jurisdictions=("us-strict",), rules_dirs=(str(tmp_path),), brands=("@glowlyskin",),
+                        severity={"FTC-002": "warning"})
+    engine = Engine(settings)
+    assert "us-strict" in [c.code for c in engine.countries()[0]]
+    assert engine.ticked() == ("us-strict",)
+    results = check_caption(engine, FormInput(caption="Loving my mornings with @glowlyskin #sp", codes=("us-strict",)))
+    [card] = results["verdicts"]
+    assert card["status"] == "review" and [f["rule"] for f in card["findings"]] == ["FTC-002"]
+    assert Engine().ticked() == ("us", "uk", "de", "fr")

@@ -13,8 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import regex
+
 from compliance.paths import data_dir
 
+CUE_TIMEOUT = 0.5
 MAX_URL = 4096  # longer "links" are not links anyone clicks; judged on their first 4 KB
 
 
@@ -180,3 +183,25 @@ def _strings(table: dict, key: str, ctx: str, required: bool = False) -> tuple[s
     if required and not value:
         raise CatalogueError(f"{ctx}: {key} must name at least one")
     return tuple(v.lower() for v in value)
+
+
+class CueFinder:
+    """Shopping words ("get it here", "shop", "buy") within a few characters of a link."""
+
+    def __init__(self, cues: tuple[str, ...], window: int):
+        self.window = window
+        words = sorted({c for c in cues if c}, key=len, reverse=True)
+        alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words)
+        # Literal alternatives between word boundaries: linear in the window's length.
+        self.pattern = regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE) if words else None
+
+    def near(self, text: str, start: int, end: int) -> str | None:
+        """The first cue in the window around text[start:end], or None."""
+        if self.pattern is None:
+            return None
+        lo, hi = max(0, start - self.window), min(len(text), end + self.window)
+        for part in (text[lo:start], text[end:hi]):
+            m = self.pattern.search(part, timeout=CUE_TIMEOUT)
+            if m:
+                return m.group().lower()
+        return None

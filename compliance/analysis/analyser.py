@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 
 from compliance.analysis.brands import BrandSet, brand_set
 from compliance.analysis.disclosures import LabelFinder
-from compliance.model import Post, Span
-from compliance.analysis.tokenizer import caption_nlp
 from compliance.analysis.normalise import Normalised, fold_key, normalise
-from compliance.ruleset.loader import RuleSet
 from compliance.analysis.signals import SignalFinder
+from compliance.analysis.tokenizer import caption_nlp
 from compliance.analysis.zones import place
+from compliance.model import Post, Span
+from compliance.ruleset.model import RuleSet
 
 
 @dataclass(frozen=True)

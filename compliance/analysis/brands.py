@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import regex
 
-from compliance.model import Span
 from compliance.analysis.normalise import fold_key
+from compliance.model import Span
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
 _CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")

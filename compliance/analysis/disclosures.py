@@ -9,10 +9,10 @@ from __future__ import annotations
 import regex
 
 from compliance.analysis.brands import compact
-from compliance.model import Span
-from compliance.analysis.tokenizer import is_separator
 from compliance.analysis.normalise import fold_key
-from compliance.ruleset.loader import VocabEntry
+from compliance.analysis.tokenizer import is_separator
+from compliance.model import Span
+from compliance.ruleset.model import VocabEntry
 
 PATTERN_TIMEOUT = 0.25
 

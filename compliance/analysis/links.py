@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
-
 from compliance.analysis.affiliates import Catalogue
 from compliance.analysis.normalise import normalise
+from compliance.analysis.signals import _TRAILING, _URL
 
 TIMEOUT = 0.5
 
@@ -25,8 +24,6 @@ class Link:
 
 def find_links(caption: str) -> list[Link]:
     """Every link-shaped stretch of the caption, in caption offsets."""
-    from compliance.analysis.signals import _TRAILING, _URL
-
     norm = normalise(caption)
     out = []
     for m in _URL.finditer(norm.text, timeout=TIMEOUT):
@@ -40,25 +37,3 @@ def short_links(caption: str, catalogue: Catalogue) -> list[Link]:
     """Links through a known shortener that the catalogue does not already place in a programme."""
     return [link for link in find_links(caption)
             if catalogue.shortener(link.text) and not catalogue.classify(link.text)]
-
-
-class CueFinder:
-    """Shopping words ("get it here", "shop", "buy") within a few characters of a link."""
-
-    def __init__(self, cues: tuple[str, ...], window: int):
-        self.window = window
-        words = sorted({c for c in cues if c}, key=len, reverse=True)
-        alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words)
-        # Literal alternatives between word boundaries: linear in the window's length.
-        self.pattern = regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE) if words else None
-
-    def near(self, text: str, start: int, end: int) -> str | None:
-        """The first cue in the window around text[start:end], or None."""
-        if self.pattern is None:
-            return None
-        lo, hi = max(0, start - self.window), min(len(text), end + self.window)
-        for part in (text[lo:start], text[end:hi]):
-            m = self.pattern.search(part, timeout=TIMEOUT)
-            if m:
-                return m.group().lower()
-        return None

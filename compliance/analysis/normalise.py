@@ -8,7 +8,7 @@ normalised character remembers the original stretch it came from.
 from __future__ import annotations
 
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 

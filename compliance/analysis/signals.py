@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
-from compliance.model import Span
+from compliance.analysis.affiliates import CueFinder, load_catalogue
 from compliance.analysis.normalise import fold_key
+from compliance.model import Span
 
 TIMEOUT = 0.5
 
@@ -30,9 +31,6 @@ class SignalFinder:
         self.affiliate_hosts = {h.lower() for h in signals.get("affiliate_hosts", [])}
         self.affiliate_params = {p.lower() for p in signals.get("affiliate_params", [])}
         self.amazon_hosts = {h.lower() for h in signals.get("amazon_hosts", [])}
-        from compliance.analysis.affiliates import load_catalogue
-        from compliance.analysis.links import CueFinder
-
         self.catalogue = load_catalogue()  # programmes and shorteners (rules/catalogues/affiliates.toml)
         self.cues = CueFinder(self.catalogue.cues, self.catalogue.cue_window)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -47,8 +45,8 @@ class SignalFinder:
         code = r"(?P<code>(?=[A-Z0-9_-]*[A-Z0-9])(?=\S*[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
         self.code_patterns = [
             regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
-            regex.compile(rf"(?<![\w])(?P<code>[A-Z][A-Z0-9]{{2,18}}\d*)\s+(?i:for|für|pour|para|per)\s+"
-                          rf"\d{{1,2}}\s?%", regex.V1),
+            regex.compile(r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
+                          r"\d{1,2}\s?%", regex.V1),
         ]
 
     def find(self, doc, text: str, brand_spans: list[Span], brand_sets: list) -> list[Span]:

@@ -9,7 +9,8 @@ cannot move the cursor, recolour the terminal or reorder the line around the car
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import click
 

@@ -1,83 +1,56 @@
 """Command line: `compliance scan`, `compliance check` and friends.
 
-Imports stay inside the commands so `compliance --help` and light commands start fast;
-spaCy is loaded only by commands that analyse captions.
+This layer parses flags into the one `Settings` object and hands it on. The modules that do the
+work (scanner, readers, reporters, run, web) are imported inside the commands, on purpose:
+`compliance --help` answers without loading the analysis, rule machinery or jinja2 (measured with
+`python -X importtime -m compliance --help`; tests/test_check_cli.py checks the import set).
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from compliance import __version__
-from compliance.config import rule_options
-from compliance.run.scan import batch_options
-
-DEFAULT_JURISDICTIONS = ("us", "uk", "de", "fr")
-
-
-class UsageProblem(click.ClickException):
-    """Usage and input errors exit 2, as the contract says (click's default is 1)."""
-
-    exit_code = 2
+from compliance.cli.errors import UsageProblem
+from compliance.cli.options import batch_options
+from compliance.config import ConfigError, Settings, resolve, rule_options
+from compliance.model import InputError, Post, Source
 
 
 def _format_choices() -> list[str]:
-    from compliance.reporters import REPORTERS
+    from compliance.reporters.registry import REPORTERS
 
     return REPORTERS.names()
 
 
-def load_brand_file(path: str | None) -> list[str]:
-    """One brand name or @handle per line; blank lines and `#` comments ignored."""
-    if not path:
-        return []
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageProblem(f"--brands {path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageProblem(f"--brands {path}: not valid UTF-8 at byte {exc.start}") from None
-    brands = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or (line.startswith("#") and " " in line):
-            continue
-        brands.append(line)
-    return brands
+def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict):
+    """The one `Settings` (project config under the command line's flags) -> a Scanner."""
+    return scanner_for(resolve_settings(jurisdictions=jurisdictions, brands_file=brands_file,
+                                        brand_names=brand_names, **rule_flags))
 
 
-def build_scanner(jurisdictions, brands, rules_dirs=(), select=(), ignore=(), severity=None, exceptions=None):
-    """Load rule files and the analysis pipeline; a broken rule file is a usage problem."""
+def scanner_for(settings: Settings):
     from compliance.judging.scanner import Scanner
     from compliance.ruleset.loader import RuleFileError
 
     try:
-        return Scanner(list(jurisdictions), brands=brands, rules_dirs=[Path(d) for d in rules_dirs],
-                       select=list(select), ignore=list(ignore), severity_overrides=severity,
-                       exceptions=exceptions)
+        return Scanner.from_settings(settings)
     except RuleFileError as exc:
         raise UsageProblem(str(exc)) from None
 
 
-def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict):
-    """The project config (compliance.toml / [tool.compliance]) under the command line's flags."""
-    from compliance.config import ConfigError, resolve
-
+def resolve_settings(**flags) -> Settings:
     try:
-        settings = resolve(jurisdictions=jurisdictions, brands_file=brands_file, **rule_flags)
+        return resolve(**flags)
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from None
-    brands = load_brand_file(settings.brands_file) + list(brand_names)
-    return build_scanner(settings.jurisdictions or DEFAULT_JURISDICTIONS, brands, settings.rules_dirs,
-                         settings.select, settings.ignore, settings.severity, settings.exceptions)
 
 
 def write_output(report, fmt: str, output: str | None, options: dict) -> None:
-    from compliance.reporters import REPORTERS
+    from compliance.reporters.registry import REPORTERS
 
     render = REPORTERS.get(fmt)
     if output and output != "-":
@@ -98,7 +71,7 @@ def main() -> None:
 
 jurisdiction_option = click.option(
     "-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
-    help="Jurisdiction to judge against (repeatable; default: us, uk, de, fr).")
+    help="Jurisdiction to judge against (repeatable; default: the rule files marked default, us, uk, de, fr).")
 
 
 @main.command()
@@ -127,8 +100,8 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
-    from compliance.run.scan import run_from_cli
     from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
+    from compliance.run.scan import run_from_cli
 
     read_options = ReadOptions(id_column=id_column, caption_column=caption_column,
                                author_column=author_column, default_platform=default_platform)
@@ -161,7 +134,6 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
 
     Per jurisdiction: the verdict, the offending text marked, why, and a corrected caption.
     Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read."""
-    from compliance.model import Post, Source
     from compliance.reporters.document import build_report
 
     if fmt not in ("text", "json") and fmt not in _format_choices():
@@ -173,16 +145,15 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
                if problem is None else _input_error(name, problem, platform)
                for post_id, text, name, problem in drafts]
     if resolve_links:  # the only network use; asked for by name
-        from compliance.run.resolver import resolving
+        from compliance.run.resolver import resolving  # (start-up: network code only when asked for)
 
         resolved, close = resolving(records)
         records = list(resolved)
         close()
     results = [scanner.judge_record(record) for record in records]
-    report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts])
+    report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts],
+                          [w for w in scanner.settings.exceptions if any(w.post == d[0] for d in drafts)])
     if fmt == "json":
-        import json
-
         data = report.posts[0] if len(report.posts) == 1 else report.posts
         click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
     elif fmt == "text":
@@ -212,7 +183,6 @@ def _check_inputs(captions, as_files: bool) -> list[tuple[str, str, str, str | N
 
 
 def _input_error(name: str, problem: str, platform: str | None):
-    from compliance.model import InputError, Source
 
     return InputError(Source(name), f"{name}: {problem}", id=name, platform=platform)
 
@@ -226,7 +196,6 @@ def _echo_check_answers(scanner, results, report, several: bool) -> None:
     for result, post in zip(results, report.posts):
         fixed = fixed_for = None
         if not result.error and any(v.status not in ("compliant", "clear") for v in result.verdicts.values()):
-            from compliance.model import Post
 
             attempt = fixer.fix(Post(id=result.id or "caption", caption=result.caption or "",
                                      source=result.source, platform=result.platform))
@@ -278,17 +247,15 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
     creator's own buried label hashtag moves there); no word or hashtag is deleted. The result
     is judged again: exit 0 when every jurisdiction is compliant or clear, 1 (with the reason on
     stderr) when one cannot be satisfied, 2 on a usage error."""
-    from compliance.config import ConfigError, resolve
     from compliance.judging.fixer import Fixer, make_post
 
-    try:  # the same rules `check` applies, project config included; the audience must be named
-        named = resolve(jurisdictions=jurisdictions, brands_file=brands_file, **rule_flags).jurisdictions
-    except ConfigError as exc:
-        raise UsageProblem(str(exc)) from None
-    if not named:
+    # The same rules `check` applies, project config included; the audience must be named.
+    settings = resolve_settings(jurisdictions=jurisdictions, brands_file=brands_file, brand_names=brand_names,
+                                **rule_flags)
+    if not settings.jurisdictions:
         raise UsageProblem("say who the audience is: -j CODE (repeatable), e.g. -j us -j de")
     text, name = _caption_argument(caption)
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
+    scanner = scanner_for(settings)
     result = Fixer(scanner).fix(make_post(text, name, platform))
     if result.error:
         click.echo(f"compliance fix: {name}: could not judge this caption: {result.error}", err=True)
@@ -310,12 +277,17 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default keeps the page on this computer.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def serve(host, port):
-    """A local web page: paste a caption, tick audience countries, get it checked and corrected."""
+@click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands the page always knows: one per line.")
+@rule_options
+def serve(host, port, brands_file, rule_flags):
+    """A local web page: paste a caption, tick audience countries, get it checked and corrected.
+
+    The page judges as `compliance check` does here: the project config and --rules-dir apply."""
     from compliance.web.server import serve as run_server
 
+    settings = resolve_settings(brands_file=brands_file, **rule_flags)
     try:
-        run_server(host, port)
+        run_server(host, port, settings)
     except OSError as exc:
         raise UsageProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 

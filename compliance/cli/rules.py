@@ -11,24 +11,31 @@ by two labels.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from compliance.cli.errors import UsageProblem
 from compliance.config import dir_options
-from compliance.ruleset.loader import RuleFileError, RuleSet, default_dirs, load_file, load_ruleset, parse_file
+from compliance.ruleset.loader import (
+    RuleFileError,
+    default_dirs,
+    jurisdiction_codes,
+    load_file,
+    load_ruleset,
+    parse_file,
+)
+from compliance.ruleset.model import Rule, RuleSet
 
-# The order the contract lists jurisdictions in; rule files it does not name follow, sorted.
-ORDER = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz")
 SIGNAL_KEYS = {"gift_phrases", "party_gift_phrases", "partnership_phrases", "code_words", "affiliate_hosts",
                "affiliate_params", "amazon_hosts", "common_word_brands", "shopping_words"}
 PLACEMENT_KEYS = {"hashtag_block_min"}
 
 
-def _fail(message: str):
-    from compliance.cli.commands import UsageProblem
-
+def _fail(message: str) -> NoReturn:
     raise UsageProblem(message)
 
 
@@ -51,23 +58,11 @@ def rule_dirs(rule_flags: dict) -> list[Path]:
     return default_dirs([Path(d) for d in settings.rules_dirs])
 
 
-def jurisdiction_codes(dirs: list[Path]) -> list[str]:
-    """Every rule file that is a jurisdiction (not an abstract one like base), in contract order."""
-    stems = {p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")}
-    codes = []
-    for stem in stems:
-        for d in dirs:
-            path = d / f"{stem}.toml"
-            if path.is_file():
-                try:
-                    abstract = parse_file(path)[2].get("ruleset", {}).get("abstract", False)
-                except RuleFileError:
-                    abstract = False  # a broken file is reported when loaded, not hidden
-                if not abstract:
-                    codes.append(stem)
-                break
-    rank = {code: i for i, code in enumerate(ORDER)}
-    return sorted(codes, key=lambda c: (rank.get(c, len(ORDER)), c))
+def rule_params(rule: Rule) -> dict[str, object]:
+    """The parameters a rule file set (the loader's own bookkeeping left out), as plain data."""
+    return {f.name: list(v) if isinstance(v, tuple) else v
+            for f in dataclasses.fields(rule.params) if f.init and not f.name.startswith("_")
+            for v in [getattr(rule.params, f.name)] if v != f.default}
 
 
 def _load(codes: list[str], dirs: list[Path]) -> list[RuleSet]:
@@ -141,8 +136,9 @@ def explain(rule_id, rule_flags):
     if r.fix:
         out += ["", "Fix:", f"  {r.fix}"]
     out += ["", "Citation:", f"  {r.citation.source}", f"  {r.citation.url}"]
-    if r.params:
-        out += ["", "Params:"] + [f"  {k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(r.params.items())]
+    params = rule_params(r)
+    if params:
+        out += ["", "Params:"] + [f"  {k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(params.items())]
     ex = r.examples
     if ex:
         context = []

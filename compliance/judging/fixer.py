@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from compliance.model import Post, PostResult, Source, Verdict
-from compliance.ruleset.loader import RuleSet
+from compliance.ruleset.model import RuleSet
 
 OK_STATUSES = ("compliant", "clear")
 MAX_ATTEMPTS = 8

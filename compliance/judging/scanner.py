@@ -5,13 +5,23 @@ process pool and a Dask worker all produce the same record for the same post.
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from compliance.model import Finding, InputError, Post, PostResult, Verdict
-from compliance.ruleset.loader import Rule, RuleSet, default_dirs, load_ruleset
+from compliance.analysis.analyser import Analyser
+from compliance.config import Settings
+from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver
+from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.context import Context
+from compliance.ruleset.loader import default_codes, default_dirs, load_ruleset
+from compliance.ruleset.model import Rule, RuleSet
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str]:
+    return (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule)
 
 
 def status_of(findings: list[Finding], commercial: bool) -> str:
@@ -36,37 +46,48 @@ def rule_selected(rule: Rule, select: list[str], ignore: list[str]) -> bool:
 
 
 class Scanner:
-    """Rule sets and the analyser, loaded once; `judge_record` never raises for a post."""
+    """Rule sets and the analyser, loaded once; `judge_record` never raises for a post.
 
-    def __init__(self, jurisdictions: list[str], brands: list[str] | None = None,
+    Built from the one `Settings` object (`from_settings`); the keyword constructor is a
+    shorthand for tests and library use that builds the same `Settings`.
+    """
+
+    def __init__(self, jurisdictions: list[str] | tuple[str, ...] = (), brands: list[str] | None = None,
                  rules_dirs: list[Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
                  rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None):
-        from compliance.analysis.analyser import Analyser
+        settings = Settings(
+            jurisdictions=tuple(jurisdictions), brands=tuple(brands or ()),
+            rules_dirs=tuple(str(d) for d in rules_dirs or ()), select=tuple(select or ()),
+            ignore=tuple(ignore or ()), severity=dict(severity_overrides or {}),
+            exceptions=tuple(Waiver(post, rule) for post, rules in (exceptions or {}).items() for rule in rules))
+        self._setup(settings, rulesets)
 
-        codes = []
-        for code in jurisdictions:
+    @classmethod
+    def from_settings(cls, settings: Settings, rulesets: list[RuleSet] | tuple[RuleSet, ...] | None = None) -> Scanner:
+        scanner = cls.__new__(cls)
+        scanner._setup(settings, rulesets)
+        return scanner
+
+    def _setup(self, settings: Settings, rulesets) -> None:
+        dirs = default_dirs([Path(d) for d in settings.rules_dirs])
+        codes: list[str] = []
+        for code in settings.jurisdictions or default_codes(dirs):
             code = code.strip().lower()
             if code not in codes:
                 codes.append(code)
-        dirs = default_dirs(list(rules_dirs or []))
-        self.rulesets = rulesets or [load_ruleset(code, dirs) for code in codes]
+        self.rulesets = list(rulesets or [load_ruleset(code, dirs) for code in codes])
         self.jurisdictions = [rs.code for rs in self.rulesets]
-        self.select = list(select or [])
-        self.ignore = list(ignore or [])
-        self.severity_overrides = dict(severity_overrides or {})
-        # Accepted exceptions: post id -> rules (id, name, group or prefix) not applied to that post.
-        self.exceptions = {post_id: list(rules) for post_id, rules in (exceptions or {}).items()}
-        self.rules = {rs.code: [self._override(r) for r in rs.rules if rule_selected(r, self.select, self.ignore)]
+        self.settings = replace(settings, jurisdictions=tuple(self.jurisdictions))
+        self.rules = {rs.code: [self._override(r) for r in rs.rules
+                                if rule_selected(r, list(settings.select), list(settings.ignore))]
                       for rs in self.rulesets}
-        self.analyser = Analyser(self.rulesets, list(brands or []))
+        self.analyser = Analyser(self.rulesets, list(settings.brands))
 
     def _override(self, rule: Rule) -> Rule:
-        from dataclasses import replace
-
         for key in (rule.id, rule.name):
-            if key in self.severity_overrides:
-                return replace(rule, severity=self.severity_overrides[key])
+            if key in self.settings.severity:
+                return replace(rule, severity=self.settings.severity[key])
         return rule
 
     def ruleset_meta(self) -> dict[str, dict[str, Any]]:
@@ -85,20 +106,28 @@ class Scanner:
             return _failed(record, f"internal error while judging this post: {type(exc).__name__}: {exc}")
 
     def judge(self, post: Post) -> PostResult:
-        from compliance.ruleset.checks import CHECKS
-        from compliance.ruleset.checks.context import Context
-
         analysis = self.analyser.analyse(post)
+        waivers = self.settings.waivers_for(post.id)
         verdicts = {}
         for rs in self.rulesets:
-            excepted = self.exceptions.get(post.id)
-            rules = [r for r in self.rules[rs.code] if not excepted or rule_selected(r, [], excepted)]
-            ctx = Context(post, analysis, rs, rules)
+            selected = self.rules[rs.code]
+            waiver_of = {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])}
+            active = [r for r in selected if r.id not in waiver_of]
+            ctx = Context(post, analysis, rs, active)
             findings: list[Finding] = []
-            for rule in rules:
-                findings.extend(CHECKS.get(rule.check)(ctx, rule))
-            findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule))
-            verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings))
+            for rule in active:
+                findings.extend(CHECKS.get(rule.check).run(ctx, rule))
+            # A waived rule is set aside, never dropped: judged as if nothing were waived, so the
+            # report shows what the exception hid and why (and an exception that hid nothing).
+            waived: list[tuple[Finding, Waiver]] = []
+            if waiver_of:
+                full = Context(post, analysis, rs, selected)
+                for rule in selected:
+                    if rule.id in waiver_of:
+                        waived.extend((f, waiver_of[rule.id]) for f in CHECKS.get(rule.check).run(full, rule))
+            findings.sort(key=_finding_order)
+            waived.sort(key=lambda pair: _finding_order(pair[0]))
+            verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings), tuple(waived))
         return PostResult(
             id=post.id, source=post.source, caption=post.caption, platform=post.platform,
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
@@ -122,8 +151,6 @@ def encodable_text(value):
 
 
 def _encodable(record: Post | InputError) -> Post | InputError:
-    from dataclasses import fields, replace
-
     source = replace(record.source, file=encodable_text(record.source.file),
                      member=encodable_text(record.source.member))
     changes = {f.name: encodable_text(getattr(record, f.name)) for f in fields(record)

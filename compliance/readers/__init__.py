@@ -16,11 +16,13 @@ import os
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from compliance.model import InputError, Post
+from compliance.readers import jsonl
 from compliance.readers.base import SUPPORTED, ReadOptions, Record, UnreadableInput
+from compliance.readers.detect import NESTED_ZIP, Archive, Reader, Refused, detect
 from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries
 
 __all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "read_inputs"]
@@ -62,7 +64,6 @@ def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterat
 
 
 def _plan(name: str, options: ReadOptions) -> _Plan:
-    from compliance.readers import jsonl
 
     if name == "-":
         return _Plan([lambda: jsonl.read_stream(sys.stdin.buffer, "<stdin>", options)])
@@ -80,7 +81,6 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
 
 
 def _plan_file(entry: Entry, options: ReadOptions) -> _Plan:
-    from compliance.readers.detect import Archive, Reader, Refused, detect
 
     found = detect(entry, options)
     if isinstance(found, Reader):
@@ -112,7 +112,6 @@ def _plan_zip(path: str, plan: _Plan, options: ReadOptions) -> None:
 def _plan_entries(name: str, entries: list[Entry], plan: _Plan, options: ReadOptions,
                   inside_zip: bool = False) -> None:
     """Add a step per readable file; note what was skipped; fail if nothing is readable."""
-    from compliance.readers.detect import NESTED_ZIP, Archive, Reader, Refused, detect
 
     before = len(plan.steps)
     skipped: list[str] = []

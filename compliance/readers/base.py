@@ -5,8 +5,8 @@ Kept apart from `__init__` so format modules can import it without a cycle.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from compliance.model import InputError, Post
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterator
 
 from compliance.readers import generic_csv, instagram, json_array, jsonl, tiktok, xarchive, youtube
 from compliance.readers.base import ReadOptions, Record

@@ -9,8 +9,8 @@ map are kept, by their header, in the post's metadata.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record

@@ -5,7 +5,7 @@ Each element is checked exactly like a JSONL line; `index` says which element.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from compliance.model import InputError, Post, Source
 from compliance.readers.base import UnreadableInput

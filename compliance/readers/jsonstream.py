@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from typing import BinaryIO, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")

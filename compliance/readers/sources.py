@@ -13,9 +13,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from compliance.model import Source
 
@@ -33,7 +34,7 @@ class Entry:
     file: str                          # the input exactly as given on the command line
     member: str | None                 # posix path inside a folder or zip; None for the file itself
     opener: Callable[[], BinaryIO]     # raw bytes, before any .gz layer
-    lookup: Callable[[str], "Entry | None"]  # another file by its path in the same input
+    lookup: Callable[[str], Entry | None]  # another file by its path in the same input
 
     @property
     def path(self) -> str:
@@ -56,7 +57,7 @@ class Entry:
     def source(self, **place) -> Source:
         return Source(self.file, member=self.member, **place)
 
-    def sibling(self, name: str) -> "Entry | None":
+    def sibling(self, name: str) -> Entry | None:
         """A file relative to this one's folder: note-tweet.js beside tweets.js, or
         ../../personal_information/... from an Instagram posts file. Never leaves the input."""
         folder = posixpath.dirname(self.path)

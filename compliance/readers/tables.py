@@ -15,8 +15,8 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from compliance.readers.sources import Entry
 

@@ -10,8 +10,8 @@ it becomes `paid_partnership`, and its wording is kept in metadata.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record

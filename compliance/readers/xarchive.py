@@ -15,8 +15,8 @@ created within two minutes of each other. The author is the username from accoun
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record
@@ -89,7 +89,7 @@ def _time(value) -> datetime | None:
         return None
     for fmt in ("%a %b %d %H:%M:%S %z %Y", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
         try:
-            return datetime.strptime(value.replace("Z", "+0000"), fmt).astimezone(timezone.utc)
+            return datetime.strptime(value.replace("Z", "+0000"), fmt).astimezone(UTC)
         except ValueError:
             continue
     return None

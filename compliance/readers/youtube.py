@@ -9,7 +9,7 @@ row wins a tie), at the position where the video first appears.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from compliance.model import InputError

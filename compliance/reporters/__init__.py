@@ -5,12 +5,7 @@ and never sees the engine. Modules are imported here explicitly so registration 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, TextIO
+from compliance.reporters import csv_report, html_report, json_report, jsonl_report, text_report
+from compliance.reporters.registry import REPORTERS, Reporter
 
-from compliance.registry import Registry
-from compliance.reporters.document import Report
-
-Reporter = Callable[[Report, TextIO, Mapping[str, Any]], None]
-REPORTERS: Registry[Reporter] = Registry("output format")
-
-from compliance.reporters import csv_report, html_report, json_report, jsonl_report, text_report  # noqa: E402,F401
+__all__ = ["REPORTERS", "Reporter", "csv_report", "html_report", "json_report", "jsonl_report", "text_report"]

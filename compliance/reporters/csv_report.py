@@ -6,13 +6,14 @@ a formula (starting with = + - @, tab or carriage return) gets a leading apostro
 from __future__ import annotations
 
 import csv
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from compliance.reporters.document import Report
-from compliance.reporters import REPORTERS
+from compliance.reporters.registry import REPORTERS
 from compliance.reporters.views import ordered_verdicts, source_text
 
-COLUMNS = ("id", "source", "author", "platform", "jurisdiction", "status", "rules", "messages", "error")
+COLUMNS = ("id", "source", "author", "platform", "jurisdiction", "status", "rules", "messages", "error", "waived")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,13 +35,15 @@ def rows(report: Report):
         base = [post.get("id"), source_text(post.get("source")), post.get("author"), post.get("platform")]
         verdicts = ordered_verdicts(post, jurisdictions)
         if post.get("error") or not verdicts:
-            yield base + ["", "error" if post.get("error") else "", "", "", post.get("error")]
+            yield base + ["", "error" if post.get("error") else "", "", "", post.get("error"), ""]
             continue
         for code, verdict in verdicts:
             findings = verdict.get("findings") or []
             rules = "; ".join(dict.fromkeys(str(f.get("rule") or "") for f in findings))
             messages = "\n".join(f"{f.get('rule') or ''}: {f.get('message') or ''}" for f in findings)
-            yield base + [code, verdict.get("status"), rules, messages, ""]
+            waived = "\n".join(f"{w.get('rule') or ''}: {(w.get('waiver') or {}).get('reason') or 'accepted exception'}"
+                               for w in verdict.get("waived") or ())
+            yield base + [code, verdict.get("status"), rules, messages, "", waived]
 
 
 @REPORTERS.register("csv")

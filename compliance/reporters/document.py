@@ -1,11 +1,13 @@
 """The one immutable report every reporter renders; built once from the judged posts."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from compliance import __version__
-from compliance.model import STATUSES, PostResult
+from compliance.model import STATUSES, PostResult, Waiver
 
 SCHEMA_VERSION = 1
 
@@ -14,9 +16,15 @@ def empty_counts() -> dict[str, int]:
     return {status: 0 for status in STATUSES}
 
 
-def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str]) -> dict[str, Any]:
-    """Counts per jurisdiction and status, from post dicts (so merged partial reports agree)."""
+def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str],
+              waivers: Sequence[Waiver] = ()) -> dict[str, Any]:
+    """Counts per jurisdiction and status, from post dicts (so merged partial reports agree).
+
+    With accepted exceptions, each is listed with how many findings it set aside: one that
+    matched nothing is there with `matched: 0`, for someone to remove or correct.
+    """
     by_j = {j: empty_counts() for j in jurisdictions}
+    matched: Counter[tuple[str, str]] = Counter()
     total = errors = 0
     for post in posts:
         total += 1
@@ -25,7 +33,16 @@ def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str]) -> d
             continue
         for j, verdict in post["verdicts"].items():
             by_j.setdefault(j, empty_counts())[verdict["status"]] += 1
-    return {"posts": total, "errors": errors, "by_jurisdiction": by_j}
+            for item in verdict.get("waived", ()):
+                matched[(item["waiver"]["post"], item["waiver"]["rule"])] += 1
+    summary: dict[str, Any] = {"posts": total, "errors": errors, "by_jurisdiction": by_j}
+    if waivers:
+        summary["waivers"] = [{**w.to_dict(), "matched": matched[(w.post, w.rule)]} for w in waivers]
+    return summary
+
+
+def unmatched_waivers(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [w for w in summary.get("waivers", ()) if not w["matched"]]
 
 
 @dataclass(frozen=True)
@@ -50,20 +67,22 @@ class Report:
 
 
 def build_report(results: Iterable[PostResult], jurisdictions: list[str],
-                 rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str]) -> Report:
+                 rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
+                 waivers: Sequence[Waiver] = ()) -> Report:
     posts = [r.to_dict() for r in results]
-    return report_from_posts(posts, jurisdictions, rulesets, inputs)
+    return report_from_posts(posts, jurisdictions, rulesets, inputs, waivers)
 
 
 def report_from_posts(posts: list[dict[str, Any]], jurisdictions: list[str],
-                      rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str]) -> Report:
+                      rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
+                      waivers: Sequence[Waiver] = ()) -> Report:
     data = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "compliance", "version": __version__},
         "inputs": list(inputs),
         "jurisdictions": list(jurisdictions),
         "rulesets": {code: dict(rulesets[code]) for code in jurisdictions if code in rulesets},
-        "summary": summarise(posts, jurisdictions),
+        "summary": summarise(posts, jurisdictions, waivers),
         "posts": posts,
     }
     return Report(data)

@@ -9,19 +9,19 @@ the page's own style and script by hash is a second wall behind the escaping.
 from __future__ import annotations
 
 import base64
-from bisect import bisect_left
 import hashlib
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.reporters.document import Report
-from compliance.reporters import REPORTERS
+from compliance.reporters.registry import REPORTERS
 from compliance.reporters.views import ACTION_STATUSES, STATUS_LABELS, ordered_verdicts, source_text, worst_status
-
 
 # Highlight styles, most important first: where spans overlap, the first one colours the text.
 SIGNAL_CLASSES = {
@@ -348,6 +348,12 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         "ok_posts": ok,
         "status_labels": STATUS_LABELS,
         "statuses": STATUSES,
+        "waivers": list(summary.get("waivers") or []),
+        "waived": [{"post": post.get("id") if post.get("id") is not None else "", "code": code,
+                    "rule": w.get("rule") or "", "message": w.get("message") or "", "text": w.get("text") or "",
+                    "reason": (w.get("waiver") or {}).get("reason") or ""}
+                   for post in posts for code, verdict in ordered_verdicts(post, jurisdictions)
+                   for w in verdict.get("waived") or ()],
     }
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from compliance.reporters.document import Report
-from compliance.reporters import REPORTERS
+from compliance.reporters.registry import REPORTERS
 
 
 def dumps(data: Any) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from compliance.reporters.document import Report
+from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import jsonl_line
-from compliance.reporters import REPORTERS
 
 
 def write_summary(head: Mapping[str, Any], path: str | None) -> None:

@@ -11,8 +11,10 @@ import json
 import shutil
 import tempfile
 import zlib
-from typing import Any, Iterable, Mapping, TextIO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
 
+from compliance.model import Waiver
 from compliance.reporters.document import Report, report_from_posts, summarise
 
 _PLACEHOLDER = "\x00posts\x00"
@@ -117,7 +119,8 @@ def jsonl_line(post: Mapping[str, Any]) -> str:
     return json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def summarise_stream(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], sink) -> dict[str, Any]:
+def summarise_stream(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], sink,
+                     waivers: Sequence[Waiver] = ()) -> dict[str, Any]:
     """Count posts with the report's own `summarise`, handing each to `sink` as it passes."""
 
     def passing():
@@ -125,7 +128,7 @@ def summarise_stream(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str
             sink(post)
             yield post
 
-    return summarise(passing(), jurisdictions)
+    return summarise(passing(), jurisdictions, waivers)
 
 
 def exit_code(summary: Mapping[str, Any]) -> int:

@@ -7,15 +7,15 @@ returns) and bidirectional overrides are shown escaped so they cannot rewrite th
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import click
 
 from compliance.model import STATUSES
 from compliance.reporters.document import Report
-from compliance.reporters import REPORTERS
-from compliance.reporters.views import (STATUS_LABELS, ordered_verdicts, source_text,
-                                             worst_status)
+from compliance.reporters.registry import REPORTERS
+from compliance.reporters.views import STATUS_LABELS, ordered_verdicts, source_text, worst_status
 
 QUOTE_LIMIT = 80
 STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None,
@@ -108,6 +108,18 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
     lines.append("")
 
     action = [p for p in posts if worst_status(p) in ("violation", "review", "error")]
+    waived = [(post, code, w) for post in posts for code, verdict in ordered_verdicts(post, jurisdictions)
+              for w in verdict.get("waived") or ()]
+    unmatched = [w for w in summary.get("waivers") or () if not w.get("matched")]
+    if waived or unmatched:
+        lines.append(style(f"Accepted exceptions: {plural(len(waived), 'finding')} set aside", bold=True))
+        for post, code, w in waived:
+            reason = (w.get("waiver") or {}).get("reason")
+            lines.append(f"  {clean(post.get('id'))}  {code:<4} {clean(w.get('rule') or '')}  {clean(w.get('message') or '')}"
+                         + (f"  (waived: {clean(reason)})" if reason else ""))
+        for w in unmatched:
+            lines.append(f"  {clean(w.get('post'))}:{clean(w.get('rule'))}  matched no finding")
+        lines.append("")
     if not action:
         lines.append("No posts need action.")
         return "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """How a post record reads to a person: its place, its worst verdict. Shared by the human reporters."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from compliance.model import STATUSES
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compliance.judging.scanner import Scanner
 from compliance.model import Post, Source
-from compliance.ruleset.loader import Rule, RuleSet
+from compliance.ruleset.model import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,6 @@ class ExampleResult:
 
 
 def run_examples(ruleset: RuleSet, rules: list[Rule] | None = None) -> list[ExampleResult]:
-    from compliance.judging.scanner import Scanner
 
     results = []
     scanners: dict[tuple[str, ...], Scanner] = {}

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
-from typing import Any, Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
 
+from compliance.config import Settings
+from compliance.judging.scanner import Scanner
 from compliance.model import Post
+from compliance.ruleset.model import RuleSet
+from compliance.run import CHUNK_SIZE
 
-CHUNK_SIZE = 2000
 ZONE_SIZE = 200  # posts per memory zone: fewer distinct brand sets than the caches hold (256)
 # The spaCy pipeline is shared by every Scanner in a process, and a memory zone frees whatever
 # any thread adds to it meanwhile: threads (a Dask worker's) take turns on it.
@@ -26,34 +30,21 @@ NLP_LOCK = threading.RLock()
 
 @dataclass(frozen=True)
 class ScannerSpec:
-    """The Scanner's constructor arguments: picklable, enough to rebuild it in a worker.
+    """What a worker needs to rebuild the Scanner: the one `Settings` object and the loaded rule sets.
 
-    The loaded rule sets travel as data, so a worker judges by exactly the rules the main
-    process loaded, wherever they came from.
+    The rule sets travel as data, so a worker judges by exactly the rules the main process
+    loaded, wherever they came from; both are picklable.
     """
 
-    jurisdictions: tuple[str, ...]
-    brands: tuple[str, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity_overrides: tuple[tuple[str, str], ...] = ()
-    rulesets: tuple = ()
-    exceptions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # accepted (post id, rules) pairs
+    settings: Settings
+    rulesets: tuple[RuleSet, ...] = ()
 
     @classmethod
-    def of(cls, scanner) -> "ScannerSpec":
-        return cls(tuple(scanner.jurisdictions), tuple(scanner.analyser.campaign), tuple(scanner.select),
-                   tuple(scanner.ignore), tuple(sorted(scanner.severity_overrides.items())),
-                   tuple(scanner.rulesets),
-                   tuple(sorted((post, tuple(rules)) for post, rules in scanner.exceptions.items())))
+    def of(cls, scanner: Scanner) -> ScannerSpec:
+        return cls(scanner.settings, tuple(scanner.rulesets))
 
-    def build(self):
-        from compliance.judging.scanner import Scanner
-
-        return Scanner(list(self.jurisdictions), brands=list(self.brands), select=list(self.select),
-                       ignore=list(self.ignore), severity_overrides=dict(self.severity_overrides),
-                       rulesets=list(self.rulesets) or None,
-                       exceptions={post: list(rules) for post, rules in self.exceptions})
+    def build(self) -> Scanner:
+        return Scanner.from_settings(self.settings, self.rulesets or None)
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:
@@ -184,41 +175,3 @@ def scan_stream(records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=
         if progress is not None:
             progress.update(len(posts))
         yield from zip(posts, batch.fresh)
-
-
-class AutoBackend:
-    """A pool of `jobs` workers, started only when there is enough to judge: a chunk that is
-    mostly new work with more chunks after it. A one-chunk scan, or a re-run whose posts the
-    state already knows, is not worth the seconds each worker needs to start."""
-
-    def __init__(self, spec: ScannerSpec, scanner, jobs: int):
-        self.spec = spec
-        self.jobs = jobs
-        self.local = LocalBackend(scanner)
-        self.pool = None
-
-    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
-        it = iter(batches)
-        batch = next(it, None)
-        while batch is not None:
-            following = next(it, None)
-            if following is None or 2 * len(batch.todo) <= len(batch.records):
-                yield from self.local.map([batch])
-                batch = following
-                continue
-            from compliance.run.pool import PoolBackend
-
-            self.pool = PoolBackend(self.spec, self.jobs)
-            yield from self.pool.map(chain([batch, following], it))
-            return
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-
-
-def make_backend(spec: ScannerSpec, scanner, jobs: int):
-    """`jobs` 1: in-process (reusing `scanner`); more: a spawn-safe process pool."""
-    if jobs <= 1:
-        return LocalBackend(scanner)
-    return AutoBackend(spec, scanner, jobs)

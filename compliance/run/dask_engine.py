@@ -23,7 +23,11 @@ import pickle
 import threading
 from typing import Any
 
+from compliance.readers.jsonl import read_stream
+from compliance.reporters.document import empty_counts, summarise
+from compliance.reporters.streaming import exit_code, header
 from compliance.run.chunks import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
+from compliance.run.pool import default_jobs
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _JUDGES: dict[str, ChunkJudge] = {}
@@ -93,8 +97,6 @@ def _judge_for(spec: ScannerSpec, key: str) -> ChunkJudge:
 def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read_options,
                 output_dir: str, chunk_size: int = CHUNK_SIZE) -> dict[str, Any]:
     """Judge one block and write it as a partition; return its name and summary."""
-    from compliance.readers.jsonl import read_stream
-    from compliance.reporters.document import summarise
 
     judge = _judge_for(spec, key)
     name = f"part-{block.index:05d}.jsonl"
@@ -122,15 +124,14 @@ def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read
                 yield post
 
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        summary = summarise(posts(out), list(spec.jurisdictions))
+        summary = summarise(posts(out), list(spec.settings.jurisdictions), spec.settings.exceptions)
     os.replace(tmp, final)
     return {"part": name, "summary": summary}
 
 
 def merge_summaries(parts: list[dict[str, Any]], jurisdictions: list[str]) -> dict[str, Any]:
-    from compliance.reporters.document import empty_counts
-
-    merged = {"posts": 0, "errors": 0, "by_jurisdiction": {j: empty_counts() for j in jurisdictions}}
+    """The partitions' summaries added up (waivers: the matches of each, summed in order)."""
+    merged: dict[str, Any] = {"posts": 0, "errors": 0, "by_jurisdiction": {j: empty_counts() for j in jurisdictions}}
     for part in parts:
         s = part["summary"]
         merged["posts"] += s["posts"]
@@ -139,6 +140,12 @@ def merge_summaries(parts: list[dict[str, Any]], jurisdictions: list[str]) -> di
             target = merged["by_jurisdiction"].setdefault(j, empty_counts())
             for status, n in counts.items():
                 target[status] = target.get(status, 0) + n
+        if "waivers" in s:
+            if "waivers" not in merged:
+                merged["waivers"] = [dict(w) for w in s["waivers"]]
+            else:
+                for total, w in zip(merged["waivers"], s["waivers"]):
+                    total["matched"] += w["matched"]
     return merged
 
 
@@ -173,7 +180,6 @@ def _remove_old_parts(output_dir: str) -> None:
 
 def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: dict[str, Any]) -> int:
     """The CLI's `--engine dask`: partitions + summary.json in --output-dir; exit code 0/1."""
-    from compliance.reporters.streaming import exit_code, header
 
     output_dir = batch.get("output_dir")
     if not output_dir:
@@ -197,7 +203,6 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         if batch.get("scheduler"):
             client = Client(batch["scheduler"])
         else:
-            from compliance.run.pool import default_jobs
 
             cluster = LocalCluster(n_workers=batch.get("jobs") or default_jobs(), threads_per_worker=1,
                                    processes=True, host="127.0.0.1", dashboard_address=None)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
-from typing import Iterable
-
-from compliance.run.resolver import Resolution
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_links (
@@ -32,7 +31,8 @@ class LinkCache:
         except sqlite3.DatabaseError as exc:
             raise LinkCacheError(f"--state {path}: cannot keep resolved links there: {exc}") from None
 
-    def get_many(self, urls: list[str]) -> dict[str, Resolution]:
+    def get_many(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """url -> {url, chain, status, final?, code?} for the URLs the table knows."""
         out = {}
         for i in range(0, len(urls), 500):
             part = urls[i:i + 500]
@@ -40,16 +40,22 @@ class LinkCache:
             rows = self.conn.execute(
                 f"SELECT url, final, chain, status, code FROM resolved_links WHERE url IN ({marks})", part)
             for url, final, chain, status, code in rows:
-                out[url] = Resolution(url, tuple(json.loads(chain)), status, final, code)
+                row = {"url": url, "chain": json.loads(chain), "status": status}
+                if final is not None:
+                    row["final"] = final
+                if code is not None:
+                    row["code"] = code
+                out[url] = row
         return out
 
-    def put_many(self, results: Iterable[Resolution]) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    def put_many(self, results: Iterable[dict[str, Any]]) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.conn:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO resolved_links (url, final, chain, status, code, fetched) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(r.url, r.final, json.dumps(list(r.chain)), r.status, r.code, now) for r in results])
+                [(r["url"], r.get("final"), json.dumps(list(r["chain"])), r["status"], r.get("code"), now)
+                 for r in results])
 
     def close(self) -> None:
         self.conn.close()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Iterable, Iterator
+from itertools import chain
+from typing import Any
 
-from compliance.run.chunks import Batch, ChunkJudge, ScannerSpec, ordered_map
+from compliance.run.chunks import Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
 
 _JUDGE: ChunkJudge | None = None
 
@@ -62,3 +64,39 @@ class PoolBackend:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class AutoBackend:
+    """A pool of `jobs` workers, started only when there is enough to judge: a chunk that is
+    mostly new work with more chunks after it. A one-chunk scan, or a re-run whose posts the
+    state already knows, is not worth the seconds each worker needs to start."""
+
+    def __init__(self, spec: ScannerSpec, scanner, jobs: int):
+        self.spec = spec
+        self.jobs = jobs
+        self.local = LocalBackend(scanner)
+        self.pool = None
+
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
+        it = iter(batches)
+        batch = next(it, None)
+        while batch is not None:
+            following = next(it, None)
+            if following is None or 2 * len(batch.todo) <= len(batch.records):
+                yield from self.local.map([batch])
+                batch = following
+                continue
+            self.pool = PoolBackend(self.spec, self.jobs)
+            yield from self.pool.map(chain([batch, following], it))
+            return
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+def make_backend(spec: ScannerSpec, scanner, jobs: int):
+    """`jobs` 1: in-process (reusing `scanner`); more: a spawn-safe process pool."""
+    if jobs <= 1:
+        return LocalBackend(scanner)
+    return AutoBackend(spec, scanner, jobs)

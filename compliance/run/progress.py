@@ -9,7 +9,8 @@ import gzip
 import os
 import sys
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 
 def count_posts(inputs: list[str]) -> int | None:

@@ -9,14 +9,18 @@ kept in the state file (`compliance.run.link_cache`) so a re-run asks nothing tw
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from compliance.analysis.affiliates import load_catalogue
+from compliance.analysis.links import short_links
 from compliance.model import Post
+from compliance.run.chunks import chunked
+from compliance.run.link_cache import LinkCache
 
 MAX_HOPS = 5
 TIMEOUT = 3.0
@@ -37,8 +41,8 @@ class Resolution:
     final: str | None = None  # the last URL that answered without redirecting (ok only)
     code: int | None = None  # that answer's HTTP status
 
-    def to_dict(self) -> dict:
-        out = {"url": self.url, "chain": list(self.chain), "status": self.status}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "chain": list(self.chain), "status": self.status}
         if self.final is not None:
             out["final"] = self.final
         if self.code is not None:
@@ -46,7 +50,7 @@ class Resolution:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Resolution":
+    def from_dict(cls, data: dict) -> Resolution:
         return cls(str(data["url"]), tuple(str(u) for u in data.get("chain", ())), str(data["status"]),
                    data.get("final"), data.get("code"))
 
@@ -90,7 +94,7 @@ class Resolver:
                 return Resolution(url, tuple(chain), "unsupported-scheme")
             try:
                 code, location = self._ask(parts)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 return Resolution(url, tuple(chain), "timeout")
             except ConnectionRefusedError:
                 return Resolution(url, tuple(chain), "refused")
@@ -148,13 +152,13 @@ class Resolver:
         todo = sorted(set(urls))
         done: dict[str, Resolution] = {}
         if self.cache is not None and todo:
-            done.update(self.cache.get_many(todo))
+            done.update({u: Resolution.from_dict(row) for u, row in self.cache.get_many(todo).items()})
         ask = [u for u in todo if u not in done]
         if ask:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(ask))) as pool:
-                fresh = dict(zip(ask, pool.map(self.resolve, ask)))
+                fresh = dict(zip(ask, pool.map(self.resolve, ask), strict=True))
             if self.cache is not None:
-                self.cache.put_many(fresh.values())
+                self.cache.put_many(r.to_dict() for r in fresh.values())
             done.update(fresh)
         return done
 
@@ -162,9 +166,6 @@ class Resolver:
 def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int = 500) -> Iterator:
     """Records with their short links resolved into `metadata["resolved_links"]` (link text ->
     resolution), a chunk at a time so a long input streams. Other records pass untouched."""
-    from compliance.analysis.links import short_links
-    from compliance.run.chunks import chunked
-
     for part in chunked(records, chunk):
         wanted = {}
         for i, record in enumerate(part):
@@ -183,12 +184,6 @@ def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int
 
 def resolving(records: Iterable, state_path: str | None = None) -> tuple[Iterator, object]:
     """`records` with short links resolved, and a closer for the cache (call it when done)."""
-    from compliance.analysis.affiliates import load_catalogue
-
-    cache = None
-    if state_path:
-        from compliance.run.link_cache import LinkCache
-
-        cache = LinkCache(state_path)
+    cache = LinkCache(state_path) if state_path else None
     resolver = Resolver(cache=cache)
     return resolve_records(records, resolver, load_catalogue()), (cache.close if cache else (lambda: None))

@@ -8,14 +8,26 @@ reported (input errors always are), plus the violations that went away ("resolve
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 import click
 
-from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, make_backend, scan_stream
+from compliance.readers import read_inputs
+from compliance.reporters.document import Report, report_from_posts, unmatched_waivers
+from compliance.reporters.jsonl_report import write_summary
+from compliance.reporters.registry import REPORTERS
+from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
+from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
+from compliance.run.dask_engine import DaskProblem, run_dask
+from compliance.run.link_cache import LinkCacheError
+from compliance.run.pool import WorkerFailed, default_jobs, make_backend
+from compliance.run.progress import Progress, count_posts
+from compliance.run.resolver import resolving
+from compliance.run.state import ScanState, StateError
 
 
 class BatchProblem(click.ClickException):
@@ -24,54 +36,15 @@ class BatchProblem(click.ClickException):
     exit_code = 2
 
 
-_OPTIONS = [
-    click.option("--jobs", type=click.IntRange(min=0), default=0, metavar="N",
-                 help="Worker processes (default 0: all cores; 1: in this process)."),
-    click.option("--chunk-size", type=click.IntRange(min=1), default=CHUNK_SIZE, show_default=True,
-                 metavar="N", help="Posts per unit of work (and per state commit)."),
-    click.option("--progress/--no-progress", default=None,
-                 help="Progress on stderr (default: only when stderr is a terminal)."),
-    click.option("--summary", "summary_path", metavar="FILE",
-                 help="--format jsonl: write the summary here (default: one line on stderr)."),
-    click.option("--state", "state_path", metavar="FILE.sqlite",
-                 help="Remember results: a re-run judges only new or changed posts."),
-    click.option("--only-new", is_flag=True,
-                 help="With --state: report only posts new or changed since the last run, and "
-                      "the violations resolved since (\"resolved\")."),
-    click.option("--resolve-links", "resolve_links", is_flag=True,
-                 help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
-                      "real target: the only option that uses the network (HEAD requests, no cookies; "
-                      "see README, \"Short links\")."),
-    click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-                 help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
-    click.option("--scheduler", metavar="ADDRESS",
-                 help="--engine dask: the scheduler (default: a local cluster on this machine)."),
-    click.option("--output-dir", metavar="DIR",
-                 help="--engine dask: where partitioned results and summary.json go."),
-    click.option("--partition-size", type=click.IntRange(min=1024), default=32 << 20, metavar="BYTES",
-                 help="--engine dask: bytes of JSONL per partition (default 32 MiB)."),
-]
-
-
-def batch_options(func):
-    """The `scan` options for large and repeated scans (kept here, next to what they drive)."""
-    for option in reversed(_OPTIONS):
-        func = option(func)
-    return func
-
-
 def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scanner, fmt: str,
                  output: str | None, render_options: dict, batch: dict[str, Any]) -> int:
     """Check the option mix, then run locally or on Dask; problems become exit-2 messages."""
-    from compliance.readers import read_inputs
 
     if batch["only_new"] and not batch["state_path"]:
         raise BatchProblem("--only-new needs --state FILE (what is new is relative to a state)")
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
     if batch["engine"] == "dask":
-        from compliance.run.dask_engine import DaskProblem, run_dask
-
         if batch.get("resolve_links"):
             raise BatchProblem("--resolve-links is not available with --engine dask (use --engine local)")
 
@@ -85,9 +58,6 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     for name in ("scheduler", "output_dir"):
         if batch[name]:
             raise BatchProblem(f"--{name.replace('_', '-')} is for --engine dask")
-    from compliance.run.pool import WorkerFailed, default_jobs
-    from compliance.run.progress import Progress, count_posts
-    from compliance.run.state import StateError
 
     progress = None
     if batch["progress"] is not False:
@@ -103,9 +73,6 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     records = prime(read_inputs(inputs, read_options))
     close_links = lambda: None  # noqa: E731
     if batch.get("resolve_links"):  # the only network use; asked for by name
-        from compliance.run.link_cache import LinkCacheError
-        from compliance.run.resolver import resolving
-
         try:
             records, close_links = resolving(records, opts.state_path)
         except LinkCacheError as exc:
@@ -157,17 +124,15 @@ def output_stream(output: str | None) -> Iterator[TextIO]:
 
 def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], opts: BatchOptions) -> int:
     """Judge every record and write the report; returns the exit code (0 or 1)."""
-    from compliance.reporters.document import Report, report_from_posts
-    from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
 
     state = None
     if opts.state_path:
-        from compliance.run.state import ScanState
 
         state = ScanState(opts.state_path, scanner)
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()
+    waivers = scanner.settings.exceptions
     try:
         stream = scan_stream(records, backend, opts.chunk_size, state, opts.progress)
         if opts.only_new:
@@ -181,7 +146,7 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
         if opts.fmt == "json":
             writer = JsonReportWriter()
             try:
-                summary = summarise_stream(posts, jurisdictions, writer.add)
+                summary = summarise_stream(posts, jurisdictions, writer.add, waivers)
                 _finish_progress(opts)
                 head = header(jurisdictions, rulesets, inputs, summary, extra())
                 with output_stream(opts.output) as out:
@@ -189,24 +154,23 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
             finally:
                 writer.close()
         elif opts.fmt == "jsonl":
-            from compliance.reporters.jsonl_report import write_summary
 
             with output_stream(opts.output) as out:
-                summary = summarise_stream(posts, jurisdictions, lambda post: out.write(line_of(post)))
+                summary = summarise_stream(posts, jurisdictions, lambda post: out.write(line_of(post)), waivers)
             _finish_progress(opts)
             write_summary(header(jurisdictions, rulesets, inputs, summary, extra()), opts.summary_path)
         else:
-            from compliance.reporters import REPORTERS
 
             collected = [full_post(post) for post in posts]
             _finish_progress(opts)
-            data = dict(report_from_posts(collected, jurisdictions, rulesets, inputs).data)
+            data = dict(report_from_posts(collected, jurisdictions, rulesets, inputs, waivers).data)
             data.update(extra())
             summary = data["summary"]
             with output_stream(opts.output) as out:
                 REPORTERS.get(opts.fmt)(Report(data), out, dict(opts.render_options or {}))
         if state is not None:
             state.finish()
+        warn_unmatched(summary)
         return exit_code(summary)
     finally:
         backend.close()
@@ -214,6 +178,14 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
             opts.progress.close()
         if state is not None:
             state.close()
+
+
+def warn_unmatched(summary: dict[str, Any]) -> None:
+    """An accepted exception that set nothing aside is a stale or mistyped entry: say so."""
+    for waiver in unmatched_waivers(summary):
+        where = f" ({waiver['source']})" if waiver.get("source") else ""
+        click.echo(f"compliance: warning: exception {waiver['post']}:{waiver['rule']}{where} matched no finding",
+                   err=True)
 
 
 def _finish_progress(opts: BatchOptions) -> None:

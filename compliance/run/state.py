@@ -20,13 +20,14 @@ import hashlib
 import json
 import sqlite3
 import zlib
+from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any, Mapping
+from typing import Any
 
 from compliance import __version__
 from compliance.model import Post
-from compliance.run.chunks import Batch
 from compliance.reporters.streaming import Rendered, jsonl_line, post_block
+from compliance.run.chunks import Batch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,13 +91,14 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "tool": __version__,
         "jurisdictions": list(scanner.jurisdictions),
         "versions": {code: meta.get("version") for code, meta in scanner.ruleset_meta().items()},
-        "select": list(scanner.select),
-        "ignore": list(scanner.ignore),
+        "select": list(scanner.settings.select),
+        "ignore": list(scanner.settings.ignore),
         "brands": list(scanner.analyser.campaign),
     }
     catalogue = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
     content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
-                          sorted(scanner.severity_overrides.items()), sorted(scanner.exceptions.items()),
+                          sorted(scanner.settings.severity.items()),
+                          sorted(w.to_dict() for w in scanner.settings.exceptions),
                           canonical([catalogue.programmes, catalogue.shorteners, catalogue.cues,
                                      catalogue.cue_window])],
                          sort_keys=True, ensure_ascii=False)

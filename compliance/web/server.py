@@ -13,20 +13,29 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jinja2
+
+from compliance.analysis.tokenizer import caption_nlp
+from compliance.config import Settings
+from compliance.judging.fixer import Fixer
+from compliance.judging.scanner import Scanner
 from compliance.model import PLATFORMS, STATUSES, Post, PostResult, Source
 from compliance.paths import data_dir
+from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
+from compliance.ruleset.model import RuleSet
 
 MAX_BODY = 64 * 1024  # bytes of form data: a caption is at most a few thousand characters
 DRAIN_LIMIT = 1024 * 1024  # read (and drop) this much of an oversized body so the 413 page arrives
 MAX_FIELDS = 200
 MAX_BRANDS = 50
 MAX_BRAND_CHARS = 100
-DEFAULT_TICKED = ("us", "uk", "de", "fr")  # the CLI's default audiences
 STATUS_LABELS = {"violation": "Violation", "review": "Needs review", "compliant": "Compliant", "clear": "Clear"}
 STATUS_HINTS = {
     "violation": "Followers may not see that this is an ad.",
@@ -70,41 +79,56 @@ class FormInput:
     platform: str = ""
 
 
-# ---------------------------------------------------------------------------- cached engine parts
+# ------------------------------------------------------------------------------------ the engine
 
-@lru_cache(maxsize=None)
-def _ruleset(code: str):
-    from compliance.ruleset.loader import load_ruleset
+class Engine:
+    """The rule sets and scanners behind the page, built from the one `Settings` object.
 
-    return load_ruleset(code)
+    So the page judges as `compliance check` does in the same folder: the project config's
+    rules folders, selection, severities and brands apply; the visitor picks audiences and may
+    add brands. Rule sets and scanners are loaded once and kept.
+    """
 
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.dirs = default_dirs([Path(d) for d in self.settings.rules_dirs])
+        self._rulesets: dict[str, RuleSet] = {}
+        self._scanners: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], Scanner] = OrderedDict()
+        self._countries: tuple[tuple[Country, ...], tuple[str, ...]] | None = None
 
-@lru_cache(maxsize=1)
-def countries() -> tuple[tuple[Country, ...], tuple[str, ...]]:
-    """The shipped jurisdictions (from the rule files), and any rule file that failed to load."""
-    from compliance.ruleset.loader import RuleFileError
+    def ruleset(self, code: str) -> RuleSet:
+        if code not in self._rulesets:
+            self._rulesets[code] = load_ruleset(code, self.dirs)
+        return self._rulesets[code]
 
-    found, broken = [], []
-    for path in sorted(data_dir("rules").glob("*.toml")):
-        try:
-            rs = _ruleset(path.stem)
-        except RuleFileError as exc:
-            broken.append(str(exc))
-            continue
-        if rs.meta.get("abstract") or not rs.rules:
-            continue
-        found.append(Country(rs.code, rs.name, rs.regulator))
-    order = {code: i for i, code in enumerate(DEFAULT_TICKED)}
-    found.sort(key=lambda c: (order.get(c.code, len(order)), c.code))
-    return tuple(found), tuple(broken)
+    def countries(self) -> tuple[tuple[Country, ...], tuple[str, ...]]:
+        """The jurisdictions the rule folders hold, in the files' order, and any that failed to load."""
+        if self._countries is None:
+            found, broken = [], []
+            for code in jurisdiction_codes(self.dirs):
+                try:
+                    rs = self.ruleset(code)
+                except RuleFileError as exc:
+                    broken.append(str(exc))
+                    continue
+                if rs.rules:
+                    found.append(Country(rs.code, rs.name, rs.regulator))
+            self._countries = (tuple(found), tuple(broken))
+        return self._countries
 
+    def ticked(self) -> tuple[str, ...]:
+        """The audiences ticked on a fresh page: the config's jurisdictions, else the rule files' defaults."""
+        return self.settings.jurisdictions or tuple(default_codes(self.dirs))
 
-@lru_cache(maxsize=16)
-def _scanner(codes: tuple[str, ...], brands: tuple[str, ...]):
-    """One Scanner per set of audiences and brands; rule sets and the spaCy pipeline are shared."""
-    from compliance.judging.scanner import Scanner
-
-    return Scanner(list(codes), brands=list(brands), rulesets=[_ruleset(c) for c in codes])
+    def scanner(self, codes: tuple[str, ...], brands: tuple[str, ...]) -> Scanner:
+        key = (codes, brands)
+        if key not in self._scanners:
+            settings = replace(self.settings, jurisdictions=codes, brands=self.settings.brands + brands)
+            self._scanners[key] = Scanner.from_settings(settings, [self.ruleset(c) for c in codes])
+            while len(self._scanners) > 16:
+                self._scanners.popitem(last=False)
+        self._scanners.move_to_end(key)
+        return self._scanners[key]
 
 
 _judging = threading.Lock()  # one caption at a time: matchers and caches are not made for threads
@@ -227,10 +251,10 @@ def safe_url(url: str) -> str | None:
         return None
 
 
-def verdict_cards(result: PostResult, codes: tuple[str, ...]) -> list[dict[str, Any]]:
+def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) -> list[dict[str, Any]]:
     cards = []
     for code in codes:
-        rs = _ruleset(code)
+        rs = engine.ruleset(code)
         whys = {r.id: r.why for r in rs.rules}
         verdict = result.verdicts.get(code)
         status = verdict.status if verdict else "review"
@@ -245,16 +269,14 @@ def verdict_cards(result: PostResult, codes: tuple[str, ...]) -> list[dict[str, 
     return cards
 
 
-def check_caption(form: FormInput) -> dict[str, Any]:
+def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
     """Judge and fix one caption: everything the results part of the page shows."""
-    from compliance.judging.fixer import Fixer
-
-    scanner = _scanner(form.codes, form.brands)
     post = Post(id="caption", caption=form.caption, source=Source("<web form>"), platform=form.platform or None)
     with _judging:
+        scanner = engine.scanner(form.codes, form.brands)
         result = scanner.judge_record(post)
         fixed = Fixer(scanner).fix(post)
-    names = {c.code: c.code.upper() for c in countries()[0]}
+    names = {c.code: c.code.upper() for c in engine.countries()[0]}
     after = [{"code": code, "status": fixed.after.verdicts[code].status,
               "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
              for code in form.codes if code in fixed.after.verdicts]
@@ -264,7 +286,7 @@ def check_caption(form: FormInput) -> dict[str, Any]:
     return {
         "error": result.error,
         "segments": caption_segments(result, form.codes, names),
-        "verdicts": verdict_cards(result, form.codes),
+        "verdicts": verdict_cards(engine, result, form.codes),
         "fixed": fixed.caption, "changed": fixed.changed, "fix_error": fixed.error,
         "after": after, "unsatisfied": unsatisfied,
         "worst": _worst(result, form.codes),
@@ -281,9 +303,8 @@ def _worst(result: PostResult, codes: tuple[str, ...]) -> str:
 class WebApp:
     """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
 
-    def __init__(self) -> None:
-        import jinja2
-
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or Engine()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -318,16 +339,16 @@ class WebApp:
                                                "Use the form on this page to check a caption.", nonce)
             return status, headers + [("Allow", "GET, HEAD, POST")], body
         fields = read_form(environ)
-        shown, _ = countries()
+        shown, _ = self.engine.countries()
         form, problem = parse_input(fields, [c.code for c in shown])
         if problem:
             return 400, self._html(), self.page(nonce, form, notice=problem)
-        return 200, self._html(), self.page(nonce, form, results=check_caption(form))
+        return 200, self._html(), self.page(nonce, form, results=check_caption(self.engine, form))
 
     def page(self, nonce: str, form: FormInput | None = None, results: dict | None = None,
              notice: str | None = None) -> bytes:
-        shown, broken = countries()
-        ticked = form.codes if form is not None else tuple(c.code for c in shown if c.code in DEFAULT_TICKED)
+        shown, broken = self.engine.countries()
+        ticked = form.codes if form is not None else tuple(c.code for c in shown if c.code in self.engine.ticked())
         return self.env.get_template("web.html.j2").render(
             nonce=nonce, countries=shown, broken=broken, platforms=PLATFORMS, ticked=ticked,
             form=form or FormInput(), results=results, notice=notice,
@@ -357,7 +378,7 @@ class WebApp:
 
 # ---------------------------------------------------------------------------------- the server
 
-def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
+def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, engine: Engine | None = None):
     """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`)."""
     import socket
     from socketserver import ThreadingMixIn
@@ -374,20 +395,19 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
             if not quiet:
                 sys.stderr.write(f"compliance serve: {self.address_string()} {format % args}\n")
 
-    return wsgi_server(host, port, WebApp(), server_class=Server, handler_class=Handler)
+    return wsgi_server(host, port, WebApp(engine), server_class=Server, handler_class=Handler)
 
 
-def warm_up() -> None:
+def warm_up(engine: Engine) -> None:
     """Load the rule files and the spaCy pipeline now, so the first check is as fast as the rest."""
-    from compliance.analysis.tokenizer import caption_nlp
-
-    countries()
+    engine.countries()
     caption_nlp()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    warm_up()
-    server = make_server(host, port)
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
+    engine = Engine(settings)
+    warm_up(engine)
+    server = make_server(host, port, engine=engine)
     shown_host = f"[{host}]" if ":" in host else host
     print(f"compliance: caption check on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)",
           file=sys.stderr)

@@ -171,7 +171,7 @@ def nonblank_lines(data: bytes) -> list[int]:
 def run_one(kind: str, data: bytes, judge: Judge, workdir: Path) -> Outcome:
     from compliance.readers import ReadOptions, UnreadableInput, read_inputs
     from compliance.reporters.document import build_report
-    from compliance.reporters import REPORTERS
+    from compliance.reporters.registry import REPORTERS
 
     outcome = Outcome(kind)
     name, _ = KINDS[kind]

@@ -5,27 +5,25 @@ filter shows what to look at, never what the image shows or what the law finally
 Words come from the rule files; matching is case- and accent-insensitive on the normalised
 caption, and every span is mapped back to the caption as read.
 
-Params (each check's `validate` rejects anything else):
-  restricted-category  terms, patterns, unless_terms, unless_patterns, commercial_only (default true)
-  retouch-notice       triggers, trigger_patterns, notices (none: the notice is not text), commercial_only
-  video-disclosure     platforms (default: the platforms whose table says `video = true`)
-  audience-threshold   min (required), key (post metadata key, default "followers"), commercial_only
+Each check's parameters are a frozen dataclass below, parsed once when the rule file loads.
 `terms` are whole words or phrases (`casino*` lets the word go on; `sports betting` also finds
 `#sportsbetting`); `patterns` are regular expressions over the normalised caption, run with a timeout.
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import regex
 
-from compliance.ruleset.checks import CHECKS
-from compliance.ruleset.checks.context import Context
-from compliance.model import Span
 from compliance.analysis.normalise import Normalised
-from compliance.ruleset.loader import REGEX_TIMEOUT
+from compliance.model import Finding, Span
+from compliance.ruleset.checks.context import Context
+from compliance.ruleset.checks.registry import check
+from compliance.ruleset.model import REGEX_TIMEOUT, Rule
+from compliance.safe_regex import compile_safe
 
 
 # ------------------------------------------------------------------------------- matching
@@ -90,18 +88,22 @@ def _compiled_terms(terms: tuple[str, ...], plural: bool = False):
     return regex.compile("|".join(_term_regex(t, plural) for t in terms), regex.V0)
 
 
-@lru_cache(maxsize=512)
-def _compiled_patterns(patterns: tuple[str, ...]):
-    return tuple(regex.compile(p, regex.IGNORECASE | regex.V0) for p in patterns)
+def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
+    """Compiled once, when the rule file loads; an unsafe or broken pattern stops the load."""
+    try:
+        return tuple(compile_safe(p) for p in patterns)
+    except ValueError as exc:
+        raise ValueError(f"params.{key}: {exc}") from None
 
 
-def _matches(cap: _Caption, terms=(), patterns=(), plural: bool = False) -> list[Span]:
+def _matches(cap: _Caption, terms: tuple[str, ...] = (), patterns: tuple[Any, ...] = (),
+             plural: bool = False) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
     found = []
     term_re = _compiled_terms(tuple(terms), plural)
     if term_re is not None:
         found += [m.span() for m in term_re.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
-    for pattern in _compiled_patterns(tuple(patterns)):
+    for pattern in patterns:
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
     spans = []
     for start, end in sorted(found):
@@ -110,105 +112,114 @@ def _matches(cap: _Caption, terms=(), patterns=(), plural: bool = False) -> list
     return spans
 
 
-# ------------------------------------------------------------------------------ validation
-def _check_params(params: dict, known: dict[str, type], required_any: tuple[str, ...] = ()) -> str | None:
-    unknown = set(params) - set(known)
-    if unknown:
-        return f"unknown params {sorted(unknown)} (known: {', '.join(sorted(known))})"
-    for key, kind in known.items():
-        if key not in params:
-            continue
-        value = params[key]
-        if kind is list:
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                return f"params.{key} must be a list of non-empty strings"
-        elif kind is bool and not isinstance(value, bool):
-            return f"params.{key} must be true or false"
-        elif kind is int and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-            return f"params.{key} must be a positive whole number"
-        elif kind is str and (not isinstance(value, str) or not value.strip()):
-            return f"params.{key} must be a non-empty string"
-    if required_any and not any(params.get(k) for k in required_any):
-        return f"params needs at least one of {', '.join(required_any)}"
-    for key in params:
-        if key.endswith("patterns"):
-            for pattern in params[key]:
-                try:
-                    regex.compile(pattern, regex.IGNORECASE | regex.V0)
-                except regex.error as exc:
-                    return f"params.{key}: pattern {pattern!r} does not compile: {exc}"
-    return None
+# ------------------------------------------------------------------------------ parameters
+_WORDS = "whole words or phrases, case- and accent-insensitive (`casino*` lets the last word go on)"
+_REGEXES = "regular expressions over the normalised caption, run with a timeout"
+_COMMERCIAL_ONLY = "only for posts with a commercial signal (default true)"
 
 
-def _applies(ctx: Context, params: dict) -> bool:
-    return ctx.commercial or not params.get("commercial_only", True)
+@dataclass(frozen=True)
+class RestrictedParams:
+    terms: tuple[str, ...] = field(default=(), metadata={"help": "wording about the product: " + _WORDS})
+    patterns: tuple[str, ...] = field(default=(), metadata={"help": _REGEXES})
+    unless_terms: tuple[str, ...] = field(default=(), metadata={"help": "wording that answers the concern: " + _WORDS})
+    unless_patterns: tuple[str, ...] = field(default=(), metadata={"help": _REGEXES})
+    commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
+    _patterns: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    _unless: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (self.terms or self.patterns):
+            raise ValueError("params needs at least one of terms, patterns")
+        object.__setattr__(self, "_patterns", _compile_all("patterns", self.patterns))
+        object.__setattr__(self, "_unless", _compile_all("unless_patterns", self.unless_patterns))
+
+
+@dataclass(frozen=True)
+class RetouchParams:
+    triggers: tuple[str, ...] = field(default=(), metadata={"help": "wording about filters or retouching: " + _WORDS})
+    trigger_patterns: tuple[str, ...] = field(default=(), metadata={"help": _REGEXES})
+    notices: tuple[str, ...] = field(default=(), metadata={
+        "help": "the required notice, singular or plural; none: the notice is not text, so every trigger asks for a look"})
+    commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
+    _triggers: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (self.triggers or self.trigger_patterns):
+            raise ValueError("params needs at least one of triggers, trigger_patterns")
+        object.__setattr__(self, "_triggers", _compile_all("trigger_patterns", self.trigger_patterns))
+
+
+@dataclass(frozen=True)
+class VideoParams:
+    platforms: tuple[str, ...] = field(default=(), metadata={
+        "help": "the platforms this applies to; none: those whose [platforms] table says video = true"})
+
+
+@dataclass(frozen=True)
+class ThresholdParams:
+    min: int = field(metadata={"help": "the audience size at which the duty starts"})
+    key: str = field(default="followers", metadata={"help": "the post metadata key that holds the audience size"})
+    commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
+
+
+def _applies(ctx: Context, commercial_only: bool) -> bool:
+    return ctx.commercial or not commercial_only
 
 
 # ------------------------------------------------------------------------ restricted-category
-@CHECKS.register("restricted-category")
-def restricted_category(ctx: Context, rule):
+@check("restricted-category", RestrictedParams)
+def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     """Wording about a product or service this jurisdiction bans or restricts: a person reviews.
 
     `unless_terms`/`unless_patterns` name wording that answers the concern (an 18+ notice,
     the amount paid); when one is present there is nothing to raise.
     """
-    params = rule.params
-    if not _applies(ctx, params):
+    params: RestrictedParams = rule.params
+    if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.get("terms", ()), params.get("patterns", ()))
+    hits = _matches(cap, params.terms, params._patterns)
     if not hits:
         return []
-    if _matches(cap, params.get("unless_terms", ()), params.get("unless_patterns", ())):
+    if _matches(cap, params.unless_terms, params._unless):
         return []
     return [ctx.finding(rule, hits[0])]
 
 
-restricted_category.validate = lambda params: _check_params(
-    params, {"terms": list, "patterns": list, "unless_terms": list, "unless_patterns": list,
-             "commercial_only": bool}, required_any=("terms", "patterns"))
-
-
 # --------------------------------------------------------------------------- retouch-notice
-@CHECKS.register("retouch-notice")
-def retouch_notice(ctx: Context, rule):
+@check("retouch-notice", RetouchParams)
+def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     """The caption speaks of filters, retouching or AI faces, and the required notice is absent.
 
     Notices match singular or plural, accents optional. With no `notices` the notice cannot
     be text at all (Norway's mark sits on the image), so every trigger asks for a look.
     """
-    params = rule.params
-    if not _applies(ctx, params):
+    params: RetouchParams = rule.params
+    if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.get("triggers", ()), params.get("trigger_patterns", ()))
+    hits = _matches(cap, params.triggers, params._triggers)
     if not hits:
         return []
-    if params.get("notices") and _matches(cap, params["notices"], plural=True):
+    if params.notices and _matches(cap, params.notices, plural=True):
         return []
     return [ctx.finding(rule, hits[0])]
 
 
-retouch_notice.validate = lambda params: _check_params(
-    params, {"triggers": list, "trigger_patterns": list, "notices": list, "commercial_only": bool},
-    required_any=("triggers", "trigger_patterns"))
-
-
 # -------------------------------------------------------------------------- video-disclosure
-@CHECKS.register("video-disclosure")
-def video_disclosure(ctx: Context, rule):
+@check("video-disclosure", VideoParams)
+def video_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """A commercial post on a video platform: whether the video shows or says the label, text cannot tell."""
     if not ctx.commercial:
         return []
     platform = ctx.post.platform
-    named = rule.params.get("platforms")
+    named = rule.params.platforms
     if not platform or not (platform in named if named else ctx.ruleset.platform(platform).get("video")):
         return []
     label = next((lbl for lbl in ctx.placed if lbl.span is not None), None)
     return [ctx.finding(rule, label.span if label else None)]
 
-
-video_disclosure.validate = lambda params: _check_params(params, {"platforms": list})
 
 
 # ------------------------------------------------------------------------ audience-threshold
@@ -230,24 +241,13 @@ def audience_size(value) -> int | None:
     return None
 
 
-@CHECKS.register("audience-threshold")
-def audience_threshold(ctx: Context, rule):
+@check("audience-threshold", ThresholdParams)
+def audience_threshold(ctx: Context, rule: Rule) -> list[Finding]:
     """The post's metadata gives an audience at or above a legal threshold: extra duties may apply."""
-    params = rule.params
-    if not _applies(ctx, params):
+    params: ThresholdParams = rule.params
+    if not _applies(ctx, params.commercial_only):
         return []
-    key = params.get("key", "followers")
-    size = audience_size(ctx.post.metadata.get(key))
-    if size is None or size < params["min"]:
+    size = audience_size(ctx.post.metadata.get(params.key))
+    if size is None or size < params.min:
         return []
-    return [ctx.finding(rule, None, count=f"{size:,}", min=f"{params['min']:,}", key=key)]
-
-
-def _validate_threshold(params: dict) -> str | None:
-    problem = _check_params(params, {"min": int, "key": str, "commercial_only": bool})
-    if problem:
-        return problem
-    return None if "min" in params else "params.min (the threshold) is required"
-
-
-audience_threshold.validate = _validate_threshold
+    return [ctx.finding(rule, None, count=f"{size:,}", min=f"{params.min:,}", key=params.key)]

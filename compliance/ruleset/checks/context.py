@@ -1,14 +1,38 @@
 """What every check needs to know about one post under one jurisdiction, computed once."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from compliance.analysis.analyser import Analysis
 from compliance.model import Finding, Post, Span
-from compliance.ruleset.loader import Rule, RuleSet
+from compliance.ruleset.model import Rule, RuleSet
 
 PLATFORM_LABEL = "platform-paid-partnership"
+POSITIONS = ("start", "first_line", "above_fold", "anywhere")
+BLOCKS = ("forbid", "edges", "allow")
+
+
+@dataclass(frozen=True)
+class PlacementParams:
+    """Where a label must sit (`label-placement`); every check reads it to know a well-placed label."""
+
+    require: str = field(default="anywhere", metadata={
+        "choices": POSITIONS, "help": "the zone the label must be in: " + ", ".join(POSITIONS)})
+    hashtag_block: str = field(default="allow", metadata={
+        "choices": BLOCKS, "help": "a label inside a trailing hashtag block: forbid, allow only at its edges, or allow"})
+
+
+def satisfies(zones: tuple[str, ...], params: PlacementParams) -> bool:
+    """Does a label in these zones meet one placement rule's parameters?"""
+    if params.require != "anywhere" and params.require not in zones:
+        return False
+    if "hashtag_block" in zones and "start" not in zones:
+        if params.hashtag_block == "forbid":
+            return False
+        if params.hashtag_block == "edges" and not ("block_first" in zones or "block_last" in zones):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -56,31 +80,11 @@ class Context:
         return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
-        from compliance.ruleset.checks.placement import satisfies
-
         return label.span is None or all(satisfies(label.zones, r.params) for r in self.placement_rules)
 
     @cached_property
     def placed(self) -> list[Label]:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
-
-    def claimed(self, check: str) -> set[str]:
-        """Label keys named explicitly by rules of one check type (the rest fall to catch-alls).
-
-        From the whole rule set, selected or not: ignoring FTC-002 silences its labels, it does not
-        hand them to the catch-all rule.
-        """
-        keys: set[str] = set()
-        for r in self.ruleset.rules:
-            if r.check == check:
-                keys.update(r.params.get("labels", []))
-        return keys
-
-    def concerns(self, rule: Rule, label: Label) -> bool:
-        named = rule.params.get("labels")
-        if named:
-            return label.key in named
-        return label.key not in self.claimed(rule.check)
 
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
         text = span.text if span else None

@@ -1,20 +1,32 @@
 """Checks about whether a disclosure is there at all and whether this jurisdiction accepts it."""
 from __future__ import annotations
 
-from compliance.ruleset.checks import CHECKS
-from compliance.ruleset.checks.context import Context
+from dataclasses import dataclass, field
+
+from compliance.model import Finding
+from compliance.ruleset.checks.context import Context, Label
+from compliance.ruleset.checks.registry import check
+from compliance.ruleset.model import Rule
 
 
-def _labels_param(params: dict) -> str | None:
-    labels = params.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        return "params.labels must be a list of label names"
-    unknown = set(params) - {"labels"}
-    return f"unknown params {sorted(unknown)}" if unknown else None
+@dataclass(frozen=True)
+class LabelParams:
+    labels: tuple[str, ...] = field(default=(), metadata={
+        "help": "the vocabulary keys this rule is about; none: every label no other rule of this check type names"})
+    # Filled in by the loader for a rule without `labels`: the keys its sibling rules name, so the
+    # catch-all leaves them alone. Written down on the rule, not looked up at judging time.
+    _claimed: tuple[str, ...] = ()
+
+    def concerns(self, key: str) -> bool:
+        return key in self.labels if self.labels else key not in self._claimed
 
 
-@CHECKS.register("requires-disclosure")
-def requires_disclosure(ctx: Context, rule):
+def _concerned(rule: Rule, label: Label) -> bool:
+    return bool(rule.params.concerns(label.key))
+
+
+@check("requires-disclosure")
+def requires_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """Commercial content with no label of any kind: point at what makes it commercial."""
     if not ctx.commercial or ctx.labels:
         return []
@@ -22,28 +34,19 @@ def requires_disclosure(ctx: Context, rule):
     return [ctx.finding(rule, first)]
 
 
-requires_disclosure.validate = lambda params: f"unknown params {sorted(params)}" if params else None
-
-
-@CHECKS.register("label-insufficient")
-def label_insufficient(ctx: Context, rule):
+@check("label-insufficient", LabelParams)
+def label_insufficient(ctx: Context, rule: Rule) -> list[Finding]:
     """Only labels this jurisdiction does not accept (#sp, thanks, sponsored in the UK ...)."""
     if not ctx.commercial or ctx.candidates:
         return []
     return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.labels
-            if lbl.cls == "insufficient" and ctx.concerns(rule, lbl)]
+            if lbl.cls == "insufficient" and _concerned(rule, lbl)]
 
 
-label_insufficient.validate = _labels_param
-
-
-@CHECKS.register("label-review")
-def label_review(ctx: Context, rule):
+@check("label-review", LabelParams)
+def label_review(ctx: Context, rule: Rule) -> list[Finding]:
     """A well-placed label whose sufficiency is unsettled here, and no accepted one: a person decides."""
     if not ctx.commercial or not ctx.placed or any(lbl.cls == "accepted" for lbl in ctx.placed):
         return []
     return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.placed
-            if lbl.cls == "review" and ctx.concerns(rule, lbl)]
-
-
-label_review.validate = _labels_param
+            if lbl.cls == "review" and _concerned(rule, lbl)]
