@@ -96,7 +96,7 @@ def test_a_creator_checks_a_caption_and_copies_the_fix(page, base_url, tmp_path)
     submit(page, base_url, CAPTION, ("us", "uk", "de"), "Glowly, @glowlyskin")
     problems = page.locator("#highlighted mark.hl-problem")
     assert problems.all_inner_texts() == ["#sp"]
-    assert "@glowlyskin" in page.locator("#highlighted mark.hl-signal").all_inner_texts()
+    assert "@glowlyskin" in page.locator("#highlighted mark.hl-brand").all_inner_texts()
     assert page.locator("#highlighted").text_content() == CAPTION
     chips = {li.get_attribute("data-code"): li.get_attribute("data-status")
              for li in page.locator("#verdict-chips li").all()}

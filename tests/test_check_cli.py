@@ -12,11 +12,11 @@ import pytest
 import regex
 from click.testing import CliRunner
 
-from compliance.cli.check_output import cells, marked_lines
 from compliance.cli.commands import main
 from compliance.judging.scanner import Scanner
 from compliance.model import Post, Source
 from compliance.reporters.document import build_report
+from compliance.reporters.terminal import cells, marked_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SP = "Loving my @glowlyskin serum #sp"

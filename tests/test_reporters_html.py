@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.reporters.document import report_from_posts
-from compliance.reporters.html_report import build_view, caption_segments, render_html, safe_href
+from compliance.reporters.highlight import caption_segments
+from compliance.reporters.html_report import build_view, render_html
 from compliance.reporters.registry import REPORTERS
+from compliance.reporters.views import safe_href
 
 RULESETS = {
     "us": {"name": "United States", "regulator": "FTC", "version": "2024.1"},

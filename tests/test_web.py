@@ -17,7 +17,8 @@ import pytest
 
 import compliance.web.server as web
 from compliance.paths import data_dir
-from compliance.web.server import MAX_BODY, Engine, WebApp, caption_segments, make_server
+from compliance.reporters.highlight import caption_segments
+from compliance.web.server import MAX_BODY, Engine, WebApp, make_server
 
 SP = "Loving my @glowlyskin serum #sp"
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script> @glowlyskin </textarea></pre>"\'&amp;'
@@ -137,7 +138,7 @@ def test_results_highlight_the_problem_give_verdicts_and_the_corrected_caption(a
     page = Page(html)
     assert page.text["highlighted"] == SP
     assert ("hl-problem", "#sp") in page.marks
-    assert ("hl-signal", "@glowlyskin") in page.marks
+    assert ("hl-brand", "@glowlyskin") in page.marks  # the same classes as the HTML report
     assert page.text["fixed-caption"] == "Werbung | #ad Loving my @glowlyskin serum #sp"
     assert {a["data-code"]: a["data-status"] for a in page.inside["verdict-chips"]} == {
         "us": "violation", "de": "violation"}
@@ -159,7 +160,7 @@ def test_a_fine_caption_is_shown_unchanged(app):
     page = Page(html)
     assert page.text["fixed-caption"] == "#ad Loving my @glowlyskin serum"
     assert "Nothing to change" in page.text["fix"]
-    assert ("hl-label", "#ad") in page.marks
+    assert ("hl-accepted", "#ad") in page.marks
 
 
 def test_markup_in_a_caption_stays_text(app):
@@ -189,12 +190,12 @@ def test_segments_cover_the_caption_exactly_once():
     caption = "Thanks @glowlyskin! Code LENA15 at https://amzn.to/3bc9Lmn #sp #gifted"
     scanner = Scanner(["us", "uk"], brands=["@glowlyskin"])
     result = scanner.judge(Post(id="x", caption=caption, source=Source("x")))
-    segments = caption_segments(result, ("us", "uk"), {"us": "US", "uk": "UK"})
+    segments = caption_segments(result.to_dict(), ("us", "uk"))
     assert "".join(s["text"] for s in segments) == caption
     by_text = {s["text"]: s for s in segments if s["cls"]}
-    assert by_text["#sp"]["cls"] == "problem"
-    assert by_text["#sp"]["title"].splitlines() == ["UK ASA-003: ambiguous label", "Label: #sp"]
-    assert by_text["https://amzn.to/3bc9Lmn"]["cls"] in ("signal", "problem")
+    assert by_text["#sp"]["cls"] == "hl-problem"
+    assert "flagged by" in by_text["#sp"]["title"] and "ASA-003 (uk)" in by_text["#sp"]["title"]
+    assert by_text["https://amzn.to/3bc9Lmn"]["cls"] == "hl-affiliate"
 
 
 # ---------------------------------------------------------------------------------- bad requests

@@ -188,8 +188,8 @@ def _input_error(name: str, problem: str, platform: str | None):
 
 
 def _echo_check_answers(scanner, results, report, several: bool) -> None:
-    from compliance.cli.check_output import clean, render_post
     from compliance.judging.fixer import Fixer
+    from compliance.reporters.terminal import clean, render_post
 
     whys = {rule.id: rule.why for rs in scanner.rulesets for rule in rs.rules}
     fixer = Fixer(scanner)

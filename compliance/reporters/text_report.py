@@ -6,7 +6,6 @@ returns) and bidirectional overrides are shown escaped so they cannot rewrite th
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, TextIO
 
@@ -15,28 +14,10 @@ import click
 from compliance.model import STATUSES
 from compliance.reporters.document import Report
 from compliance.reporters.registry import REPORTERS
-from compliance.reporters.views import STATUS_LABELS, ordered_verdicts, source_text, worst_status
+from compliance.reporters.terminal import clean
+from compliance.reporters.views import STATUS_COLOURS, STATUS_LABELS, ordered_verdicts, source_text, worst_status
 
 QUOTE_LIMIT = 80
-STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None,
-                  "error": "magenta"}
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: Any) -> str:
-    """One printable line: control and bidi characters become visible escapes."""
-    if text is None:
-        return ""
-
-    def escape(match: re.Match) -> str:
-        ch = match.group()
-        if ch in _NAMED:
-            return _NAMED[ch]
-        code = ord(ch)
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _UNSAFE.sub(escape, str(text))
 
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -1,8 +1,14 @@
-"""How a post record reads to a person: its place, its worst verdict. Shared by the human reporters."""
+"""How a post record reads to a person: the one presentation vocabulary.
+
+Status names, hints and colours, signal names, a post's place and worst verdict, and which URLs
+may become links: shared by the HTML report, the web page, `compliance check` and the text format,
+so they never disagree. (Highlighting is in `highlight.py`; the CSS for it in `_marks.css.j2`.)
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from compliance.model import STATUSES
 
@@ -14,6 +20,41 @@ STATUS_LABELS = {
     "error": "Input error",
 }
 ACTION_STATUSES = ("violation", "review")
+STATUS_WORDS = {"violation": "VIOLATION", "review": "REVIEW", "compliant": "COMPLIANT", "clear": "CLEAR",
+                "error": "ERROR"}  # terminals
+STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None, "error": "magenta"}
+STATUS_HINTS = {
+    "violation": "Followers may not see that this is an ad.",
+    "review": "A person should check this one.",
+    "compliant": "Disclosed with an accepted label, where it should be.",
+    "clear": "Nothing commercial found: no label needed.",
+}
+SIGNAL_NAMES = {
+    "brand": "Brand",
+    "affiliate_link": "Affiliate link",
+    "discount_code": "Discount code",
+    "gift": "Gift wording",
+    "partnership": "Partnership wording",
+}
+
+
+def signal_name(kind: str) -> str:
+    return SIGNAL_NAMES.get(kind, kind.replace("_", " ").replace("-", " ").capitalize())
+
+
+def safe_href(url: Any) -> str | None:
+    """Only absolute http(s) URLs become links; anything else is shown as text."""
+    if not isinstance(url, str) or not url or url != url.strip():
+        return None
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url
 
 
 def source_text(source: Mapping[str, Any] | None) -> str:

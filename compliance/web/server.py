@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import jinja2
 
@@ -28,6 +28,8 @@ from compliance.judging.fixer import Fixer
 from compliance.judging.scanner import Scanner
 from compliance.model import PLATFORMS, STATUSES, Post, PostResult, Source
 from compliance.paths import data_dir
+from compliance.reporters.highlight import caption_segments
+from compliance.reporters.views import STATUS_HINTS, STATUS_LABELS, safe_href
 from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
 from compliance.ruleset.model import RuleSet
 
@@ -36,15 +38,6 @@ DRAIN_LIMIT = 1024 * 1024  # read (and drop) this much of an oversized body so t
 MAX_FIELDS = 200
 MAX_BRANDS = 50
 MAX_BRAND_CHARS = 100
-STATUS_LABELS = {"violation": "Violation", "review": "Needs review", "compliant": "Compliant", "clear": "Clear"}
-STATUS_HINTS = {
-    "violation": "Followers may not see that this is an ad.",
-    "review": "A person should check this one.",
-    "compliant": "Disclosed with an accepted label, where it should be.",
-    "clear": "Nothing commercial found: no label needed.",
-}
-SIGNAL_NAMES = {"brand": "Brand", "affiliate_link": "Affiliate link", "discount_code": "Discount code",
-                "gift": "Gift wording", "partnership": "Partnership wording"}
 HTTP_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
                 405: "Method Not Allowed", 411: "Length Required", 413: "Content Too Large",
                 415: "Unsupported Media Type", 500: "Internal Server Error"}
@@ -218,39 +211,6 @@ def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[For
 
 # ------------------------------------------------------------------------------ the view model
 
-def caption_segments(result: PostResult, codes: tuple[str, ...], names: dict[str, str]) -> list[dict[str, str]]:
-    """The caption cut at every span edge; each piece says what covers it (problem, label, signal)."""
-    caption = result.caption or ""
-    marks: list[tuple[int, int, int, str, str]] = []  # start, end, rank, class, note
-    for code in codes:
-        verdict = result.verdicts.get(code)
-        for f in verdict.findings if verdict else ():
-            if f.start is not None and f.end is not None and f.start < f.end:
-                cls, rank = ("problem", 0) if f.severity == "error" else ("warn", 1)
-                note = f"{names.get(code, code)} {f.rule}: {f.name.replace('-', ' ')}"
-                marks.append((f.start, f.end, rank, cls, note))
-    for d in result.disclosures:
-        marks.append((d.start, d.end, 2, "label", f"Label: {d.text}"))
-    for s in result.signals:
-        marks.append((s.start, s.end, 3, "signal", f"{SIGNAL_NAMES.get(s.kind, s.kind)}: {s.text}"))
-    cuts = sorted({0, len(caption)} | {max(0, min(len(caption), p)) for m in marks for p in m[:2]})
-    out = []
-    for lo, hi in zip(cuts, cuts[1:]):
-        covering = sorted((m for m in marks if m[0] <= lo and hi <= m[1]), key=lambda m: m[2])
-        notes = list(dict.fromkeys(m[4] for m in covering))
-        out.append({"text": caption[lo:hi], "cls": covering[0][3] if covering else "",
-                    "title": "\n".join(notes)})
-    return out
-
-
-def safe_url(url: str) -> str | None:
-    """Only http(s) links from rule files become links."""
-    try:
-        return url if urlsplit(url).scheme in ("http", "https") else None
-    except ValueError:
-        return None
-
-
 def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) -> list[dict[str, Any]]:
     cards = []
     for code in codes:
@@ -261,7 +221,7 @@ def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) ->
         findings = [{
             "rule": f.rule, "name": f.name.replace("-", " "), "severity": f.severity,
             "message": f.message, "why": whys.get(f.rule, ""), "fix": f.fix or "", "text": f.text or "",
-            "source": f.citation.source, "url": safe_url(f.citation.url),
+            "source": f.citation.source, "url": safe_href(f.citation.url),
         } for f in (verdict.findings if verdict else ())]
         cards.append({"code": code, "name": rs.name, "regulator": rs.regulator, "status": status,
                       "status_label": STATUS_LABELS.get(status, status), "hint": STATUS_HINTS.get(status, ""),
@@ -276,7 +236,6 @@ def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
         scanner = engine.scanner(form.codes, form.brands)
         result = scanner.judge_record(post)
         fixed = Fixer(scanner).fix(post)
-    names = {c.code: c.code.upper() for c in engine.countries()[0]}
     after = [{"code": code, "status": fixed.after.verdicts[code].status,
               "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
              for code in form.codes if code in fixed.after.verdicts]
@@ -285,7 +244,7 @@ def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
                     if code in fixed.after.verdicts else []} for code in fixed.unsatisfied]
     return {
         "error": result.error,
-        "segments": caption_segments(result, form.codes, names),
+        "segments": caption_segments(result.to_dict(), form.codes),
         "verdicts": verdict_cards(engine, result, form.codes),
         "fixed": fixed.caption, "changed": fixed.changed, "fix_error": fixed.error,
         "after": after, "unsatisfied": unsatisfied,

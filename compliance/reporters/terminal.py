@@ -1,4 +1,6 @@
-"""The short human answer of `compliance check`: per jurisdiction, verdict, problem, why.
+"""Text for a terminal: characters made safe to print, carets under a span, and the short human
+answer of `compliance check` (per jurisdiction: verdict, problem, why). The text format uses the
+same escaping; status words and colours come from `views`.
 
 It renders the very post record `check --format json` prints, so the two never disagree. The
 offending text is shown on its caption line with carets under it (widths counted as a terminal
@@ -14,8 +16,8 @@ from typing import Any
 
 import click
 
-STATUS_WORDS = {"violation": "VIOLATION", "review": "REVIEW", "compliant": "COMPLIANT", "clear": "CLEAR"}
-STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None}
+from compliance.reporters.views import STATUS_COLOURS, STATUS_WORDS
+
 STATUS_NOTES = {
     "compliant": "disclosed with an accepted label, in an accepted place",
     "clear": "nothing commercial found: no label needed",
