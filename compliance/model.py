@@ -105,9 +105,13 @@ class Span:
 class Citation:
     source: str
     url: str
+    pinpoint: str | None = None  # section, paragraph, page or question in `source`
 
     def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "url": self.url}
+        out = {"source": self.source, "url": self.url}
+        if self.pinpoint:  # only when present, so reports of files without pinpoints stay unchanged
+            out["pinpoint"] = self.pinpoint
+        return out
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from compliance.cli.commands import main
 from compliance.paths import data_dir
+from tests.rule_fixtures import modernise
 
 SHIPPED = data_dir("rules")
 NL = (SHIPPED / "nl.toml").read_text(encoding="utf-8")
@@ -47,7 +48,7 @@ def test_list_all_in_contract_order_as_json():
     assert order == ["us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no",
                      "se", "fi", "nz"]
     dk2 = next(r for r in rows if r["id"] == "DK-002")
-    assert dk2["check"] == "label-insufficient" and dk2["citation"]["url"].startswith("https://www.bt.dk/")
+    assert dk2["check"] == "label-insufficient" and dk2["citation"]["url"].startswith("https://www.forbrugerombudsmanden.dk/")
 
 
 def test_list_select_and_ignore_by_name_and_prefix():
@@ -73,7 +74,7 @@ def test_explain_shows_everything_a_maintainer_needs():
     assert f"nl.toml:{line_of(NL, 'id = ' + chr(34) + 'NL-003')}" in out
     assert "check:      label-placement" in out
     assert "hiding \"#ad\" among twenty other hashtags is not OK" in out
-    assert "https://influencerregels.com/facebook/" in out
+    assert "https://www.reclamecode.nl/social" in out
     assert 'hashtag_block = "edges"' in out
     assert "fail  'Mijn nieuwe fiets van PeakFit #fiets #zomer #ad #natuur #buiten'" in out
 
@@ -95,13 +96,14 @@ def test_test_runs_every_shipped_example():
     result = run("test")
     assert result.exit_code == 0, result.output
     last = result.output.splitlines()[-1]
-    assert last.startswith("17 files, ") and last.endswith("examples: all pass")
+    assert last.startswith("17 files, ") and last.endswith("not run): all pass")
 
 
 def test_test_reports_the_failing_example_and_exits_1(tmp_path):
     bad = NL.replace('examples.fail = ["#collab Mijn nieuwe fiets van PeakFit", "Dank je @glowlyskin 💕 #sp"]',
                      'examples.fail = ["#ad Mijn nieuwe fiets van PeakFit"]')
     assert bad != NL
+    bad = bad.split("[[cases]]")[0]  # this test is about examples; the shipped file's decisions are not
     path = tmp_path / "nl.toml"
     path.write_text(bad, encoding="utf-8")
     result = run("test", str(path))
@@ -109,7 +111,8 @@ def test_test_reports_the_failing_example_and_exits_1(tmp_path):
     line = line_of(bad, 'id = "NL-002"')
     assert (f"nl.toml:{line}: FAIL NL-002: fail example must raise NL-002, raised nothing: "
             f"'#ad Mijn nieuwe fiets van PeakFit'") in result.output
-    assert result.output.splitlines()[-1] == "1 files, 7 rules, 18 examples: 1 failed, 0 broken"
+    assert result.output.splitlines()[-1] == "1 files, 7 rules, 18 examples, 0 cases (0 not run): 1 failed, 0 broken"
+    assert "nl.toml: examples 17/18 pass; cases 0 run, 0 agree, 0 not run" in result.output.splitlines()
 
 
 def test_test_a_broken_file_exits_2(tmp_path):
@@ -121,11 +124,26 @@ def test_test_a_broken_file_exits_2(tmp_path):
 
 
 # ----------------------------------------------------------------------------------- validate
-def test_validate_shipped_files():
-    files = sorted(str(p) for p in SHIPPED.glob("*.toml"))
-    result = run("validate", *files)
-    assert result.exit_code == 0, result.output
-    assert "nl.toml: ok (7 rules)" in result.output
+# The issue-12 source requirements a file still being converted may lack (see compliance.ruleset.sources).
+PENDING = ("needs effective", "needs reviewed", "needs at least one [[authorities]]",
+           "citation needs a pinpoint", "is not on the file's authorities")
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda p: p.name)
+def test_validate_shipped_files(path):
+    """A file that states `reviewed` is converted to the issue-12 format and must be fully valid; one
+    that does not yet may fail only on the source requirements it is still being given."""
+    import tomllib
+
+    result = run("validate", str(path))
+    meta = tomllib.loads(path.read_text(encoding="utf-8")).get("ruleset", {})
+    if "reviewed" in meta or meta.get("abstract"):
+        assert result.exit_code == 0, result.output
+        assert f"{path.name}: ok (" in result.output
+    else:
+        problems = [line for line in result.output.splitlines()
+                    if line.startswith(str(path)) and ": warning: " not in line]
+        assert problems and all(any(p in line for p in PENDING) for line in problems), result.output
 
 
 def broken(tmp_path, text, name="nl.toml"):
@@ -171,7 +189,8 @@ def test_validate_catches_a_prefix_owned_by_another_jurisdiction(tmp_path):
 
 def test_validate_lets_a_stricter_variant_reuse_its_parents_prefix(tmp_path):
     text = NL.replace('code = "nl"', 'code = "nl-strict"').replace('extends = "eu"', 'extends = "nl"')
-    text = text.replace('severity = "warning"', 'severity = "error"')
+    text = text.split("[[cases]]")[0]  # a house variant does not republish its parent's decisions
+    text = modernise(text.replace('severity = "warning"', 'severity = "error"'))
     result, path = broken(tmp_path, text, name="nl-strict.toml")
     assert result.exit_code == 0, result.output
     assert "nl-strict.toml: ok (7 rules)" in result.output

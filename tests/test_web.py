@@ -151,8 +151,7 @@ def test_results_highlight_the_problem_give_verdicts_and_the_corrected_caption(a
     assert "DE-003" in de and "(die medienanstalten)" in de
     assert "Compliant after the fix" in page.text["after-chips"]
     links = [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("http")]
-    assert ("https://www.ftc.gov/business-guidance/blog/2017/04/"
-            "influencers-are-your-materialconnection-disclosures-clearandconspicuous") in links
+    assert "https://www.ftc.gov/business-guidance/resources/disclosures-101-social-media-influencers" in links
 
 
 def test_a_fine_caption_is_shown_unchanged(app):

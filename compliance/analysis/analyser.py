@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from compliance.analysis.brands import BrandSet, brand_set
+from compliance.analysis.cjk import perceived_length
 from compliance.analysis.disclosures import LabelFinder
 from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
@@ -68,7 +69,8 @@ class Analyser:
         labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
-        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min)
+        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min,
+                       measure=perceived_length(norm))
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
         signals = self._resolved_links(post, signals)

@@ -108,12 +108,18 @@ class BrandSet:
                 if brand:
                     spans.append(Span("brand", text, token.idx, token.idx + len(text), value=brand.name))
             elif text[0] == "@":
-                found = self.for_handle(text[1:])
+                from compliance.analysis.cjk import cut_at_cjk
+
+                text = cut_at_cjk(text)  # a handle ends where CJK text begins: "@glowlyskinさん"
+                found = self.for_handle(text[1:]) if len(text) > 1 else None
                 if found:
                     brand, confidence = found
                     body = text.rstrip(".")
                     spans.append(Span("brand", body, token.idx, token.idx + len(body), value=brand.name,
                                       confidence=confidence))
+        from compliance.analysis.cjk import brand_spans  # names and handles inside text without spaces
+
+        spans.extend(brand_spans(self, doc.text, spans))
         return spans
 
     def _affix_brand(self, key: str, prefix_only: bool = False) -> Brand | None:

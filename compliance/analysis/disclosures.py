@@ -9,6 +9,7 @@ from __future__ import annotations
 import regex
 
 from compliance.analysis.brands import compact
+from compliance.analysis.cjk import CjkLabels
 from compliance.analysis.normalise import fold_key
 from compliance.analysis.tokenizer import is_separator
 from compliance.model import Span
@@ -39,6 +40,7 @@ class LabelFinder:
             for pattern in entry.patterns:
                 self.patterns.append((key, regex.compile(pattern, regex.IGNORECASE)))
         self._brand_cache: dict[int, tuple[dict[str, str], object]] = {}
+        self.cjk = CjkLabels(vocabulary)  # labels inside text without spaces
 
     def _brand_templates(self, nlp, brands):
         cached = self._brand_cache.get(id(brands))
@@ -102,6 +104,7 @@ class LabelFinder:
                     if not ("@" in m.group("party") or any(b.start < hi and lo < b.end for b in brand_spans)):
                         continue
                 found.append(Span("disclosure", m.group(), m.start(), m.end(), label=key))
+        found.extend(self.cjk.find(text))
         return _dedupe(found)
 
 

@@ -37,8 +37,12 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
     return [(doc[r[0]].idx, doc[r[-1]].idx + len(doc[r[-1]]), r) for r in runs]
 
 
-def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int) -> list[Span]:
-    """Return the disclosures with their `zone` filled in."""
+def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int,
+          measure=None) -> list[Span]:
+    """Return the disclosures with their `zone` filled in.
+
+    `measure(lo, hi)`: the user-perceived characters between two offsets (compliance.analysis.cjk
+    .perceived_length); default: the difference of the offsets."""
     text = doc.text
     lead = len(text) - len(text.lstrip())
     runs = [r for r in hashtag_runs(doc) if len(r[2]) >= block_min]
@@ -57,7 +61,7 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
         line = max(0, bisect_right(newlines, span.start - 1) - before_lead)  # = text.count("\n", lead, span.start)
         if line == 0:
             zones.append("first_line")
-        if span.end - lead <= fold_chars and line < fold_lines:
+        if (measure(lead, span.end) if measure else span.end - lead) <= fold_chars and line < fold_lines:
             zones.append("above_fold")
         else:
             zones.append("below_fold")

@@ -99,6 +99,10 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
 
     if fmt not in _format_choices():
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(_format_choices())})")
+    if fmt == "xlsx":  # an optional extra: say so before the scan, not after it
+        from compliance.reporters.xlsx_report import require
+
+        require()
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
     from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
     from compliance.run.scan import run_from_cli
@@ -125,7 +129,7 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="text: the short answer; json: the post record of a scan report; or a report format.")
 @click.option("--resolve-links", "resolve_links", is_flag=True,
               help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
-                   "real target: the only option that uses the network (HEAD requests, no cookies; "
+                   "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
                    "see README, \"Short links\").")
 @rule_options
 def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, resolve_links, rule_flags):
@@ -302,3 +306,7 @@ def formats():
 from compliance.cli.rules import rules  # noqa: E402  (light: loads rule files only when run)
 
 main.add_command(rules)
+
+from compliance.fetch.cli import fetch  # noqa: E402  (platform clients load only when run)
+
+main.add_command(fetch)

@@ -26,8 +26,11 @@ _OPTIONS = [
                       "the violations resolved since (\"resolved\")."),
     click.option("--resolve-links", "resolve_links", is_flag=True,
                  help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
-                      "real target: the only option that uses the network (HEAD requests, no cookies; "
+                      "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
                       "see README, \"Short links\")."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+                 help="With --state: send new and resolved violations here after the scan (repeatable; "
+                      "https:// gets JSON, other schemes go through Apprise)."),
     click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                  help="local: this machine; dask: a Dask cluster (JSONL inputs, needs --output-dir)."),
     click.option("--scheduler", metavar="ADDRESS",

@@ -96,14 +96,16 @@ def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     select, ignore = list(split_list(select)), list(split_list(ignore))
     if fmt == "json":
         rows = [{"jurisdiction": rs.code, "id": r.id, "name": r.name, "check": r.check, "severity": r.severity,
-                 "group": r.group, "message": r.message, "citation": r.citation.to_dict()}
+                 "group": r.group, "message": r.message, "citation": r.citation.to_dict(),
+                 "effective": r.effective, "reviewed": r.reviewed}
                 for rs in rulesets for r in rs.rules if rule_selected(r, select, ignore)]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
     for i, rs in enumerate(rulesets):
         chosen = [r for r in rs.rules if rule_selected(r, select, ignore)]
+        dates = "".join(f"  {key} {getattr(rs, key)}" for key in ("effective", "reviewed") if getattr(rs, key))
         click.echo(("\n" if i else "") + click.style(f"{rs.code}  {rs.name}", bold=True)
-                   + f"  ({len(chosen)} rules, {_show(rs.file)})")
+                   + f"  ({len(chosen)} rules, {_show(rs.file)}){dates}")
         for r in chosen:
             click.echo(f"  {r.id:<9} {r.severity:<8} {r.check:<20} {r.name}")
 
@@ -136,6 +138,14 @@ def explain(rule_id, rule_flags):
     if r.fix:
         out += ["", "Fix:", f"  {r.fix}"]
     out += ["", "Citation:", f"  {r.citation.source}", f"  {r.citation.url}"]
+    if r.citation.pinpoint:
+        out.append(f"  at {r.citation.pinpoint}")
+    if r.outside_authorities:
+        out.append(f"  outside the file's authorities: {r.outside_authorities}")
+    if r.effective or r.reviewed:
+        out.append("  " + "  ".join(f"{k} {v}" for k, v in (("effective", r.effective), ("reviewed", r.reviewed)) if v))
+    if r.see_also:
+        out += ["", "See also (secondary):"] + [f"  {c.source}: {c.url}" for c in r.see_also]
     params = rule_params(r)
     if params:
         out += ["", "Params:"] + [f"  {k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(params.items())]
@@ -160,14 +170,17 @@ def explain(rule_id, rule_flags):
 @click.argument("files", nargs=-1, metavar="[FILE]...")
 @dir_options
 def test_rules(files, rule_flags):
-    """Run every rule's pass/fail examples: of FILE..., or of every shipped jurisdiction.
+    """Run every rule's pass/fail examples and every published case ([[cases]]): of FILE..., or of
+    every shipped jurisdiction. Prints per file the examples passed and the cases run / agreeing /
+    not run; a disagreeing case prints its id, expected and actual status and findings.
 
-    Exit 0 all pass, 1 an example failed, 2 a file could not be loaded."""
+    Exit 0 all pass, 1 an example failed or a case disagreed, 2 a file could not be loaded."""
+    from compliance.ruleset.cases import counts, run_cases
     from compliance.ruleset.examples import run_examples
 
     dirs = rule_dirs(rule_flags)
     targets: list[tuple[str, object]] = [(f, None) for f in files] or [(c, c) for c in jurisdiction_codes(dirs)]
-    failed = broken = examples = rule_count = 0
+    failed = broken = examples = rule_count = cases_run = cases_not_run = 0
     for name, code in targets:
         try:
             rs = load_ruleset(code, dirs) if code else load_file(Path(name), dirs)
@@ -183,31 +196,64 @@ def test_rules(files, rule_flags):
             if not result.ok:
                 failed += 1
                 click.echo(f"{_show(rs.file)}:{lines.get(result.rule, 0)}: FAIL {result.describe()}")
+        case_results = run_cases(rs)
+        for result in case_results:
+            if not result.ok:
+                failed += 1
+                click.echo(f"{_show(rs.file)}:{result.case.line}: FAIL {result.describe()}")
+        ran, agree, not_run = counts(case_results)
+        cases_run, cases_not_run = cases_run + ran, cases_not_run + not_run
+        click.echo(f"{_show(rs.file)}: examples {sum(r.ok for r in results)}/{len(results)} pass; "
+                   f"cases {ran} run, {agree} agree, {not_run} not run")
     verdict = "all pass" if not failed and not broken else f"{failed} failed, {broken} broken"
-    click.echo(f"{len(targets)} files, {rule_count} rules, {examples} examples: {verdict}")
+    click.echo(f"{len(targets)} files, {rule_count} rules, {examples} examples, {cases_run} cases "
+               f"({cases_not_run} not run): {verdict}")
     raise SystemExit(2 if broken else 1 if failed else 0)
 
 
 # ----------------------------------------------------------------------------------- validate
 @rules.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The date `reviewed` is measured against (default: today).")
 @dir_options
-def validate(files, rule_flags):
-    """Check rule files: schema, unknown keys, patterns, ids unique and prefixed, label wording.
+def validate(files, today, rule_flags):
+    """Check rule files (default: every jurisdiction): schema, unknown keys, patterns, ids, label
+    wording, dates, authorities, primary pinpointed citations, and that every published case agrees.
 
-    Prints `file:line: rule: message` for each problem. Exit 0 all valid, 2 otherwise."""
+    Prints `file:line: rule: message` for each problem and one summary line per jurisdiction.
+    Exit 0 all valid, 2 otherwise."""
+    import datetime
+
+    from compliance.ruleset.cases import counts, run_cases
+    from compliance.ruleset.sources import source_problems, stale_warnings, summary_line
+
+    today = today.date() if today else datetime.date.today()
     dirs = rule_dirs(rule_flags)
+    if not files:
+        files = [_show(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file()))
+                 for c in jurisdiction_codes(dirs)]
     problems = 0
     for name in files:
         path = Path(name)
+        rs, summary, warnings = None, None, []
         try:
             rs = load_file(path, dirs)
             found = lint(path, rs, dirs)
+            text = parse_file(path)[1]
+            found += source_problems(rs, text, today)
+            warnings = stale_warnings(rs, text, today)
+            results = run_cases(rs)
+            found += [f"{rs.file}:{r.case.line}: DISAGREES {r.describe()}" for r in results if not r.ok]
+            if not rs.meta.get("abstract"):
+                summary = summary_line(rs, counts(results))
         except RuleFileError as exc:
             found = [_line_first(str(exc))]
-        for message in found:
+        for message in found + warnings:
             click.echo(message, err=True)
         problems += len(found)
+        if summary:
+            click.echo(summary)
         if not found:
             click.echo(f"{_show(path)}: ok ({len(rs.rules)} rules)")
     if problems:
@@ -267,7 +313,7 @@ def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
     own = raw.get("vocabulary", {})
     for key in sorted(rs.vocabulary, key=lambda k: (k in own, k)):  # inherited first, blame this file
         entry = rs.vocabulary[key]
-        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases)):
+        for kind, forms in (("hashtag", entry.hashtags), ("wording", entry.words + entry.phrases + entry.cjk_forms)):
             for form in forms:
                 other = claimed.setdefault((kind, fold_key(form)), key)
                 if other != key:

@@ -5,7 +5,17 @@ and never sees the engine. Modules are imported here explicitly so registration 
 """
 from __future__ import annotations
 
-from compliance.reporters import csv_report, html_report, json_report, jsonl_report, text_report
+from compliance.reporters import (
+    csv_report,
+    github_report,
+    html_report,
+    json_report,
+    jsonl_report,
+    sarif_report,
+    text_report,
+    xlsx_report,
+)
 from compliance.reporters.registry import REPORTERS, Reporter
 
-__all__ = ["REPORTERS", "Reporter", "csv_report", "html_report", "json_report", "jsonl_report", "text_report"]
+__all__ = ["REPORTERS", "Reporter", "csv_report", "github_report", "html_report", "json_report", "jsonl_report",
+           "sarif_report", "text_report", "xlsx_report"]

@@ -47,6 +47,7 @@ def _finding_view(f: Mapping[str, Any], caption: str | None) -> dict[str, Any]:
         "citation_source": citation.get("source") or "",
         "citation_url": citation.get("url") or "",
         "citation_href": safe_href(citation.get("url")),
+        "citation_pinpoint": citation.get("pinpoint") or "",
     }
 
 
@@ -94,6 +95,7 @@ def _rule_rows(posts: Iterable[Mapping[str, Any]], j_names: Mapping[str, str]) -
                         "citation_source": citation.get("source") or "",
                         "citation_url": citation.get("url") or "",
                         "citation_href": safe_href(citation.get("url")),
+                        "citation_pinpoint": citation.get("pinpoint") or "",
                     }
                 row["findings"] += 1
                 if rule not in seen:
@@ -138,6 +140,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         counts = {s: int((by_j.get(code) or {}).get(s, 0)) for s in STATUSES}
         j_views.append({"code": code, "index": j_index[code], "name": meta.get("name") or code.upper(),
                         "regulator": meta.get("regulator") or "", "version": meta.get("version") or "",
+                        "effective": meta.get("effective") or "", "reviewed": meta.get("reviewed") or "",
                         "counts": counts, "total": sum(counts.values()), "bar": percentages(counts)})
     j_names = {j["code"]: j["name"] for j in j_views}
     j_table = sorted(j_views, key=lambda j: (-j["counts"]["violation"], -j["counts"]["review"], j["index"]))

@@ -137,7 +137,8 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
                 if finding.get("fix"):
                     lines.append(f"{INDENT}Fix: {clean(finding['fix'])}")
                 cite = finding["citation"]
-                lines.append(f"{INDENT}Source: {clean(cite['source'])} <{clean(cite['url'])}>")
+                at = f", {clean(cite['pinpoint'])}" if cite.get("pinpoint") else ""
+                lines.append(f"{INDENT}Source: {clean(cite['source'])}{at} <{clean(cite['url'])}>")
         lines.append("")
     if fixed is not None and fixed != caption:
         lines.append(_style("Corrected caption", bold=True)

@@ -70,7 +70,9 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
     for code in jurisdictions:
         meta = rulesets.get(code) or {}
         details = " \u00b7 ".join(str(x) for x in (meta.get("name"), meta.get("regulator"),
-                                                   f"v{meta['version']}" if meta.get("version") else None) if x)
+                                                   f"v{meta['version']}" if meta.get("version") else None,
+                                                   f"effective {meta['effective']}" if meta.get("effective") else None,
+                                                   f"reviewed {meta['reviewed']}" if meta.get("reviewed") else None) if x)
         if details:
             lines.append(f"  {code:<4} {clean(details)}")
     lines.append("")

@@ -6,15 +6,17 @@ a report that silently dropped a jurisdiction, so anything wrong stops the run.
 """
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from compliance.model import SEVERITIES, Citation
+from compliance.model import SEVERITIES, STATUSES, Citation
 from compliance.paths import data_dir
-from compliance.ruleset.model import Examples, Rule, RuleSet, VocabEntry
+from compliance.ruleset.model import Authority, Case, Examples, Rule, RuleSet, VocabEntry, url_host
 from compliance.safe_regex import compile_safe
 
 
@@ -23,13 +25,19 @@ class RuleFileError(Exception):
 
 
 RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "languages", "order", "default",
-                "summary", "url", "status"}
-TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples"}
+                "summary", "url", "status", "effective", "reviewed"}
+TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples",
+            "authorities", "cases"}
 VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
-              "brand_phrases", "patterns", "commercial", "note"}
+              "brand_phrases", "patterns", "commercial", "note", "cjk_forms"}
 LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove"}
 RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
-             "examples", "confidence", "group", "note"}
+             "examples", "confidence", "group", "note", "see_also", "effective", "reviewed"}
+CITATION_KEYS = {"source", "url", "pinpoint", "outside_authorities"}
+SEE_ALSO_KEYS = {"source", "url", "pinpoint"}
+AUTHORITY_KEYS = {"name", "domains"}
+CASE_KEYS = {"id", "title", "authority", "decided", "url", "caption", "outcome", "expect", "rules", "brands",
+             "platform", "paid_partnership", "decided_under", "not_run", "note"}
 EXAMPLE_KEYS = {"pass", "fail", "brands", "platform", "paid_partnership", "metadata"}
 PLATFORM_KEYS = {"fold_chars", "fold_lines", "video"}
 
@@ -152,6 +160,8 @@ def _merge(parent: dict, child: dict) -> dict:
     merged["labels"] = labels
     merged["ruleset"] = child.get("ruleset", {})
     merged["rules"] = child.get("rules", [])
+    merged["authorities"] = tuple(parent.get("authorities", ())) + tuple(child.get("authorities", ()))
+    merged["cases"] = child.get("cases", [])  # a decision is judged under the file that records it
     return merged
 
 
@@ -163,6 +173,7 @@ def _resolve(code: str, loader: _Loader, seen: tuple[str, ...]) -> tuple[Path, s
     for key in sorted(unknown):
         raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}"
                             f"{_suggest(key, TOP_KEYS)}")
+    data = {**data, "authorities": _authorities(data.get("authorities", []), path, text)}
     parent_code = data.get("ruleset", {}).get("extends")
     if not parent_code:
         return path, text, data
@@ -203,8 +214,10 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
             if label not in vocabulary and label != "platform-paid-partnership":
                 raise RuleFileError(f"{ctx}:{_where(path, text, label)}: [labels] {key} names unknown "
                                     f"label {label!r}{_suggest(label, vocabulary)}")
+    dates = {key: _date(meta[key], f"{ctx}:{_key_line(text, key)}: [ruleset] {key}")
+             for key in ("effective", "reviewed") if key in meta}
     example_brands = tuple(data.get("examples", {}).get("brands", ()))
-    rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands)
+    rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands, dates.get("reviewed"))
                   for i, r in enumerate(data.get("rules", [])))
     rules = _hand_out_labels(rules)
     seen_ids: dict[str, int] = {}
@@ -221,6 +234,9 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
         signals=data.get("signals", {}), platforms=platforms, placement=data.get("placement", {}),
         accepted=frozenset(labels.get("accepted", [])), review=frozenset(labels.get("review", [])),
         rules=rules, example_brands=example_brands, meta=dict(meta),
+        effective=dates.get("effective"), reviewed=dates.get("reviewed"),
+        authorities=tuple(data.get("authorities", ())),
+        cases=_cases(data.get("cases", []), path, text, code, rules, platforms),
     )
 
 
@@ -264,6 +280,7 @@ def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
             brand_hashtags=_strings(entry.get("brand_hashtags"), where),
             brand_phrases=_strings(entry.get("brand_phrases"), where),
             patterns=patterns, commercial=bool(entry.get("commercial", True)),
+            cjk_forms=_strings(entry.get("cjk_forms"), f"{where} cjk_forms"),
         )
     return out
 
@@ -275,7 +292,8 @@ def _compile(pattern: str, where: str):
         raise RuleFileError(f"{where}: {exc}") from None
 
 
-def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands) -> Rule:
+def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands,
+          file_reviewed: str | None = None) -> Rule:
     # Imported here, not at the top: the check types pull in the analysis, and `compliance --help`
     # imports this module through `compliance rules` (measured: 150 ms of a 290 ms start-up).
     from compliance.ruleset.checks import CHECKS, ParamError
@@ -303,11 +321,17 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
     cit = raw.get("citation")
     if not isinstance(cit, dict) or not cit.get("source") or not str(cit.get("url", "")).startswith("http"):
         raise RuleFileError(f"{where}: needs citation = {{ source = \"...\", url = \"https://...\" }}")
+    who = f"rule {rid}"
+    citation, outside = _citation(cit, path, text, line, who)
+    see_also = _see_also(raw.get("see_also"), path, text, line, who)
+    rule_dates = {key: _date(raw[key], f"{path}:{_key_line(text, key, line)}: rule {rid}: {key}")
+                  for key in ("effective", "reviewed") if key in raw}
     table = raw.get("params", {})
     if isinstance(table, dict):
         for label in table.get("labels", []) if isinstance(table.get("labels"), list) else ():
             if label not in vocabulary and label != "platform-paid-partnership":
-                raise RuleFileError(f"{where}: params.labels names unknown label {label!r}{_suggest(label, vocabulary)}")
+                raise RuleFileError(f"{where}: params.labels names unknown label {label!r}"
+                                    f"{_suggest(label, vocabulary)}")
     try:
         params = CHECKS.get(raw["check"]).parse(table)
     except ParamError as exc:
@@ -329,8 +353,190 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
     )
     return Rule(
         id=rid, name=raw["name"], check=raw["check"], severity=raw["severity"],
-        message=raw["message"].strip(), citation=Citation(str(cit["source"]), str(cit["url"])),
+        message=raw["message"].strip(), citation=citation,
         jurisdiction=code, file=str(path), line=line, why=str(raw.get("why", "")).strip(),
         fix=raw.get("fix"), params=params, examples=examples,
         confidence=str(raw.get("confidence", "high")), group=raw.get("group"),
+        see_also=see_also, effective=rule_dates.get("effective"),
+        reviewed=rule_dates.get("reviewed", file_reviewed), outside_authorities=outside,
     )
+
+
+# ----------------------------------------------------------- sources, dates and published decisions
+# The loader only type-checks these; what every shipped file must have (pinpoints, dates,
+# authorities, citations on an authority's domain) is checked by `compliance rules validate`
+# (compliance.ruleset.sources), so files being converted still load.
+
+def _key_line(text: str, key: str, start: int = 1) -> int:
+    """The first line at or after `start` (1-based) that sets `key` (`key =`, `key.x =` or inline)."""
+    pattern = re.compile(r"(?:^|[\s{,])" + re.escape(key) + r"\s*[=.]")
+    for i, line in enumerate(text.splitlines()[max(start, 1) - 1:], max(start, 1)):
+        if pattern.search(line):
+            return i
+    return start if start > 1 else 0
+
+
+def _nth_line(text: str, header: str, n: int) -> int:
+    """The line of the n-th (0-based) `header` line, e.g. the third `[[cases]]`."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == header]
+    return hits[n] if n < len(hits) else 0
+
+
+def _date(value: Any, where: str) -> str:
+    """A TOML local date as an ISO string; anything else (a quoted string, a date-time) is an error."""
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise RuleFileError(f"{where} must be a TOML date like 2023-07-26 (no quotes, no time), "
+                            f"not {value!r}")
+    return value.isoformat()
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RuleFileError(f"{where} must be a non-empty string")
+    return value.strip()
+
+
+def _url(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or not url_host(value):
+        raise RuleFileError(f"{where} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _citation(cit: dict, path: Path, text: str, line: int, who: str) -> tuple[Citation, str | None]:
+    for key in cit:
+        if key not in CITATION_KEYS:
+            raise RuleFileError(f"{path}:{_key_line(text, key, line)}: {who}: citation: "
+                                f"unknown key {key!r}{_suggest(key, CITATION_KEYS)}")
+    out = {}
+    for key in ("pinpoint", "outside_authorities"):
+        if key in cit:
+            out[key] = _text(cit[key], f"{path}:{_key_line(text, key, line)}: {who}: "
+                                       f"citation.{key}")
+    return (Citation(str(cit["source"]), str(cit["url"]), out.get("pinpoint")),
+            out.get("outside_authorities"))
+
+
+def _see_also(value: Any, path: Path, text: str, line: int, who: str) -> tuple[Citation, ...]:
+    if value is None:
+        return ()
+    at = f"{path}:{_key_line(text, 'see_also', line)}: {who}: see_also"
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise RuleFileError(f"{at} must be a list of {{ source = \"...\", url = \"https://...\" }} tables")
+    out = []
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise RuleFileError(f"{at} entry {i} is not a table")
+        for key in item:
+            if key not in SEE_ALSO_KEYS:
+                raise RuleFileError(f"{at} entry {i}: unknown key {key!r}{_suggest(key, SEE_ALSO_KEYS)}")
+        source = _text(item.get("source"), f"{at} entry {i}: source")
+        url = _url(item.get("url"), f"{at} entry {i}: url")
+        pinpoint = _text(item["pinpoint"], f"{at} entry {i}: pinpoint") if "pinpoint" in item else None
+        out.append(Citation(source, url, pinpoint))
+    return tuple(out)
+
+
+def _authorities(value: Any, path: Path, text: str) -> tuple[Authority, ...]:
+    if isinstance(value, tuple):  # already parsed (a merged parent)
+        return value
+    if not isinstance(value, list):
+        raise RuleFileError(f"{path}:{_nth_line(text, '[[authorities]]', 0)}: authorities must be "
+                            f"[[authorities]] tables")
+    out = []
+    for i, item in enumerate(value):
+        line = _nth_line(text, "[[authorities]]", i)
+        where = f"{path}:{line}: [[authorities]] entry {i + 1}"
+        if not isinstance(item, dict):
+            raise RuleFileError(f"{where} is not a table")
+        for key in item:
+            if key not in AUTHORITY_KEYS:
+                raise RuleFileError(f"{path}:{_key_line(text, key, line)}: [[authorities]] entry {i + 1}: "
+                                    f"unknown key {key!r}{_suggest(key, AUTHORITY_KEYS)}")
+        name = _text(item.get("name"), f"{where}: name")
+        domains = item.get("domains")
+        dline = _key_line(text, "domains", line)
+        if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
+            raise RuleFileError(f"{path}:{dline}: [[authorities]] {name!r}: domains must be a non-empty "
+                                f"list of domain names, e.g. [\"ftc.gov\"]")
+        for d in domains:
+            if "/" in d or ":" in d or " " in d or d != d.lower() or d.startswith("."):
+                raise RuleFileError(f"{path}:{dline}: [[authorities]] {name!r}: domain {d!r} must be a lower-case "
+                                    f"host name like \"ftc.gov\" (no scheme, path or leading dot)")
+        out.append(Authority(name, tuple(domains), str(path), line))
+    return tuple(out)
+
+
+def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...],
+           platforms: dict) -> tuple[Case, ...]:
+    if not isinstance(value, list):
+        raise RuleFileError(f"{path}:{_nth_line(text, '[[cases]]', 0)}: cases must be [[cases]] tables")
+    rule_ids = {r.id for r in rules}
+    out: list[Case] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(value):
+        line = _nth_line(text, "[[cases]]", i)
+        if not isinstance(item, dict):
+            raise RuleFileError(f"{path}:{line}: [[cases]] entry {i + 1} is not a table")
+        cid = item.get("id")
+        name = f"case {cid}" if isinstance(cid, str) and cid else f"[[cases]] entry {i + 1}"
+
+        def at(key: str) -> str:
+            return f"{path}:{_key_line(text, key, line)}: {name}: {key}"
+
+        for key in item:
+            if key not in CASE_KEYS:
+                raise RuleFileError(f"{path}:{_key_line(text, key, line)}: {name}: unknown key {key!r}"
+                                    f"{_suggest(key, CASE_KEYS)}")
+        for key in ("id", "title", "authority", "outcome"):
+            if key not in item:
+                raise RuleFileError(f"{path}:{line}: {name}: needs `{key}`")
+            _text(item[key], at(key))
+        for key in ("decided", "url", "caption"):
+            if key not in item:
+                raise RuleFileError(f"{path}:{line}: {name}: needs `{key}`")
+        not_run = _text(item["not_run"], at("not_run")) if "not_run" in item else None
+        caption = item["caption"]
+        if not isinstance(caption, str) or (not caption.strip() and not not_run):
+            raise RuleFileError(f"{at('caption')} must be the caption the decision quotes (a non-empty string)")
+        expect = item.get("expect")
+        if expect is None and not not_run:
+            raise RuleFileError(f"{path}:{line}: {name}: needs `expect` ({' | '.join(STATUSES)})")
+        if expect is not None and expect not in STATUSES:
+            raise RuleFileError(f"{at('expect')} must be one of {', '.join(STATUSES)}, not {expect!r}"
+                                f"{_suggest(str(expect), STATUSES)}")
+        case_rules = _strings(item.get("rules"), at("rules"))
+        if case_rules and expect not in ("violation", "review"):
+            raise RuleFileError(f"{at('rules')}: only a case that expects violation or review names rules")
+        for rid in case_rules:
+            if rid not in rule_ids:
+                raise RuleFileError(f"{at('rules')}: no rule {rid!r} in this file{_suggest(rid, rule_ids)}")
+        platform = item.get("platform")
+        if platform is not None and (not isinstance(platform, str) or platform not in _platform_names(platforms)):
+            raise RuleFileError(f"{at('platform')} must be one of {', '.join(sorted(_platform_names(platforms)))}"
+                                f", not {platform!r}")
+        paid = item.get("paid_partnership", False)
+        if not isinstance(paid, bool):
+            raise RuleFileError(f"{at('paid_partnership')} must be true or false")
+        case = Case(
+            id=cid.strip(), title=item["title"].strip(), authority=item["authority"].strip(),
+            decided=_date(item["decided"], at("decided")), url=_url(item["url"], at("url")),
+            caption=caption, outcome=item["outcome"].strip(), file=str(path),
+            line=_key_line(text, "id", line) if line else _where(path, text, f'"{cid}"'),
+            expect=expect, rules=case_rules, brands=_strings(item.get("brands"), at("brands")),
+            platform=platform, paid_partnership=paid,
+            decided_under=_text(item["decided_under"], at("decided_under")) if "decided_under" in item else None,
+            not_run=not_run, note=_text(item["note"], at("note")) if "note" in item else None,
+        )
+        if case.id in seen:
+            raise RuleFileError(f"{path}:{case.line}: case {case.id}: id used twice (first at line {seen[case.id]})")
+        seen[case.id] = case.line
+        out.append(case)
+    return tuple(out)
+
+
+def _platform_names(platforms: dict) -> set[str]:
+    from compliance.model import PLATFORMS
+
+    return set(PLATFORMS) | {p for p in platforms if p != "default"}

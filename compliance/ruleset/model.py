@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from compliance.model import Citation
 
 REGEX_TIMEOUT = 0.25  # seconds for one user pattern over one caption
+
+
+def url_host(url: str) -> str | None:
+    """The host of an http(s) URL, or None if it has none (or is not a URL)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,47 @@ class Rule:
     examples: Examples | None = None
     confidence: str = "high"
     group: str | None = None
+    see_also: tuple[Citation, ...] = ()  # secondary commentary, never the citation
+    effective: str | None = None  # ISO date the cited primary text took effect
+    reviewed: str | None = None  # ISO date last checked against the source (default: the file's)
+    outside_authorities: str | None = None  # why the citation is not on one of the file's authorities
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A body whose texts a rule file may cite: its name and official web domains."""
+
+    name: str
+    domains: tuple[str, ...]
+    file: str
+    line: int
+
+    def covers(self, url: str) -> bool:
+        host = (url_host(url) or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A published decision recorded as a test: the caption it quotes and what we must say."""
+
+    id: str
+    title: str
+    authority: str
+    decided: str  # ISO date
+    url: str
+    caption: str
+    outcome: str
+    file: str
+    line: int
+    expect: str | None = None  # violation | review | compliant | clear (None only when not_run)
+    rules: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    platform: str | None = None
+    paid_partnership: bool = False
+    decided_under: str | None = None
+    not_run: str | None = None  # why the caption alone cannot decide it; such a case is not run
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +109,7 @@ class VocabEntry:
     brand_phrases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     commercial: bool = True
+    cjk_forms: tuple[str, ...] = ()  # forms that are labels only inside CJK text ("PR"), see compliance/analysis/cjk.py
 
 
 @dataclass(frozen=True)
@@ -77,6 +128,10 @@ class RuleSet:
     rules: tuple[Rule, ...]
     example_brands: tuple[str, ...]
     meta: dict[str, Any]
+    effective: str | None = None  # ISO date the newest primary text the file relies on took effect
+    reviewed: str | None = None  # ISO date the file was last checked against its sources
+    authorities: tuple[Authority, ...] = ()  # own and inherited
+    cases: tuple[Case, ...] = ()  # this file's own published decisions (not inherited)
 
     def platform(self, name: str | None) -> dict[str, Any]:
         return self.platforms.get(name or "default") or self.platforms["default"]
@@ -89,5 +144,9 @@ class RuleSet:
         return "insufficient"
 
     def summary(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "version": self.version,
-                "regulator": self.regulator, "rules": len(self.rules)}
+        out = {"code": self.code, "name": self.name, "version": self.version,
+               "regulator": self.regulator, "rules": len(self.rules)}
+        for key in ("effective", "reviewed"):  # only when the file states them
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out

@@ -24,6 +24,7 @@ from compliance.reporters.streaming import JsonReportWriter, exit_code, full_pos
 from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
 from compliance.run.dask_engine import DaskProblem, run_dask
 from compliance.run.link_cache import LinkCacheError
+from compliance.run.notify import NotifyProblem, Watcher, check_urls, send_all
 from compliance.run.pool import WorkerFailed, default_jobs, make_backend
 from compliance.run.progress import Progress, count_posts
 from compliance.run.resolver import resolving
@@ -42,6 +43,14 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
 
     if batch["only_new"] and not batch["state_path"]:
         raise BatchProblem("--only-new needs --state FILE (what is new is relative to a state)")
+    if batch.get("notify_urls"):  # what is new is relative to a state; targets checked before the scan
+
+        if not batch["state_path"] or batch["engine"] == "dask":
+            raise BatchProblem("--notify needs --state FILE (and the local engine): it reports what is new")
+        try:
+            check_urls(batch["notify_urls"])
+        except NotifyProblem as exc:
+            raise BatchProblem(str(exc)) from None
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
     if batch["engine"] == "dask":
@@ -69,7 +78,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     opts = BatchOptions(fmt=fmt, output=output, render_options=render_options,
                         jobs=batch["jobs"] or default_jobs(), chunk_size=batch["chunk_size"],
                         state_path=batch["state_path"], only_new=batch["only_new"],
-                        summary_path=batch["summary_path"], progress=progress)
+                        summary_path=batch["summary_path"], progress=progress,
+                        notify=tuple(batch.get("notify_urls") or ()))
     records = prime(read_inputs(inputs, read_options))
     close_links = lambda: None  # noqa: E731
     if batch.get("resolve_links"):  # the only network use; asked for by name
@@ -103,6 +113,7 @@ class BatchOptions:
     only_new: bool = False
     summary_path: str | None = None
     progress: Any = None  # a compliance.run.progress.Progress, or None
+    notify: tuple[str, ...] = ()  # --notify URLs (compliance/run/notify.py)
 
 
 def prime(records: Iterable) -> Iterator:
@@ -133,8 +144,14 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()
     waivers = scanner.settings.exceptions
+    watcher = None
+    if opts.notify:
+        watcher = Watcher()
+        records = watcher.records(records)
     try:
         stream = scan_stream(records, backend, opts.chunk_size, state, opts.progress)
+        if watcher is not None:
+            stream = watcher.stream(stream)
         if opts.only_new:
             posts = (post for post, fresh in stream if fresh or post.get("error"))
         else:
@@ -171,6 +188,8 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
         if state is not None:
             state.finish()
         warn_unmatched(summary)
+        if watcher is not None and state is not None:  # after the report and state: a failure loses nothing
+            send_all(opts.notify, watcher.summary(state.resolved(), inputs), lambda m: click.echo(m, err=True))
         return exit_code(summary)
     finally:
         backend.close()

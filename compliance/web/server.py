@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import secrets
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,42 +22,22 @@ import jinja2
 from compliance.analysis.tokenizer import caption_nlp
 from compliance.config import Settings
 from compliance.judging.fixer import Fixer
-from compliance.judging.scanner import Scanner
 from compliance.model import PLATFORMS, STATUSES, Post, PostResult, Source
 from compliance.paths import data_dir
 from compliance.reporters.highlight import caption_segments
 from compliance.reporters.views import STATUS_HINTS, STATUS_LABELS, safe_href
-from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
-from compliance.ruleset.model import RuleSet
-
-MAX_BODY = 64 * 1024  # bytes of form data: a caption is at most a few thousand characters
-DRAIN_LIMIT = 1024 * 1024  # read (and drop) this much of an oversized body so the 413 page arrives
-MAX_FIELDS = 200
-MAX_BRANDS = 50
-MAX_BRAND_CHARS = 100
-HTTP_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-                405: "Method Not Allowed", 411: "Length Required", 413: "Content Too Large",
-                415: "Unsupported Media Type", 500: "Internal Server Error"}
-
-
-class BadRequest(Exception):
-    """A request we will not process; the message is shown to the person, so it says what to do."""
-
-    def __init__(self, status: int, title: str, message: str):
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
-
-
-@dataclass(frozen=True)
-class Country:
-    code: str
-    name: str
-    regulator: str
-
-    @property
-    def short(self) -> str:
-        """"Germany" for "Germany (Medienanstalten, UWG)": the full name goes in the tooltip."""
-        return self.name.split(" (")[0].strip() or self.name
+from compliance.web.api import api_check
+from compliance.web.engine import Engine, judging
+from compliance.web.http import (
+    DRAIN_LIMIT,
+    HTTP_REASONS,
+    MAX_BODY,
+    MAX_BRAND_CHARS,
+    MAX_BRANDS,
+    MAX_FIELDS,
+    BadRequest,
+    drain,
+)
 
 
 @dataclass(frozen=True)
@@ -70,61 +47,6 @@ class FormInput:
     brands_text: str = ""
     brands: tuple[str, ...] = ()
     platform: str = ""
-
-
-# ------------------------------------------------------------------------------------ the engine
-
-class Engine:
-    """The rule sets and scanners behind the page, built from the one `Settings` object.
-
-    So the page judges as `compliance check` does in the same folder: the project config's
-    rules folders, selection, severities and brands apply; the visitor picks audiences and may
-    add brands. Rule sets and scanners are loaded once and kept.
-    """
-
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
-        self.dirs = default_dirs([Path(d) for d in self.settings.rules_dirs])
-        self._rulesets: dict[str, RuleSet] = {}
-        self._scanners: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], Scanner] = OrderedDict()
-        self._countries: tuple[tuple[Country, ...], tuple[str, ...]] | None = None
-
-    def ruleset(self, code: str) -> RuleSet:
-        if code not in self._rulesets:
-            self._rulesets[code] = load_ruleset(code, self.dirs)
-        return self._rulesets[code]
-
-    def countries(self) -> tuple[tuple[Country, ...], tuple[str, ...]]:
-        """The jurisdictions the rule folders hold, in the files' order, and any that failed to load."""
-        if self._countries is None:
-            found, broken = [], []
-            for code in jurisdiction_codes(self.dirs):
-                try:
-                    rs = self.ruleset(code)
-                except RuleFileError as exc:
-                    broken.append(str(exc))
-                    continue
-                if rs.rules:
-                    found.append(Country(rs.code, rs.name, rs.regulator))
-            self._countries = (tuple(found), tuple(broken))
-        return self._countries
-
-    def ticked(self) -> tuple[str, ...]:
-        """The audiences ticked on a fresh page: the config's jurisdictions, else the rule files' defaults."""
-        return self.settings.jurisdictions or tuple(default_codes(self.dirs))
-
-    def scanner(self, codes: tuple[str, ...], brands: tuple[str, ...]) -> Scanner:
-        key = (codes, brands)
-        if key not in self._scanners:
-            settings = replace(self.settings, jurisdictions=codes, brands=self.settings.brands + brands)
-            self._scanners[key] = Scanner.from_settings(settings, [self.ruleset(c) for c in codes])
-            while len(self._scanners) > 16:
-                self._scanners.popitem(last=False)
-        self._scanners.move_to_end(key)
-        return self._scanners[key]
-
-
-_judging = threading.Lock()  # one caption at a time: matchers and caches are not made for threads
 
 
 # ------------------------------------------------------------------------------- request parsing
@@ -146,7 +68,7 @@ def read_form(environ: dict) -> dict[str, list[str]]:
         raise BadRequest(400, "Bad request", "The request's length is negative.")
     stream = environ["wsgi.input"]
     if length > MAX_BODY:
-        _drain(stream, min(length, DRAIN_LIMIT))
+        drain(stream, min(length, DRAIN_LIMIT))
         raise BadRequest(413, "Caption too long", f"The form was {length:,} bytes; this page takes up to "
                          f"{MAX_BODY // 1024} KB. Paste one caption at a time.")
     body = stream.read(length) if length else b""
@@ -159,15 +81,6 @@ def read_form(environ: dict) -> dict[str, list[str]]:
         raise BadRequest(400, "Bad request", "The form is not valid UTF-8 text.") from None
     except ValueError:
         raise BadRequest(400, "Bad request", f"The form has too many fields (at most {MAX_FIELDS}).") from None
-
-
-def _drain(stream, limit: int) -> None:
-    left = limit
-    while left > 0:
-        chunk = stream.read(min(65536, left))
-        if not chunk:
-            break
-        left -= len(chunk)
 
 
 def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[FormInput, str | None]:
@@ -232,7 +145,7 @@ def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) ->
 def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
     """Judge and fix one caption: everything the results part of the page shows."""
     post = Post(id="caption", caption=form.caption, source=Source("<web form>"), platform=form.platform or None)
-    with _judging:
+    with judging:
         scanner = engine.scanner(form.codes, form.brands)
         result = scanner.judge_record(post)
         fixed = Fixer(scanner).fix(post)
@@ -289,6 +202,8 @@ class WebApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path == "/favicon.ico":
             return 204, [], b""
+        if path == "/api/check":  # JSON for tools: compliance/web/api.py
+            return api_check(self.engine, environ)
         if path not in ("/", "/check"):
             raise BadRequest(404, "Page not found", "There is only one page here: the caption check.")
         if method in ("GET", "HEAD"):
