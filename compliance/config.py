@@ -52,6 +52,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     exceptions: tuple[Waiver, ...] = ()
+    discover: bool = False  # --discover: look for ads no brand list names (verdicts `review` only)
     source: str | None = None  # the config file these came from, if any
 
     def waivers_for(self, post_id: str | None) -> list[Waiver]:
@@ -237,7 +238,7 @@ def split_list(values) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- merging flags
 def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdictions=(),
             brands_file: str | None = None, brand_names=(), rules_dirs=(), select=(), ignore=(), severities=(),
-            exceptions=()) -> Settings:
+            exceptions=(), discover: bool = False) -> Settings:
     """The config file's settings with every flag given on the command line taking its place."""
     if config_file:
         base = load_config(Path(config_file))
@@ -254,7 +255,7 @@ def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdic
         rules_dirs=tuple(rules_dirs) or base.rules_dirs,
         select=split_list(select) or base.select,
         ignore=split_list(ignore) or base.ignore,
-        severity=severity, exceptions=excepted, source=base.source,
+        severity=severity, exceptions=excepted, discover=discover, source=base.source,
     )
 
 

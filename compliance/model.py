@@ -81,6 +81,8 @@ class Span:
     value: str | None = None  # signal: the brand, code or host it stands for
     confidence: str = "high"  # high | medium | low: how sure the detector is
     zone: tuple[str, ...] = ()  # disclosure: start, first_line, above_fold, hashtag_block ...
+    cls: str | None = None  # disclosure statement: payment-explained, sponsorship-named ... (rulefile)
+    inner: tuple[str, ...] = ()  # disclosure statement: vocabulary labels found inside it
     programme: str | None = None  # affiliate_link: the catalogue's programme or network
     # A short link followed with --resolve-links: (key, value) pairs of the resolution (hashable).
     resolved: tuple[tuple[str, Any], ...] | None = None
@@ -97,8 +99,13 @@ class Span:
         return out
 
     def disclosure_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
-                "placement": list(self.zone)}
+        out = {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
+               "placement": list(self.zone)}
+        if self.cls is not None:
+            out["class"] = self.cls
+        if self.inner:
+            out["labels"] = list(self.inner)
+        return out
 
 
 @dataclass(frozen=True)
@@ -187,9 +194,10 @@ class PostResult:
     signals: tuple[Span, ...] = ()
     disclosures: tuple[Span, ...] = ()
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    discovery: dict[str, Any] | None = None  # --discover only: score, confidence, cue kinds
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "source": self.source.to_dict(),
             "platform": self.platform,
@@ -202,3 +210,6 @@ class PostResult:
             "disclosures": [d.disclosure_dict() for d in self.disclosures],
             "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
         }
+        if self.discovery is not None:
+            out["discovery"] = self.discovery
+        return out

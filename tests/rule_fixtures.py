@@ -106,7 +106,7 @@ def modernise(text: str) -> str:
     for rule in data.get("rules", []):
         if "effective" not in rule:
             text = text.replace(f'id = "{rule["id"]}"\n', f'id = "{rule["id"]}"\neffective = 2024-01-01\n', 1)
-    text = re.sub(r'(citation = \{ source = .*?url = "[^"]*")( \})$', r'\1, pinpoint = "p. 1"\2', text, flags=re.M)
+    text = re.sub(r'(citation = \{ source = .*?url = "[^"]*")( \})$', r'\1, pinpoint = "p. 1"\2', text, flags=re.MULTILINE)
     text = re.sub(r'(pinpoint = "[^"]*"), pinpoint = "p. 1"', r"\1", text)
     if not data.get("authorities"):
         hosts = sorted({urlsplit(r["citation"]["url"]).hostname for r in data.get("rules", [])})

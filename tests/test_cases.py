@@ -21,7 +21,7 @@ from tests.rule_fixtures import case, write
 TEST_RULES = Path(__file__).parent / "rules" / "zz.toml"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rulesets():
     return [load_ruleset(code) for code in jurisdiction_codes(default_dirs())] + [load_file(TEST_RULES)]
 

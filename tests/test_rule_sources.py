@@ -169,10 +169,10 @@ def test_missing_dates_pinpoint_and_authorities_are_problems(tmp_path):
 def test_citation_outside_the_authorities_is_refused_unless_the_rule_says_why(tmp_path):
     text = jurisdiction().replace("https://www.agency.example/act", "https://lawfirm.example/blog/act")
     found, path = problems(tmp_path, text)
-    assert found == [f"{path}:{idl(text, 'ZZ-001')}: rule ZZ-001: citation https://lawfirm.example/blog/act "
-                     f"is not on the file's authorities (Testland Consumer Agency (agency.example), Testland Courts "
-                     f"(courts.example, decisions.example)): cite the primary text, or give "
-                     f"citation.outside_authorities = \"why\""]
+    assert found == [(f"{path}:{idl(text, 'ZZ-001')}: rule ZZ-001: citation https://lawfirm.example/blog/act "
+                      f"is not on the file's authorities (Testland Consumer Agency (agency.example), Testland Courts "
+                      f"(courts.example, decisions.example)): cite the primary text, or give "
+                      f"citation.outside_authorities = \"why\"")]
     # a host that merely ends with the domain's letters is not on it
     found, _ = problems(tmp_path, jurisdiction().replace("https://www.agency.example/act", "https://badagency.example/act"))
     assert len(found) == 1

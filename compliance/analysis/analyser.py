@@ -6,12 +6,14 @@ jurisdictions are judged afterwards: judging never re-reads the text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from compliance.analysis.brands import BrandSet, brand_set
 from compliance.analysis.cjk import perceived_length
 from compliance.analysis.disclosures import LabelFinder
 from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
+from compliance.analysis.statements import StatementFinder, absorb, near_links
 from compliance.analysis.tokenizer import caption_nlp
 from compliance.analysis.zones import place
 from compliance.model import Post, Span
@@ -27,6 +29,8 @@ class Analysis:
     commercial: bool
     platform: str
     normalised: Normalised = field(compare=False, repr=False)  # for checks that read the text
+    cues: tuple[Span, ...] = ()  # --discover: commercial-intent cues (never make a post commercial)
+    discovery: Any = None        # --discover: a compliance.analysis.discover.Discovery, when a cue fired
     # Commercial only because of short links beside shopping words: findings are for a person to
     # review (error -> warning), never a violation on that alone.
     tentative: bool = False
@@ -35,7 +39,7 @@ class Analysis:
 class Analyser:
     """Built once per scan from the union of the loaded rule sets' vocabulary."""
 
-    def __init__(self, rulesets: list[RuleSet], brands: list[str]):
+    def __init__(self, rulesets: list[RuleSet], brands: list[str], discover: bool = False):
         self.nlp = caption_nlp()
         base = rulesets[0]
         vocabulary = {}
@@ -48,9 +52,14 @@ class Analyser:
         self.campaign = tuple(brands)
         self.campaign_brands = BrandSet(self.campaign, self.common_words, self.shopping_words)
         self.labels = LabelFinder(self.nlp, vocabulary)
+        statements = {}
+        for rs in rulesets:
+            statements.update(rs.statements)
+        self.statements = StatementFinder(self.nlp, statements)
         self.signals = SignalFinder(self.nlp, signals)
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
+        self.discoverer = _discoverer(self.nlp) if discover else None
 
     def brands_for(self, post: Post) -> list[BrandSet]:
         """The campaign's brand set (built once) plus a small one for the post's own extra brands."""
@@ -67,6 +76,7 @@ class Analyser:
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
         other = self.signals.find(doc, norm.text, brand_spans, brand_sets)
         labels = self.labels.find(doc, self.nlp, brand_sets, brand_spans)
+        labels = absorb(labels, *self.statements.find(doc))
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
         labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min,
@@ -76,14 +86,25 @@ class Analyser:
         signals = self._resolved_links(post, signals)
         firm = [s for s in signals if s.kind != "short_link"]
         cued = any(s.kind == "short_link" and s.confidence != "low" for s in signals)
-        labelled = any(self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary)
+        labelled = any(self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
+            self.statements.statements[d.label].commercial for d in labels
+            if d.cls and d.label in self.statements.statements)
         commercial = bool(firm) or cued or labelled
+        disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
+        cues, discovery = (), None
+        if self.discoverer is not None:
+            found, discovery = self.discoverer.find(doc, norm.text)
+            cues = tuple(sorted((_to_raw(c, norm) for c in found), key=_order))
+            if discovery is not None and discovery.lead is not None:
+                discovery = replace(discovery, lead=_to_raw(discovery.lead, norm))
         return Analysis(
             signals=tuple(sorted(signals, key=_order)),
-            disclosures=tuple(sorted((_to_raw(d, norm) for d in labels), key=_order)),
+            disclosures=tuple(sorted(disclosures, key=_order)),
             commercial=commercial,
             platform=post.platform or "default",
             normalised=norm,
+            cues=cues,
+            discovery=discovery,
             tentative=commercial and not firm and not labelled and not post.paid_partnership,
         )
 
@@ -149,3 +170,10 @@ def _dedupe_signals(spans: list[Span]) -> list[Span]:
             seen.add(key)
             out.append(s)
     return out
+
+
+def _discoverer(nlp):
+    """`--discover`'s cue finder, from the shipped catalogue (rules/catalogues/discover.toml)."""
+    from compliance.analysis.discover import Discoverer, load_catalogue
+
+    return Discoverer(nlp, load_catalogue())

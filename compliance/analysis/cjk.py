@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_left
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import regex
 
@@ -50,7 +50,7 @@ _RIGHT = r"(?![\p{Latin}0-9_])"
 
 
 def _latin(ch: str) -> bool:
-    return bool(ch) and _LATIN_EDGE.match(ch) is not None
+    return bool(ch) and _LATIN_EDGE.match(ch, timeout=TIMEOUT) is not None
 
 
 def _fold(ch: str) -> str:
@@ -109,7 +109,7 @@ class CjkLabels:
         return out
 
 
-_BRAND_PATTERNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BRAND_PATTERNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _brand_pattern(brands) -> tuple[regex.Pattern | None, dict[str, object]]:

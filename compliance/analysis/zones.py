@@ -61,7 +61,9 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
         line = max(0, bisect_right(newlines, span.start - 1) - before_lead)  # = text.count("\n", lead, span.start)
         if line == 0:
             zones.append("first_line")
-        if (measure(lead, span.end) if measure else span.end - lead) <= fold_chars and line < fold_lines:
+        # A statement (a sentence) counts above the fold when it begins there; a tag must fit whole.
+        reach = span.start + 1 if span.cls else span.end
+        if (measure(lead, reach) if measure else reach - lead) <= fold_chars and line < fold_lines:
             zones.append("above_fold")
         else:
             zones.append("below_fold")

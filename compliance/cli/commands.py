@@ -26,10 +26,10 @@ def _format_choices() -> list[str]:
     return REPORTERS.names()
 
 
-def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict):
+def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict, discover: bool = False):
     """The one `Settings` (project config under the command line's flags) -> a Scanner."""
     return scanner_for(resolve_settings(jurisdictions=jurisdictions, brands_file=brands_file,
-                                        brand_names=brand_names, **rule_flags))
+                                        brand_names=brand_names, discover=discover, **rule_flags))
 
 
 def scanner_for(settings: Settings):
@@ -39,6 +39,8 @@ def scanner_for(settings: Settings):
     try:
         return Scanner.from_settings(settings)
     except RuleFileError as exc:
+        raise UsageProblem(str(exc)) from None
+    except ValueError as exc:  # a broken discover catalogue (compliance.analysis.discover.CatalogueError)
         raise UsageProblem(str(exc)) from None
 
 
@@ -69,6 +71,12 @@ def main() -> None:
     """Check that sponsored social-media captions are disclosed as advertising."""
 
 
+discover_option = click.option(
+    "--discover", is_flag=True,
+    help="Also find posts that look commercial when no brand list names the brand (@handles with calls "
+         "to action, prices, codes, \"link in bio\", giveaways, credit lists ...): each cue is a `cue-*` "
+         "signal, and a post that scores high enough gets a `review` finding, never a violation.")
+
 jurisdiction_option = click.option(
     "-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
     help="Jurisdiction to judge against (repeatable; default: the rule files marked default, us, uk, de, fr).")
@@ -89,10 +97,11 @@ jurisdiction_option = click.option(
 @click.option("--id-column", metavar="NAME", help="CSV column holding the post id.")
 @click.option("--caption-column", metavar="NAME", help="CSV column holding the caption.")
 @click.option("--author-column", metavar="NAME", help="CSV column holding the author.")
+@discover_option
 @batch_options
 @rule_options
 def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
-         default_platform, id_column, caption_column, author_column, rule_flags, **batch):
+         default_platform, id_column, caption_column, author_column, rule_flags, discover=False, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
     (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
     from compliance.readers import ReadOptions, UnreadableInput
@@ -103,7 +112,7 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
         from compliance.reporters.xlsx_report import require
 
         require()
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
     from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
     from compliance.run.scan import run_from_cli
 
@@ -131,8 +140,10 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
                    "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
                    "see README, \"Short links\").")
+@discover_option
 @rule_options
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, resolve_links, rule_flags):
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags, discover=False,
+          resolve_links=False):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -144,7 +155,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         known = ["text", "json"] + [n for n in _format_choices() if n not in ("text", "json")]
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags)
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
     records = [Post(id=post_id, caption=text, source=Source(name), platform=platform)
                if problem is None else _input_error(name, problem, platform)
                for post_id, text, name, problem in drafts]

@@ -88,7 +88,7 @@ def rules() -> None:
 def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     """Every rule: id, severity, check type and name, by jurisdiction."""
     from compliance.config import split_list
-    from compliance.judging.scanner import rule_selected
+    from compliance.ruleset.model import rule_selected
 
     dirs = rule_dirs(rule_flags)
     codes = [c.lower() for c in split_list(jurisdictions)] or jurisdiction_codes(dirs)

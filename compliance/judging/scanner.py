@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from compliance.analysis.analyser import Analyser
+from compliance.analysis.discover import discovery_finding
 from compliance.config import Settings
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver
 from compliance.ruleset.checks import CHECKS
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.loader import default_codes, default_dirs, load_ruleset
-from compliance.ruleset.model import Rule, RuleSet
+from compliance.ruleset.model import Rule, RuleSet, rule_selected
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -33,18 +34,6 @@ def status_of(findings: list[Finding], commercial: bool) -> str:
     return "compliant" if commercial else "clear"
 
 
-def rule_selected(rule: Rule, select: list[str], ignore: list[str]) -> bool:
-    """`--select`/`--ignore` match a rule by id, name, group or id prefix (`FTC`, `FTC-00`)."""
-
-    def hit(pattern: str) -> bool:
-        p = pattern.strip()
-        return p in (rule.id, rule.name, rule.group) or rule.id.startswith(p.upper()) or p.lower() == rule.jurisdiction
-
-    if select and not any(hit(p) for p in select):
-        return False
-    return not any(hit(p) for p in ignore)
-
-
 class Scanner:
     """Rule sets and the analyser, loaded once; `judge_record` never raises for a post.
 
@@ -55,12 +44,14 @@ class Scanner:
     def __init__(self, jurisdictions: list[str] | tuple[str, ...] = (), brands: list[str] | None = None,
                  rules_dirs: list[Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
-                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None):
+                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None,
+                 discover: bool = False):
         settings = Settings(
             jurisdictions=tuple(jurisdictions), brands=tuple(brands or ()),
             rules_dirs=tuple(str(d) for d in rules_dirs or ()), select=tuple(select or ()),
             ignore=tuple(ignore or ()), severity=dict(severity_overrides or {}),
-            exceptions=tuple(Waiver(post, rule) for post, rules in (exceptions or {}).items() for rule in rules))
+            exceptions=tuple(Waiver(post, rule) for post, rules in (exceptions or {}).items() for rule in rules),
+            discover=discover)
         self._setup(settings, rulesets)
 
     @classmethod
@@ -82,7 +73,7 @@ class Scanner:
         self.rules = {rs.code: [self._override(r) for r in rs.rules
                                 if rule_selected(r, list(settings.select), list(settings.ignore))]
                       for rs in self.rulesets}
-        self.analyser = Analyser(self.rulesets, list(settings.brands))
+        self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
 
     def _override(self, rule: Rule) -> Rule:
         for key in (rule.id, rule.name):
@@ -117,6 +108,9 @@ class Scanner:
             findings: list[Finding] = []
             for rule in active:
                 findings.extend(CHECKS.get(rule.check).run(ctx, rule))
+            if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
+                findings.extend(discovery_finding(ctx, analysis.discovery, list(self.settings.select),
+                                                  list(self.settings.ignore) + [w.rule for w in waivers]))
             # A waived rule is set aside, never dropped: judged as if nothing were waived, so the
             # report shows what the exception hid and why (and an exception that hid nothing).
             waived: list[tuple[Finding, Waiver]] = []
@@ -131,7 +125,8 @@ class Scanner:
         return PostResult(
             id=post.id, source=post.source, caption=post.caption, platform=post.platform,
             author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
-            signals=analysis.signals, disclosures=analysis.disclosures, verdicts=verdicts,
+            signals=_with_cues(analysis), disclosures=analysis.disclosures, verdicts=verdicts,
+            discovery=analysis.discovery.to_dict() if analysis.discovery is not None else None,
         )
 
 
@@ -163,3 +158,11 @@ def _encodable(record: Post | InputError) -> Post | InputError:
 def _failed(post: Post, message: str) -> PostResult:
     return PostResult(id=post.id, source=post.source, caption=post.caption, platform=post.platform,
                       author=post.author, posted_at=post.posted_at, error=message)
+
+
+def _with_cues(analysis) -> tuple:
+    """The signals, with --discover's cues among them in caption order."""
+    if not analysis.cues:
+        return analysis.signals
+    return tuple(sorted(analysis.signals + analysis.cues,
+                        key=lambda s: (s.start, s.end, s.kind, s.label or "", s.value or "")))

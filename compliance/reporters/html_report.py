@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
+from compliance.analysis.discover import discovered_rows
 from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
 from compliance.reporters.document import Report
@@ -216,6 +217,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
                     "reason": (w.get("waiver") or {}).get("reason") or ""}
                    for post in posts for code, verdict in ordered_verdicts(post, jurisdictions)
                    for w in verdict.get("waived") or ()],
+        "discovered": discovered_rows(posts, action),  # --discover only; empty otherwise
     }
 
 

@@ -14,9 +14,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from compliance.model import SEVERITIES, STATUSES, Citation
 from compliance.paths import data_dir
-from compliance.ruleset.model import Authority, Case, Examples, Rule, RuleSet, VocabEntry, url_host
+from compliance.ruleset.model import (
+    STATEMENT_CLASSES,
+    Authority,
+    Case,
+    Examples,
+    Rule,
+    RuleSet,
+    StatementEntry,
+    VocabEntry,
+    url_host,
+)
 from compliance.safe_regex import compile_safe
 
 
@@ -27,10 +39,11 @@ class RuleFileError(Exception):
 RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "languages", "order", "default",
                 "summary", "url", "status", "effective", "reviewed"}
 TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples",
-            "authorities", "cases"}
+            "authorities", "cases", "statements"}
 VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
               "brand_phrases", "patterns", "commercial", "note", "cjk_forms"}
-LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove"}
+LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove",
+              "accepted_statements", "review_statements"}
 RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
              "examples", "confidence", "group", "note", "see_also", "effective", "reviewed"}
 CITATION_KEYS = {"source", "url", "pinpoint", "outside_authorities"}
@@ -137,7 +150,7 @@ def load_file(path: Path, dirs: list[Path] | None = None) -> RuleSet:
 
 def _merge(parent: dict, child: dict) -> dict:
     merged = dict(parent)
-    for key in ("vocabulary", "platforms"):
+    for key in ("vocabulary", "platforms", "statements"):
         table = dict(parent.get(key, {}))
         for name, value in child.get(key, {}).items():
             table[name] = {**table.get(name, {}), **value}
@@ -146,7 +159,7 @@ def _merge(parent: dict, child: dict) -> dict:
         merged[key] = {**parent.get(key, {}), **child.get(key, {})}
     labels = dict(parent.get("labels", {}))
     child_labels = child.get("labels", {})
-    for key in ("accepted", "review"):
+    for key in ("accepted", "review", "accepted_statements", "review_statements"):
         if key in child_labels:
             labels[key] = list(child_labels[key])
     for key, target in (("add_accepted", "accepted"), ("add_review", "review")):
@@ -216,6 +229,12 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
                                     f"label {label!r}{_suggest(label, vocabulary)}")
     dates = {key: _date(meta[key], f"{ctx}:{_key_line(text, key)}: [ruleset] {key}")
              for key in ("effective", "reviewed") if key in meta}
+    statements = _statements(data.get("statements", {}), path, text)
+    for key in ("accepted_statements", "review_statements"):
+        for cls in _strings(labels.get(key), f"{ctx}:{_where(path, text, key)}: [labels] {key}"):
+            if cls not in STATEMENT_CLASSES or cls == "denial":
+                raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [labels] {key} names unknown statement "
+                                    f"class {cls!r}{_suggest(cls, STATEMENT_CLASSES)}")
     example_brands = tuple(data.get("examples", {}).get("brands", ()))
     rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands, dates.get("reviewed"))
                   for i, r in enumerate(data.get("rules", [])))
@@ -237,6 +256,8 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
         effective=dates.get("effective"), reviewed=dates.get("reviewed"),
         authorities=tuple(data.get("authorities", ())),
         cases=_cases(data.get("cases", []), path, text, code, rules, platforms),
+        statements=statements, accepted_statements=frozenset(labels.get("accepted_statements", [])),
+        review_statements=frozenset(labels.get("review_statements", [])),
     )
 
 
@@ -329,7 +350,7 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
     table = raw.get("params", {})
     if isinstance(table, dict):
         for label in table.get("labels", []) if isinstance(table.get("labels"), list) else ():
-            if label not in vocabulary and label != "platform-paid-partnership":
+            if label not in vocabulary and label not in STATEMENT_CLASSES and label != "platform-paid-partnership":
                 raise RuleFileError(f"{where}: params.labels names unknown label {label!r}"
                                     f"{_suggest(label, vocabulary)}")
     try:
@@ -482,7 +503,7 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
         cid = item.get("id")
         name = f"case {cid}" if isinstance(cid, str) and cid else f"[[cases]] entry {i + 1}"
 
-        def at(key: str) -> str:
+        def at(key: str, line: int = line, name: str = name) -> str:
             return f"{path}:{_key_line(text, key, line)}: {name}: {key}"
 
         for key in item:
@@ -540,3 +561,91 @@ def _platform_names(platforms: dict) -> set[str]:
     from compliance.model import PLATFORMS
 
     return set(PLATFORMS) | {p for p in platforms if p != "default"}
+
+
+# ------------------------------------------------------------------ disclosure statements
+# Sentence-level disclosures ("if you buy through these links I earn a commission") are spaCy
+# Matcher token patterns in `[statements.<key>]` tables. Each match is widened to its sentence;
+# the class says what the sentence discloses, and `[labels] accepted_statements` decides per
+# jurisdiction which classes suffice. Patterns are checked here so a typo names file and line.
+STATEMENT_KEYS = {"class", "language", "patterns", "examples", "not_examples", "note", "commercial"}
+TOKEN_ATTRS = {"ORTH", "TEXT", "LOWER", "NORM", "IS_PUNCT", "IS_SPACE", "IS_DIGIT", "IS_ALPHA",
+               "LIKE_URL", "LIKE_NUM"}
+TOKEN_OPS = {"?", "!", "+"}
+MAX_REPEAT = 12  # wildcards are bounded: `{0,12}` at most, never `*`
+
+
+def _op_ok(op: Any) -> bool:
+    if op in TOKEN_OPS:
+        return True
+    m = regex.fullmatch(r"\{(\d{1,2})?,(\d{1,2})\}|\{(\d{1,2})\}", op) if isinstance(op, str) else None
+    if not m:
+        return False
+    numbers = [int(g) for g in m.groups() if g is not None]
+    return max(numbers) <= MAX_REPEAT and (m.group(1) is None or int(m.group(1)) <= int(m.group(2)))
+
+
+def _token_problem(token: Any) -> str | None:
+    """Why one token pattern is malformed, or None."""
+    if not isinstance(token, dict):
+        return "a token pattern must be a table such as { LOWER = \"commission\" }"
+    for attr, value in token.items():
+        if attr == "OP":
+            if not _op_ok(value):
+                return f"OP {value!r} must be one of ?, !, + or a bounded {{n,m}} with m <= {MAX_REPEAT}"
+            continue
+        if attr not in TOKEN_ATTRS:
+            return f"unknown token attribute {attr!r}{_suggest(attr, TOKEN_ATTRS)}"
+        if attr.startswith(("IS_", "LIKE_")):
+            if not isinstance(value, bool):
+                return f"{attr} must be true or false"
+        elif isinstance(value, dict):
+            if set(value) - {"IN", "NOT_IN"} or not value:
+                return f"{attr} table may hold only IN / NOT_IN lists"
+            for items in value.values():
+                if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
+                    return f"{attr} IN / NOT_IN must be non-empty lists of strings"
+        elif not isinstance(value, str) or not value:
+            return f"{attr} must be a string or {{ IN = [...] }}"
+    if token.get("OP") == "+" and set(token) == {"OP"}:
+        return "a wildcard token needs a bounded OP such as \"{0,6}\""
+    return None
+
+
+def _statements(table: Any, path: Path, text: str) -> dict[str, StatementEntry]:
+    if not isinstance(table, dict):
+        raise RuleFileError(f"{path}: [statements] must be a table of tables")
+    out = {}
+    for key, entry in table.items():
+        where = f"{path}:{_where(path, text, f'[statements.{key}]')}: [statements.{key}]"
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"{where} must be a table")
+        for k in entry:
+            if k not in STATEMENT_KEYS:
+                raise RuleFileError(f"{where} unknown key {k!r}{_suggest(k, STATEMENT_KEYS)}")
+        cls = entry.get("class")
+        if cls not in STATEMENT_CLASSES:
+            raise RuleFileError(f"{where} class must be one of {', '.join(STATEMENT_CLASSES)}"
+                                f"{_suggest(str(cls), STATEMENT_CLASSES)}")
+        patterns = entry.get("patterns")
+        if not isinstance(patterns, list) or not patterns:
+            raise RuleFileError(f"{where} needs `patterns`: a list of token-pattern lists")
+        for i, pattern in enumerate(patterns, 1):
+            if not isinstance(pattern, list) or not pattern:
+                raise RuleFileError(f"{where} pattern {i} must be a non-empty list of token tables")
+            for token in pattern:
+                problem = _token_problem(token)
+                if problem:
+                    raise RuleFileError(f"{where} pattern {i}: {problem}")
+            if all(set(t) == {"OP"} for t in pattern):
+                raise RuleFileError(f"{where} pattern {i} matches any text: it needs a word")
+        examples = _strings(entry.get("examples"), f"{where} examples")
+        if not examples:
+            raise RuleFileError(f"{where} needs `examples`: sentences it must find (they run as tests)")
+        out[key] = StatementEntry(
+            key=key, cls=cls, language=str(entry.get("language", "")),
+            patterns=tuple(tuple(dict(t) for t in p) for p in patterns), examples=examples,
+            not_examples=_strings(entry.get("not_examples"), f"{where} not_examples"),
+            commercial=bool(entry.get("commercial", cls != "denial")),
+        )
+    return out

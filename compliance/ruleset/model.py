@@ -22,6 +22,34 @@ def url_host(url: str) -> str | None:
         return None
 
 
+def rule_selected(rule: Any, select: list[str], ignore: list[str]) -> bool:
+    """`--select`/`--ignore` match a rule by id, name, group or id prefix (`FTC`, `FTC-00`)."""
+
+    def hit(pattern: str) -> bool:
+        p = pattern.strip()
+        return p in (rule.id, rule.name, rule.group) or rule.id.startswith(p.upper()) or p.lower() == rule.jurisdiction
+
+    if select and not any(hit(p) for p in select):
+        return False
+    return not any(hit(p) for p in ignore)
+
+
+# What a disclosure statement (a sentence, not a tag) can say; rule files decide which suffice.
+STATEMENT_CLASSES = ("payment-explained", "sponsorship-named", "gift-named", "support-the-channel",
+                     "bare-affiliate", "denial")
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    key: str
+    cls: str
+    language: str
+    patterns: tuple[tuple[dict[str, Any], ...], ...]
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    commercial: bool = True
+
+
 @dataclass(frozen=True)
 class NoParams:
     """The check type takes no parameters."""
@@ -132,6 +160,9 @@ class RuleSet:
     reviewed: str | None = None  # ISO date the file was last checked against its sources
     authorities: tuple[Authority, ...] = ()  # own and inherited
     cases: tuple[Case, ...] = ()  # this file's own published decisions (not inherited)
+    statements: dict[str, StatementEntry] = field(default_factory=dict)
+    accepted_statements: frozenset[str] = frozenset()
+    review_statements: frozenset[str] = frozenset()
 
     def platform(self, name: str | None) -> dict[str, Any]:
         return self.platforms.get(name or "default") or self.platforms["default"]
@@ -140,6 +171,14 @@ class RuleSet:
         if key in self.accepted:
             return "accepted"
         if key in self.review:
+            return "review"
+        return "insufficient"
+
+    def statement_class(self, cls: str) -> str:
+        """How this jurisdiction judges a disclosure statement of one class (payment-explained ...)."""
+        if cls in self.accepted_statements:
+            return "accepted"
+        if cls in self.review_statements:
             return "review"
         return "insufficient"
 

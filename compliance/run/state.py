@@ -25,6 +25,7 @@ from pathlib import PurePath
 from typing import Any
 
 from compliance import __version__
+from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
 from compliance.reporters.streaming import Rendered, jsonl_line, post_block
 from compliance.run.chunks import Batch
@@ -95,13 +96,14 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "ignore": list(scanner.settings.ignore),
         "brands": list(scanner.analyser.campaign),
     }
-    catalogue = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
-    content = json.dumps([config, canonical(scanner.rulesets), canonical(scanner.rules),
-                          sorted(scanner.settings.severity.items()),
-                          sorted(w.to_dict() for w in scanner.settings.exceptions),
-                          canonical([catalogue.programmes, catalogue.shorteners, catalogue.cues,
-                                     catalogue.cue_window])],
-                         sort_keys=True, ensure_ascii=False)
+    parts = [config, canonical(scanner.rulesets), canonical(scanner.rules),
+             sorted(scanner.settings.severity.items()), sorted(w.to_dict() for w in scanner.settings.exceptions)]
+    if scanner.settings.discover:  # --discover results depend on the cue catalogue
+        config["discover"] = True
+        parts.append(load_catalogue().canonical())
+    affiliates = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
+    parts.append(canonical([affiliates.programmes, affiliates.shorteners, affiliates.cues, affiliates.cue_window]))
+    content = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
 
 

@@ -19,12 +19,22 @@ class PlacementParams:
 
     require: str = field(default="anywhere", metadata={
         "choices": POSITIONS, "help": "the zone the label must be in: " + ", ".join(POSITIONS)})
+    near_links: str = field(default="accept", metadata={
+        "choices": ("accept", "ignore"),
+        "help": "accept: an affiliate statement before or next to the first affiliate link is well placed "
+                "wherever the fold falls"})
     hashtag_block: str = field(default="allow", metadata={
         "choices": BLOCKS, "help": "a label inside a trailing hashtag block: forbid, allow only at its edges, or allow"})
 
 
 def satisfies(zones: tuple[str, ...], params: PlacementParams) -> bool:
-    """Does a label in these zones meet one placement rule's parameters?"""
+    """Does a label in these zones meet one placement rule's parameters?
+
+    `near_links = "accept"`: an affiliate statement before or next to the first affiliate link
+    is placed well wherever the fold falls (the links it covers are where readers look).
+    """
+    if params.near_links == "accept" and "near_links" in zones:
+        return True
     if params.require != "anywhere" and params.require not in zones:
         return False
     if "hashtag_block" in zones and "start" not in zones:
@@ -44,6 +54,14 @@ class Label:
     span: Span | None
 
     @property
+    def names(self) -> set[str]:
+        """What a rule's `params.labels` may name to concern this label: its key, a statement's
+        class, and the vocabulary labels a statement holds."""
+        if self.span is None or self.span.cls is None:
+            return {self.key}
+        return {self.key, self.span.cls, *self.span.inner}
+
+    @property
     def zones(self) -> tuple[str, ...]:
         return self.span.zone if self.span else ("platform",)
 
@@ -61,10 +79,18 @@ class Context:
 
     @cached_property
     def labels(self) -> list[Label]:
-        out = [Label(d.label, self.ruleset.label_class(d.label), d) for d in self.analysis.disclosures]
+        out = [Label(d.label, self._judge(d), d) for d in self.analysis.disclosures]
         if self.post.paid_partnership:
             out.append(Label(PLATFORM_LABEL, self.ruleset.label_class(PLATFORM_LABEL), None))
         return out
+
+    def _judge(self, d: Span) -> str:
+        """A statement is judged by its class, or by the best label inside it if that is better."""
+        if d.cls is None:
+            return self.ruleset.label_class(d.label)
+        order = ("accepted", "review", "insufficient")
+        found = [self.ruleset.statement_class(d.cls)] + [self.ruleset.label_class(k) for k in d.inner]
+        return min(found, key=order.index)
 
     @property
     def commercial(self) -> bool:

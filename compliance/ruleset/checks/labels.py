@@ -17,12 +17,13 @@ class LabelParams:
     # catch-all leaves them alone. Written down on the rule, not looked up at judging time.
     _claimed: tuple[str, ...] = ()
 
-    def concerns(self, key: str) -> bool:
-        return key in self.labels if self.labels else key not in self._claimed
+    def concerns(self, names: set[str]) -> bool:
+        """`names`: a label's key, and for a statement its class and the labels it holds."""
+        return bool(names & set(self.labels)) if self.labels else not names & set(self._claimed)
 
 
 def _concerned(rule: Rule, label: Label) -> bool:
-    return bool(rule.params.concerns(label.key))
+    return bool(rule.params.concerns(label.names))
 
 
 @check("requires-disclosure")

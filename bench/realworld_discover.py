@@ -1,0 +1,112 @@
+"""`--discover` on real Instagram captions: precision, recall and F1, on our hand labels and on the
+datasets' own labels, for the development half and the held-out half.
+
+The captions are not in the repository (they carry no licence): build the cache first with
+`python bench/realworld_data/instagram.py` (see bench/realworld_data/README.md). The hand labels
+(`bench/realworld_data/instagram_labels.jsonl`) hold only a hash id and a class per post.
+
+A post counts as found when its verdict is not `clear` (so a post the scanner finds commercial
+without `--discover`, for example through `#ad` or a discount code, counts too); the line
+"without --discover" shows what the scanner finds on its own.
+
+    python bench/realworld_discover.py [--cache DIR] [--labels FILE] [-j us] [--errors dev]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from compliance.judging.scanner import Scanner  # noqa: E402
+from compliance.model import Post, Source  # noqa: E402
+
+CACHE = ROOT / ".cache" / "realworld" / "instagram"
+LABELS = ROOT / "bench" / "realworld_data" / "instagram_labels.jsonl"
+
+
+def prf(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
+    tp = sum(1 for truth, pred in pairs if truth and pred)
+    fp = sum(1 for truth, pred in pairs if not truth and pred)
+    fn = sum(1 for truth, pred in pairs if truth and not pred)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"n": len(pairs), "pos": tp + fn, "tp": tp, "fp": fp, "fn": fn, "p": p, "r": r, "f1": f}
+
+
+def line(name: str, m: dict[str, float]) -> str:
+    return (f"  {name:<44} n={m['n']:>4} pos={m['pos']:>3}  P={m['p']:.3f}  R={m['r']:.3f}  "
+            f"F1={m['f1']:.3f}  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
+
+
+def predictions(posts: list[dict], jurisdictions: list[str], discover: bool) -> dict[str, dict]:
+    scanner = Scanner(jurisdictions, discover=discover)
+    out = {}
+    for row in posts:
+        result = scanner.judge_record(Post(id=row["id"], caption=row["caption"], source=Source("bench"),
+                                           platform="instagram"))
+        statuses = {v.status for v in result.verdicts.values()}
+        out[row["id"]] = {"found": bool(statuses - {"clear"}), "discovery": result.discovery,
+                          "cues": [(s.kind, s.text) for s in result.signals if s.kind.startswith("cue-")]}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--labels", type=Path, default=LABELS)
+    ap.add_argument("-j", "--jurisdiction", dest="jurisdictions", action="append")
+    ap.add_argument("--errors", choices=["dev", "holdout"], help="list the mistakes on this half (ids and cues)")
+    args = ap.parse_args(argv)
+    source = args.cache / "posts.jsonl"
+    if not source.is_file():
+        print(f"{source}: missing; build it with python bench/realworld_data/instagram.py", file=sys.stderr)
+        return 2
+    posts = [json.loads(line) for line in source.open(encoding="utf-8")]
+    labels = {row["id"]: row["label"] for row in map(json.loads, args.labels.open(encoding="utf-8"))}
+    jurisdictions = args.jurisdictions or ["us"]
+    found = {True: predictions(posts, jurisdictions, True), False: predictions(posts, jurisdictions, False)}
+
+    def measure(select, truth, discover=True):
+        return prf([(truth(p), found[discover][p["id"]]["found"]) for p in posts if select(p)])
+
+    labelled = [p for p in posts if p["id"] in labels]
+    print(f"Real Instagram captions: {len(posts)} in the cache, {len(labelled)} labelled by hand "
+          f"({sum(1 for p in labelled if labels[p['id']] == 'paid')} paid or gifted, "
+          f"{sum(1 for p in labelled if labels[p['id']] == 'own')} own promotion, "
+          f"{sum(1 for p in labelled if labels[p['id']] == 'organic')} organic). Jurisdictions: "
+          f"{', '.join(jurisdictions)}.")
+    commercial = lambda p: labels[p["id"]] in ("paid", "own")  # noqa: E731
+    for half in ("dev", "holdout", "all"):
+        in_half = (lambda p, h=half: h == "all" or p["half"] == h)
+        print(f"\n[{half}]")
+        print("hand labels, commercial = paid or gifted + own promotion:")
+        print(line("--discover", measure(lambda p: p["id"] in labels and in_half(p), commercial)))
+        print(line("without --discover", measure(lambda p: p["id"] in labels and in_half(p), commercial, False)))
+        paid = measure(lambda p: p["id"] in labels and in_half(p) and labels[p["id"]] != "own",
+                       lambda p: labels[p["id"]] == "paid")
+        print(line("--discover, paid or gifted vs organic", paid))
+        print("datasets' own labels:")
+        for ds, name in (("kayschulz", "kayschulz promo (1,065 posts)"),
+                         ("documentintent", "documentIntent 'promote' (1,299 posts)")):
+            truth = lambda p: bool(p["dataset_label"])  # noqa: E731
+            print(line(f"--discover, {name}", measure(lambda p: p["dataset"] == ds and in_half(p), truth)))
+            print(line("without --discover", measure(lambda p: p["dataset"] == ds and in_half(p), truth, False)))
+    if args.errors:
+        print(f"\nmistakes on the {args.errors} half (hand labels):")
+        for p in labelled:
+            if p["half"] != args.errors:
+                continue
+            pred = found[True][p["id"]]
+            if pred["found"] != commercial(p):
+                kind = "FP" if pred["found"] else "FN"
+                print(f"  {kind} {p['id']} {labels[p['id']]:<8} {pred['cues']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

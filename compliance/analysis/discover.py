@@ -1,0 +1,363 @@
+"""`--discover`: posts that look commercial although no brand list names the brand.
+
+A brand list makes detection exact, but nobody has the list for ads nobody tagged. Discovery
+looks for what such posts share instead: a party (an @handle that is not a photo credit, a link,
+a brand hashtag) together with cues of commercial intent (calls to action, prices, codes, "link
+in bio", giveaways, launches, credit lists, "thanks @x for", gift and collaboration wording).
+The wording and the weights are data (`rules/catalogues/discover.toml`); this module only knows
+how to look for them. Each cue is a signal with its span, so every report format shows why a
+post was discovered; the post's score combines the weights, and a flagged post gets a `review`
+finding, never a violation: a person decides whether there is a commercial relationship.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from compliance.analysis.normalise import fold_key
+from compliance.model import Finding, Span
+from compliance.paths import data_dir
+from compliance.ruleset.model import rule_selected
+from compliance.safe_regex import TIMEOUT, nested_quantifier
+
+CUE_KEYS = {"kind", "lang", "phrases", "token_patterns", "patterns", "examples"}
+HANDLE_ATTR = "cue_handle"
+
+
+class CatalogueError(ValueError):
+    """The discover catalogue is broken: the run stops, naming file and entry."""
+
+
+def catalogue_path() -> Path:
+    return data_dir("rules") / "catalogues" / "discover.toml"
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    phrases: tuple[str, ...]
+    token_patterns: tuple
+    patterns: tuple[str, ...]
+    match: tuple[str, ...]
+    no_match: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The parsed catalogue: cue wording, weights and thresholds (plain, picklable data)."""
+
+    version: str
+    threshold: float
+    without_party: float
+    party_weight: float
+    repeat: float
+    confidence: tuple[tuple[str, float], ...]
+    credit_words: tuple[str, ...]
+    brand_hashtag_words: tuple[str, ...]
+    weights: tuple[tuple[str, float], ...]
+    needs_party: frozenset[str]
+    cues: tuple[Cue, ...]
+
+    def weight(self, kind: str) -> float:
+        return dict(self.weights)[kind]
+
+    def confidence_of(self, value: float) -> str:
+        for name, floor in self.confidence:
+            if value >= floor:
+                return name
+        return "low"
+
+    def canonical(self) -> str:
+        """Everything judging depends on, for the state file's fingerprint."""
+        return repr(self)
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    return _load(str(path or catalogue_path()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Catalogue:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{path}: {exc}") from None
+    head = data.get("discover") or {}
+    weights = {str(k): float(v) for k, v in (head.get("weights") or {}).items()}
+    cues = []
+    for i, raw in enumerate(data.get("cues") or ()):
+        where = f"{path}: cues[{i}]"
+        unknown = set(raw) - CUE_KEYS
+        if unknown:
+            raise CatalogueError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        kind = raw.get("kind")
+        if kind not in weights:
+            raise CatalogueError(f"{where}: kind {kind!r} has no weight in [discover.weights]")
+        for pattern in raw.get("patterns") or ():
+            problem = nested_quantifier(pattern)
+            if problem:
+                raise CatalogueError(f"{where}: pattern {pattern!r}: {problem}")
+            try:
+                regex.compile(pattern, regex.V1)
+            except regex.error as exc:
+                raise CatalogueError(f"{where}: pattern {pattern!r} does not compile: {exc}") from None
+        examples = raw.get("examples") or {}
+        if not examples.get("match"):
+            raise CatalogueError(f"{where}: a cue needs examples.match")
+        cues.append(Cue(kind, tuple(raw.get("phrases") or ()), _freeze(raw.get("token_patterns") or ()),
+                        tuple(raw.get("patterns") or ()), tuple(examples.get("match") or ()),
+                        tuple(examples.get("no_match") or ())))
+    confidence = sorted(((str(k), float(v)) for k, v in (head.get("confidence") or {}).items()),
+                        key=lambda kv: -kv[1])
+    return Catalogue(
+        version=str(head.get("version", "")), threshold=float(head.get("threshold", 0.5)),
+        without_party=float(head.get("without_party", 0.5)), confidence=tuple(confidence),
+        party_weight=float(head.get("party_weight", 0.0)), repeat=float(head.get("repeat", 0.0)),
+        credit_words=tuple(head.get("credit_words") or ()),
+        brand_hashtag_words=tuple(head.get("brand_hashtag_words") or ()),
+        weights=tuple(sorted(weights.items())),
+        needs_party=frozenset(k for k, v in (head.get("needs_party") or {}).items() if v),
+        cues=tuple(cues),
+    )
+
+
+def _freeze(value):
+    """TOML tables and arrays as tuples, so the catalogue is hashable and picklable."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value):
+    """A frozen spaCy pattern back into lists and dicts."""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+                                                  for v in value):
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Why a post looks commercial: the cue kinds that fired, their combined score."""
+
+    score: float
+    confidence: str
+    cues: tuple[str, ...]  # kinds, strongest first
+    party: bool            # the caption names someone: an @handle, a link, a brand hashtag
+    flagged: bool          # score reached the threshold
+    lead: Span | None = None  # the strongest cue, in caption offsets (the finding points at it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 3), "confidence": self.confidence, "cues": list(self.cues),
+                "party": self.party, "flagged": self.flagged}
+
+
+class Discoverer:
+    """Built once per scan; `find` runs on every caption's spaCy doc."""
+
+    def __init__(self, nlp, catalogue: Catalogue):
+        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Token
+
+        if not Token.has_extension(HANDLE_ATTR):
+            Token.set_extension(HANDLE_ATTR, getter=_is_handle)
+        self.catalogue = catalogue
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.tokens = Matcher(nlp.vocab)
+        self.patterns: list[tuple[str, Any]] = []
+        by_kind: dict[str, set[str]] = {}
+        token_patterns: dict[str, list] = {}
+        for cue in catalogue.cues:
+            phrases = by_kind.setdefault(cue.kind, set())
+            phrases.update(p.lower() for p in cue.phrases)
+            phrases.update(fold_key(p) for p in cue.phrases)
+            if cue.token_patterns:
+                token_patterns.setdefault(cue.kind, []).extend(_thaw(p) for p in cue.token_patterns)
+            self.patterns += [(cue.kind, regex.compile(p, regex.V1)) for p in cue.patterns]
+        self.hashtags: dict[str, str] = {}  # "linkinbio" -> cue-link-in-bio: the phrase as a hashtag
+        for kind, phrases in sorted(by_kind.items()):
+            if phrases:
+                self.phrases.add(kind, [nlp.make_doc(p) for p in sorted(phrases)])
+            for phrase in sorted(phrases):
+                tag = "".join(ch for ch in fold_key(phrase) if ch.isalnum())
+                if len(tag) >= 4:
+                    self.hashtags.setdefault(tag, kind)
+        for kind, patterns in sorted(token_patterns.items()):
+            self.tokens.add(kind, patterns)
+        self.credit_words = frozenset(fold_key(w) for w in catalogue.credit_words)
+        self.hashtag_words = tuple(fold_key(w) for w in catalogue.brand_hashtag_words)
+        self.collab_tags = [p for k, p in self.patterns if k == "cue-collab"]
+
+    def find(self, doc, text: str) -> tuple[list[Span], Discovery | None]:
+        """Cue spans (offsets into `text`, the normalised caption) and the post's discovery."""
+        found: list[Span] = []
+        strings = doc.vocab.strings
+        for match_id, start, end in self.phrases(doc):
+            span = doc[start:end]
+            if _whole_words(text, span.start_char, span.end_char):
+                found.append(Span(strings[match_id], span.text, span.start_char, span.end_char,
+                                  value=fold_key(span.text)))
+        for match_id, start, end in self.tokens(doc):
+            span = doc[start:end]
+            handle = next((t.text for t in reversed(span) if _is_handle(t)), span.text)
+            found.append(Span(strings[match_id], span.text, span.start_char, span.end_char, value=handle))
+        for token in doc:
+            if token.text.startswith("#") and len(token.text) > 4:
+                kind = self.hashtags.get(fold_key(token.text[1:]))
+                if kind:
+                    found.append(Span(kind, token.text, token.idx, token.idx + len(token.text),
+                                      value=fold_key(token.text)))
+        for kind, pattern in self.patterns:
+            for m in pattern.finditer(text, timeout=TIMEOUT):
+                if m.end() > m.start():
+                    found.append(Span(kind, m.group(), m.start(), m.end(), value=fold_key(m.group())))
+        cues = _outermost(found)
+        if not cues:
+            return [], None
+        cat = self.catalogue
+        party = self._party(doc, text)
+        factor = 1.0 if party else cat.without_party
+        kinds = sorted({c.kind for c in cues}, key=lambda k: (-cat.weight(k), k))
+        remaining = 1.0
+        for kind in kinds:
+            if party or kind not in cat.needs_party:
+                remaining *= 1.0 - cat.weight(kind) * factor
+                others = len({c.value for c in cues if c.kind == kind}) - 1
+                remaining *= (1.0 - cat.weight(kind) * factor * cat.repeat) ** others
+        if party:
+            remaining *= 1.0 - cat.party_weight
+        score = 1.0 - remaining
+        cues = [Span(c.kind, c.text, c.start, c.end, value=c.value,
+                     confidence=cat.confidence_of(cat.weight(c.kind))) for c in cues]
+        lead = min(cues, key=lambda c: (-cat.weight(c.kind), c.start))
+        flagged = score >= cat.threshold - 1e-9
+        return cues, Discovery(score, cat.confidence_of(score), tuple(kinds), party, flagged, lead)
+
+    def _party(self, doc, text: str) -> bool:
+        """Does the caption name someone a post could be for: a handle (not a photo credit), a
+        link, or a hashtag that names a brand relationship?"""
+        for i, token in enumerate(doc):
+            if _is_handle(token) and not self._credited(doc, i):
+                return True
+            if token.like_url or token.text.lower().startswith("www."):
+                return True
+            if token.text.startswith("#") and len(token.text) > 2:
+                tag = fold_key(token.text[1:])
+                if any(w in tag for w in self.hashtag_words):
+                    return True
+        return any(p.search(text, timeout=TIMEOUT) for p in self.collab_tags)
+
+    def _credited(self, doc, i: int) -> bool:
+        """A handle right after "Photo:", "🎥", "via" ... (up to three tokens back, same line)."""
+        for j in range(i - 1, max(-1, i - 4), -1):
+            token = doc[j]
+            if "\n" in token.text:
+                return False
+            word = fold_key(token.text)
+            if word in self.credit_words or (j > 0 and f"{fold_key(doc[j - 1].text)} {word}" in self.credit_words):
+                return True
+            if _is_handle(token) or token.is_punct or token.is_space or token.text in ("&", "+", "x", "and", "und", "et"):
+                continue
+            if token.is_alpha and j < i - 1:
+                return False
+        return False
+
+
+def _is_handle(token) -> bool:
+    text = token.text
+    return len(text) > 1 and text[0] == "@" and (text[1].isalnum() or text[1] == "_")
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """A phrase is a cue only as whole words ("win a", not "twin apples")."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() and text[start].isalnum()) and not (after.isalnum() and text[end - 1].isalnum())
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """One span per stretch: a cue inside a longer cue ("promo" in "code promo") is dropped, and
+    overlapping cues of one kind ("Tap the link" + "link in our bio") become one."""
+    ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.kind))
+    out: list[Span] = []
+    for s in ordered:
+        if any(o.start <= s.start and s.end <= o.end for o in out[-8:]):
+            continue
+        same = next((i for i in range(len(out) - 1, max(-1, len(out) - 9), -1)
+                     if out[i].kind == s.kind and s.start < out[i].end), None)
+        if same is not None:
+            o = out[same]
+            text = o.text + s.text[o.end - s.start:]
+            out[same] = Span(o.kind, text, o.start, s.end, value=fold_key(text))
+            continue
+        out.append(s)
+    return out
+
+
+def discovery_finding(ctx, discovery: Discovery | None, select=(), ignore=()) -> list[Finding]:
+    """A flagged post that judging did not already find commercial: one `review` finding here.
+
+    Warning severity only: a person decides whether the cues mean a paid or gifted relationship.
+    The citation is this jurisdiction's own "commercial content needs a label" rule. `--select`,
+    `--ignore` and accepted exceptions name it like a rule: `FTC-DISCOVER`, `discovered-commercial`.
+    """
+    from types import SimpleNamespace
+
+
+    if discovery is None or not discovery.flagged or ctx.commercial:
+        return []
+    rules = ctx.ruleset.rules
+    base = next((r for r in rules if r.check == "requires-disclosure"), rules[0] if rules else None)
+    if base is None:
+        return []
+    prefix = base.id.split("-", 1)[0]
+    as_rule = SimpleNamespace(id=f"{prefix}-DISCOVER", name="discovered-commercial", group="discover",
+                              jurisdiction=ctx.ruleset.code)
+    if not rule_selected(as_rule, list(select), list(ignore)):
+        return []
+    cues = ", ".join(discovery.cues)
+    lead = discovery.lead
+    return [Finding(
+        rule=f"{prefix}-DISCOVER", name="discovered-commercial", severity="warning",
+        confidence=discovery.confidence,
+        message=(f"Looks commercial though no brand list names a brand (score {discovery.score:.2f}; cues: "
+                 f"{cues}). If this post is paid, gifted or your own promotion it needs a disclosure."),
+        citation=base.citation,
+        fix="If there is a commercial relationship, add a label this jurisdiction accepts at the start.",
+        start=lead.start if lead else None, end=lead.end if lead else None, text=lead.text if lead else None,
+    )]
+
+
+def discovered_rows(posts, action_views=()) -> list[dict[str, Any]]:
+    """The HTML report's "Discovered posts" table: flagged posts, highest score first.
+
+    Plain strings and numbers only; the template escapes them. `action_views` (the report's post
+    cards) give each row a link to its card."""
+    anchors = {id(v): v for v in action_views}
+    by_number = {v["number"]: v["anchor"] for v in anchors.values()}
+    rows = []
+    for number, post in enumerate(posts, 1):
+        found = post.get("discovery")
+        if not isinstance(found, dict) or not found.get("flagged"):
+            continue
+        caption = post.get("caption") if isinstance(post.get("caption"), str) else ""
+        cues = [{"kind": str(s.get("kind")), "text": " ".join(str(s.get("text") or "").split())}
+                for s in post.get("signals") or () if str(s.get("kind") or "").startswith("cue-")]
+        flat = " ".join(caption.split())
+        rows.append({"number": number, "anchor": by_number.get(number, ""),
+                     "id": "" if post.get("id") is None else str(post.get("id")),
+                     "author": str(post.get("author") or ""), "score": f"{float(found.get('score') or 0):.2f}",
+                     "confidence": str(found.get("confidence") or ""), "cues": cues,
+                     "excerpt": flat if len(flat) <= 90 else flat[:89].rstrip() + "\u2026"})
+    rows.sort(key=lambda r: (-float(r["score"]), r["number"]))
+    return rows

@@ -1,0 +1,279 @@
+"""Disclosure statements: whole sentences that say why a post is commercial, with a class.
+
+A tag like "#ad" is one token; creators also write sentences ("if you buy through these links I
+earn a small commission", "Dieses Video enthält Werbung"). The rule files hold spaCy Matcher
+token patterns for them (`[statements.*]`); a match is widened to its sentence or line, with a
+heading such as "AFFILIATE DISCLAIMER:" on the line before, so the span quotes the statement
+and a bare word "affiliate" inside an explanation is not judged on its own. Denials ("this
+video is NOT sponsored") are matched too, only to stop the words inside them counting.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from compliance.model import Span
+from compliance.ruleset.model import STATEMENT_CLASSES, StatementEntry
+
+# Earlier classes win when one sentence matches several: an explanation beats a bare "affiliate".
+PRIORITY = {cls: i for i, cls in enumerate(STATEMENT_CLASSES)}
+# Classes that disclose an affiliate relationship: judged against the links they cover.
+AFFILIATE_CLASSES = frozenset({"payment-explained", "support-the-channel", "bare-affiliate"})
+_STOPS = frozenset(".!?…|•")
+_RIGHT_STOPS = frozenset(":")  # "Sponsored by X: my trip" ends at the colon; a heading's colon does not
+_REACH = 400  # characters a statement may reach either side of its match
+_HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads the next line
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "affilies" finds "affiliés"."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def _with_folds(value):
+    if isinstance(value, str):
+        forms = sorted({value.lower(), fold(value)})
+        return forms[0] if len(forms) == 1 else {"IN": forms}
+    return {op: sorted({v.lower() for v in items} | {fold(v) for v in items}) for op, items in value.items()}
+
+
+def _boundary_words() -> list[str]:
+    return [".", "!", "?", "…", "|", "•", "..", "...", "!!", "!!!", "?!", "??"]
+
+
+def matcher_pattern(tokens) -> list[dict]:
+    """The rule file's token tables as spaCy wants them: accent-free forms added, wildcards kept in
+    their sentence (a wildcard never crosses a full stop or a line break)."""
+    out = []
+    for token in tokens:
+        token = dict(token)
+        if set(token) <= {"OP"}:
+            token.update({"IS_SPACE": False, "ORTH": {"NOT_IN": _boundary_words()}})
+        for attr in ("LOWER", "NORM"):
+            if attr in token:
+                token[attr] = _with_folds(token[attr])
+        out.append(token)
+    return out
+
+
+_OPTIONAL = {"?", "!", "*"}
+
+
+def anchor_forms(tokens) -> set[str]:
+    """Words one required token of a pattern must be: the longest-worded such token, so that a
+    caption line without any of them cannot match. Empty when no required token names words."""
+    best: set[str] = set()
+    best_len: tuple | int = -1
+    for token in tokens:
+        op = token.get("OP")
+        if op in _OPTIONAL or (isinstance(op, str) and op.startswith(("{0", "{,"))):
+            continue
+        for attr in ("LOWER", "NORM", "ORTH", "TEXT"):
+            value = token.get(attr)
+            if value is None:
+                continue
+            forms = {value} if isinstance(value, str) else set(value.get("IN", ()))
+            if not forms:
+                continue
+            forms = {f.lower() for f in forms} | {fold(f) for f in forms}
+            score = (-sum(f in _COMMON for f in forms), min(len(f) for f in forms))
+            if best_len == -1 or score > best_len:
+                best, best_len = forms, score
+            break
+    return best
+
+
+# Words on most caption lines: a pattern is looked for by another of its words where it has one.
+_COMMON = frozenset("""a an and are as at be by can do does for from get gets got has have i i'm if in is it
+its me my no not now of on or our out so that the them these they this to up us was we were will with
+you your video videos channel link links free review make show help using content share part little
+small more here all any some""".split())
+
+
+@dataclass(frozen=True)
+class Found:
+    key: str
+    cls: str
+    start: int  # token indices of the match
+    end: int
+
+
+class StatementFinder:
+    """Built once per scan from the statement entries of the loaded rule files."""
+
+    def __init__(self, nlp, statements: dict[str, StatementEntry]):
+        from spacy.matcher import Matcher
+
+        self.statements = statements
+        # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
+        # every pattern's first token at every token in Python, which is slow on long descriptions.
+        self.entries: list[tuple[str, frozenset[str] | None, object]] = []
+        self.anchors: set[str] = set()
+        for key in sorted(statements):
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
+            words: set[str] | None = set()
+            for pattern in statements[key].patterns:
+                forms = anchor_forms(pattern)
+                if not forms:
+                    words = None  # a pattern without a word to look for: every line
+                    break
+                words.update(forms)
+            self.entries.append((key, frozenset(words) if words is not None else None, matcher))
+            self.anchors.update(words or ())
+
+    def matches(self, doc) -> list[Found]:
+        """Every raw match, before sentences are merged (the rule-file example tests read these)."""
+        if not self.statements:
+            return []
+        out = []
+        for lo, hi, words in self._lines(doc):
+            line = doc[lo:hi]
+            for key, anchors, matcher in self.entries:
+                if anchors is not None and not anchors & words:
+                    continue
+                cls = self.statements[key].cls
+                for _, start, end in matcher(line):
+                    out.append(Found(key, cls, lo + start, lo + end))
+        return sorted(out, key=lambda f: (f.start, f.end, f.key))
+
+    def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
+        """Each line (a match never crosses a line break) with the pattern words it holds."""
+        lines = []
+        start, words = 0, set()
+        anchors = self.anchors
+        everywhere = any(a is None for _, a, _ in self.entries)
+        for token in doc:
+            if _is_break(token):
+                if words or everywhere:
+                    lines.append((start, token.i, words))
+                start, words = token.i + 1, set()
+                continue
+            low = token.lower_
+            if low in anchors:
+                words.add(low)
+            elif not low.isascii():
+                folded = fold(low)
+                if folded in anchors:
+                    words.add(folded)
+        if words or everywhere:
+            lines.append((start, len(doc), words))
+        return lines
+
+    def find(self, doc) -> tuple[list[Span], list[Span]]:
+        """(statements, denials) as disclosure spans of `doc.text`; a statement has `cls` set."""
+        found = self.matches(doc)
+        denials = [f for f in found if f.cls == "denial"]
+        positive = [f for f in found if f.cls != "denial"
+                    and not any(d.start < f.end and f.start < d.end for d in denials)]
+        ranges: list[list] = []  # [lo, hi, Found] of each sentence, overlapping ones merged
+        for f in sorted(positive, key=lambda f: sentence(doc, f.start, f.end)):
+            lo, hi = sentence(doc, f.start, f.end)
+            if ranges and lo < ranges[-1][1]:
+                last = ranges[-1]
+                last[1] = max(last[1], hi)
+                if PRIORITY[f.cls] < PRIORITY[last[2].cls]:
+                    last[2] = f
+                continue
+            ranges.append([lo, hi, f])
+        spans = []
+        for lo, hi, f in ranges:
+            span = doc[lo:hi]
+            spans.append(Span("disclosure", span.text, span.start_char, span.end_char, label=f.key, cls=f.cls))
+        denial_spans = []
+        for f in denials:
+            span = doc[f.start:f.end]
+            denial_spans.append(Span("disclosure", span.text, span.start_char, span.end_char,
+                                     label=f.key, cls="denial"))
+        return spans, denial_spans
+
+
+def _is_break(token) -> bool:
+    return token.is_space and "\n" in token.text
+
+
+def _is_stop(token) -> bool:
+    return _is_break(token) or (bool(token.text) and all(ch in _STOPS for ch in token.text))
+
+
+def sentence(doc, start: int, end: int) -> tuple[int, int]:
+    """The token range of the sentence or line around a match, with its heading line, if any."""
+    lo = start
+    limit = doc[start].idx - _REACH
+    while lo > 0 and not _is_stop(doc[lo - 1]) and doc[lo - 1].idx >= limit:
+        lo -= 1
+    hi = end
+    limit = doc[end - 1].idx + _REACH
+    while hi < len(doc) and not _is_stop(doc[hi]) and doc[hi].text not in _RIGHT_STOPS and doc[hi].idx <= limit:
+        hi += 1
+    while hi < len(doc) and not doc[hi].is_space and (_is_stop(doc[hi]) or doc[hi].text in _RIGHT_STOPS):
+        hi += 1  # keep the sentence's own full stop or "!"
+    lo = _heading(doc, lo)
+    while lo < hi and doc[lo].is_space:
+        lo += 1
+    while hi > lo and doc[hi - 1].is_space:
+        hi -= 1
+    return lo, hi
+
+
+def _heading(doc, lo: int) -> int:
+    """Include a short "DISCLOSURE:" line just above the statement."""
+    if lo == 0 or not _is_break(doc[lo - 1]) or doc[lo - 1].text.count("\n") > 2:
+        return lo
+    first = lo - 1
+    while first > 0 and not _is_break(doc[first - 1]):
+        first -= 1
+    if first == lo - 1:
+        return lo
+    line = doc[first:lo - 1]
+    text = line.text.strip()
+    if 1 < len(text) <= _HEADING_MAX and text.endswith(":") and any(ch.isalpha() for ch in text):
+        return first
+    return lo
+
+
+
+def absorb(labels: list[Span], statements: list[Span], denials: list[Span]) -> list[Span]:
+    """Labels inside a statement become part of it; labels a denial touches are dropped.
+
+    The statement remembers the labels it swallowed (`inner`), so a jurisdiction that accepts
+    "Werbung" still accepts "Dieses Video enthält Werbung" whatever it thinks of the class.
+    """
+    from dataclasses import replace
+
+    kept = [lbl for lbl in labels if not any(d.start < lbl.end and lbl.start < d.end for d in denials)]
+    out: list[Span] = []
+    inner: dict[int, list[str]] = {i: [] for i in range(len(statements))}
+    for lbl in kept:
+        home = next((i for i, st in enumerate(statements) if st.start <= lbl.start and lbl.end <= st.end), None)
+        if home is None:
+            out.append(lbl)
+        elif lbl.label not in inner[home]:
+            inner[home].append(lbl.label)
+    for i, st in enumerate(statements):
+        out.append(replace(st, inner=tuple(sorted(inner[i]))))
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+LINK_KINDS = frozenset({"affiliate_link", "short_link"})
+
+
+def near_links(disclosures: list[Span], signals: list[Span], text: str) -> list[Span]:
+    """Mark affiliate statements placed before or next to the first affiliate link: zone `near_links`.
+
+    "Next to" means on the same line as that link or the line right after it. Offsets are the
+    caption's; disclosures and signals must both be in them.
+    """
+    from dataclasses import replace
+
+    links = sorted((s for s in signals if s.kind in LINK_KINDS), key=lambda s: s.start)
+    if not links:
+        return disclosures
+    first = links[0]
+    out = []
+    for d in disclosures:
+        if d.cls in AFFILIATE_CLASSES and (d.start <= first.end or text.count("\n", first.end, d.start) <= 1):
+            d = replace(d, zone=d.zone + ("near_links",))
+        out.append(d)
+    return out
