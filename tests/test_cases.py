@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from compliance.cli.commands import main
 from compliance.cli.rules import jurisdiction_codes
-from compliance.ruleset.cases import counts, run_case, run_cases
+from compliance.judging.cases import counts, run_case, run_cases
 from compliance.ruleset.loader import default_dirs, load_file, load_ruleset
 from tests.rule_fixtures import case, write
 

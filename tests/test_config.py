@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -164,6 +165,11 @@ def test_exceptions_apply_to_the_named_post_only(project):
                                 "source": str(project / "compliance.toml")}
     assert "waived" not in by_id["p2"]
     assert report["summary"]["waivers"] == [{**waived["waiver"], "matched": 1}]
+    schema = json.loads((Path(__file__).resolve().parent.parent / "compliance" / "schema" / "report.schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema)  # the new fields are part of the documented contract
+    with pytest.raises(jsonschema.ValidationError):  # and the schema really describes them
+        jsonschema.validate({**report, "summary": {**report["summary"], "waivers": [{"post": "p1"}]}}, schema)
 
 
 def test_an_exception_that_matches_nothing_is_reported(project):

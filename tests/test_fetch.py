@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from werkzeug import Response
 
+from compliance.cli.fetch import Creator, fetch, load_credentials, run_fetch
 from compliance.fetch import fetch_creator
-from compliance.fetch.cli import Creator, fetch, load_credentials, run_fetch
 from compliance.fetch.http import FetchError, HttpClient, retry_after
 from compliance.fetch.state import FetchState
 from compliance.fetch.tiktok import TikTokResearch

@@ -12,7 +12,7 @@ RULES = [(code, rule) for code in CODES for rule in load_ruleset(code).rules]
 
 @pytest.mark.parametrize("code, rule", RULES, ids=[r.id for _, r in RULES])
 def test_rule_examples_hold(code, rule):
-    from compliance.ruleset.examples import run_examples
+    from compliance.judging.examples import run_examples
 
     results = run_examples(load_ruleset(code), [rule])
     assert results, f"{rule.id} has no examples"

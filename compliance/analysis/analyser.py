@@ -11,6 +11,7 @@ from typing import Any
 from compliance.analysis.brands import BrandSet, brand_set
 from compliance.analysis.cjk import perceived_length
 from compliance.analysis.disclosures import LabelFinder
+from compliance.analysis.discover import Discoverer, load_catalogue
 from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
 from compliance.analysis.statements import StatementFinder, absorb, near_links
@@ -174,6 +175,5 @@ def _dedupe_signals(spans: list[Span]) -> list[Span]:
 
 def _discoverer(nlp):
     """`--discover`'s cue finder, from the shipped catalogue (rules/catalogues/discover.toml)."""
-    from compliance.analysis.discover import Discoverer, load_catalogue
 
     return Discoverer(nlp, load_catalogue())

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import regex
 
+from compliance.analysis.cjk import brand_spans, cut_at_cjk
 from compliance.analysis.normalise import fold_key
 from compliance.model import Span
 
@@ -108,7 +109,6 @@ class BrandSet:
                 if brand:
                     spans.append(Span("brand", text, token.idx, token.idx + len(text), value=brand.name))
             elif text[0] == "@":
-                from compliance.analysis.cjk import cut_at_cjk
 
                 text = cut_at_cjk(text)  # a handle ends where CJK text begins: "@glowlyskinさん"
                 found = self.for_handle(text[1:]) if len(text) > 1 else None
@@ -117,7 +117,6 @@ class BrandSet:
                     body = text.rstrip(".")
                     spans.append(Span("brand", body, token.idx, token.idx + len(body), value=brand.name,
                                       confidence=confidence))
-        from compliance.analysis.cjk import brand_spans  # names and handles inside text without spaces
 
         spans.extend(brand_spans(self, doc.text, spans))
         return spans

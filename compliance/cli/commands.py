@@ -318,6 +318,6 @@ from compliance.cli.rules import rules  # noqa: E402  (light: loads rule files o
 
 main.add_command(rules)
 
-from compliance.fetch.cli import fetch  # noqa: E402  (platform clients load only when run)
+from compliance.cli.fetch import fetch  # noqa: E402  (platform clients load only when run)
 
 main.add_command(fetch)

@@ -175,8 +175,8 @@ def test_rules(files, rule_flags):
     not run; a disagreeing case prints its id, expected and actual status and findings.
 
     Exit 0 all pass, 1 an example failed or a case disagreed, 2 a file could not be loaded."""
-    from compliance.ruleset.cases import counts, run_cases
-    from compliance.ruleset.examples import run_examples
+    from compliance.judging.cases import counts, run_cases
+    from compliance.judging.examples import run_examples
 
     dirs = rule_dirs(rule_flags)
     targets: list[tuple[str, object]] = [(f, None) for f in files] or [(c, c) for c in jurisdiction_codes(dirs)]
@@ -225,7 +225,7 @@ def validate(files, today, rule_flags):
     Exit 0 all valid, 2 otherwise."""
     import datetime
 
-    from compliance.ruleset.cases import counts, run_cases
+    from compliance.judging.cases import counts, run_cases
     from compliance.ruleset.sources import source_problems, stale_warnings, summary_line
 
     today = today.date() if today else datetime.date.today()

@@ -25,24 +25,6 @@ from compliance.ruleset.model import RuleSet
 OK_STATUSES = ("compliant", "clear")
 MAX_ATTEMPTS = 8
 
-# Written forms known to be read as labels by people and by the analyser, per vocabulary key.
-SURFACE_FORMS = {
-    "ad": "#ad",
-    "werbung": "Werbung",
-    "anzeige": "Anzeige",
-    "publicite": "Publicité",
-    "collaboration-commerciale": "Collaboration commerciale",
-    "advertisement": "Advertisement",
-    "advert": "Advert",
-    "advertising": "Advertising",
-    "sponsored": "#sponsored",
-    "paid-partnership": "Paid partnership",
-}
-# Which accepted label to try first, when a ruleset accepts several in its language.
-# Then the plain word for advertising in other languages; unknown rulesets fall back to a ranking.
-PREFERENCE = ("ad", "werbung", "publicite", "anzeige", "collaboration-commerciale", "advertisement",
-              "advert", "advertising", "sponsored", "paid-partnership",
-              "publicidad", "publicidade", "pubblicita", "advertentie", "reklame", "annonse", "reklam", "mainos")
 _TAG_MARKS = ("#", "\uff03")  # '#' and the fullwidth '＃' the analyser also reads
 
 
@@ -96,11 +78,11 @@ def in_language(language: str, langs: tuple[str, ...]) -> bool:
 
 def surface_form(ruleset: RuleSet, key: str) -> str | None:
     """How to write label `key` so it reads as that label: known form, word, phrase or hashtag."""
-    if key in SURFACE_FORMS:
-        return SURFACE_FORMS[key]
     entry = ruleset.vocabulary.get(key)
     if entry is None:
         return None
+    if entry.display:
+        return entry.display
     for forms in (entry.words, entry.phrases):
         if forms:
             text = forms[0]
@@ -119,7 +101,8 @@ def label_choices(ruleset: RuleSet) -> list[LabelChoice]:
         # The ruleset's first language first ("Mainos" before "Reklam" in Finland), then its others.
         parts = [p.strip() for p in (entry.language if entry else "").split(",")]
         language = min((langs.index(p) for p in parts if p in langs), default=len(langs)) if langs else 0
-        preferred = PREFERENCE.index(key) if key in PREFERENCE else len(PREFERENCE)
+        order = ruleset.fix_order
+        preferred = order.index(key) if key in order else len(order)
         # Then plain advertising words ("Pubblicità") before sponsorship wording or phrases that
         # expect a brand after them ("In collaborazione con"), and one word before several.
         plain = entry is not None and entry.meaning == "advertising" and bool(entry.words or entry.hashtags)

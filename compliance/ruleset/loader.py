@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from compliance.model import SEVERITIES, STATUSES, Citation
+from compliance.model import PLATFORMS, SEVERITIES, STATUSES, Citation
 from compliance.paths import data_dir
 from compliance.ruleset.model import (
     STATEMENT_CLASSES,
@@ -39,9 +39,9 @@ class RuleFileError(Exception):
 RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "languages", "order", "default",
                 "summary", "url", "status", "effective", "reviewed"}
 TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples",
-            "authorities", "cases", "statements"}
+            "authorities", "cases", "statements", "fix"}
 VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
-              "brand_phrases", "patterns", "commercial", "note", "cjk_forms"}
+              "brand_phrases", "patterns", "commercial", "note", "cjk_forms", "display"}
 LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove",
               "accepted_statements", "review_statements"}
 RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
@@ -155,7 +155,7 @@ def _merge(parent: dict, child: dict) -> dict:
         for name, value in child.get(key, {}).items():
             table[name] = {**table.get(name, {}), **value}
         merged[key] = table
-    for key in ("signals", "placement", "examples"):
+    for key in ("signals", "placement", "examples", "fix"):
         merged[key] = {**parent.get(key, {}), **child.get(key, {})}
     labels = dict(parent.get("labels", {}))
     child_labels = child.get("labels", {})
@@ -235,6 +235,10 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
             if cls not in STATEMENT_CLASSES or cls == "denial":
                 raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [labels] {key} names unknown statement "
                                     f"class {cls!r}{_suggest(cls, STATEMENT_CLASSES)}")
+    fix = data.get("fix", {})
+    if not isinstance(fix, dict) or set(fix) - {"order"}:
+        raise RuleFileError(f"{ctx}:{_where(path, text, '[fix]')}: [fix] holds only `order`, a list of label keys")
+    fix_order = _strings(fix.get("order"), f"{ctx}:{_where(path, text, 'order')}: [fix] order")
     example_brands = tuple(data.get("examples", {}).get("brands", ()))
     rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands, dates.get("reviewed"))
                   for i, r in enumerate(data.get("rules", [])))
@@ -258,6 +262,7 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
         cases=_cases(data.get("cases", []), path, text, code, rules, platforms),
         statements=statements, accepted_statements=frozenset(labels.get("accepted_statements", [])),
         review_statements=frozenset(labels.get("review_statements", [])),
+        fix_order=fix_order,
     )
 
 
@@ -269,6 +274,14 @@ def _hand_out_labels(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
         claimed.setdefault(rule.check, set()).update(getattr(rule.params, "labels", ()))
     return tuple(replace(rule, params=replace(rule.params, _claimed=tuple(sorted(claimed[rule.check]))))
                  if hasattr(rule.params, "_claimed") and not rule.params.labels else rule for rule in rules)
+
+
+def _display(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RuleFileError(f"{where} display must be a non-empty string (how `fix` writes the label)")
+    return value
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -302,6 +315,7 @@ def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
             brand_phrases=_strings(entry.get("brand_phrases"), where),
             patterns=patterns, commercial=bool(entry.get("commercial", True)),
             cjk_forms=_strings(entry.get("cjk_forms"), f"{where} cjk_forms"),
+            display=_display(entry.get("display"), where),
         )
     return out
 
@@ -558,7 +572,6 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
 
 
 def _platform_names(platforms: dict) -> set[str]:
-    from compliance.model import PLATFORMS
 
     return set(PLATFORMS) | {p for p in platforms if p != "default"}
 

@@ -137,6 +137,7 @@ class VocabEntry:
     brand_phrases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     commercial: bool = True
+    display: str | None = None  # how `compliance fix` writes this label in front of a caption
     cjk_forms: tuple[str, ...] = ()  # forms that are labels only inside CJK text ("PR"), see compliance/analysis/cjk.py
 
 
@@ -163,6 +164,7 @@ class RuleSet:
     statements: dict[str, StatementEntry] = field(default_factory=dict)
     accepted_statements: frozenset[str] = frozenset()
     review_statements: frozenset[str] = frozenset()
+    fix_order: tuple[str, ...] = ()  # which accepted label `fix` tries first ([fix] order)
 
     def platform(self, name: str | None) -> dict[str, Any]:
         return self.platforms.get(name or "default") or self.platforms["default"]

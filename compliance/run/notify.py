@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from compliance import __version__
+from compliance.model import Post
+from compliance.reporters.streaming import full_post
 
 WORST = 10
 STATUS_ORDER = ("violation", "review")
@@ -72,7 +74,6 @@ class Watcher:
 
     def records(self, records: Iterable) -> Iterator:
         """Pass records through, noting each post's link (from the input's `url` field)."""
-        from compliance.model import Post
 
         for record in records:
             if isinstance(record, Post) and record.id:
@@ -99,7 +100,6 @@ class Watcher:
         if worst is None:
             return
         self.counts[worst] += 1
-        from compliance.reporters.streaming import full_post
 
         full = full_post(post)
         rules = sorted({f.get("rule") for v in (full.get("verdicts") or {}).values()

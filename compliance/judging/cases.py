@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compliance.judging.scanner import Scanner
 from compliance.model import Post, Source
 from compliance.ruleset.model import Case, RuleSet
 
@@ -37,7 +38,6 @@ def case_post(ruleset: RuleSet, case: Case) -> Post:
 
 def run_case(ruleset: RuleSet, case: Case, scanners: dict | None = None) -> CaseResult:
     """Judge one case in its own jurisdiction (with its campaign brands) and compare."""
-    from compliance.judging.scanner import Scanner
 
     if case.not_run:
         return CaseResult(case, ran=False, ok=True)
