@@ -83,12 +83,19 @@ class Span:
     zone: tuple[str, ...] = ()  # disclosure: start, first_line, above_fold, hashtag_block ...
     cls: str | None = None  # disclosure statement: payment-explained, sponsorship-named ... (rulefile)
     inner: tuple[str, ...] = ()  # disclosure statement: vocabulary labels found inside it
+    programme: str | None = None  # affiliate_link: the catalogue's programme or network
+    # A short link followed with --resolve-links: (key, value) pairs of the resolution (hashable).
+    resolved: tuple[tuple[str, Any], ...] | None = None
 
     def signal_dict(self) -> dict[str, Any]:
         out = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
                "confidence": self.confidence}
         if self.value is not None:
             out["value"] = self.value
+        if self.programme is not None:
+            out["programme"] = self.programme
+        if self.resolved is not None:
+            out["resolved"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.resolved}
         return out
 
     def disclosure_dict(self) -> dict[str, Any]:

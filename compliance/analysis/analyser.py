@@ -32,6 +32,9 @@ class Analysis:
     normalised: Normalised = field(compare=False, repr=False)  # for checks that read the text
     cues: tuple[Span, ...] = ()  # --discover: commercial-intent cues (never make a post commercial)
     discovery: Any = None        # --discover: a compliance.analysis.discover.Discovery, when a cue fired
+    # Commercial only because of short links beside shopping words: findings are for a person to
+    # review (error -> warning), never a violation on that alone.
+    tentative: bool = False
 
 
 class Analyser:
@@ -81,10 +84,13 @@ class Analyser:
                        measure=perceived_length(norm))
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
-        commercial = bool(signals) or any(
-            self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
+        signals = self._resolved_links(post, signals)
+        firm = [s for s in signals if s.kind != "short_link"]
+        cued = any(s.kind == "short_link" and s.confidence != "low" for s in signals)
+        labelled = any(self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
             self.statements.statements[d.label].commercial for d in labels
             if d.cls and d.label in self.statements.statements)
+        commercial = bool(firm) or cued or labelled
         disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
         cues, discovery = (), None
         if self.discoverer is not None:
@@ -100,6 +106,7 @@ class Analyser:
             normalised=norm,
             cues=cues,
             discovery=discovery,
+            tentative=commercial and not firm and not labelled and not post.paid_partnership,
         )
 
     def _expanded_links(self, post: Post) -> list[Span]:
@@ -113,8 +120,35 @@ class Analyser:
             if not (0 <= start < end <= len(post.caption)):
                 continue
             kind = self.signals.classify_url(url)
-            if kind:
-                out.append(Span("affiliate_link", post.caption[start:end], start, end, value=kind))
+            match = self.signals.catalogue.classify(url)
+            if kind or match:
+                out.append(Span("affiliate_link", post.caption[start:end], start, end,
+                                value=kind or match.value, programme=match.programme if match else None))
+        return out
+
+    def _resolved_links(self, post: Post, signals: list[Span]) -> list[Span]:
+        """Short links followed with --resolve-links: record the chain on the short link, and where
+        a hop or the final target belongs to a programme, an affiliate link quoting the text as written."""
+        resolved = post.metadata.get("resolved_links") if isinstance(post.metadata, dict) else None
+        if not isinstance(resolved, dict) or not resolved:
+            return signals
+        out = []
+        for s in signals:
+            data = resolved.get(s.text) if s.kind == "short_link" else None
+            if not isinstance(data, dict):
+                out.append(s)
+                continue
+            chain = tuple(str(u) for u in data.get("chain", ()) if isinstance(u, str))
+            info = tuple(sorted({"chain": chain, "status": str(data.get("status", "")),
+                                 **({"final": str(data["final"])} if data.get("final") else {})}.items()))
+            out.append(replace(s, resolved=info))
+            final = [str(data["final"])] if data.get("final") else []
+            for url in final + list(reversed(chain[1:])):
+                match = self.signals.catalogue.classify(url)
+                if match:
+                    out.append(Span("affiliate_link", s.text, s.start, s.end, value=match.value,
+                                    programme=match.programme, resolved=info))
+                    break
         return out
 
 

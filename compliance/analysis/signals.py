@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
+from compliance.analysis.affiliates import CueFinder, load_catalogue
 from compliance.analysis.normalise import fold_key
 from compliance.model import Span
 
@@ -30,6 +31,8 @@ class SignalFinder:
         self.affiliate_hosts = {h.lower() for h in signals.get("affiliate_hosts", [])}
         self.affiliate_params = {p.lower() for p in signals.get("affiliate_params", [])}
         self.amazon_hosts = {h.lower() for h in signals.get("amazon_hosts", [])}
+        self.catalogue = load_catalogue()  # programmes and shorteners (rules/catalogues/affiliates.toml)
+        self.cues = CueFinder(self.catalogue.cues, self.catalogue.cue_window)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for kind, key in (("gift", "gift_phrases"), ("partnership", "partnership_phrases"),
                           ("party_gift", "party_gift_phrases")):
@@ -59,8 +62,12 @@ class SignalFinder:
             url = m.group().rstrip(_TRAILING)
             start, end = m.start(), m.start() + len(url)
             kind = self.classify_url(url)
-            if kind:
-                out.append(Span("affiliate_link", url, start, end, value=kind))
+            match = self.catalogue.classify(url)
+            if kind or match:
+                out.append(Span("affiliate_link", url, start, end, value=kind or match.value,
+                                programme=match.programme if match else None))
+            elif short := self.catalogue.shortener(url):
+                out.append(self._short_link(text, url, start, end, short))
             host = _host(url) if brand_sets else None
             for brands in brand_sets if host else ():
                 brand = brands.in_host(host)
@@ -68,6 +75,12 @@ class SignalFinder:
                     out.append(Span("brand", url, start, end, value=brand.name, confidence="medium"))
                     break
         return out
+
+    def _short_link(self, text: str, url: str, start: int, end: int, short) -> Span:
+        """A link whose target the text does not show: commercial only beside shopping words."""
+        cue = self.cues.near(text, start, end)
+        host = (_host(url) or short.name).removeprefix("www.")
+        return Span("short_link", url, start, end, value=host, confidence="medium" if cue else "low")
 
     def classify_url(self, url: str) -> str | None:
         """The affiliate host or parameter that makes a link commercial, or None."""

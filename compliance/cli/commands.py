@@ -136,9 +136,14 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
               help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
 @click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
               help="text: the short answer; json: the post record of a scan report; or a report format.")
+@click.option("--resolve-links", "resolve_links", is_flag=True,
+              help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
+                   "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
+                   "see README, \"Short links\").")
 @discover_option
 @rule_options
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags, discover=False):
+def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags, discover=False,
+          resolve_links=False):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -151,9 +156,16 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
-    results = [scanner.judge_record(Post(id=post_id, caption=text, source=Source(name), platform=platform))
-               if problem is None else scanner.judge_record(_input_error(name, problem, platform))
+    records = [Post(id=post_id, caption=text, source=Source(name), platform=platform)
+               if problem is None else _input_error(name, problem, platform)
                for post_id, text, name, problem in drafts]
+    if resolve_links:  # the only network use; asked for by name
+        from compliance.run.resolver import resolving  # (start-up: network code only when asked for)
+
+        resolved, close = resolving(records)
+        records = list(resolved)
+        close()
+    results = [scanner.judge_record(record) for record in records]
     report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts],
                           [w for w in scanner.settings.exceptions if any(w.post == d[0] for d in drafts)])
     if fmt == "json":

@@ -24,6 +24,10 @@ _OPTIONS = [
     click.option("--only-new", is_flag=True,
                  help="With --state: report only posts new or changed since the last run, and "
                       "the violations resolved since (\"resolved\")."),
+    click.option("--resolve-links", "resolve_links", is_flag=True,
+                 help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
+                      "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
+                      "see README, \"Short links\")."),
     click.option("--notify", "notify_urls", multiple=True, metavar="URL",
                  help="With --state: send new and resolved violations here after the scan (repeatable; "
                       "https:// gets JSON, other schemes go through Apprise)."),

@@ -32,6 +32,7 @@ STATUS_HINTS = {
 SIGNAL_NAMES = {
     "brand": "Brand",
     "affiliate_link": "Affiliate link",
+    "short_link": "Short link (target not shown)",
     "discount_code": "Discount code",
     "gift": "Gift wording",
     "partnership": "Partnership wording",

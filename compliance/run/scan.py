@@ -23,9 +23,11 @@ from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
 from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
 from compliance.run.dask_engine import DaskProblem, run_dask
+from compliance.run.link_cache import LinkCacheError
 from compliance.run.notify import NotifyProblem, Watcher, check_urls, send_all
 from compliance.run.pool import WorkerFailed, default_jobs, make_backend
 from compliance.run.progress import Progress, count_posts
+from compliance.run.resolver import resolving
 from compliance.run.state import ScanState, StateError
 
 
@@ -52,6 +54,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
     if batch["engine"] == "dask":
+        if batch.get("resolve_links"):
+            raise BatchProblem("--resolve-links is not available with --engine dask (use --engine local)")
 
         if output:
             raise BatchProblem("-o is not used with --engine dask: results go to --output-dir")
@@ -77,6 +81,12 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
                         summary_path=batch["summary_path"], progress=progress,
                         notify=tuple(batch.get("notify_urls") or ()))
     records = prime(read_inputs(inputs, read_options))
+    close_links = lambda: None  # noqa: E731
+    if batch.get("resolve_links"):  # the only network use; asked for by name
+        try:
+            records, close_links = resolving(records, opts.state_path)
+        except LinkCacheError as exc:
+            raise BatchProblem(str(exc)) from None
     try:
         return run_scan(records, scanner, ScannerSpec.of(scanner), shown_inputs, opts)
     except (StateError, WorkerFailed) as exc:
@@ -88,6 +98,8 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
     except OSError as exc:
         where = exc.filename or output or "output"
         raise BatchProblem(f"{where}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        close_links()
 
 
 @dataclass

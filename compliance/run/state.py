@@ -101,6 +101,8 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
     if scanner.settings.discover:  # --discover results depend on the cue catalogue
         config["discover"] = True
         parts.append(load_catalogue().canonical())
+    affiliates = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
+    parts.append(canonical([affiliates.programmes, affiliates.shorteners, affiliates.cues, affiliates.cue_window]))
     content = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
 

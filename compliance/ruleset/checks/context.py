@@ -121,8 +121,11 @@ class Context:
         for key, value in values.items():
             message = message.replace("{" + key + "}", value)
             fix = fix.replace("{" + key + "}", value) if fix else fix
+        severity = rule.severity
+        if severity == "error" and self.analysis.tentative:  # commercial only by short links + shopping words
+            severity = "warning"
         return Finding(
-            rule=rule.id, name=rule.name, severity=rule.severity, message=message,
+            rule=rule.id, name=rule.name, severity=severity, message=message,
             citation=rule.citation, fix=fix, start=span.start if span else None,
             end=span.end if span else None, text=text,
             confidence=_confidence(rule, span),
