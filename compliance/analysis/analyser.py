@@ -158,7 +158,7 @@ def _order(span: Span):
 
 def _to_raw(span: Span, norm: Normalised) -> Span:
     start, end = norm.raw_span(span.start, span.end)
-    return replace(span, start=start, end=end, text=norm.raw[start:end])
+    return span.moved(start=start, end=end, text=norm.raw[start:end])
 
 
 def _dedupe_signals(spans: list[Span]) -> list[Span]:

@@ -113,6 +113,5 @@ def _strip_tags(rest: str) -> str:
 
 
 def _with_zone(span: Span, zone: tuple[str, ...]) -> Span:
-    from dataclasses import replace
 
-    return replace(span, zone=zone)
+    return span.moved(zone=zone)

@@ -213,7 +213,7 @@ def _echo_check_answers(scanner, results, report, several: bool) -> None:
         if not result.error and any(v.status not in ("compliant", "clear") for v in result.verdicts.values()):
 
             attempt = fixer.fix(Post(id=result.id or "caption", caption=result.caption or "",
-                                     source=result.source, platform=result.platform))
+                                     source=result.source, platform=result.platform), before=result)
             fixed, fixed_for = attempt.caption, attempt.unsatisfied
         if several:
             click.echo(("\n" if post is not report.posts[0] else "")

@@ -126,8 +126,9 @@ class Fixer:
         self.rulesets = {rs.code: rs for rs in scanner.rulesets}
         self.choices = {rs.code: label_choices(rs) for rs in scanner.rulesets}
 
-    def fix(self, post: Post) -> FixResult:
-        before = self.scanner.judge_record(post)
+    def fix(self, post: Post, before: PostResult | None = None) -> FixResult:
+        """`before`: the post's judgement when the caller has it already (not judged twice)."""
+        before = before if before is not None else self.scanner.judge_record(post)
         original = before.caption if before.caption is not None else post.caption
         post = replace(post, caption=original)  # as judged: lone surrogates already made writable
         if before.error:

@@ -148,7 +148,7 @@ def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
     with judging:
         scanner = engine.scanner(form.codes, form.brands)
         result = scanner.judge_record(post)
-        fixed = Fixer(scanner).fix(post)
+        fixed = Fixer(scanner).fix(post, before=result)
     after = [{"code": code, "status": fixed.after.verdicts[code].status,
               "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
              for code in form.codes if code in fixed.after.verdicts]
