@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient

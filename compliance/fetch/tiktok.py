@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
@@ -55,7 +55,7 @@ def _translate(exc: FetchError) -> FetchError:
 class TikTokResearch:
     account: str
     http: HttpClient
-    today: Callable[[], date] = field(default=lambda: datetime.now(timezone.utc).date())
+    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
     @property
     def key(self) -> str:
@@ -107,7 +107,7 @@ class TikTokResearch:
                     warnings.append(f"tiktok: {self.account}: video {n} has no id; skipped")
                     continue
                 created = video.get("create_time")
-                posted = (datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                posted = (datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                           if isinstance(created, (int, float)) and not isinstance(created, bool) else None)
                 user = str(video.get("username") or self.account)
                 records.append({

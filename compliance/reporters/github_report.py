@@ -7,7 +7,8 @@ title) also `:` and `,`. Nothing a caption holds can start a second command or e
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from compliance.reporters.document import Report
 from compliance.reporters.registry import REPORTERS

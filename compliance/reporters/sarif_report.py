@@ -10,7 +10,8 @@ notifications, not results: they are about the input, not a rule. The output is 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping, TextIO
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from compliance.reporters.document import Report

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import click
 

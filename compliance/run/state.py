@@ -177,7 +177,7 @@ class ScanState:
                 rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
-        for record, key, h in zip(records, keys, hashes):
+        for record, key, h in zip(records, keys, hashes, strict=False):
             row = rows.get(key) if key is not None else None
             if row is None or row[0] != h or row[1] != self.fingerprint:
                 reused.append(None)
@@ -202,7 +202,7 @@ class ScanState:
         keys, hashes = batch.meta
         upserts = []
         history = []
-        for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused)):
+        for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused, strict=False)):
             if key is None or post.get("error"):
                 continue
             statuses = _statuses(post)
