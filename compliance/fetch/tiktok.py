@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
@@ -40,7 +41,7 @@ def username(text: str) -> str:
 
 def _translate(exc: FetchError) -> FetchError:
     body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    err = _err if isinstance(_err := body.get("error"), dict) else {}
     code = str(err.get("code") or "")
     if exc.status == 429 or "quota" in code or "rate_limit" in code:
         return QuotaExhausted(f"tiktok: Research API limit reached ({code or 'HTTP 429'}); the daily request "
@@ -79,7 +80,7 @@ class TikTokResearch:
 
     def pages(self, cursor: str | None, floor: str | None) -> Iterator[Page]:
         windows = self.windows(floor)
-        state = json.loads(cursor) if cursor else {"window": 0, "cursor": 0, "search_id": None}
+        state: dict[str, Any] = json.loads(cursor) if cursor else {"window": 0, "cursor": 0, "search_id": None}
         index = int(state["window"])
         while index < len(windows):
             start, end = windows[index]
@@ -100,6 +101,7 @@ class TikTokResearch:
             videos = block.get("videos") if isinstance(block, dict) else None
             if not isinstance(videos, list):
                 raise FetchError(f"tiktok: {self.account}: the answer has no data.videos list")
+            assert isinstance(block, dict)  # videos came out of it
             records, warnings = [], []
             for n, video in enumerate(videos):
                 vid = video.get("id") if isinstance(video, dict) else None
