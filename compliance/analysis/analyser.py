@@ -86,6 +86,7 @@ class Analyser:
             self.statements.statements[d.label].commercial for d in labels
             if d.cls and d.label in self.statements.statements)
         disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
+        cues: tuple[Span, ...]
         cues, discovery = (), None
         if self.discoverer is not None:
             found, discovery = self.discoverer.find(doc, norm.text)
