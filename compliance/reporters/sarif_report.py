@@ -87,7 +87,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         message = str(finding.get("message") or "")
         if finding.get("fix"):
             message += f" Fix: {finding['fix']}"
-        result = {
+        result: dict[str, Any] = {
             "ruleId": rule_id,
             "level": LEVELS.get(str(finding.get("severity")), "warning"),
             "message": {"text": f"[{code}] {message}"},

@@ -89,7 +89,7 @@ class Watcher:
             yield post, fresh
 
     def observe(self, post: dict, fresh: bool) -> None:
-        link = self.urls.pop(post.get("id"), None) if post.get("id") is not None else None
+        link = self.urls.pop(pid, None) if (pid := post.get("id")) is not None else None
         if post.get("error"):
             self.counts["errors"] += 1
             return

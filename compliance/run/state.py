@@ -88,7 +88,7 @@ def canonical(obj: Any) -> Any:
 
 def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
     """What a stored result depends on besides the post itself."""
-    config = {
+    config: dict[str, Any] = {
         "tool": __version__,
         "jurisdictions": list(scanner.jurisdictions),
         "versions": {code: meta.get("version") for code, meta in scanner.ruleset_meta().items()},
@@ -151,6 +151,7 @@ class ScanState:
         self.previous: int | None = row[0]
         cur = self.conn.execute("INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
                                 (self.fingerprint, json.dumps(config, sort_keys=True)))
+        assert cur.lastrowid is not None  # set by the INSERT just above
         self.run: int = cur.lastrowid
         self.posts = 0
         self.judged = 0
