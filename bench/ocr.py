@@ -46,7 +46,7 @@ def images(count: int, seed: int, kinds: tuple[str, ...]) -> None:
     print(f"images [{'/'.join(kinds)}]: {count}, recall {hits / count:.3f}, "
           f"height share error max {max(h_err, default=0):.3f} mean {sum(h_err) / max(1, len(h_err)):.3f}, "
           f"contrast error max {max(c_err, default=0):.3f} mean {sum(c_err) / max(1, len(c_err)):.3f}, "
-          f"both within 10% for {sum(h <= 0.1 and c <= 0.1 for h, c in zip(h_err, c_err))}/{hits} found, "
+          f"both within 10% for {sum(h <= 0.1 and c <= 0.1 for h, c in zip(h_err, c_err, strict=False))}/{hits} found, "
           f"{count / took:.2f} images/s")
 
 

@@ -82,20 +82,20 @@ def main(argv: list[str] | None = None) -> int:
           f"{', '.join(jurisdictions)}.")
     commercial = lambda p: labels[p["id"]] in ("paid", "own")  # noqa: E731
     for half in ("dev", "holdout", "all"):
-        in_half = (lambda p, h=half: h == "all" or p["half"] == h)
+        in_half = (lambda p, h=half: h == "all" or p["half"] == h)  # noqa: E731
         print(f"\n[{half}]")
         print("hand labels, commercial = paid or gifted + own promotion:")
-        print(line("--discover", measure(lambda p: p["id"] in labels and in_half(p), commercial)))
-        print(line("without --discover", measure(lambda p: p["id"] in labels and in_half(p), commercial, False)))
-        paid = measure(lambda p: p["id"] in labels and in_half(p) and labels[p["id"]] != "own",
+        print(line("--discover", measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p), commercial)))
+        print(line("without --discover", measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p), commercial, False)))
+        paid = measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p) and labels[p["id"]] != "own",
                        lambda p: labels[p["id"]] == "paid")
         print(line("--discover, paid or gifted vs organic", paid))
         print("datasets' own labels:")
         for ds, name in (("kayschulz", "kayschulz promo (1,065 posts)"),
                          ("documentintent", "documentIntent 'promote' (1,299 posts)")):
             truth = lambda p: bool(p["dataset_label"])  # noqa: E731
-            print(line(f"--discover, {name}", measure(lambda p: p["dataset"] == ds and in_half(p), truth)))
-            print(line("without --discover", measure(lambda p: p["dataset"] == ds and in_half(p), truth, False)))
+            print(line(f"--discover, {name}", measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth)))
+            print(line("without --discover", measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth, False)))
     if args.errors:
         print(f"\nmistakes on the {args.errors} half (hand labels):")
         for p in labelled:

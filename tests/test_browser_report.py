@@ -163,7 +163,7 @@ def test_filters_show_exactly_the_matching_posts(report_page):
             page.choose("j", f"{code.upper()} \u2013 {names[code]}")
             for status, label in (("violation", "Violation"), ("review", "Needs review"), ("clear", "Clear")):
                 page.choose("s", label)
-                expected = anchors(data, lambda post: not post["error"] and post["verdicts"][code]["status"] == status)
+                expected = anchors(data, lambda post, code=code, status=status: not post["error"] and post["verdicts"][code]["status"] == status)
                 assert page.shown() == expected, (code, status)
                 count = page.page.locator("#filter-count").inner_text()
                 assert count == f"Showing {len(expected)} of {len(data['posts'])} posts"
@@ -188,7 +188,7 @@ def test_filters_show_exactly_the_matching_posts(report_page):
         authors = sorted({p["author"] for p in data["posts"] if p["author"]})
         for author in authors:
             page.choose("c", author)
-            assert page.shown() == anchors(data, lambda post: post["author"] == author), author
+            assert page.shown() == anchors(data, lambda post, author=author: post["author"] == author), author
         page.choose("c", "(not given)")
         assert page.shown() == anchors(data, lambda post: not post["author"])
         page.page.locator("#filters button[type=reset]").click()

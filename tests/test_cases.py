@@ -66,7 +66,7 @@ def test_a_disagreeing_case_fails_with_id_statuses_and_findings(tmp_path, monkey
     assert counts(run_cases(rs)) == (5, 4, 1)
     result = CliRunner().invoke(main, ["rules", "test", str(path)], catch_exceptions=False)
     assert result.exit_code == 1
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if 'id = "ZZ-C-2025-009"' in l)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if 'id = "ZZ-C-2025-009"' in ln)
     assert (f"zz.toml:{line}: FAIL case ZZ-C-2025-009: expected compliant, got violation (ZZ-001): "
             f"Decision on Jane Doe (Testland Consumer Agency, 2024-03-02): 'Loving my Glowly serum'") in result.output
     assert "zz.toml: examples 4/4 pass; cases 5 run, 4 agree, 1 not run" in result.output

@@ -45,7 +45,7 @@ def test_blocks_cover_the_file_exactly_and_end_on_line_breaks(tmp_path):
     blocks = plan_blocks([str(path)], ["posts.jsonl"], 700)
     assert len(blocks) > 3
     assert blocks[0].start == 0 and blocks[-1].end == len(data)
-    for a, b in zip(blocks, blocks[1:]):
+    for a, b in zip(blocks, blocks[1:], strict=False):
         assert a.end == b.start and data[a.end - 1:a.end] == b"\n"
     assert [b.index for b in blocks] == list(range(len(blocks)))
 

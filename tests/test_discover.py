@@ -17,7 +17,7 @@ CATALOGUE = load_catalogue()
 JURISDICTIONS = ("us", "uk", "de", "fr")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def scanner(discover: bool, jurisdictions: tuple[str, ...] = JURISDICTIONS, brands: tuple[str, ...] = ()):
     from compliance.judging.scanner import Scanner
 

@@ -40,7 +40,7 @@ def write_posts(path: Path, count: int, bad_every: int = 0, word_seed: int = 0) 
     lines = []
     for n in range(count):
         if bad_every and n % bad_every == bad_every - 1:
-            lines.append('{"id": "broken-%d", "caption": ' % n)
+            lines.append(f'{{"id": "broken-{n}", "caption": ')
             continue
         caption = f"{CAPTIONS[n % len(CAPTIONS)]} zq{word_seed}x{n}vort blem{n * 7 + word_seed}ik"
         post = {"id": f"p{n}", "caption": caption, "platform": ["instagram", "tiktok", "x", None][n % 4]}

@@ -85,7 +85,7 @@ def test_normalising_is_idempotent(caption):
     assert normalise(once.text).text == once.text
     assert len(once.starts) == len(once.ends) == len(once.text)
     # Every normalised character maps to a non-empty, in-range stretch of the original.
-    for start, end in zip(once.starts, once.ends):
+    for start, end in zip(once.starts, once.ends, strict=False):
         assert 0 <= start < end <= len(caption)
 
 

@@ -281,7 +281,7 @@ def test_pathological_captions_finish(tmp_path):
     assert b"Traceback" not in proc.stderr
     posts = json.loads(proc.stdout)
     assert [p["source"]["file"] for p in posts] == files
-    for name, post in zip(names, posts):
+    for name, post in zip(names, posts, strict=False):
         caption = PATHOLOGICAL[name]
         assert post["caption"] == caption, name
         if post["error"] is None:

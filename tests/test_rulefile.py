@@ -25,7 +25,7 @@ def test_unknown_check_type_names_file_line_rule_and_suggests(tmp_path):
     path = broken(tmp_path, GOOD.replace('check = "label-placement"', 'check = "label-placment"', 1))
     with pytest.raises(RuleFileError) as exc:
         load_file(path)
-    line = next(i for i, l in enumerate(GOOD.splitlines(), 1) if '"FTC-005"' in l)
+    line = next(i for i, ln in enumerate(GOOD.splitlines(), 1) if '"FTC-005"' in ln)
     assert f"us.toml:{line}: rule FTC-005: unknown check type 'label-placment'" in str(exc.value)
     assert "did you mean 'label-placement'" in str(exc.value)
 

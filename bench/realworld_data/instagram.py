@@ -37,7 +37,7 @@ REPOS = {
 
 
 def stable_id(dataset: str, key: str) -> str:
-    digest = hashlib.sha256(f"{dataset}\0{key}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{dataset}\0{key}".encode()).hexdigest()
     return f"{dataset[:2]}-{digest[:16]}"
 
 

@@ -92,6 +92,7 @@ class Analyser:
             if d.cls and d.label in self.statements.statements)
         commercial = bool(firm) or cued or labelled
         disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
+        cues: tuple[Span, ...]
         cues, discovery = (), None
         if self.discoverer is not None:
             found, discovery = self.discoverer.find(doc, norm.text)
@@ -123,7 +124,8 @@ class Analyser:
             match = self.signals.catalogue.classify(url)
             if kind or match:
                 out.append(Span("affiliate_link", post.caption[start:end], start, end,
-                                value=kind or match.value, programme=match.programme if match else None))
+                                value=kind or (match.value if match else None),
+                                programme=match.programme if match else None))
         return out
 
     def _resolved_links(self, post: Post, signals: list[Span]) -> list[Span]:

@@ -89,10 +89,12 @@ class BrandSet:
     # -- detection ----------------------------------------------------------------------------
     def find(self, doc, nlp) -> list[Span]:
         spans: list[Span] = []
+        brand: Brand | None
         if self.names:
             for match_id, start, end in self.matcher(nlp)(doc):
                 brand = self.names[int(nlp.vocab.strings[match_id][1:])]
                 span = doc[start:end]
+                confidence: str | None
                 confidence = "high"
                 if brand.common:
                     confidence = self._common_word_use(doc, start, end)

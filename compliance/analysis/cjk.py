@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import regex
 
@@ -112,10 +113,10 @@ class CjkLabels:
 _BRAND_PATTERNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _brand_pattern(brands) -> tuple[regex.Pattern | None, dict[str, object]]:
+def _brand_pattern(brands) -> tuple[regex.Pattern | None, dict[str, Any]]:
     cached = _BRAND_PATTERNS.get(brands)
     if cached is None:
-        owner: dict[str, object] = {}
+        owner: dict[str, Any] = {}  # variant -> Brand
         for brand in brands.names:
             variants = {brand.name.strip()}
             if "&" in brand.name:
@@ -129,7 +130,7 @@ def _brand_pattern(brands) -> tuple[regex.Pattern | None, dict[str, object]]:
     return cached
 
 
-def brand_spans(brands, text: str, existing: list[Span] = ()) -> list[Span]:
+def brand_spans(brands, text: str, existing: Sequence[Span] = ()) -> list[Span]:
     """Campaign brand names and @handles inside CJK text (`GlowlyのセラムPR`, `資生堂の新作`,
     `@glowlyskinさんから`). A name that is an everyday word counts only when not all lower-case."""
     if not has_cjk(text):

@@ -64,7 +64,7 @@ class SignalFinder:
             kind = self.classify_url(url)
             match = self.catalogue.classify(url)
             if kind or match:
-                out.append(Span("affiliate_link", url, start, end, value=kind or match.value,
+                out.append(Span("affiliate_link", url, start, end, value=kind or (match.value if match else None),
                                 programme=match.programme if match else None))
             elif short := self.catalogue.shortener(url):
                 out.append(self._short_link(text, url, start, end, short))

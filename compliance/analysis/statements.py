@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from compliance.model import Span
 from compliance.ruleset.model import STATEMENT_CLASSES, StatementEntry
@@ -64,7 +65,7 @@ def anchor_forms(tokens) -> set[str]:
     """Words one required token of a pattern must be: the longest-worded such token, so that a
     caption line without any of them cannot match. Empty when no required token names words."""
     best: set[str] = set()
-    best_len: tuple | int = -1
+    best_len: tuple[int, int] | None = None
     for token in tokens:
         op = token.get("OP")
         if op in _OPTIONAL or (isinstance(op, str) and op.startswith(("{0", "{,"))):
@@ -78,7 +79,7 @@ def anchor_forms(tokens) -> set[str]:
                 continue
             forms = {f.lower() for f in forms} | {fold(f) for f in forms}
             score = (-sum(f in _COMMON for f in forms), min(len(f) for f in forms))
-            if best_len == -1 or score > best_len:
+            if best_len is None or score > best_len:
                 best, best_len = forms, score
             break
     return best
@@ -108,12 +109,13 @@ class StatementFinder:
         self.statements = statements
         # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
         # every pattern's first token at every token in Python, which is slow on long descriptions.
-        self.entries: list[tuple[str, frozenset[str] | None, object]] = []
+        self.entries: list[tuple[str, frozenset[str] | None, Any]] = []  # Any: a spaCy Matcher (imported late)
         self.anchors: set[str] = set()
         for key in sorted(statements):
             matcher = Matcher(nlp.vocab, validate=True)
             matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
-            words: set[str] | None = set()
+            words: set[str] | None
+            words = set()
             for pattern in statements[key].patterns:
                 forms = anchor_forms(pattern)
                 if not forms:
@@ -141,6 +143,7 @@ class StatementFinder:
     def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
         """Each line (a match never crosses a line break) with the pattern words it holds."""
         lines = []
+        words: set[str]
         start, words = 0, set()
         anchors = self.anchors
         everywhere = any(a is None for _, a, _ in self.entries)
@@ -249,7 +252,7 @@ def absorb(labels: list[Span], statements: list[Span], denials: list[Span]) -> l
         home = next((i for i, st in enumerate(statements) if st.start <= lbl.start and lbl.end <= st.end), None)
         if home is None:
             out.append(lbl)
-        elif lbl.label not in inner[home]:
+        elif lbl.label is not None and lbl.label not in inner[home]:
             inner[home].append(lbl.label)
     for i, st in enumerate(statements):
         out.append(replace(st, inner=tuple(sorted(inner[i]))))

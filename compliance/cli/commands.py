@@ -208,7 +208,7 @@ def _echo_check_answers(scanner, results, report, several: bool) -> None:
 
     whys = {rule.id: rule.why for rs in scanner.rulesets for rule in rs.rules}
     fixer = Fixer(scanner)
-    for result, post in zip(results, report.posts):
+    for result, post in zip(results, report.posts, strict=False):
         fixed = fixed_for = None
         if not result.error and any(v.status not in ("compliant", "clear") for v in result.verdicts.values()):
 

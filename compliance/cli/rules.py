@@ -337,7 +337,7 @@ def _lineage(path: Path, raw: dict, dirs: list[Path]) -> set[str]:
 
 def _prefix_owners(dirs: list[Path], exclude: set[str]) -> dict[str, str]:
     """Id prefix -> jurisdiction, for every loadable jurisdiction not in `exclude`."""
-    owners = {}
+    owners: dict[str, str] = {}
     for code in jurisdiction_codes(dirs):
         if code in exclude:
             continue

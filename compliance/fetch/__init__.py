@@ -9,8 +9,9 @@ re-read to catch edited captions), else the newest post already fetched.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 from compliance.fetch.http import FetchError
 

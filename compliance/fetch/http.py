@@ -9,10 +9,10 @@ the sleep function is injectable so tests do not wait.
 from __future__ import annotations
 
 import json
-import socket
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from compliance import __version__
@@ -116,7 +116,7 @@ class HttpClient:
                 if exc.code not in RETRY_STATUSES or attempt >= self.retries:
                     raise self._http_error(method, path, exc.code, body, attempt) from None
                 wait = retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt >= self.retries:
                     reason = getattr(exc, "reason", exc)
                     raise FetchError(self._safe(f"{method} {_shown(path)}: no answer after {attempt + 1} "

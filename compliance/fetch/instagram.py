@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
@@ -37,7 +38,7 @@ def username(text: str) -> str:
 
 def _translate(exc: FetchError) -> FetchError:
     body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    err = _err if isinstance(_err := body.get("error"), dict) else {}
     code = err.get("code")
     if code in RATE_CODES or exc.status == 429:
         return QuotaExhausted(f"instagram: Graph API rate limit reached (code {code or exc.status}); Meta counts "
@@ -76,7 +77,7 @@ class InstagramDiscovery:
             if not isinstance(found, dict):
                 raise FetchError(f"instagram: {self.account}: the answer has no business_discovery object "
                                  "(is it a business or creator account?)")
-            block = found.get("media") if isinstance(found.get("media"), dict) else {}
+            block = _block if isinstance(_block := found.get("media"), dict) else {}
             items = block.get("data")
             if not isinstance(items, list):
                 raise FetchError(f"instagram: {self.account}: the answer has no media list")
@@ -98,8 +99,8 @@ class InstagramDiscovery:
                     "media_type": item.get("media_type"), "media_product_type": item.get("media_product_type"),
                     "fetched_via": "instagram-business-discovery",
                 })
-            paging = block.get("paging") if isinstance(block.get("paging"), dict) else {}
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            paging = _paging if isinstance(_paging := block.get("paging"), dict) else {}
+            cursors = _cursors if isinstance(_cursors := paging.get("cursors"), dict) else {}
             after = cursors.get("after") if paging.get("next") and not older else None
             if after is not None and not (isinstance(after, str) and re.fullmatch(r"[A-Za-z0-9_=\-]{1,512}", after)):
                 raise FetchError(f"instagram: {self.account}: the answer's paging cursor is malformed")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
@@ -40,7 +41,7 @@ def username(text: str) -> str:
 
 def _translate(exc: FetchError) -> FetchError:
     body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    err = _err if isinstance(_err := body.get("error"), dict) else {}
     code = str(err.get("code") or "")
     if exc.status == 429 or "quota" in code or "rate_limit" in code:
         return QuotaExhausted(f"tiktok: Research API limit reached ({code or 'HTTP 429'}); the daily request "
@@ -55,7 +56,7 @@ def _translate(exc: FetchError) -> FetchError:
 class TikTokResearch:
     account: str
     http: HttpClient
-    today: Callable[[], date] = field(default=lambda: datetime.now(timezone.utc).date())
+    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
     @property
     def key(self) -> str:
@@ -79,7 +80,7 @@ class TikTokResearch:
 
     def pages(self, cursor: str | None, floor: str | None) -> Iterator[Page]:
         windows = self.windows(floor)
-        state = json.loads(cursor) if cursor else {"window": 0, "cursor": 0, "search_id": None}
+        state: dict[str, Any] = json.loads(cursor) if cursor else {"window": 0, "cursor": 0, "search_id": None}
         index = int(state["window"])
         while index < len(windows):
             start, end = windows[index]
@@ -100,6 +101,7 @@ class TikTokResearch:
             videos = block.get("videos") if isinstance(block, dict) else None
             if not isinstance(videos, list):
                 raise FetchError(f"tiktok: {self.account}: the answer has no data.videos list")
+            assert isinstance(block, dict)  # videos came out of it
             records, warnings = [], []
             for n, video in enumerate(videos):
                 vid = video.get("id") if isinstance(video, dict) else None
@@ -107,7 +109,7 @@ class TikTokResearch:
                     warnings.append(f"tiktok: {self.account}: video {n} has no id; skipped")
                     continue
                 created = video.get("create_time")
-                posted = (datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                posted = (datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                           if isinstance(created, (int, float)) and not isinstance(created, bool) else None)
                 user = str(video.get("username") or self.account)
                 records.append({

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
 from compliance.fetch.http import FetchError, HttpClient
@@ -45,8 +46,8 @@ def channel_spec(text: str) -> str:
 
 def _reason(exc: FetchError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    errors = err.get("errors") if isinstance(err.get("errors"), list) else []
+    err = _err if isinstance(_err := body.get("error"), dict) else {}
+    errors = _errors if isinstance(_errors := err.get("errors"), list) else []
     for item in errors:
         if isinstance(item, dict) and item.get("reason"):
             return str(item["reason"])
@@ -99,7 +100,7 @@ class YouTubeAPI:
             uploads = item["contentDetails"]["relatedPlaylists"]["uploads"]
         except (KeyError, TypeError):
             raise FetchError(f"youtube: channel {self.channel!r}: the answer has no uploads playlist") from None
-        snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
+        snippet = _snippet if isinstance(_snippet := item.get("snippet"), dict) else {}
         author = snippet.get("customUrl") or snippet.get("title") or self.channel
         return str(uploads), str(author)
 
@@ -112,7 +113,7 @@ class YouTubeAPI:
         while True:
             data = self._get("playlistItems", {"part": "contentDetails", "playlistId": playlist,
                                                "maxResults": 50, "pageToken": token})
-            items = data.get("items") if isinstance(data.get("items"), list) else None
+            items = _items if isinstance(_items := data.get("items"), list) else None
             if items is None:
                 raise FetchError(f"youtube: playlistItems for {self.channel!r}: the answer has no `items` list")
             ids, warnings, older = [], [], False
@@ -122,6 +123,7 @@ class YouTubeAPI:
                 if not isinstance(vid, str) or not vid:
                     warnings.append(f"youtube: {self.channel}: playlist item {n} on a page has no video id; skipped")
                     continue
+                assert isinstance(details, dict)  # vid came out of it
                 published = details.get("videoPublishedAt")
                 if floor and isinstance(published, str) and published < floor:
                     older = True
@@ -139,7 +141,7 @@ class YouTubeAPI:
     def videos(self, ids: list[str], author: str, warnings: list[str]) -> list[dict[str, Any]]:
         data = self._get("videos", {"part": "snippet,paidProductPlacementDetails", "id": ",".join(ids),
                                     "maxResults": 50})
-        items = data.get("items") if isinstance(data.get("items"), list) else []
+        items = _items if isinstance(_items := data.get("items"), list) else []
         by_id = {it["id"]: it for it in items if isinstance(it, dict) and isinstance(it.get("id"), str)}
         out = []
         for vid in ids:
@@ -147,7 +149,7 @@ class YouTubeAPI:
             if item is None:
                 warnings.append(f"youtube: video {vid} is listed but not returned (private or removed); skipped")
                 continue
-            snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
+            snippet = _snippet if isinstance(_snippet := item.get("snippet"), dict) else {}
             placement = item.get("paidProductPlacementDetails")
             paid = placement.get("hasPaidProductPlacement") if isinstance(placement, dict) else None
             description = snippet.get("description")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from compliance.model import Post, PostResult, Source, Verdict
+from compliance.model import Post, PostResult, Source, Span, Verdict
 from compliance.ruleset.model import RuleSet
 
 OK_STATUSES = ("compliant", "clear")
@@ -176,7 +176,7 @@ class Fixer:
     def _compose(self, caption: str, before: PostResult, need: list[str],
                  step: dict[str, int]) -> tuple[str, tuple[str, ...]]:
         chosen: list[LabelChoice] = []
-        moves = []
+        moves: list[Span] = []
         edits = []
         for code in need:
             rs = self.rulesets[code]
@@ -216,7 +216,7 @@ class Fixer:
                  if d.text.startswith(_TAG_MARKS) and d.label in rs.accepted and "start" not in d.zone
                  and d not in taken and "\n" not in d.text]
         same = [d for d in found if rs.vocabulary.get(d.label or "")
-                and in_language(rs.vocabulary[d.label].language, langs)]
+                and in_language(rs.vocabulary[d.label or ""].language, langs)]
         pool = same or found
         return pool[0] if pool else None
 

@@ -48,8 +48,8 @@ def load_image(data: bytes, limits: Limits, name: str = ""):
                 raise MediaError(f"{width}x{height} pixels is over the {limits.max_pixels:,}-pixel "
                                  "limit (a decompression bomb or a huge image); not decoded")
             image.load()
-            image = ImageOps.exif_transpose(image)
-            return image.convert("RGB")
+            upright = ImageOps.exif_transpose(image)
+            return upright.convert("RGB")
         except MediaError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

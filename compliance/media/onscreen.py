@@ -12,6 +12,7 @@ import base64
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from compliance.analysis.disclosures import LabelFinder
 from compliance.analysis.normalise import normalise
@@ -64,7 +65,7 @@ def _scaled(image, limits: Limits):
         return image, 1.0
     factor = (limits.ocr_max_side if side > limits.ocr_max_side else OCR_MIN_SIDE) / side
 
-    return image.resize((round(image.width * factor), round(image.height * factor)), Image.BILINEAR), factor
+    return image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.BILINEAR), factor
 
 
 def frame_labels(image, limits: Limits, lines_out: list | None = None
@@ -84,7 +85,8 @@ def frame_labels(image, limits: Limits, lines_out: list | None = None
             if not words:
                 continue
             box = ocr.Line(words).box
-            box = tuple(int(round(v / factor)) for v in box)
+            x, y, w, h = (int(round(v / factor)) for v in box)
+            box = (x, y, w, h)
             found.append((key, text[start:end], box))
     return found
 
@@ -95,7 +97,7 @@ def thumbnail(image, box) -> str:
 
     factor = min(1.0, THUMB_SIDE / max(image.size))
     thumb = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
-                         Image.BILINEAR)
+                         Image.Resampling.BILINEAR)
     draw = ImageDraw.Draw(thumb)
     left, top, width, height = (v * factor for v in box)
     pad = 2
@@ -120,8 +122,8 @@ def _record(seen: _Seen, size, layout, kind, first, duration, media_duration) ->
         "time_s": seen.time_s,
         "height_share": round(seen.box[3] / size[1], 4),
         "contrast": round(prominence.contrast_ratio(text_rgb, back_rgb), 2),
-        "text_color": "#%02x%02x%02x" % text_rgb,
-        "background_color": "#%02x%02x%02x" % back_rgb,
+        "text_color": "#{:02x}{:02x}{:02x}".format(*text_rgb),
+        "background_color": "#{:02x}{:02x}{:02x}".format(*back_rgb),
         "position": prominence.position(seen.box, size),
         "covered_by": prominence.covered_by(seen.box, size, layout),
         "icon_layout": layout,
@@ -163,6 +165,7 @@ def analyse_video(source, name: str, platform: str | None = None, surface_kind: 
     size = None
     lines: list[str] = []
     previous = None  # (grey thumbnail, labels, lines) of the last frame read
+    read: list[Any] = []
     for frame in sample(source, limits, info_out):
         size = frame.image.size
         times.append(frame.time_s)

@@ -55,7 +55,9 @@ def colours(image, box) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     gap = np.linalg.norm(text - ref)
     back_mask = np.linalg.norm(px - text, axis=1) > 0.5 * gap if gap >= 1 else np.ones(len(px), bool)
     back = px[back_mask].mean(axis=0) if back_mask.any() else ref
-    return tuple(int(round(v)) for v in text), tuple(int(round(v)) for v in back)
+    r, g, b = (int(round(v)) for v in text)
+    br, bg, bb = (int(round(v)) for v in back)
+    return (r, g, b), (br, bg, bb)
 
 
 def position(box, size) -> dict:
@@ -102,7 +104,7 @@ def timeline(times: list[float], seen: list[bool], end: float) -> tuple[float | 
     """(first time seen, seconds on screen) from the sampled frames' times and whether each shows
     the label: each run lasts from its first frame to the next frame without it (or the end)."""
     first, total, start = None, 0.0, None
-    for t, here in zip(times, seen):
+    for t, here in zip(times, seen, strict=False):
         if here and start is None:
             start = t
             first = t if first is None else first

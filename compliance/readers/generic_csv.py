@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from compliance.model import InputError
 from compliance.readers.base import ReadOptions, Record
@@ -111,7 +112,7 @@ def read(entry: Entry, options: ReadOptions, table: Table, columns: Columns) -> 
 def _record(fields: list[str], row: int, source, idx: dict[str, int], header: list[str],
             extra: list[int], options: ReadOptions) -> Record:
     cells = {fld: fields[at] for fld, at in idx.items() if at < len(fields)}
-    obj = {"id": cells.get("id", "").strip() or None, "caption": cells.get("caption", ""),
+    obj: dict[str, Any] = {"id": cells.get("id", "").strip() or None, "caption": cells.get("caption", ""),
            "author": cells.get("author", "").strip() or None,
            "posted_at": cells.get("posted_at", "").strip() or None}
     if cells.get("platform", "").strip():

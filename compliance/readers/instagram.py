@@ -73,7 +73,9 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
 
 def _with_media(record: Record, entry: Entry, options: ReadOptions) -> Record:
     """The on-screen labels of the post's media file, when it is in the input (media extra)."""
-    uri = getattr(record, "metadata", {}).get("media_uri")
+    if isinstance(record, InputError):
+        return record
+    uri = record.metadata.get("media_uri")
     if uri:
 
         attach(entry, uri, record.metadata, record.metadata.get("kind"), options)

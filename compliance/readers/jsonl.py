@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 from compliance.model import InputError, Post, Source
 from compliance.readers.base import UnreadableInput
@@ -27,7 +27,7 @@ def read_entry(entry, options) -> Iterator[Post | InputError]:
         yield from read_stream(stream, entry.file, options, member=entry.member)
 
 
-def read_stream(stream: BinaryIO, name: str, options, member: str | None = None) -> Iterator[Post | InputError]:
+def read_stream(stream: IO[bytes] | gzip.GzipFile, name: str, options, member: str | None = None) -> Iterator[Post | InputError]:
     """Lines are read as bytes so one bad byte costs one record, not the file."""
     default_platform = getattr(options, "default_platform", None)
     lineno = 0

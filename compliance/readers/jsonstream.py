@@ -8,10 +8,11 @@ stays at one chunk plus one post. A malformed element costs that element, not th
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO
+from typing import IO
 
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
@@ -22,6 +23,13 @@ _STR = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 _FILLER = re.compile(r'(?:[^"\[\]{}]++|' + _STR + r')*+', re.S)
 _FLAT_RUN = re.compile(r'(?:[^"\[\]{}]*+\{(?:[^"\[\]{}]++|' + _STR + r')*+\})*', re.S)
 _SCALAR = re.compile(r'[^\s,\]}:]*')
+
+
+def _end(pattern: re.Pattern[str], buf: str, pos: int) -> int:
+    """Where `pattern` stops matching at `pos`; the patterns it is used with match the empty string."""
+    m = pattern.match(buf, pos)
+    assert m is not None
+    return m.end()
 
 
 class JsonStreamError(Exception):
@@ -36,7 +44,7 @@ class ElementError:
 
 
 class JsonStream:
-    def __init__(self, stream: BinaryIO, chunk: int | None = None) -> None:
+    def __init__(self, stream: IO[bytes] | gzip.GzipFile, chunk: int | None = None) -> None:
         self._stream = stream
         self._chunk = chunk or CHUNK
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -84,7 +92,7 @@ class JsonStream:
     def peek(self) -> str:
         """The next non-blank character ('' at the end), without consuming it."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            self.pos = _end(_WS, self.buf, self.pos)
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self._more():
@@ -140,6 +148,7 @@ class JsonStream:
         if first not in "{[":
             while True:
                 m = _SCALAR.match(self.buf, self.pos)
+                assert m is not None  # _SCALAR matches the empty string
                 if m.end() < len(self.buf) or not self._more():
                     break
             if m.end() == self.pos:
@@ -150,10 +159,10 @@ class JsonStream:
         while True:
             # Whole strings and plain text, then (inside a container) whole runs of flat
             # objects, are consumed by the regex engine; Python sees only the brackets.
-            self.pos = _FILLER.match(self.buf, self.pos).end()
+            self.pos = _end(_FILLER, self.buf, self.pos)
             if depth:
-                self.pos = _FLAT_RUN.match(self.buf, self.pos).end()
-                self.pos = _FILLER.match(self.buf, self.pos).end()
+                self.pos = _end(_FLAT_RUN, self.buf, self.pos)
+                self.pos = _end(_FILLER, self.buf, self.pos)
             if self.pos >= len(self.buf):
                 if not self._more():
                     raise self.fail("file ends inside an object or array")

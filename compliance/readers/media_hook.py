@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from compliance.model import InputError
 from compliance.readers.base import Reader, ReadOptions, Record, Refused

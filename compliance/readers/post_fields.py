@@ -61,7 +61,7 @@ def post_from_object(obj: Any, source: Source, default_platform: str | None = No
                 brands=tuple(b for b in brands if b.strip()), metadata=metadata)
 
 
-def platform_post(source: Source, *, id: Any, caption: Any, platform: str,
+def platform_post(source: Source, *, id: Any, caption: Any, platform: str | None,
                   posted_at: str | None = None, author: str | None = None,
                   paid_partnership: bool = False,
                   metadata: dict[str, Any] | None = None) -> Post | InputError:

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from compliance.model import Source
 
@@ -33,7 +33,7 @@ def natural(path: str) -> tuple:
 class Entry:
     file: str                          # the input exactly as given on the command line
     member: str | None                 # posix path inside a folder or zip; None for the file itself
-    opener: Callable[[], BinaryIO]     # raw bytes, before any .gz layer
+    opener: Callable[[], IO[bytes]]     # raw bytes, before any .gz layer
     lookup: Callable[[str], Entry | None]  # another file by its path in the same input
 
     @property
@@ -67,7 +67,7 @@ class Entry:
         return self.lookup(target)
 
     @contextmanager
-    def open(self) -> Iterator[BinaryIO]:
+    def open(self) -> Iterator[IO[bytes] | gzip.GzipFile]:
         """The entry's bytes, with a .gz layer removed."""
         raw = self.opener()
         try:
@@ -100,6 +100,11 @@ def file_entry(path: str) -> Entry:
     return Entry(path, None, lambda: open(path, "rb"), lookup)
 
 
+def _file_opener(path: str) -> Callable[[], IO[bytes]]:
+    """Opens `path` when called (a function, so each entry keeps its own path)."""
+    return lambda: open(path, "rb")
+
+
 def folder_entries(root: str) -> list[Entry]:
     """Every file under a folder, in natural order of relative path so runs are deterministic.
 
@@ -120,7 +125,7 @@ def folder_entries(root: str) -> list[Entry]:
             if not os.path.isfile(full):
                 continue
             rel = os.path.relpath(full, root).replace(os.sep, "/")
-            found[rel] = Entry(root, rel, (lambda p=full: open(p, "rb")), lookup)
+            found[rel] = Entry(root, rel, _file_opener(full), lookup)
     return [found[rel] for rel in sorted(found, key=natural)]
 
 

@@ -123,7 +123,7 @@ def expanded_urls(text: str, urls, short_keys, long_keys) -> list[dict]:
 
 class _Note:
     def __init__(self, core: dict, created: datetime | None, note_id) -> None:
-        self.text = core.get("text") if isinstance(core.get("text"), str) else ""
+        self.text = _text if isinstance(_text := core.get("text"), str) else ""
         self.urls = core.get("urls")
         self.created = created
         self.id = note_id
@@ -187,7 +187,7 @@ def _post(obj, entry: Entry, index: int, notes: list[_Note], author: str | None)
         return InputError(source, "tweet has no full_text", id=str(pid) if pid else None, platform="x")
     text = html.unescape(raw)
     created = _time(tweet.get("created_at"))
-    entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+    entities = _entities if isinstance(_entities := tweet.get("entities"), dict) else {}
     urls = expanded_urls(text, entities.get("urls"), ("url",), ("expanded_url",))
     metadata: dict = {}
     prefix = strip_trailing(text)

@@ -68,7 +68,7 @@ def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
                                           f"column {name})", platform="youtube")))
             continue
 
-        def cell(name: str) -> str:
+        def cell(name: str, fields: list[str] = fields) -> str:
             i = at[name]
             return fields[i] if i is not None and i < len(fields) else ""
 

@@ -73,7 +73,7 @@ def build_report(results: Iterable[PostResult], jurisdictions: list[str],
     return report_from_posts(posts, jurisdictions, rulesets, inputs, waivers)
 
 
-def report_from_posts(posts: list[dict[str, Any]], jurisdictions: list[str],
+def report_from_posts(posts: Sequence[Mapping[str, Any]], jurisdictions: list[str],
                       rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
                       waivers: Sequence[Waiver] = ()) -> Report:
     data = {

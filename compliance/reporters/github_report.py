@@ -5,9 +5,9 @@ Captions are untrusted and end up inside a command line the runner parses, so ev
 escaped the way the runner unescapes it: in the message `%`, CR and LF; in properties (file,
 title) also `:` and `,`. Nothing a caption holds can start a second command or end a property.
 """
-from __future__ import annotations
 
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from compliance.reporters.document import Report
 from compliance.reporters.registry import REPORTERS

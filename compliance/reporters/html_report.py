@@ -61,7 +61,7 @@ def percentages(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     exact = [(key, value * 100 / total) for key, value in counts.items()]
     whole = {key: int(share) for key, share in exact}
     left = 100 - sum(whole.values())
-    for key, share in sorted(exact, key=lambda kv: -(kv[1] - int(kv[1])))[:left]:
+    for key, _share in sorted(exact, key=lambda kv: -(kv[1] - int(kv[1])))[:left]:
         whole[key] += 1
     return [(key, whole[key]) for key, _ in exact if whole[key] > 0]
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Only our own thumbnails: a base64 JPEG or PNG data: URI of bounded size, nothing else reaches src=.
 _DATA_URI = re.compile(r"data:image/(jpeg|png);base64,[A-Za-z0-9+/]+={0,2}")
@@ -10,12 +11,14 @@ MAX_URI = 80_000
 
 
 def onscreen_view(post: Mapping[str, Any]) -> list[dict[str, str]]:
-    media = post.get("media") if isinstance(post.get("media"), Mapping) else {}
+    raw_media = post.get("media")
+    media: Mapping[str, Any] = raw_media if isinstance(raw_media, Mapping) else {}
     out = []
     for o in post.get("onscreen") or ():
         if not isinstance(o, Mapping):
             continue
-        thumb = o.get("thumbnail") if isinstance(o.get("thumbnail"), str) else ""
+        raw_thumb = o.get("thumbnail")
+        thumb = raw_thumb if isinstance(raw_thumb, str) else ""
         if len(thumb) > MAX_URI or not _DATA_URI.fullmatch(thumb):
             thumb = ""
         figures = []

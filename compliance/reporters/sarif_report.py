@@ -10,7 +10,8 @@ notifications, not results: they are about the input, not a rule. The output is 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping, TextIO
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from compliance.reporters.document import Report
@@ -86,7 +87,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         message = str(finding.get("message") or "")
         if finding.get("fix"):
             message += f" Fix: {finding['fix']}"
-        result = {
+        result: dict[str, Any] = {
             "ruleId": rule_id,
             "level": LEVELS.get(str(finding.get("severity")), "warning"),
             "message": {"text": f"[{code}] {message}"},

@@ -62,10 +62,14 @@ class Rendered(dict):
         return self._text(self._block)
 
     def full(self) -> dict[str, Any]:
-        return json.loads(self.line_text) if self.partial else dict(self)
+        if not self.partial:
+            return dict(self)
+        line = self.line_text
+        assert line is not None  # a partial record is built from a stored line (run/state.py)
+        return json.loads(line)
 
 
-def full_post(post: Mapping[str, Any]) -> dict[str, Any]:
+def full_post(post: Mapping[str, Any]) -> Mapping[str, Any]:
     return post.full() if isinstance(post, Rendered) else post
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import click
 
@@ -143,7 +144,7 @@ def workbook_bytes(report: Report) -> bytes:
             messages = "\n".join(f"{f.get('rule') or ''}: {f.get('message') or ''}" for f in findings)
             rows.append([post.get("id"), source_text(post.get("source")), post.get("author"),
                          post.get("platform"), post.get("posted_at"),
-                         STATUS_LABELS.get(verdict.get("status"), verdict.get("status")), rules, messages,
+                         STATUS_LABELS.get(str(verdict.get("status")), verdict.get("status")), rules, messages,
                          post.get("caption")])
         _table(ws, [c[0] for c in COLUMNS], rows, [c[1] for c in COLUMNS], {8, 9})
 

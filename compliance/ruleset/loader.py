@@ -344,6 +344,7 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
     for key in ("id", "name", "check", "severity", "message"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise RuleFileError(f"{where}: needs a `{key}` string")
+    assert isinstance(rid, str)  # raw["id"], checked just above
     prefix = rid.split("-")[0]
     if not rid[len(prefix):].startswith("-") or not prefix.isupper():
         raise RuleFileError(f"{where}: id must be PREFIX-NNN with an upper-case jurisdiction prefix")
@@ -528,6 +529,7 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
             if key not in item:
                 raise RuleFileError(f"{path}:{line}: {name}: needs `{key}`")
             _text(item[key], at(key))
+        assert isinstance(cid, str)  # item["id"], checked by _text just above
         for key in ("decided", "url", "caption"):
             if key not in item:
                 raise RuleFileError(f"{path}:{line}: {name}: needs `{key}`")

@@ -110,9 +110,11 @@ def rulefile_schema() -> dict[str, Any]:
     for name in CHECKS.names():
         props: dict[str, Any] = {}
         for pname, ptype, phelp in CHECKS.get(name).describe_params():
-            kind = {"list of strings": string_list, "true/false": {"type": "boolean"},
-                    "whole number": {"type": "integer", "minimum": 1}, "number": {"type": "number", "minimum": 0},
-                    "string": {"type": "string"}}.get(ptype, {})
+            kinds: dict[str, dict[str, Any]] = {
+                "list of strings": string_list, "true/false": {"type": "boolean"},
+                "whole number": {"type": "integer", "minimum": 1}, "number": {"type": "number", "minimum": 0},
+                "string": {"type": "string"}}
+            kind = kinds.get(ptype, {})
             props[pname] = {**kind, "description": phelp}
         param_variants.append({"if": {"properties": {"check": {"const": name}}},
                                "then": {"properties": {"params": {"type": "object", "properties": props,

@@ -102,7 +102,7 @@ class Batch:
 
     @property
     def todo(self) -> list:
-        return [r for r, done in zip(self.records, self.reused) if done is None]
+        return [r for r, done in zip(self.records, self.reused, strict=False) if done is None]
 
     def merge(self, judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
         it = iter(judged)
@@ -174,4 +174,4 @@ def scan_stream(records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=
             state.store(batch, posts)
         if progress is not None:
             progress.update(len(posts))
-        yield from zip(posts, batch.fresh)
+        yield from zip(posts, batch.fresh, strict=False)

@@ -50,7 +50,7 @@ class Block:
 def plan_blocks(inputs: list[str], shown: list[str], size: int) -> list[Block]:
     """Byte ranges of at most about `size`, each ending just after a line break."""
     blocks: list[Block] = []
-    for path, name in zip(inputs, shown):
+    for path, name in zip(inputs, shown, strict=False):
         if path == "-" or not path.endswith(JSONL_SUFFIXES):
             raise DaskProblem(f"{path}: --engine dask reads JSONL files (.jsonl, .ndjson, optionally .gz)")
         try:
@@ -144,7 +144,7 @@ def merge_summaries(parts: list[dict[str, Any]], jurisdictions: list[str]) -> di
             if "waivers" not in merged:
                 merged["waivers"] = [dict(w) for w in s["waivers"]]
             else:
-                for total, w in zip(merged["waivers"], s["waivers"]):
+                for total, w in zip(merged["waivers"], s["waivers"], strict=False):
                     total["matched"] += w["matched"]
     return merged
 
@@ -160,12 +160,12 @@ def run_blocks(client, blocks: list[Block], spec: ScannerSpec, read_options, out
     bag = db.from_sequence(blocks, npartitions=len(blocks))
     counts = bag.map(count_lines).compute(scheduler=client.get)
     firsts, line = [], 1
-    for block, n in zip(blocks, counts):
+    for block, n in zip(blocks, counts, strict=False):
         if block.start == 0:
             line = 1
         firsts.append(line)
         line += n
-    work = db.from_sequence(list(zip(blocks, firsts)), npartitions=len(blocks))
+    work = db.from_sequence(list(zip(blocks, firsts, strict=False)), npartitions=len(blocks))
     parts = work.map(lambda item: judge_block(item[0], item[1], spec, key, read_options, output_dir,
                                               chunk_size)).compute(scheduler=client.get)
     return sorted(parts, key=lambda p: p["part"])

@@ -15,8 +15,9 @@ scheme and host.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from compliance import __version__
@@ -88,7 +89,7 @@ class Watcher:
             yield post, fresh
 
     def observe(self, post: dict, fresh: bool) -> None:
-        link = self.urls.pop(post.get("id"), None) if post.get("id") is not None else None
+        link = self.urls.pop(pid, None) if (pid := post.get("id")) is not None else None
         if post.get("error"):
             self.counts["errors"] += 1
             return

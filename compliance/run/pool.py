@@ -75,7 +75,7 @@ class AutoBackend:
         self.spec = spec
         self.jobs = jobs
         self.local = LocalBackend(scanner)
-        self.pool = None
+        self.pool: PoolBackend | None = None
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
         it = iter(batches)

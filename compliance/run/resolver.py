@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import http.client
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -182,7 +182,7 @@ def resolve_records(records: Iterable, resolver: Resolver, catalogue, chunk: int
         yield from part
 
 
-def resolving(records: Iterable, state_path: str | None = None) -> tuple[Iterator, object]:
+def resolving(records: Iterable, state_path: str | None = None) -> tuple[Iterator, Callable[[], object]]:
     """`records` with short links resolved, and a closer for the cache (call it when done)."""
     cache = LinkCache(state_path) if state_path else None
     resolver = Resolver(cache=cache)

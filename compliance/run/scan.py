@@ -8,7 +8,7 @@ reported (input errors always are), plus the violations that went away ("resolve
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
@@ -35,6 +35,10 @@ class BatchProblem(click.ClickException):
     """The run cannot be done as asked (bad option mix, unusable state file): exit 2."""
 
     exit_code = 2
+
+
+def _nothing() -> None:
+    return None
 
 
 def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scanner, fmt: str,
@@ -81,7 +85,7 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
                         summary_path=batch["summary_path"], progress=progress,
                         notify=tuple(batch.get("notify_urls") or ()))
     records = prime(read_inputs(inputs, read_options))
-    close_links = lambda: None  # noqa: E731
+    close_links: Callable[[], object] = _nothing
     if batch.get("resolve_links"):  # the only network use; asked for by name
         try:
             records, close_links = resolving(records, opts.state_path)

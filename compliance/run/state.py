@@ -88,7 +88,7 @@ def canonical(obj: Any) -> Any:
 
 def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
     """What a stored result depends on besides the post itself."""
-    config = {
+    config: dict[str, Any] = {
         "tool": __version__,
         "jurisdictions": list(scanner.jurisdictions),
         "versions": {code: meta.get("version") for code, meta in scanner.ruleset_meta().items()},
@@ -153,6 +153,7 @@ class ScanState:
         self.previous: int | None = row[0]
         cur = self.conn.execute("INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
                                 (self.fingerprint, json.dumps(config, sort_keys=True)))
+        assert cur.lastrowid is not None  # set by the INSERT just above
         self.run: int = cur.lastrowid
         self.posts = 0
         self.judged = 0
@@ -179,7 +180,7 @@ class ScanState:
                 rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
-        for record, key, h in zip(records, keys, hashes):
+        for record, key, h in zip(records, keys, hashes, strict=False):
             row = rows.get(key) if key is not None else None
             if row is None or row[0] != h or row[1] != self.fingerprint:
                 reused.append(None)
@@ -204,7 +205,7 @@ class ScanState:
         keys, hashes = batch.meta
         upserts = []
         history = []
-        for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused)):
+        for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused, strict=False)):
             if key is None or post.get("error"):
                 continue
             statuses = _statuses(post)

@@ -117,6 +117,6 @@ def api_check(engine: Engine, environ: dict):
         return _answer(200, result.to_dict())
     except BadRequest as exc:
         return _problem(exc.status, exc.message)
-    except Exception:
-        print(f"compliance serve: internal error in /api/check: {sys.exc_info()[0].__name__}", file=sys.stderr)
+    except Exception as exc:
+        print(f"compliance serve: internal error in /api/check: {type(exc).__name__}", file=sys.stderr)
         return _problem(500, "the caption could not be checked; try `compliance check --format json`")

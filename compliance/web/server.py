@@ -188,8 +188,8 @@ class WebApp:
             status, headers, body = self.handle(environ, nonce)
         except BadRequest as exc:
             status, headers, body = self.error(exc.status, exc.title, exc.message, nonce)
-        except Exception:  # never a traceback to the visitor; the server log gets one line
-            print(f"compliance serve: internal error: {sys.exc_info()[0].__name__}", file=sys.stderr)
+        except Exception as exc:  # never a traceback to the visitor; the server log gets one line
+            print(f"compliance serve: internal error: {type(exc).__name__}", file=sys.stderr)
             status, headers, body = self.error(500, "Something went wrong",
                                                "The caption could not be checked. Nothing was saved; "
                                                "try again, or run `compliance check` in a terminal.", nonce)

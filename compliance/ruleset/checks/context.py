@@ -1,6 +1,7 @@
 """What every check needs to know about one post under one jurisdiction, computed once."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -74,12 +75,15 @@ class Context:
     rules: list[Rule] | None = None  # the rules selected for this run (default: all of the rule set)
 
     @property
-    def active_rules(self) -> list[Rule]:
+    def active_rules(self) -> Sequence[Rule]:
         return self.ruleset.rules if self.rules is None else self.rules
 
     @cached_property
     def labels(self) -> list[Label]:
-        out = [Label(d.label, self._judge(d), d) for d in self.analysis.disclosures]
+        out = []
+        for d in self.analysis.disclosures:
+            assert d.label is not None  # every disclosure span names its vocabulary key
+            out.append(Label(d.label, self._judge(d), d))
         if self.post.paid_partnership:
             out.append(Label(PLATFORM_LABEL, self.ruleset.label_class(PLATFORM_LABEL), None))
         return out
@@ -87,6 +91,7 @@ class Context:
     def _judge(self, d: Span) -> str:
         """A statement is judged by its class, or by the best label inside it if that is better."""
         if d.cls is None:
+            assert d.label is not None  # every disclosure span names its vocabulary key
             return self.ruleset.label_class(d.label)
         order = ("accepted", "review", "insufficient")
         found = [self.ruleset.statement_class(d.cls)] + [self.ruleset.label_class(k) for k in d.inner]
