@@ -56,13 +56,17 @@ def groups(sets) -> dict[str, list[str]]:
     return out
 
 
-def caption(phrases: str | list[str], size: int) -> str:
-    """The phrases (one, or a group cycled) separated by spaces, cut to `size` characters."""
+def caption(phrases: str | list[str] | tuple[str, str], size: int) -> str:
+    """The phrases (one, or a group cycled) separated by spaces, cut to `size` characters; a
+    (head, filler) pair is the head once, then the filler repeated without spaces."""
+    if isinstance(phrases, tuple):
+        head, filler = phrases
+        return (head + filler * (size // len(filler) + 1))[:size]
     unit = (phrases if isinstance(phrases, str) else " ".join(phrases)) + " "
     return (unit * (size // len(unit) + 1))[:size]
 
 
-def cost(scanner, phrase: str | list[str], size: int, runs: int = 3) -> float:
+def cost(scanner, phrase: str | list[str] | tuple[str, str], size: int, runs: int = 3) -> float:
     """Minimum process time of judging one caption of `phrase` repeated to `size` characters."""
     post = Post(id="p", caption=caption(phrase, size), source=Source("cost.jsonl", line=1), brands=("Glowly",))
     best = float("inf")

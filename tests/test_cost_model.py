@@ -20,8 +20,10 @@ SETS = cm.rulesets()
 GROUPS = cm.groups(SETS)
 # The issue's repros, each on its own: party-gift wording (a walk over the sentence per phrase),
 # a code followed by a dash run (the URL regex), overlapping cues merged one by one, hashtags.
-REPROS = {"colis": "colis", "recu": "reçu", "sent-me": "sent me", "shop-my": "shop my",
-          "dashes": "use code LENA15 " + "-" * 200, "sp": "#sp", "at": "@", "dots": "www.a."}
+REPROS = {"colis": "colis", "recu": "reçu", "sent-me": "sent me", "shop-my": "shop my", "sp": "#sp",
+          "dashes": ("Loving my Glowly serum, use code LENA15 ", "-"), "code-run": ("", "code:X-"),
+          "host-run": ("", "a-"), "dot-run": ("", "a."), "at-run": ("", "@a"), "hash-run": ("", "#a"),
+          "bang-run": ("Glowly sent me ", "!"), "stops": ("", "colis@."), "camel": ("#", "Ab")}
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +50,37 @@ def test_judging_time_grows_linearly(scanner, name):
     _, big, times = _growth(scanner, phrases)
     # Only the 8k -> 64k step is asserted: at 1k fixed costs dominate and the ratio means little.
     assert big < LIMIT, f"{name}: 8k->64k time grew {big:.1f}x (linear is 8): {times}"
+
+
+def test_a_code_followed_by_dashes_is_judged_not_timed_out(scanner):
+    """Issue 17 item 9: the URL regex used to time out on this, leaving the post "not judged"."""
+    from compliance.model import Post, Source
+
+    caption = "Loving my Glowly serum, use code LENA15 " + "-" * 10_000
+    result = scanner.judge_record(Post(id="evasion", caption=caption, source=Source("e.jsonl", line=1)))
+    assert result.error is None
+    assert "LENA15" in {s.value for s in result.signals if s.kind == "discount_code"}
+    assert result.verdicts["us"].status == "violation"
+
+
+def test_links_still_found_after_the_linear_rewrite():
+    from compliance.analysis.signals import _URL
+
+    text = "see glowly.com.au, shop.glowly.com/x?y, www.a.b, a.b.c.d.com and -x.to/ab " + "-" * 5000
+    assert [m.group() for m in _URL.finditer(text, timeout=5)] == [
+        "glowly.com", "shop.glowly.com/x?y,", "www.a.b,", "a.b.c.d.com", "-x.to/ab"]
+
+
+def test_a_post_that_could_not_be_judged_is_an_error_record_never_a_pass(scanner, monkeypatch):
+    from compliance.model import Post, Source
+    from compliance.reporters.document import build_report
+
+    def slow(post):
+        raise TimeoutError("pattern timed out")
+
+    monkeypatch.setattr(scanner.analyser, "analyse", slow)
+    result = scanner.judge_record(Post(id="t", caption="Loving my Glowly serum", source=Source("t.jsonl", line=1)))
+    assert result.error and not result.verdicts
+    report = build_report([result], scanner.jurisdictions, scanner.ruleset_meta(), ["t.jsonl"])
+    assert report.data["summary"]["errors"] == 1
+    assert all(sum(c.values()) == 0 for c in report.data["summary"]["by_jurisdiction"].values())

@@ -15,9 +15,12 @@ from compliance.model import Span
 
 TIMEOUT = 0.5
 
+# Linear: a bare host starts only where a run of host characters starts (not after a "-"), and
+# its labels are possessive and at most ten (backtracking over an unbounded group of labels is
+# quadratic in the regex module), so 10,000 dashes or "a.a.a..." are scanned once.
 _URL = regex.compile(
-    r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./])(?:[a-z0-9-]+\.)+[a-z]{2,12}/[^\s<>\"']*"
-    r"|(?<![\w@./])(?:[a-z0-9-]+\.)+(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
+    r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}[a-z]{2,12}/[^\s<>\"']*"
+    r"|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
     regex.IGNORECASE)
 _TRAILING = ".,;:!?)]}»\"'"
 _STOP = regex.compile(r"[.!?\n]")
@@ -42,7 +45,9 @@ class SignalFinder:
         words = sorted(signals.get("code_words", []), key=len, reverse=True)
         alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words) or "code"
         # The code itself must look like one: capitals or digits ("LENA15", "SUMMER"), not "names".
-        code = r"(?P<code>(?=[A-Z0-9_-]*[A-Z0-9])(?=\S*[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
+        # The look-aheads are bounded by the code's own length (20): unbounded, each "code:X-" of a
+        # long run without spaces scanned the rest of the run (quadratic).
+        code = r"(?P<code>(?=[A-Z0-9_-]{0,19}[A-Z0-9])(?=\S{0,19}[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
         self.code_patterns = [
             regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
             regex.compile(r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
