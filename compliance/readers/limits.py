@@ -25,8 +25,10 @@ def bounded_lines(stream: BinaryIO, limit: int = MAX_RECORD_BYTES,
     parts: list[bytes] = []   # the current line so far (a line may span chunks)
     held = 0
     too_long = False
+    # read1: what is there now (a pipe's lines as they come; a damaged gzip's lines up to the damage)
+    read = getattr(stream, "read1", stream.read)
     while True:
-        data = stream.read(chunk)
+        data = read(chunk)
         if not data:
             break
         start = 0
