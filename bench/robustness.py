@@ -287,8 +287,8 @@ def cost(every_phrase: bool) -> Tally:
         ratio = max(times[2], 0.002) / max(times[1], 0.002)
         tally.inputs += 1
         tally.hangs += ratio > 12
-        tally.notes.append(f"{name}: " + ", ".join(f"{n // 1000}k {t:.3f} s" for n, t in zip(cm.SIZES, times))
-                           + f", 8k->64k x{ratio:.1f}")
+        shown = ", ".join(f"{n // 1000}k {t:.3f} s" for n, t in zip(cm.SIZES, times, strict=True))
+        tally.notes.append(f"{name}: {shown}, 8k->64k x{ratio:.1f}")
     return tally
 
 

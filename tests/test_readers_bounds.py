@@ -79,7 +79,8 @@ def test_a_zip_of_a_gzip_of_one_huge_line_costs_one_record(tmp_path):
 
 def test_a_zip_of_blank_lines_keeps_line_numbers(tmp_path):
     blank = tmp_path / "blank.zip"
-    _zip(blank, "posts.jsonl", b'{"id": "a", "caption": "x"}\n' + b"\n \n" * 1_000_000 + b'{"id": "b", "caption": "y"}\n')
+    _zip(blank, "posts.jsonl",
+         b'{"id": "a", "caption": "x"}\n' + b"\n \n" * 1_000_000 + b'{"id": "b", "caption": "y"}\n')
     records = list(read_inputs([str(blank)]))
     assert [(r.id, r.source.line) for r in records] == [("a", 1), ("b", 2_000_002)]
 

@@ -28,7 +28,7 @@ from compliance.reporters.highlight import caption_segments
 from compliance.reporters.views import STATUS_HINTS, STATUS_LABELS, safe_href
 from compliance.web.api import api_check
 from compliance.web.engine import Engine
-from compliance.web.guard import MAX_CONNECTIONS, SOCKET_TIMEOUT, BUSY_RESPONSE, Guard, judging_turn, memory_zone
+from compliance.web.guard import BUSY_RESPONSE, MAX_CONNECTIONS, SOCKET_TIMEOUT, Guard, judging_turn, memory_zone
 from compliance.web.http import (
     DRAIN_LIMIT,
     HTTP_REASONS,
