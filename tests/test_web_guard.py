@@ -79,6 +79,9 @@ def test_posts_from_another_origin_are_refused(serve):
         assert status == 403, origin
         assert b"Glowly" not in body
     assert _request(port, "POST", body=FORM, headers={**own, "Referer": "http://evil.example/page"})[0] == 403
+    assert _request(port, "POST", body=FORM, headers={**own, "Sec-Fetch-Site": "cross-site"})[0] == 403
+    same = {**own, "Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert _request(port, "POST", body=FORM, headers=same)[0] == 200
     status, _ = _request(port, "POST", "/api/check", headers={**own, "Origin": "http://evil.example",
                                                                "Content-Type": "application/json"})
     assert status == 403

@@ -78,7 +78,12 @@ class Guard:
             raise BadRequest(421, "Wrong host", "This page answers only at the address it was started on "
                              "(for example http://127.0.0.1:PORT/).")
         if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD", "OPTIONS"):
+            fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").strip().lower()
+            if fetch_site in ("cross-site", "same-site"):
+                raise BadRequest(403, "Cross-site request refused", "Use the form on this page to check a caption.")
             origin = environ.get("HTTP_ORIGIN")
+            if origin is not None and origin.strip() == "null" and fetch_site == "same-origin":
+                return  # the browser vouches for its own page (an older no-referrer page sends "null")
             referer = environ.get("HTTP_REFERER")
             claimed = origin if origin is not None else referer
             if claimed is None:

@@ -251,7 +251,9 @@ class WebApp:
         csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
         return [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
-                ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+                # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+                # page's own form post, and the Origin check (compliance/web/guard.py) needs the real one
+                ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
                 ("Cache-Control", "no-store")]
 
 
