@@ -15,7 +15,13 @@ Prints, per part and in total: inputs tried, crashes, hangs, posts lost. All mus
 4. conservation: a JSONL file with 10 MB lines, garbage, surrogates ... scanned by the real CLI
    in json, jsonl and csv; posts lost = non-blank lines not in the report exactly once;
 5. catastrophic rule: a house rule file with `(a|aa)+$` (passes the static check, backtracks
-   exponentially) scanning captions built to trigger it: the run must finish, every post present.
+   exponentially) scanning captions built to trigger it: the run must finish, every post present;
+6. cost model: 1k, 8k and 64k-character captions of every vocabulary group (tests/cost_model.py)
+   and the issue-17 repros; a growth ratio 8k->64k over 12 (linear is 8) counts as a hang.
+   `--cost-all` times every single phrase instead of the groups (1k and 8k, a few minutes);
+7. bombs: a zip of a gzip of one 300 MB line, a 20 KB zip of 20 M blank lines, an Instagram
+   file with one 200 MB string, ten 48 KB captions of "#sp " in json and html: seconds, peak
+   memory and report size per shape; a post missing from the report counts as lost.
 """
 from __future__ import annotations
 
@@ -140,6 +146,11 @@ PATHOLOGICAL = {
     "thanks_no_end": "thanks " + "to " * 15_000,
     "nested_brackets": "(" * 30_000 + "#ad" + ")" * 30_000,
     "surrogates": "\ud800\udfff" * 20_000,
+    "code_then_dashes": "Loving my Glowly serum, use code LENA15 " + "-" * 10_000,
+    "colis": "colis " * 8_000,
+    "recu": "reçu " * 9_600,
+    "sent_me": "sent me " * 6_000,
+    "sp_tags": "#sp " * 12_000,
 }
 
 
@@ -253,6 +264,89 @@ def catastrophic(posts: int) -> Tally:
     return tally
 
 
+def cost(every_phrase: bool) -> Tally:
+    from compliance.judging.scanner import Scanner
+    from tests import cost_model as cm
+
+    tally = Tally("cost model")
+    sets = cm.rulesets()
+    scanner = Scanner(rulesets=sets, brands=["Glowly"], discover=True)
+    if every_phrase:
+        for phrase, where in cm.vocabulary_phrases(sets).items():
+            small, big = (cm.cost(scanner, phrase, n, runs=1) for n in cm.SIZES[:2])
+            tally.inputs += 1
+            ratio = max(big, 0.002) / max(small, 0.002)
+            if ratio > 12:
+                tally.hangs += 1
+                tally.notes.append(f"{phrase!r} ({where}): 1k {small:.3f} s, 8k {big:.3f} s, x{ratio:.1f}")
+        return tally
+    shapes = {**cm.groups(sets), "repro: code then dashes": ("Loving my Glowly serum, use code LENA15 ", "-"),
+              "repro: #sp": "#sp", "repro: colis": "colis", "repro: reçu": "reçu", "repro: sent me": "sent me"}
+    for name, phrases in shapes.items():
+        times = [cm.cost(scanner, phrases, n, runs=2) for n in cm.SIZES]
+        ratio = max(times[2], 0.002) / max(times[1], 0.002)
+        tally.inputs += 1
+        tally.hangs += ratio > 12
+        shown = ", ".join(f"{n // 1000}k {t:.3f} s" for n, t in zip(cm.SIZES, times, strict=True))
+        tally.notes.append(f"{name}: {shown}, 8k->64k x{ratio:.1f}")
+    return tally
+
+
+def _measured(args: list[str]) -> tuple[int | None, float, int]:
+    """Run `compliance ARGS`: (exit code, seconds, peak memory in MB of the child)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "compliance", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - start, usage.ru_maxrss // 1024
+
+
+def bombs() -> Tally:
+    import gzip
+    import zipfile
+
+    tally = Tally("bombs")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        raw = io.BytesIO()
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9) as gz:
+            gz.write(b'{"id": "a", "caption": "first #ad"}\n')
+            for _ in range(300):
+                gz.write(b"x" * (1 << 20))
+            gz.write(b'\n{"id": "b", "caption": "after"}\n')
+        with zipfile.ZipFile(root / "line.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("posts.jsonl.gz", raw.getvalue())
+        with zipfile.ZipFile(root / "blank.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            zf.writestr("posts.jsonl", b'{"id": "a", "caption": "x"}\n' + b"\n" * 20_000_000
+                        + b'{"id": "b", "caption": "y"}\n')
+        content = root / "ig" / "your_instagram_activity" / "content"
+        content.mkdir(parents=True)
+        with open(content / "posts_1.json", "w") as fh:
+            fh.write('[{"title": "first #ad", "creation_timestamp": 1705312800, "media": []},\n{"title": "')
+            for _ in range(200):
+                fh.write("x" * (1 << 20))
+            fh.write('", "media": []},\n{"title": "after", "creation_timestamp": 1705312800, "media": []}]\n')
+        sp = root / "sp.jsonl"
+        sp.write_text("".join(json.dumps({"id": f"p{i}", "caption": "#sp " * 12_000}) + "\n" for i in range(10)))
+        runs = [("zip(gzip(300 MB line))", root / "line.zip", "json", 3),
+                ("20 KB zip of blank lines", root / "blank.zip", "json", 2),
+                ("Instagram 200 MB string", root / "ig", "json", 3),
+                ("10 x 48 KB '#sp ' json", sp, "json", 10), ("10 x 48 KB '#sp ' html", sp, "html", 10)]
+        for name, path, fmt, posts in runs:
+            out = root / f"out.{fmt}"
+            code, seconds, peak = _measured(["scan", str(path), "-j", "us", "--format", fmt, "-o", str(out),
+                                             "--no-progress", "--no-config"])
+            tally.inputs += 1
+            size = out.stat().st_size if out.exists() else 0
+            if code not in (0, 1, 2):
+                tally.crashes += 1
+            elif fmt == "json":
+                tally.lost += abs(len(json.loads(out.read_text())["posts"]) - posts)
+            tally.notes.append(f"{name}: exit {code}, {seconds:.1f} s, peak {peak} MB, report {size / 1e6:.2f} MB")
+    return tally
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1500, help="mutated input files (default 1500)")
@@ -260,21 +354,27 @@ def main() -> int:
     parser.add_argument("--slow-posts", type=int, default=20, help="posts for the slow-rule run (default 20)")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
+    parser.add_argument("--cost-all", action="store_true", help="time every vocabulary phrase (1k, 8k)")
+    parser.add_argument("--only", choices=["cost", "bombs"], help="run only this part")
     args = parser.parse_args()
     if args.quick:
         args.files, args.captions, args.slow_posts = 150, 150, 6
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
     parts = []
-    for run in (lambda: readers(args.files, args.seed), lambda: captions(args.captions, args.seed),
-                pathological, lambda: conservation(args.seed), lambda: catastrophic(args.slow_posts)):
+    todo = [lambda: readers(args.files, args.seed), lambda: captions(args.captions, args.seed),
+            pathological, lambda: conservation(args.seed), lambda: catastrophic(args.slow_posts),
+            lambda: cost(args.cost_all), bombs]
+    if args.only:
+        todo = {"cost": todo[5:6], "bombs": todo[6:]}[args.only]
+    for run in todo:
         start = time.perf_counter()
         tally = run()
         tally.seconds = time.perf_counter() - start
         parts.append(tally)
         print(f"{tally.name}: {tally.inputs} inputs, {tally.crashes} crashes, {tally.hangs} hangs, "
               f"{tally.lost} posts lost ({tally.seconds:.1f} s)", file=sys.stderr)
-        for note in tally.notes[:10]:
+        for note in tally.notes[:40]:
             print(f"  {note}", file=sys.stderr)
 
     print("| part          |  inputs | crashes | hangs | posts lost | seconds |")

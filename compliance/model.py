@@ -181,10 +181,23 @@ class Verdict:
     waived: tuple[tuple[Finding, Waiver], ...] = ()  # what an accepted exception set aside
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
+        """At most FINDINGS_CAP findings (and waived ones) are written, the most severe and earliest
+        first; the rest are counted, so a caption of 12,000 "#sp" cannot blow a report up to 39 MB.
+        The status is decided on all of them."""
+        out: dict[str, Any] = {"status": self.status,
+                               "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
+        if len(self.findings) > FINDINGS_CAP:
+            out["findings_omitted"] = len(self.findings) - FINDINGS_CAP
         if self.waived:
-            out["waived"] = [{**f.to_dict(), "waiver": w.to_dict()} for f, w in self.waived]
+            out["waived"] = [{**f.to_dict(), "waiver": w.to_dict()} for f, w in self.waived[:FINDINGS_CAP]]
+            if len(self.waived) > FINDINGS_CAP:
+                out["waived_omitted"] = len(self.waived) - FINDINGS_CAP
         return out
+
+
+# Output amplification bounds (issue 17): what one post may put into a report.
+FINDINGS_CAP = 50  # findings (and waived findings) per post and jurisdiction
+SPANS_CAP = 200    # signals, and disclosures, per post
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,7 @@ class PostResult:
     media: dict[str, Any] | None = None  # the media file those came from (or why it was not read)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "id": self.id,
             "source": self.source.to_dict(),
             "platform": self.platform,
@@ -216,10 +229,13 @@ class PostResult:
             "paid_partnership": self.paid_partnership,
             "caption": self.caption,
             "error": self.error,
-            "signals": [s.signal_dict() for s in self.signals],
-            "disclosures": [d.disclosure_dict() for d in self.disclosures],
+            "signals": [s.signal_dict() for s in self.signals[:SPANS_CAP]],
+            "disclosures": [d.disclosure_dict() for d in self.disclosures[:SPANS_CAP]],
             "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
         }
+        for key, spans in (("signals", self.signals), ("disclosures", self.disclosures)):
+            if len(spans) > SPANS_CAP:
+                out[f"{key}_omitted"] = len(spans) - SPANS_CAP
         if self.discovery is not None:
             out["discovery"] = self.discovery
         if self.media is not None:

@@ -64,6 +64,7 @@ class BrandSet:
                 self.by_compact.setdefault(form, brand)
         self.handle_compacts = {compact(h): b for h, b in self.handles.items()}
         self.affix = {form: b for form, b in self.by_compact.items() if not b.common and len(form) >= 4}
+        self.affix_longest = max(map(len, self.affix), default=0)
         self.common_forms = {form: b for form, b in self.by_compact.items() if b.common}
         self._matcher = None
 
@@ -124,13 +125,17 @@ class BrandSet:
         return spans
 
     def _affix_brand(self, key: str, prefix_only: bool = False) -> Brand | None:
-        """A non-common brand form that starts (or ends) `key`: #GlowlyPartner, @velocybikes."""
-        for i in range(len(key), 3, -1):
+        """A non-common brand form that starts (or ends) `key`: #GlowlyPartner, @velocybikes.
+
+        Only slices as long as the longest form are tried: a 64k-character hashtag costs as much
+        as a short one (every slice length was tried before, which was quadratic)."""
+        longest = self.affix_longest
+        for i in range(min(len(key), longest), 3, -1):
             brand = self.affix.get(key[:i])
             if brand:
                 return brand
         if not prefix_only:
-            for i in range(0, len(key) - 3):
+            for i in range(max(0, len(key) - longest), len(key) - 3):
                 brand = self.affix.get(key[i:])
                 if brand:
                     return brand

@@ -290,6 +290,7 @@ def _outermost(spans: list[Span]) -> list[Span]:
     overlapping cues of one kind ("Tap the link" + "link in our bio") become one."""
     ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.kind))
     out: list[Span] = []
+    pieces: dict[int, list[str]] = {}  # a merged stretch's text, joined once at the end (linear)
     for s in ordered:
         if any(o.start <= s.start and s.end <= o.end for o in out[-8:]):
             continue
@@ -297,10 +298,13 @@ def _outermost(spans: list[Span]) -> list[Span]:
                      if out[i].kind == s.kind and s.start < out[i].end), None)
         if same is not None:
             o = out[same]
-            text = o.text + s.text[o.end - s.start:]
-            out[same] = Span(o.kind, text, o.start, s.end, value=fold_key(text))
+            pieces.setdefault(same, [o.text]).append(s.text[o.end - s.start:])
+            out[same] = Span(o.kind, o.text, o.start, s.end, value=o.value)
             continue
         out.append(s)
+    for i, parts in pieces.items():
+        o, text = out[i], "".join(parts)
+        out[i] = Span(o.kind, text, o.start, o.end, value=fold_key(text))
     return out
 
 

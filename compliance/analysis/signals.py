@@ -5,6 +5,7 @@ look for it. Each signal is a span of the normalised caption.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from urllib.parse import parse_qsl, urlsplit
 
 import regex
@@ -15,11 +16,16 @@ from compliance.model import Span
 
 TIMEOUT = 0.5
 
+# Linear: a bare host starts only where a run of host characters starts (not after a "-"), and
+# its labels are possessive and at most ten (backtracking over an unbounded group of labels is
+# quadratic in the regex module), so 10,000 dashes or "a.a.a..." are scanned once.
 _URL = regex.compile(
-    r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./])(?:[a-z0-9-]+\.)+[a-z]{2,12}/[^\s<>\"']*"
-    r"|(?<![\w@./])(?:[a-z0-9-]+\.)+(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
+    r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}[a-z]{2,12}/[^\s<>\"']*"
+    r"|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
     regex.IGNORECASE)
 _TRAILING = ".,;:!?)]}»\"'"
+_STOP = regex.compile(r"[.!?\n]")
+_AT = regex.compile("@")
 
 
 class SignalFinder:
@@ -42,7 +48,9 @@ class SignalFinder:
         words = sorted(signals.get("code_words", []), key=len, reverse=True)
         alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words) or "code"
         # The code itself must look like one: capitals or digits ("LENA15", "SUMMER"), not "names".
-        code = r"(?P<code>(?=[A-Z0-9_-]*[A-Z0-9])(?=\S*[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
+        # The look-aheads are bounded by the code's own length (20): unbounded, each "code:X-" of a
+        # long run without spaces scanned the rest of the run (quadratic).
+        code = r"(?P<code>(?=[A-Z0-9_-]{0,19}[A-Z0-9])(?=\S{0,19}[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
         self.code_patterns = [
             regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
             regex.compile(r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
@@ -112,14 +120,15 @@ class SignalFinder:
     def _wording(self, doc, brand_spans: list[Span]) -> list[Span]:
         out = []
         strings = doc.vocab.strings
+        sentences = None
         for match_id, start, end in self.matcher(doc):
             kind = strings[match_id]
             span = doc[start:end]
             if kind == "party_gift":
                 # The blank pipeline has no sentence splitter: a sentence is the text between
                 # . ! ? or line breaks.
-                lo, hi = _sentence_bounds(doc, start, end)
-                has_party = any(lo <= b.start < hi for b in brand_spans) or "@" in doc.text[lo:hi]
+                sentences = sentences or _Sentences(doc.text, brand_spans)
+                has_party = sentences.has_party(span.start_char, span.end_char)
                 if not has_party:
                     continue
                 kind = "gift"
@@ -135,13 +144,26 @@ def _host(url: str) -> str | None:
         return None
 
 
-def _sentence_bounds(doc, start: int, end: int) -> tuple[int, int]:
-    """A cheap sentence: from the previous . ! ? or line break to the next one."""
-    text = doc.text
-    lo = doc[start].idx
-    hi = doc[end - 1].idx + len(doc[end - 1])
-    while lo > 0 and text[lo - 1] not in ".!?\n":
-        lo -= 1
-    while hi < len(text) and text[hi] not in ".!?\n":
-        hi += 1
-    return lo, hi
+class _Sentences:
+    """Sentence bounds and party positions of one caption, indexed once: each party-gift phrase
+    then costs two binary searches, not a walk over its sentence (which made a caption of
+    nothing but "colis colis ..." quadratic)."""
+
+    def __init__(self, text: str, brand_spans: list[Span]):
+        self.stops = [m.start() for m in _STOP.finditer(text, timeout=TIMEOUT)]
+        self.parties = sorted([b.start for b in brand_spans] + [m.start() for m in _AT.finditer(text, timeout=TIMEOUT)])
+        self.size = len(text)
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """A cheap sentence: from the previous . ! ? or line break to the next one."""
+        i = bisect_left(self.stops, start)
+        lo = self.stops[i - 1] + 1 if i else 0
+        j = bisect_left(self.stops, end)
+        hi = self.stops[j] if j < len(self.stops) else self.size
+        return lo, hi
+
+    def has_party(self, start: int, end: int) -> bool:
+        """A campaign brand or an @ in the sentence around [start, end)."""
+        lo, hi = self.bounds(start, end)
+        i = bisect_left(self.parties, lo)
+        return i < len(self.parties) and self.parties[i] < hi

@@ -8,6 +8,7 @@ from typing import IO
 
 from compliance.model import InputError, Post, Source
 from compliance.readers.base import UnreadableInput
+from compliance.readers.limits import MAX_RECORD_BYTES, bounded_lines
 from compliance.readers.post_fields import post_from_object
 
 
@@ -32,8 +33,11 @@ def read_stream(stream: IO[bytes] | gzip.GzipFile, name: str, options, member: s
     default_platform = getattr(options, "default_platform", None)
     lineno = 0
     try:
-        for raw in stream:
-            lineno += 1
+        for lineno, raw in bounded_lines(stream):
+            if raw is None:
+                yield InputError(Source(name, line=lineno, member=member),
+                                 f"line {lineno}: longer than {MAX_RECORD_BYTES:,} bytes; not read")
+                continue
             yield from _one_line(raw, lineno, Source(name, line=lineno, member=member), default_platform)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         yield InputError(Source(name, line=lineno + 1, member=member),

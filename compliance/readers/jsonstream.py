@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import IO
 
+from compliance.readers.limits import MAX_RECORD_BYTES
+
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
@@ -23,6 +25,7 @@ _STR = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 _FILLER = re.compile(r'(?:[^"\[\]{}]++|' + _STR + r')*+', re.S)
 _FLAT_RUN = re.compile(r'(?:[^"\[\]{}]*+\{(?:[^"\[\]{}]++|' + _STR + r')*+\})*', re.S)
 _SCALAR = re.compile(r'[^\s,\]}:]*')
+_STR_BODY = re.compile(r'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)  # a string's inside, up to its quote
 
 
 def _end(pattern: re.Pattern[str], buf: str, pos: int) -> int:
@@ -53,6 +56,7 @@ class JsonStream:
         self.pos = 0
         self._lines_dropped = 0   # newlines in text already dropped from the buffer
         self._mark: int | None = None
+        self._oversized = False   # the element being read passed MAX_RECORD_BYTES: skipped, not kept
         self.eof = False
 
     # -- buffer ---------------------------------------------------------------------------
@@ -119,11 +123,31 @@ class JsonStream:
             if len(self.buf) > limit or not self._more():
                 raise self.fail(f"no {char!r} near the start")
 
-    def _string_end(self) -> int:
+    def _check_size(self, at: int | None = None) -> None:
+        """An element past MAX_RECORD_BYTES (at `at`, default `pos`) is skipped from here on
+        without being kept."""
+        if self._mark is not None and (self.pos if at is None else at) - self._mark > MAX_RECORD_BYTES:
+            self._mark, self._oversized = None, True
+
+    def _string_end(self, discard: bool = False) -> int:
+        """Where the string at `pos` ends. Linear: a string cut by the end of the buffer is
+        scanned on from where the scan stopped, not from its start again (a 200 MB string
+        was quadratic). With `discard`, a string outside any element being kept (or in one
+        already too long) is not kept in memory either; without, one over the bound fails."""
+        scanned = 1  # offset from self.pos: past the opening quote
         while True:
-            m = _STRING.match(self.buf, self.pos)
-            if m:
-                return m.end()
+            body = _STR_BODY.match(self.buf, self.pos + scanned)
+            assert body is not None  # _STR_BODY matches the empty string
+            end = body.end()
+            if end < len(self.buf) and self.buf[end] == '"':
+                return end + 1
+            scanned = end - self.pos  # stopped at the end of the buffer (or a cut escape)
+            if discard:
+                self._check_size(end)
+                if self._mark is None:
+                    self.pos, scanned = end, 0
+            elif scanned > MAX_RECORD_BYTES:
+                raise self.fail(f"a string longer than {MAX_RECORD_BYTES:,} bytes")
             if not self._more():
                 raise self.fail("unterminated string")
 
@@ -143,17 +167,21 @@ class JsonStream:
         if first == "":
             raise self.fail("unexpected end of file")
         if first == '"':
-            self.pos = self._string_end()
+            self.pos = self._string_end(discard=True)
             return
         if first not in "{[":
+            consumed = 0
             while True:
                 m = _SCALAR.match(self.buf, self.pos)
                 assert m is not None  # _SCALAR matches the empty string
-                if m.end() < len(self.buf) or not self._more():
+                end = m.end()
+                consumed += end - self.pos
+                self.pos = end
+                if end < len(self.buf) or not self._more():
                     break
-            if m.end() == self.pos:
+                self._check_size()
+            if not consumed:
                 raise self.fail(f"unexpected {first!r}")
-            self.pos = m.end()
             return
         depth = 0
         while True:
@@ -164,12 +192,13 @@ class JsonStream:
                 self.pos = _end(_FLAT_RUN, self.buf, self.pos)
                 self.pos = _end(_FILLER, self.buf, self.pos)
             if self.pos >= len(self.buf):
+                self._check_size()
                 if not self._more():
                     raise self.fail("file ends inside an object or array")
                 continue
             char = self.buf[self.pos]
             if char == '"':                     # a string cut by the end of the buffer
-                self.pos = self._string_end()
+                self.pos = self._string_end(discard=True)
                 continue
             self.pos += 1
             depth += 1 if char in "{[" else -1
@@ -182,9 +211,14 @@ class JsonStream:
         self._mark = self.pos
         try:
             self.skip_value()
+            self._check_size()
             start = self._mark  # the buffer may have been compacted under us
         finally:
             self._mark = None
+        if self._oversized or start is None:
+            self._oversized = False
+            return ElementError(f"an element longer than {MAX_RECORD_BYTES:,} bytes, ending at line "
+                                f"{self.line_at():,}; not read")
         try:
             return json.loads(self.buf[start:self.pos])
         except json.JSONDecodeError as exc:

@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from compliance.model import PLATFORMS, Post, Source
-from compliance.web.engine import Engine, judging
+from compliance.web.engine import Engine
+from compliance.web.guard import judging_turn, memory_zone
 from compliance.web.http import DRAIN_LIMIT, MAX_BODY, MAX_BRAND_CHARS, MAX_BRANDS, BadRequest, drain
 
 FIELDS = ("caption", "jurisdictions", "brands", "platform")
@@ -112,8 +113,10 @@ def api_check(engine: Engine, environ: dict):
     try:
         caption, codes, brands, platform = parse_request(engine, read_json(environ))
         post = Post(id="caption", caption=caption, source=Source("<api>"), platform=platform)
-        with judging:
-            result = engine.scanner(codes, brands).judge_record(post)
+        with judging_turn():
+            scanner = engine.scanner(codes, brands)
+            with memory_zone(scanner):
+                result = scanner.judge_record(post)
         return _answer(200, result.to_dict())
     except BadRequest as exc:
         return _problem(exc.status, exc.message)

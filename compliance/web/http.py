@@ -9,7 +9,8 @@ MAX_BRANDS = 50
 MAX_BRAND_CHARS = 100
 HTTP_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
                 405: "Method Not Allowed", 411: "Length Required", 413: "Content Too Large",
-                415: "Unsupported Media Type", 500: "Internal Server Error"}
+                415: "Unsupported Media Type", 500: "Internal Server Error", 403: "Forbidden",
+                421: "Misdirected Request", 503: "Service Unavailable"}
 
 
 class BadRequest(Exception):

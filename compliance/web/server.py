@@ -27,7 +27,8 @@ from compliance.paths import data_dir
 from compliance.reporters.highlight import caption_segments
 from compliance.reporters.views import STATUS_HINTS, STATUS_LABELS, safe_href
 from compliance.web.api import api_check
-from compliance.web.engine import Engine, judging
+from compliance.web.engine import Engine
+from compliance.web.guard import BUSY_RESPONSE, MAX_CONNECTIONS, SOCKET_TIMEOUT, Guard, judging_turn, memory_zone
 from compliance.web.http import (
     DRAIN_LIMIT,
     HTTP_REASONS,
@@ -145,10 +146,11 @@ def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) ->
 def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
     """Judge and fix one caption: everything the results part of the page shows."""
     post = Post(id="caption", caption=form.caption, source=Source("<web form>"), platform=form.platform or None)
-    with judging:
+    with judging_turn():
         scanner = engine.scanner(form.codes, form.brands)
-        result = scanner.judge_record(post)
-        fixed = Fixer(scanner).fix(post, before=result)
+        with memory_zone(scanner):
+            result = scanner.judge_record(post)
+            fixed = Fixer(scanner).fix(post, before=result)
     after = [{"code": code, "status": fixed.after.verdicts[code].status,
               "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
              for code in form.codes if code in fixed.after.verdicts]
@@ -175,8 +177,9 @@ def _worst(result: PostResult, codes: tuple[str, ...]) -> str:
 class WebApp:
     """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, guard: Guard | None = None) -> None:
         self.engine = engine or Engine()
+        self.guard = guard  # Host and Origin checks; make_server sets one for the bound address
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -185,6 +188,8 @@ class WebApp:
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
         nonce = secrets.token_urlsafe(16)
         try:
+            if self.guard is not None:
+                self.guard.check(environ)
             status, headers, body = self.handle(environ, nonce)
         except BadRequest as exc:
             status, headers, body = self.error(exc.status, exc.title, exc.message, nonce)
@@ -246,7 +251,9 @@ class WebApp:
         csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
         return [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
-                ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+                # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+                # page's own form post, and the Origin check (compliance/web/guard.py) needs the real one
+                ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
                 ("Cache-Control", "no-store")]
 
 
@@ -255,21 +262,47 @@ class WebApp:
 def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, engine: Engine | None = None):
     """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`)."""
     import socket
+    import threading
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
     from wsgiref.simple_server import make_server as wsgi_server
+
+    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
         allow_reuse_address = True
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
+        def process_request(self, request, client_address):
+            """A bounded number of connections at once; past it, a plain 503 and close."""
+            if not slots.acquire(blocking=False):
+                try:
+                    request.settimeout(1.0)
+                    request.sendall(BUSY_RESPONSE)
+                except OSError:
+                    pass
+                self.shutdown_request(request)
+                return
+            super().process_request(request, client_address)
+
+        def process_request_thread(self, request, client_address):
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                slots.release()
+
     class Handler(WSGIRequestHandler):
+        timeout = SOCKET_TIMEOUT  # a slow or idle client is dropped, not waited for
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
             if not quiet:
                 sys.stderr.write(f"compliance serve: {self.address_string()} {format % args}\n")
 
-    return wsgi_server(host, port, WebApp(engine), server_class=Server, handler_class=Handler)
+    app = WebApp(engine)
+    server = wsgi_server(host, port, app, server_class=Server, handler_class=Handler)
+    app.guard = Guard(host, server.server_port)  # the port is known only once bound (port 0 picks one)
+    return server
 
 
 def warm_up(engine: Engine) -> None:
