@@ -103,7 +103,10 @@ jurisdiction_option = click.option(
 def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
          default_platform, id_column, caption_column, author_column, rule_flags, discover=False, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
-    (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
+    (Instagram, TikTok, X, YouTube), or a zip or folder of them.
+
+    Exit 0 every post judged and no violation, 1 a violation, 2 the run could not be done,
+    3 the run finished but some posts could not be judged (error records) and none is a violation."""
     from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
@@ -143,7 +146,8 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
     arguments (or --files) each is a file holding one draft.
 
     Per jurisdiction: the verdict, the offending text marked, why, and a corrected caption.
-    Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read."""
+    Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read,
+    3 a caption that could not be judged (and no violation)."""
     from compliance.reporters.document import build_report
 
     if fmt not in ("text", "json") and fmt not in _format_choices():
@@ -163,7 +167,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         _echo_check_answers(scanner, results, report, several=len(drafts) > 1)
     else:
         write_output(report, fmt, None, {})
-    sys.exit(2 if any(r.error for r in results) else report.exit_code)
+    sys.exit(2 if any(d[3] for d in drafts) else report.exit_code)  # 3: read but not judged
 
 
 def _check_inputs(captions, as_files: bool) -> list[tuple[str, str, str, str | None]]:

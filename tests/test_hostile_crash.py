@@ -1,0 +1,161 @@
+"""Issue 17, crashes and exit codes: hostile rule and config files, abstract rule sets, posts
+that could not be judged, damaged state files, hostile reader shapes. Each test is a repro."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance.ruleset.loader import RuleFileError, load_file
+from compliance.safe_regex import MAX_COUNTED, compile_safe, counted_repetition, nested_quantifier
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN = ROOT / "fixtures" / "posts" / "campaign.jsonl"
+
+RULE_FILE = '''[ruleset]
+code = "qq"
+name = "Hostland"
+version = "1"
+extends = "base"
+
+[labels]
+accepted = ["ad"]
+
+[[rules]]
+id = "QQ-001"
+name = "missing-disclosure"
+check = "requires-disclosure"
+severity = "error"
+message = "No disclosure."
+citation = { source = "Hostland Act", url = "https://www.agency.example/act" }
+examples.pass = ["#ad Glowly serum"]
+examples.fail = ["Loving my Glowly serum"]
+examples.brands = ["Glowly"]
+'''
+
+
+def run(*args, stdin: bytes | None = None, cwd: Path = ROOT):
+    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], input=stdin,
+                          capture_output=True, cwd=cwd, timeout=300)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def rules_dir(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir(exist_ok=True)
+    (folder / "qq.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------------ 16: wrong types in rule files
+WRONG_TYPES = [
+    ("extends", RULE_FILE.replace('extends = "base"', "extends = 5"), "extends", 5),
+    ("ruleset", RULE_FILE.replace("[ruleset]", "ruleset = 5\n[other]"), "ruleset", 1),
+    ("params", RULE_FILE.replace('examples.brands = ["Glowly"]',
+                                 'examples.brands = ["Glowly"]\nparams = { labels = 5 }'), "labels", 0),
+    ("placement", RULE_FILE + '\n[placement]\nhashtag_block_min = "x"\n', "hashtag_block_min", 22),
+    ("fold", RULE_FILE + '\n[platforms.default]\nfold_chars = "abc"\n', "fold_chars", 22),
+    ("video", RULE_FILE + '\n[platforms.tiktok]\nvideo = "yes"\n', "video", 22),
+    ("signals", RULE_FILE + '\n[signals]\naffiliate_hosts = "amzn.to"\n', "affiliate_hosts", 22),
+    ("labels", RULE_FILE.replace('accepted = ["ad"]', "accepted = 5"), "accepted", 8),
+    ("label-list", RULE_FILE.replace('accepted = ["ad"]', "accepted = [5]"), "accepted", 8),
+    ("order", RULE_FILE.replace('version = "1"', 'version = "1"\norder = "first"'), "order", 5),
+    ("deep", RULE_FILE + "x = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply", 0),
+]
+
+
+@pytest.mark.parametrize("name,text,key,line", WRONG_TYPES, ids=[w[0] for w in WRONG_TYPES])
+def test_wrong_types_in_a_rule_file_exit_2_naming_file_line_and_key(tmp_path, name, text, key, line):
+    folder = rules_dir(tmp_path, text)
+    with pytest.raises(RuleFileError) as info:
+        load_file(folder / "qq.toml")
+    message = str(info.value)
+    assert "qq.toml" in message and key in message
+    if line:
+        assert f"qq.toml:{line}:" in message
+    for command in (("check", "-j", "qq", "--rules-dir", folder, "hello Glowly"),
+                    ("rules", "validate", folder / "qq.toml")):
+        code, _, err = run(*command)
+        assert code == 2, (command, err)
+        assert "Traceback" not in err and "qq.toml" in err
+
+
+def test_fold_chars_of_the_wrong_type_no_longer_validates_then_fails_every_post(tmp_path):
+    folder = rules_dir(tmp_path, RULE_FILE + '\n[platforms.default]\nfold_chars = "abc"\n')
+    posts = b'{"id": "a", "caption": "Loving my Glowly serum"}\n'
+    code, out, err = run("scan", "-", "-j", "qq", "--rules-dir", folder, "--brand", "Glowly", stdin=posts)
+    assert code == 2 and out == "" and "fold_chars" in err
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_is_not_our_config_and_never_a_traceback(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("tool = 5\n# [tool.compliance] is mentioned here\n")
+    code, _, err = run("check", "hello", cwd=tmp_path)
+    assert code == 0 and "Traceback" not in err
+    code, _, err = run("check", "--config", tmp_path / "pyproject.toml", "hello", cwd=tmp_path)
+    assert code == 2 and "pyproject.toml:1: tool must be a table" in err
+
+
+def test_a_deeply_nested_config_file_exits_2(tmp_path):
+    (tmp_path / "compliance.toml").write_text("select = " + "[" * 3000 + "]" * 3000 + "\n")
+    code, _, err = run("check", "hello", cwd=tmp_path)
+    assert code == 2 and "compliance.toml" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ 17: abstract rule sets
+def test_an_abstract_rule_set_is_not_a_jurisdiction():
+    code, out, err = run("check", "-j", "base", "Loving my Glowly serum", "--brand", "Glowly")
+    assert code == 2 and "abstract" in err and "us" in err
+    code, out, err = run("scan", "-", "-j", "base", stdin=b'{"id": "a", "caption": "x"}\n')
+    assert code == 2 and out == ""
+
+
+# ------------------------------------------------------------------ 18: nothing judged is never 0
+def test_a_run_where_no_post_could_be_judged_exits_3():
+    garbage = gzip.compress(CAMPAIGN.read_bytes())
+    code, out, err = run("scan", "-", stdin=garbage)
+    report = json.loads(out)
+    assert report["summary"]["errors"] > 0 and report["summary"]["errors"] == report["summary"]["posts"]
+    assert code == 3, err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_some_posts_not_judged_exits_3_and_a_violation_wins(jobs):
+    clean = b'{"id": "a", "caption": "Lovely walk today"}\n{"id": "b", "caption": \n'
+    code, out, _ = run("scan", "-", "--jobs", jobs, "--chunk-size", "1", stdin=clean)
+    assert code == 3 and json.loads(out)["summary"]["errors"] == 1
+    dirty = clean + b'{"id": "c", "caption": "Loving my Glowly serum"}\n'
+    code, out, _ = run("scan", "-", "--jobs", jobs, "--chunk-size", "1", "--brand", "Glowly", stdin=dirty)
+    assert code == 1 and json.loads(out)["summary"]["errors"] == 1
+
+
+def test_exit_code_3_is_documented():
+    for doc in (ROOT / "README.md", ROOT / "docs" / "report-contract.md"):
+        assert "| 3 |" in doc.read_text() or "`3`" in doc.read_text()
+    _, out, _ = run("scan", "--help")
+    assert " 3 " in " ".join(out.split())
+
+
+# ------------------------------------------------------------------ 14: counted repetition
+@pytest.mark.parametrize("pattern", ["a{1000000}", "(a{100}){100}", "((ab{50}){50}){50}", "x{2000,}",
+                                     "(?:(?:a{40}){40})"])
+def test_a_counted_repeat_too_large_to_compile_is_refused_before_compiling(pattern):
+    assert counted_repetition(pattern) and nested_quantifier(pattern)
+    with pytest.raises(ValueError, match="counted repeat"):
+        compile_safe(pattern)
+
+
+@pytest.mark.parametrize("pattern", [r"\bIN[AHZ]\d{9}\b", r"[^\n!?.]{1,30}?", "((ab){20}c){20}",
+                                     r"\{1000000\}", "[{]1000000}", f"a{{{MAX_COUNTED}}}"])
+def test_ordinary_counts_pass(pattern):
+    assert counted_repetition(pattern) is None
+    compile_safe(pattern)
+
+
+def test_a_rule_file_with_a_counted_repeat_bomb_exits_2(tmp_path):
+    text = RULE_FILE + '\n[vocabulary.bomb]\nmeaning = "advertising"\npatterns = ["(a{1000}){1000}"]\n'
+    code, _, err = run("rules", "validate", rules_dir(tmp_path, text) / "qq.toml")
+    assert code == 2 and "counted repeat" in err
