@@ -159,3 +159,38 @@ def test_a_rule_file_with_a_counted_repeat_bomb_exits_2(tmp_path):
     text = RULE_FILE + '\n[vocabulary.bomb]\nmeaning = "advertising"\npatterns = ["(a{1000}){1000}"]\n'
     code, _, err = run("rules", "validate", rules_dir(tmp_path, text) / "qq.toml")
     assert code == 2 and "counted repeat" in err
+
+
+# ------------------------------------------------------------------ 13: X notes matched in linear time
+def test_x_notes_are_matched_through_an_index_not_by_trying_every_note(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from compliance.readers import ReadOptions, read_inputs
+    from compliance.readers import xarchive
+
+    n = 2000
+    start = datetime(2024, 1, 15, 10, 0, tzinfo=timezone.utc)
+    tweets, notes = [], []
+    for i in range(n):
+        when = start + timedelta(seconds=7 * i)
+        whole = f"Long post number {i:05d}: " + "sunrise over the bay, coffee, a walk; " * 10
+        short = whole[:40] if i % 2 else whole[:200]  # short prefixes are matched by time only
+        tweets.append({"tweet": {"id_str": str(i), "full_text": short + "…",
+                                 "created_at": when.strftime("%a %b %d %H:%M:%S +0000 %Y")}})
+        notes.append({"noteTweet": {"noteTweetId": f"n{i}", "createdAt": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                    "core": {"text": whole, "urls": []}}})
+    (tmp_path / "tweets.js").write_text("window.YTD.tweets.part0 = " + json.dumps(tweets), encoding="utf-8")
+    (tmp_path / "note-tweet.js").write_text("window.YTD.note_tweet.part0 = " + json.dumps(notes[::-1]),
+                                            encoding="utf-8")
+    calls = 0
+    original = xarchive._Note.matches
+
+    def counted(self, prefix, created):
+        nonlocal calls
+        calls += 1
+        return original(self, prefix, created)
+
+    monkeypatch.setattr(xarchive._Note, "matches", counted)
+    records = list(read_inputs([str(tmp_path / "tweets.js")], ReadOptions(note=lambda m: None)))
+    assert [r.metadata.get("note_tweet_id") for r in records] == [f"n{i}" for i in range(n)]
+    assert calls < 40 * n  # every note tried by every tweet was n * n = 4,000,000
