@@ -194,3 +194,30 @@ def test_x_notes_are_matched_through_an_index_not_by_trying_every_note(tmp_path,
     records = list(read_inputs([str(tmp_path / "tweets.js")], ReadOptions(note=lambda m: None)))
     assert [r.metadata.get("note_tweet_id") for r in records] == [f"n{i}" for i in range(n)]
     assert calls < 40 * n  # every note tried by every tweet was n * n = 4,000,000
+
+
+# ------------------------------------------------------------------ 5: deep nesting inside one element
+@pytest.mark.parametrize("depth", [250, 700, 990, 5000])
+@pytest.mark.parametrize("shape", ["instagram", "tiktok", "x"])
+def test_one_deeply_nested_element_is_an_error_record_and_the_rest_is_read(tmp_path, shape, depth):
+    from compliance.model import InputError, Post
+    from compliance.readers import ReadOptions, read_inputs
+
+    deep = "[" * depth + "]" * depth
+    if shape == "instagram":
+        path = tmp_path / "posts_1.json"
+        text = ('[{"title": "x", "media": ' + deep + '}, '
+                '{"title": "Loving it #ad", "media": [{"uri": "m/p2.jpg", "title": "Loving it #ad"}]}]')
+    elif shape == "tiktok":
+        path = tmp_path / "user_data_tiktok.json"
+        text = ('{"Post": {"Posts": {"VideoList": [{"Title": "x", "ContentDisclosure": ' + deep + '}, '
+                '{"Title": "Loving it #ad", "Link": "https://www.tiktok.com/@a/video/123"}]}}}')
+    else:
+        path = tmp_path / "tweets.js"
+        text = ('window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "x", "e": ' + deep + '}}, '
+                '{"tweet": {"id_str": "2", "full_text": "Loving it #ad"}}]')
+    path.write_text(text, encoding="utf-8")
+    records = list(read_inputs([str(path)], ReadOptions(note=lambda m: None)))
+    assert len(records) == 2
+    assert isinstance(records[0], InputError) and "nested too deeply" in records[0].message
+    assert isinstance(records[1], Post) and records[1].caption == "Loving it #ad"

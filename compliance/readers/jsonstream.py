@@ -14,6 +14,9 @@ from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 CHUNK = 1 << 20
+# Deepest nesting one element may have: the readers' helpers (Meta's text repair, TikTok's
+# disclosure field, report writing) walk decoded values recursively, and no export nests past ~10.
+MAX_DEPTH = 200
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # Possessive quantifiers (Python 3.11+): these never backtrack, so a run that stops short
@@ -43,6 +46,7 @@ class JsonStream:
         self._bytes_read = 0
         self.buf = ""
         self.pos = 0
+        self.deepest = 0  # the deepest nesting skip_value saw in the value just read
         self._lines_dropped = 0   # newlines in text already dropped from the buffer
         self._mark: int | None = None
         self.eof = False
@@ -164,6 +168,7 @@ class JsonStream:
                 continue
             self.pos += 1
             depth += 1 if char in "{[" else -1
+            self.deepest = max(self.deepest, depth)
             if depth == 0:
                 return
 
@@ -171,11 +176,15 @@ class JsonStream:
         """One whole value, decoded; an ElementError if its text is not valid JSON."""
         self.peek()
         self._mark = self.pos
+        self.deepest = 0
         try:
             self.skip_value()
             start = self._mark  # the buffer may have been compacted under us
         finally:
             self._mark = None
+        if self.deepest > MAX_DEPTH:  # the readers' helpers walk values recursively: refuse it here
+            return ElementError(f"JSON nested too deeply ({self.deepest:,} levels, at most {MAX_DEPTH}) "
+                                f"at line {self.line_at(start):,}")
         try:
             return json.loads(self.buf[start:self.pos])
         except json.JSONDecodeError as exc:
