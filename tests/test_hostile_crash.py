@@ -221,3 +221,137 @@ def test_one_deeply_nested_element_is_an_error_record_and_the_rest_is_read(tmp_p
     assert len(records) == 2
     assert isinstance(records[0], InputError) and "nested too deeply" in records[0].message
     assert isinstance(records[1], Post) and records[1].caption == "Loving it #ad"
+
+
+# ------------------------------------------------------------------ 19: damaged state, full outputs, orphans
+def _state(tmp_path: Path) -> Path:
+    path = tmp_path / "state.db"
+    code, _, err = run("scan", CAMPAIGN, "--state", path)
+    assert code == 1, err
+    return path
+
+
+@pytest.mark.parametrize("damage", ["blob", "json", "columns", "page"])
+def test_a_damaged_state_file_exits_2_with_a_message(tmp_path, damage):
+    import sqlite3
+
+    path = _state(tmp_path)
+    if damage == "page":
+        data = bytearray(path.read_bytes())
+        for i in range(4096 * 2, min(len(data), 4096 * 6)):
+            data[i] = (i * 7) % 256
+        path.write_bytes(bytes(data))
+    else:
+        sql = {"blob": "UPDATE posts SET block = x'00112233', result = x'0011'",
+               "json": "UPDATE posts SET statuses = 'not json'",
+               "columns": "DROP TABLE history; CREATE TABLE history (a)"}[damage]
+        conn = sqlite3.connect(path)
+        conn.executescript(sql)
+        conn.close()
+    code, out, err = run("scan", CAMPAIGN, "--state", path)
+    assert code == 2, err
+    assert "Traceback" not in err and str(path.name) in err and out == ""
+
+
+def test_a_foreign_sqlite_file_given_as_state_is_refused_and_left_unchanged(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE accounts (id INTEGER, name TEXT); INSERT INTO accounts VALUES (1, 'x');")
+    conn.close()
+    before = path.read_bytes()
+    code, _, err = run("scan", CAMPAIGN, "--state", path)
+    assert code == 2 and "not a compliance state file" in err and "accounts" in err
+    assert path.read_bytes() == before  # no tables added, still not in WAL mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [("check", "Loving my Glowly serum", "--brand", "Glowly"),
+                                     ("check", "--format", "json", "Loving my Glowly serum"),
+                                     ("fix", "-j", "us", "Loving my Glowly serum", "--brand", "Glowly"),
+                                     ("scan", str(CAMPAIGN)), ("rules", "list"), ("formats",)])
+def test_a_full_stdout_is_a_message_and_exit_2(command):
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "compliance", *command], stdout=full,
+                              stderr=subprocess.PIPE, cwd=ROOT, timeout=300)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and "Exception ignored" not in err and "No space left" in err
+
+
+def test_a_full_disk_under_the_state_file_is_a_message(tmp_path, monkeypatch):
+    import sqlite3
+
+    from compliance.run import state as state_module
+
+    path = _state(tmp_path)
+
+    class Full:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            if sql.startswith(("INSERT", "UPDATE")):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    real = state_module.connect
+    monkeypatch.setattr(state_module, "connect", lambda p: Full(real(p)))
+    from compliance.judging.scanner import Scanner
+
+    with pytest.raises(state_module.StateError, match="disk is full"):
+        state_module.ScanState(str(path), Scanner(["us"]))
+
+
+def _descendants(pid: int) -> set[int]:
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            tasks = Path(f"/proc/{here}/task").iterdir()
+            kids = {int(k) for t in tasks for k in (t / "children").read_text().split()}
+        except OSError:
+            continue
+        out |= kids
+        todo.extend(kids)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    import os
+    import signal
+    import time
+
+    posts = tmp_path / "many.jsonl"
+    line = json.dumps({"id": "x", "caption": "Loving my Glowly serum, code LENA15 " * 5})
+    posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(20000)) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "2",
+                             "--chunk-size", "50", "--brand", "Glowly", "-o", str(tmp_path / "r.json")],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 240
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        workers = {p for p in _descendants(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()} if proc.poll() is None else set()
+    assert len(workers) >= 2, "the pool did not start"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 60
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alive = {p for p in alive if Path(f"/proc/{p}").exists()
+                 and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"}
+    try:
+        assert not alive, f"workers still running after their parent was killed: {alive}"
+    finally:
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)

@@ -7,7 +7,9 @@ work (scanner, readers, reporters, run, web) are imported inside the commands, o
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +67,37 @@ def write_output(report, fmt: str, output: str | None, options: dict) -> None:
         render(report, sys.stdout, options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Writing the output failed (stdout to a full disk, `> /dev/full`, a closed pipe): exit 2 with a message.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class _Main(click.Group):
+    """The command group: an output that cannot be written is a message and exit 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # what is still buffered fails here, not at interpreter exit
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            _drop_stdout()
+            raise UsageProblem(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of the failed buffer cannot fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="compliance")
 def main() -> None:
     """Check that sponsored social-media captions are disclosed as advertising."""
