@@ -355,3 +355,79 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     finally:
         for pid in alive:
             os.kill(pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ 15: escapes, symlinks, punctuation runs
+def test_terminal_escapes_in_zip_member_names_never_reach_stderr_raw(tmp_path):
+    import zipfile
+
+    evil = "\x1b[31mEVIL\x1b]0;owned\x07"
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as z:
+        z.writestr(f"{evil}.txt", "hello")
+        z.writestr("posts.jsonl", '{"id": "a", "caption": "hi"}\n')
+    with zipfile.ZipFile(tmp_path / "refused.zip", "w") as z:
+        z.writestr(f"{evil}.bin", "hello")
+    for name, expected in (("notes.zip", 0), ("refused.zip", 2)):
+        proc = subprocess.run([sys.executable, "-m", "compliance", "scan", str(tmp_path / name)],
+                              capture_output=True, cwd=ROOT, timeout=300)
+        assert proc.returncode == expected
+        assert b"\x1b" not in proc.stderr and b"\x07" not in proc.stderr
+    assert b"\\x1b[31mEVIL" in proc.stderr or expected == 2
+
+
+def test_a_usage_problem_naming_a_hostile_file_is_escaped(tmp_path):
+    name = tmp_path / "x\x1b[2Jy.toml"
+    proc = subprocess.run([sys.executable, "-m", "compliance", "check", "--config", str(name), "hi"],
+                          capture_output=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 2 and b"\x1b" not in proc.stderr and b"\\x1b[2Jy.toml" in proc.stderr
+
+
+def test_symlinks_leaving_a_scanned_folder_are_not_followed(tmp_path):
+    folder = tmp_path / "shared"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "posts.jsonl").write_text('{"id": "inside", "caption": "hi"}\n')
+    (tmp_path / "secret.jsonl").write_text('{"id": "secret", "caption": "outside the folder"}\n')
+    (folder / "leak.jsonl").symlink_to(tmp_path / "secret.jsonl")
+    (folder / "sub" / "again.jsonl").symlink_to(folder / "posts.jsonl")  # stays inside: read
+    (folder / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)  # folders never followed
+    code, out, err = run("scan", folder)
+    assert code == 0, err
+    assert [p["id"] for p in json.loads(out)["posts"]] == ["inside", "inside"]
+    assert "not read: 1 symlink(s) to files outside the folder (leak.jsonl)" in err
+
+
+@pytest.mark.parametrize("stretch", ["€" * 48000, "€$" * 24000, "🔥" * 20000, "🇩🇪" * 5000, "👍🏽" * 5000,
+                                     "!?" * 10000, "." * 20000])
+def test_long_punctuation_stretches_reach_spacy_in_bounded_pieces(monkeypatch, stretch):
+    """The cost model: spaCy's per-word cost grows with the word's length squared, so no piece it
+    sees may be long; the text (and every offset) is unchanged and the words around keep their tokens."""
+    from compliance.analysis import tokenizer as tokenizer_module
+
+    nlp = tokenizer_module.caption_nlp()
+    inner = nlp.tokenizer.tokenizer
+    longest = 0
+
+    class Spy:
+        vocab = inner.vocab
+
+        def __call__(self, text):
+            nonlocal longest
+            longest = max(longest, max((len(w) for w in text.split()), default=0))
+            return inner(text)
+
+    monkeypatch.setattr(nlp.tokenizer, "tokenizer", Spy())
+    text = f"Loving my Glowly serum #ad {stretch} use code LENA15 @glowlyskin"
+    doc = nlp(text)
+    assert doc.text == text
+    assert longest <= tokenizer_module._PIECE + 16
+    words = [t.text for t in doc if any(c.isalnum() for c in t.text)]
+    assert words == ["Loving", "my", "Glowly", "serum", "#ad", "use", "code", "LENA15", "@glowlyskin"]
+    plain = inner(text.replace(stretch, "€"))
+    assert [t.text for t in doc][:5] == [t.text for t in plain][:5]
+
+
+def test_a_caption_of_48000_euro_signs_is_judged_through_the_cli():
+    caption = "Loving my Glowly serum " + "€" * 48000
+    code, out, err = run("check", "--format", "json", "--brand", "Glowly", "-j", "us", "-", stdin=caption.encode())
+    assert code == 1, err
+    assert json.loads(out)["verdicts"]["us"]["status"] == "violation"
