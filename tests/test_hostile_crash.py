@@ -64,6 +64,8 @@ WRONG_TYPES = [
     ("labels", RULE_FILE.replace('accepted = ["ad"]', "accepted = 5"), "accepted", 8),
     ("label-list", RULE_FILE.replace('accepted = ["ad"]', "accepted = [5]"), "accepted", 8),
     ("order", RULE_FILE.replace('version = "1"', 'version = "1"\norder = "first"'), "order", 5),
+    ("vocab", RULE_FILE + '\n[vocabulary.ad]\ncommercial = "yes"\n', "commercial", 22),
+    ("vocab-list", RULE_FILE + '\n[vocabulary.ad]\nhashtags = "ad"\n', "hashtags", 22),
     ("deep", RULE_FILE + "x = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply", 0),
 ]
 

@@ -166,6 +166,9 @@ RULESET_TYPES = {"code": _STR, "name": _STR, "version": _STR, "extends": _STR, "
                  "summary": _STR, "url": _STR, "status": _STR}
 PLATFORM_TYPES = {"fold_chars": _INT, "fold_lines": _INT, "video": _BOOL}
 PLACEMENT_TYPES = {"hashtag_block_min": _INT}
+VOCAB_TYPES = {"meaning": _STR, "language": _STR, "note": _STR, "commercial": _BOOL,
+               **{key: _STRS for key in ("hashtags", "words", "phrases", "brand_hashtags", "brand_phrases",
+                                         "patterns", "cjk_forms")}}
 TABLES = ("ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "examples", "fix", "statements")
 LISTS = ("rules", "cases", "authorities")
 
@@ -219,6 +222,12 @@ def _check_types(path: Path, text: str, data: dict) -> None:
     for name, entry in data.get("vocabulary", {}).items():
         if not isinstance(entry, dict):
             fail(f"[vocabulary] {name}", "a table", entry)
+        for key, kind in VOCAB_TYPES.items():
+            if key in entry and not _type_ok(entry[key], kind):
+                fail(f"[vocabulary.{name}] {key}", kind, entry[key])
+    brands = data.get("examples", {}).get("brands")
+    if brands is not None and not _type_ok(brands, _STRS):
+        fail("[examples] brands", _STRS, brands)
     for name, entry in data.get("statements", {}).items():
         if not isinstance(entry, dict):
             fail(f"[statements] {name}", "a table", entry)
