@@ -80,7 +80,8 @@ def _has_tool_table(path: Path) -> bool:
         return False
     if "tool.compliance" not in text:
         return False  # someone else's pyproject: never fail on it
-    return "compliance" in _parse(path, text).get("tool", {})
+    tool = _parse(path, text).get("tool", {})
+    return isinstance(tool, dict) and "compliance" in tool  # `tool = 5`: not a compliance config
 
 
 def _parse(path: Path, text: str) -> dict:
@@ -91,6 +92,8 @@ def _parse(path: Path, text: str) -> dict:
 
         line = re.search(r"at line (\d+)", str(exc))
         raise ConfigError(f"{path}{':' + line.group(1) if line else ''}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML nested too deeply to read") from None
 
 
 # ----------------------------------------------------------------------------------- loading
@@ -105,7 +108,10 @@ def load_config(path: Path) -> Settings:
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.strip().startswith("[tool.compliance")), 0)
     if path.name == PYPROJECT or "tool" in data:
-        data = data.get("tool", {}).get("compliance", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}:{_line(lines, 'tool')}: tool must be a table ([tool.compliance]), not {tool!r}")
+        data = tool.get("compliance", {})
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: [tool.compliance] must be a table")
     table = {}

@@ -90,8 +90,60 @@ def _skip_escape(pattern: str, i: int) -> int:
     return j
 
 
+# The most copies of one item counted repetition may ask for, nested counts multiplied
+# (`(a{100}){100}` is 10,000): regex expands counts at compile time, so `a{1000000}` or nested
+# counts take gigabytes before any caption is read. Real patterns count to a few dozen.
+MAX_COUNTED = 1000
+
+
+def counted_repetition(pattern: str) -> str | None:
+    """Describe a counted repeat (`{n}`, `{n,m}`, nested) whose expansion exceeds MAX_COUNTED, or None.
+
+    A static walk over the pattern text, linear in its length, done before compiling."""
+    stack: list[list] = [[-1, 1]]  # per open group: [index of "(", largest expansion inside]
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        size = 1
+        start = i
+        if c == "\\":
+            i = _skip_escape(pattern, i)
+        elif c == "[":
+            i = _skip_class(pattern, i)
+        elif c == "(":
+            if pattern.startswith("(?#", i):
+                end = pattern.find(")", i)
+                i = end + 1 if end >= 0 else n
+                continue
+            stack.append([i, 1])
+            i += 1
+            continue
+        elif c == ")":
+            opened, size = stack.pop() if len(stack) > 1 else (i, 1)
+            start = opened
+            i += 1
+        else:
+            i += 1
+        q = _quantifier(pattern, i)
+        if q:
+            text, lo, hi, _ = q
+            i += len(text)
+            if text[0] == "{":
+                size *= max(lo, hi or 0, 1)
+                if size > MAX_COUNTED:
+                    return (f"the counted repeat {pattern[max(start, 0):i]!r} asks for {size:,} copies "
+                            f"(nested counts multiply; at most {MAX_COUNTED:,}): regex expands it when compiling")
+        stack[-1][1] = max(stack[-1][1], size)
+    return None
+
+
 def nested_quantifier(pattern: str) -> str | None:
-    """Describe the first repeated group around a repetition, or None if there is none."""
+    """Describe the first repeated group around a repetition, or None if there is none.
+
+    A counted repeat too large to compile (counted_repetition) is reported first."""
+    counted = counted_repetition(pattern)
+    if counted:
+        return counted
     stack: list[_Group] = [_Group(-1, False)]
     i = 0
     n = len(pattern)
@@ -142,6 +194,9 @@ def compile_safe(pattern: str):
 
     Raises ValueError naming the problem; callers add the file, line and rule.
     """
+    problem = counted_repetition(pattern)  # before compiling: compiling is what takes the memory
+    if problem:
+        raise ValueError(f"pattern {pattern!r} is unsafe: {problem}")
     try:
         compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
     except regex.error as exc:

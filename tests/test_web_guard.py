@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 
 from compliance.analysis.tokenizer import caption_nlp
-from compliance.web.engine import Engine, judging
 from compliance.web import guard, server
+from compliance.web.engine import Engine, judging
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,12 @@ tag that is glued to the previous text. No trained model is needed or downloaded
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
+
+import regex
+
+from compliance.safe_regex import TIMEOUT
 
 # Split before `#tag` / `@handle` glued to what comes before ("it!#ad", "🚨#ad", "#ad#sp").
 _GLUED_TAG = r"(?<=[^\s#@])(?=[#@][\w])"
@@ -22,7 +27,68 @@ def caption_nlp():
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, _GLUED_TAG]).finditer
     nlp.tokenizer.suffix_search = _tail_search(nlp.tokenizer.suffix_search)
+    nlp.tokenizer = _RunBound(nlp.tokenizer)
     return nlp
+
+
+# A stretch of punctuation, symbols or emoji with no space in it is peeled one character at a
+# time, each step copying the rest: 48,000 "€" took 8 s (quadratic). Such a stretch over _LONG
+# characters is tokenized in pieces of about _PIECE characters, so the cost is linear; the
+# text, and so every offset, is unchanged. Letters, digits, `#`, `@` and spaces never belong to
+# a stretch, so words, tags and URLs are tokenized as before.
+_LONG = 256
+_PIECE = 64
+_STRETCH = regex.compile(r"(?<![^\w\s#@])[^\w\s#@]{" + str(_LONG) + r",}+")
+
+
+def _joins(prev: str, ch: str) -> bool:
+    """Would cutting between `prev` and `ch` break one visible character (an emoji sequence, a
+    flag, a letter and its accents)?"""
+    code = ord(ch)
+    return (prev == "\u200d" or code == 0x200D or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF
+            or 0xE0020 <= code <= 0xE007F or unicodedata.combining(ch) != 0
+            or (0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(prev) <= 0x1F1FF))
+
+
+def _cuts(text: str) -> list[int]:
+    """Where to cut `text` so that no stretch piece is longer than about _PIECE characters."""
+    cuts = []
+    for match in _STRETCH.finditer(text, timeout=TIMEOUT):
+        cuts.append(match.start())
+        at = match.start() + _PIECE
+        while at < match.end():
+            moved = 0  # a cut inside one visible character moves right, a few characters at most
+            while moved < 16 and at < match.end() and _joins(text[at - 1], text[at]):
+                at += 1
+                moved += 1
+            if at < match.end():
+                cuts.append(at)
+            at += _PIECE
+        # A space after the stretch stays with it, as the last token's trailing whitespace (cut
+        # before it, the next piece would start with a space token of its own).
+        cuts.append(match.end() + (text.startswith(" ", match.end())))
+    return cuts
+
+
+class _RunBound:
+    """The spaCy tokenizer, given long punctuation or emoji stretches in pieces (see _STRETCH)."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str):
+        if len(text) < _LONG or _STRETCH.search(text, timeout=TIMEOUT) is None:
+            return self.tokenizer(text)
+        from spacy.tokens import Doc
+
+        bounds = [0, *_cuts(text), len(text)]
+        docs = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+        doc = Doc.from_docs(docs, ensure_whitespace=False)
+        assert doc.text == text, "pieces must join to the same text"
+        return doc
+
+    def __getattr__(self, name: str):  # vocab, memory_zone, prefix_search ... of the real tokenizer
+        return getattr(self.tokenizer, name)
 
 
 _SUFFIX_WINDOW = 256

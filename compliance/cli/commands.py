@@ -7,7 +7,9 @@ work (scanner, readers, reporters, run, web) are imported inside the commands, o
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +67,37 @@ def write_output(report, fmt: str, output: str | None, options: dict) -> None:
         render(report, sys.stdout, options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Writing the output failed (stdout to a full disk, `> /dev/full`, a closed pipe): exit 2 with a message.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class _Main(click.Group):
+    """The command group: an output that cannot be written is a message and exit 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # what is still buffered fails here, not at interpreter exit
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            _drop_stdout()
+            raise UsageProblem(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of the failed buffer cannot fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="compliance")
 def main() -> None:
     """Check that sponsored social-media captions are disclosed as advertising."""
@@ -103,7 +135,10 @@ jurisdiction_option = click.option(
 def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
          default_platform, id_column, caption_column, author_column, rule_flags, discover=False, **batch):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
-    (Instagram, TikTok, X, YouTube), or a zip or folder of them."""
+    (Instagram, TikTok, X, YouTube), or a zip or folder of them.
+
+    Exit 0 every post judged and no violation, 1 a violation, 2 the run could not be done,
+    3 the run finished but some posts could not be judged (error records) and none is a violation."""
     from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
@@ -148,7 +183,8 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
     arguments (or --files) each is a file holding one draft.
 
     Per jurisdiction: the verdict, the offending text marked, why, and a corrected caption.
-    Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read."""
+    Exit 0 no violation, 1 a violation, 2 usage error or a caption that could not be read,
+    3 a caption that could not be judged (and no violation)."""
     from compliance.reporters.document import build_report
 
     if fmt not in ("text", "json") and fmt not in _format_choices():
@@ -175,7 +211,7 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         _echo_check_answers(scanner, results, report, several=len(drafts) > 1)
     else:
         write_output(report, fmt, None, {})
-    sys.exit(2 if any(r.error for r in results) else report.exit_code)
+    sys.exit(2 if any(d[3] for d in drafts) else report.exit_code)  # 3: read but not judged
 
 
 def _check_inputs(captions, as_files: bool) -> list[tuple[str, str, str, str | None]]:

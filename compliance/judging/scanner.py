@@ -15,7 +15,7 @@ from compliance.config import Settings
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver
 from compliance.ruleset.checks import CHECKS
 from compliance.ruleset.checks.context import Context
-from compliance.ruleset.loader import default_codes, default_dirs, load_ruleset
+from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
 from compliance.ruleset.model import Rule, RuleSet, rule_selected
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -68,6 +68,11 @@ class Scanner:
             if code not in codes:
                 codes.append(code)
         self.rulesets = list(rulesets or [load_ruleset(code, dirs) for code in codes])
+        for rs in self.rulesets if not rulesets else ():  # `-j base` would judge everything compliant
+            if rs.meta.get("abstract"):
+                raise RuleFileError(f"{rs.file}: {rs.code!r} is an abstract rule set (shared vocabulary for "
+                                    f"others to extend), not a jurisdiction; choose from "
+                                    f"{', '.join(jurisdiction_codes(dirs))}")
         self.jurisdictions = [rs.code for rs in self.rulesets]
         self.settings = replace(settings, jurisdictions=tuple(self.jurisdictions))
         self.rules = {rs.code: [self._override(r) for r in rs.rules

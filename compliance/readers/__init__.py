@@ -69,7 +69,11 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
         return _Plan([lambda: jsonl.read_stream(sys.stdin.buffer, "<stdin>", options)])
     if os.path.isdir(name):
         plan = _Plan()
-        _plan_entries(name, folder_entries(name), plan, options)
+        outside: list[str] = []
+        _plan_entries(name, folder_entries(name, outside), plan, options)
+        if outside:
+            sample = ", ".join(outside[:3]) + (", ..." if len(outside) > 3 else "")
+            options.note(f"{name}: not read: {len(outside)} symlink(s) to files outside the folder ({sample})")
         return plan
     try:
         with open(name, "rb"):

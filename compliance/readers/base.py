@@ -24,7 +24,15 @@ class UnreadableInput(Exception):
 
 
 def _note_to_stderr(message: str) -> None:
-    print(f"compliance: note: {message}", file=sys.stderr)
+    print(f"compliance: note: {visible(message)}", file=sys.stderr)
+
+
+def visible(message: str) -> str:
+    """A note for the terminal with control and bidi characters escaped (a zip member's name is
+    the archive author's; ESC sequences must not reach the terminal). The readers come before the
+    reporters, so this mirrors compliance.reporters.terminal.clean() rather than importing it."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                   for ch in str(message))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ from typing import IO
 from compliance.readers.limits import MAX_RECORD_BYTES
 
 CHUNK = 1 << 20
+# Deepest nesting one element may have: the readers' helpers (Meta's text repair, TikTok's
+# disclosure field, report writing) walk decoded values recursively, and no export nests past ~10.
+MAX_DEPTH = 200
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # Possessive quantifiers (Python 3.11+): these never backtrack, so a run that stops short
@@ -54,6 +57,7 @@ class JsonStream:
         self._bytes_read = 0
         self.buf = ""
         self.pos = 0
+        self.deepest = 0  # the deepest nesting skip_value saw in the value just read
         self._lines_dropped = 0   # newlines in text already dropped from the buffer
         self._mark: int | None = None
         self._oversized = False   # the element being read passed MAX_RECORD_BYTES: skipped, not kept
@@ -202,6 +206,7 @@ class JsonStream:
                 continue
             self.pos += 1
             depth += 1 if char in "{[" else -1
+            self.deepest = max(self.deepest, depth)
             if depth == 0:
                 return
 
@@ -209,6 +214,7 @@ class JsonStream:
         """One whole value, decoded; an ElementError if its text is not valid JSON."""
         self.peek()
         self._mark = self.pos
+        self.deepest = 0
         try:
             self.skip_value()
             self._check_size()
@@ -219,6 +225,9 @@ class JsonStream:
             self._oversized = False
             return ElementError(f"an element longer than {MAX_RECORD_BYTES:,} bytes, ending at line "
                                 f"{self.line_at():,}; not read")
+        if self.deepest > MAX_DEPTH:  # the readers' helpers walk values recursively: refuse it here
+            return ElementError(f"JSON nested too deeply ({self.deepest:,} levels, at most {MAX_DEPTH}) "
+                                f"at line {self.line_at(start):,}")
         try:
             return json.loads(self.buf[start:self.pos])
         except json.JSONDecodeError as exc:

@@ -105,13 +105,16 @@ def _file_opener(path: str) -> Callable[[], IO[bytes]]:
     return lambda: open(path, "rb")
 
 
-def folder_entries(root: str) -> list[Entry]:
+def folder_entries(root: str, outside: list[str] | None = None) -> list[Entry]:
     """Every file under a folder, in natural order of relative path so runs are deterministic.
 
     Hidden files and folders (.git, .DS_Store) are left out; symlinked folders are not
-    followed, so a link loop cannot hang a scan.
+    followed, so a link loop cannot hang a scan. A symlinked file whose target is outside the
+    folder is not read either (a shared folder must not make the scan read /etc/passwd): its
+    relative path goes to `outside`, for the caller to say so.
     """
     found: dict[str, Entry] = {}
+    real_root = os.path.realpath(root)
 
     def lookup(rel: str) -> Entry | None:
         return found.get(posixpath.normpath(rel))
@@ -125,6 +128,12 @@ def folder_entries(root: str) -> list[Entry]:
             if not os.path.isfile(full):
                 continue
             rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if os.path.islink(full) or os.path.islink(here):
+                target = os.path.realpath(full)
+                if os.path.commonpath([real_root, target]) != real_root:
+                    if outside is not None:
+                        outside.append(rel)
+                    continue
             found[rel] = Entry(root, rel, _file_opener(full), lookup)
     return [found[rel] for rel in sorted(found, key=natural)]
 

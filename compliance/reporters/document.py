@@ -16,6 +16,10 @@ def empty_counts() -> dict[str, int]:
     return {status: 0 for status in STATUSES}
 
 
+#: Exit code: the run finished, no violation, but some posts could not be judged (never 0).
+NOT_ALL_JUDGED = 3
+
+
 def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str],
               waivers: Sequence[Waiver] = ()) -> dict[str, Any]:
     """Counts per jurisdiction and status, from post dicts (so merged partial reports agree).
@@ -61,9 +65,13 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 no violation, 1 at least one violation (the CLI contract)."""
-        counts = self.data["summary"]["by_jurisdiction"].values()
-        return 1 if any(c.get("violation", 0) for c in counts) else 0
+        """The CLI contract: 1 at least one violation; else 3 when some post could not be judged
+        (an error record); else 0. A violation wins: it is a definite finding to act on, and the
+        report's `summary.errors` still counts the posts not judged; 0 is only ever "all judged"."""
+        summary = self.data["summary"]
+        if any(c.get("violation", 0) for c in summary["by_jurisdiction"].values()):
+            return 1
+        return NOT_ALL_JUDGED if summary.get("errors") else 0
 
 
 def build_report(results: Iterable[PostResult], jurisdictions: list[str],

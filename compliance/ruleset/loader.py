@@ -99,6 +99,8 @@ def parse_file(path: Path) -> tuple[Path, str, dict]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise RuleFileError(f"{path}: TOML nested too deeply to read") from None
     return path, text, data
 
 
@@ -137,7 +139,7 @@ def _meta(code: str, dirs: list[Path]) -> dict:
 
 def load_ruleset(code: str, dirs: list[Path] | None = None) -> RuleSet:
     loader = _Loader(dirs or default_dirs())
-    return _build(code, loader, seen=())
+    return _guarded_build(code, loader)
 
 
 def load_file(path: Path, dirs: list[Path] | None = None) -> RuleSet:
@@ -145,7 +147,90 @@ def load_file(path: Path, dirs: list[Path] | None = None) -> RuleSet:
     path = Path(path)
     loader = _Loader([path.parent, *(dirs or default_dirs())])
     loader.cache[path.stem] = parse_file(path)
-    return _build(path.stem, loader, seen=())
+    return _guarded_build(path.stem, loader)
+
+
+def _guarded_build(code: str, loader: _Loader) -> RuleSet:
+    """A value of a type no check below foresaw is still a rule-file error (exit 2), never a traceback."""
+    try:
+        return _build(code, loader, seen=())
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        files = ", ".join(str(p) for p, _, _ in loader.cache.values()) or code
+        raise RuleFileError(f"{files}: a value has the wrong type: {type(exc).__name__}: {exc}") from None
+
+
+# Expected types of the tables every file may hold (checked per file, before `extends` merges them).
+_STR, _INT, _BOOL, _STRS = "a string", "a positive whole number", "true or false", "a list of strings"
+RULESET_TYPES = {"code": _STR, "name": _STR, "version": _STR, "extends": _STR, "abstract": _BOOL,
+                 "regulator": _STR, "languages": _STRS, "order": "a whole number", "default": _BOOL,
+                 "summary": _STR, "url": _STR, "status": _STR}
+PLATFORM_TYPES = {"fold_chars": _INT, "fold_lines": _INT, "video": _BOOL}
+PLACEMENT_TYPES = {"hashtag_block_min": _INT}
+VOCAB_TYPES = {"meaning": _STR, "language": _STR, "note": _STR, "commercial": _BOOL,
+               **{key: _STRS for key in ("hashtags", "words", "phrases", "brand_hashtags", "brand_phrases",
+                                         "patterns", "cjk_forms")}}
+TABLES = ("ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "examples", "fix", "statements")
+LISTS = ("rules", "cases", "authorities")
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _STRS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return whole and (kind != _INT or value > 0)
+
+
+def _check_types(path: Path, text: str, data: dict) -> None:
+    """Every value of [ruleset], [platforms], [placement], [signals] and [labels] has its type, and
+    every table is a table, so a wrong type stops at load naming file, line and key (exit 2)."""
+    def fail(key: str, what: str, value: Any) -> None:
+        raise RuleFileError(f"{path}:{_key_line(text, key.split()[-1])}: {key} must be {what}, "
+                            f"not {value!r}")
+
+    for name in TABLES:
+        if name in data and not isinstance(data[name], dict):
+            raise RuleFileError(f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
+                                f"a table ([{name}]), not {data[name]!r}")
+    for name in LISTS:
+        if name in data and not isinstance(data[name], list):
+            raise RuleFileError(f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
+                                f"an array of tables ([[{name}]]), not {data[name]!r}")
+    for key, kind in RULESET_TYPES.items():
+        value = data.get("ruleset", {}).get(key)
+        if value is not None and not _type_ok(value, kind):
+            fail(f"[ruleset] {key}", kind, value)
+    for name, table in data.get("platforms", {}).items():
+        if not isinstance(table, dict):
+            fail(f"[platforms] {name}", "a table", table)
+        for key, kind in PLATFORM_TYPES.items():
+            if key in table and not _type_ok(table[key], kind):
+                fail(f"[platforms.{name}] {key}", kind, table[key])
+    for key, value in data.get("placement", {}).items():
+        wanted = PLACEMENT_TYPES.get(key)  # an unknown key is `rules validate`'s to report
+        if wanted is not None and not _type_ok(value, wanted):
+            fail(f"[placement] {key}", wanted, value)
+    for key, value in data.get("signals", {}).items():
+        if not _type_ok(value, _STRS):
+            fail(f"[signals] {key}", _STRS, value)
+    for key, value in data.get("labels", {}).items():
+        if not _type_ok(value, _STRS):
+            fail(f"[labels] {key}", _STRS, value)
+    for name, entry in data.get("vocabulary", {}).items():
+        if not isinstance(entry, dict):
+            fail(f"[vocabulary] {name}", "a table", entry)
+        for key, kind in VOCAB_TYPES.items():
+            if key in entry and not _type_ok(entry[key], kind):
+                fail(f"[vocabulary.{name}] {key}", kind, entry[key])
+    brands = data.get("examples", {}).get("brands")
+    if brands is not None and not _type_ok(brands, _STRS):
+        fail("[examples] brands", _STRS, brands)
+    for name, entry in data.get("statements", {}).items():
+        if not isinstance(entry, dict):
+            fail(f"[statements] {name}", "a table", entry)
 
 
 def _merge(parent: dict, child: dict) -> dict:
@@ -182,6 +267,7 @@ def _resolve(code: str, loader: _Loader, seen: tuple[str, ...]) -> tuple[Path, s
     if code in seen:
         raise RuleFileError(f"rule files extend each other in a loop: {' -> '.join(seen + (code,))}")
     path, text, data = loader.raw(code)
+    _check_types(path, text, data)
     unknown = set(data) - TOP_KEYS
     for key in sorted(unknown):
         raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,7 +38,24 @@ def _init_worker(spec: ScannerSpec) -> None:
     # Ctrl-C reaches the whole process group: the main process handles it (and stops the pool);
     # a worker that died of it would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(os.getppid())
     _JUDGE = ChunkJudge(spec.build())
+
+
+# How often a worker checks that the scan that started it is still there (seconds).
+PARENT_POLL = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent goes (kill -9 leaves no one to shut the pool down): a worker is then
+    adopted by another process, and its parent id changes. A daemon thread, so it never delays
+    a normal exit."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _judge_chunk(records: list) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from compliance.reporters.document import Report, report_from_posts, unmatched_w
 from compliance.reporters.jsonl_report import write_summary
 from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
+from compliance.reporters.terminal import clean
 from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
 from compliance.run.dask_engine import DaskProblem, run_dask
 from compliance.run.link_cache import LinkCacheError
@@ -35,6 +36,9 @@ class BatchProblem(click.ClickException):
     """The run cannot be done as asked (bad option mix, unusable state file): exit 2."""
 
     exit_code = 2
+
+    def format_message(self) -> str:  # names in it (files, zip members) may hold terminal escapes
+        return "\n".join(clean(line) for line in self.message.split("\n"))
 
 
 def _nothing() -> None:
@@ -207,7 +211,7 @@ def warn_unmatched(summary: dict[str, Any]) -> None:
     """An accepted exception that set nothing aside is a stale or mistyped entry: say so."""
     for waiver in unmatched_waivers(summary):
         where = f" ({waiver['source']})" if waiver.get("source") else ""
-        click.echo(f"compliance: warning: exception {waiver['post']}:{waiver['rule']}{where} matched no finding",
+        click.echo(clean(f"compliance: warning: exception {waiver['post']}:{waiver['rule']}{where} matched no finding"),
                    err=True)
 
 

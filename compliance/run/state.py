@@ -126,9 +126,39 @@ def _source_text(source: Mapping[str, Any]) -> str:
     return json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# Our tables and their columns: a file holding other tables, or ours with other columns, is not ours.
+_COLUMNS = {"meta": ["key", "value"],
+            "runs": ["run", "fingerprint", "config", "complete", "posts", "judged"],
+            "posts": ["key", "id", "hash", "fingerprint", "run", "source", "statuses", "result", "block"],
+            "history": ["key", "run", "statuses"]}
+
+
+def _check_ours(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse, before anything is written (tables, WAL), a SQLite file that is not a state file."""
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+    if not tables:
+        return  # new or empty: ours to set up
+    ours = "meta" in tables and conn.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+    foreign = sorted(tables - set(_COLUMNS))
+    if not ours or foreign:
+        what = f"tables {', '.join(foreign or sorted(tables))}"
+        raise StateError(f"{path}: not a compliance state file (it holds {what}); it was left unchanged: "
+                         "give --state a new file name")
+    for table, columns in _COLUMNS.items():
+        found = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        if table in tables and found != columns:
+            raise StateError(f"{path}: damaged state file: table {table} has columns {', '.join(found)}; "
+                             "it was left unchanged: delete it or give --state a new file name")
+
+
 def connect(path: str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"{path}: cannot use as a state file: {exc}") from None
+    try:
+        _check_ours(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
@@ -137,14 +167,56 @@ def connect(path: str) -> sqlite3.Connection:
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
             raise StateError(f"{path}: state schema {row[0]} is not the one this version uses ({SCHEMA_VERSION})")
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StateError) as exc:
+        conn.close()
+        if isinstance(exc, StateError):
+            raise
         raise StateError(f"{path}: cannot use as a state file: {exc}") from None
     return conn
+
+
+def _damaged(method, decoding: bool = False):
+    """A damaged page (or, `decoding`, a bad blob or JSON) inside the state file, or a full disk, is a
+    StateError (exit 2), never a traceback."""
+    import functools
+
+    if not decoding:
+        @functools.wraps(method)
+        def guarded_sql(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise _state_error(self.path, exc) from None
+        return guarded_sql
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise _state_error(self.path, exc) from None
+        except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(f"{self.path}: damaged state file: {type(exc).__name__}: {exc}; delete it "
+                             "(or give --state a new name) to start afresh") from None
+    return guarded
+
+
+def _state_error(path: str, exc: Exception) -> StateError:
+    if "full" in str(exc):
+        return StateError(f"{path}: cannot write the state file, the disk is full ({exc}); the chunks "
+                          "already stored are kept: free space and run again to resume")
+    return StateError(f"{path}: damaged state file: {exc}; delete it (or give --state a new name) "
+                      "to start afresh")
+
+
+def _damaged_reading(method):
+    return _damaged(method, decoding=True)
 
 
 class ScanState:
     """One run's view of the state file: look chunks up, store them, close the run."""
 
+    @_damaged
     def __init__(self, path: str, scanner):
         self.path = path
         self.conn = connect(path)
@@ -159,6 +231,7 @@ class ScanState:
         self.judged = 0
 
     # -- per chunk -------------------------------------------------------------------------------
+    @_damaged_reading
     def lookup(self, records: list) -> Batch:
         keys: list[str | None] = []
         hashes: list[str | None] = []
@@ -191,8 +264,11 @@ class ScanState:
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
-                post = Rendered({"id": record.id, "error": None, "verdicts": verdicts}, line=line,
-                                block=block, partial=True)
+                # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
+                # in the middle of writing the report.
+                post = Rendered({"id": record.id, "error": None, "verdicts": verdicts},
+                                line=zlib.decompress(line).decode("utf-8"),
+                                block=zlib.decompress(block).decode("utf-8"), partial=True)
             else:
                 post = json.loads(zlib.decompress(line).decode("utf-8"))
                 post["source"] = here
@@ -201,6 +277,7 @@ class ScanState:
             recent.append(self.previous is None or run > self.previous)
         return Batch(records, reused, meta=(keys, hashes), recent=recent)
 
+    @_damaged
     def store(self, batch: Batch, posts: list[dict[str, Any]]) -> None:
         keys, hashes = batch.meta
         upserts = []
@@ -229,6 +306,7 @@ class ScanState:
             raise
 
     # -- end of run ------------------------------------------------------------------------------
+    @_damaged_reading
     def resolved(self) -> list[dict[str, Any]]:
         """Violations of the last complete run that are gone now: the post was fixed or deleted."""
         if self.previous is None:
@@ -248,6 +326,7 @@ class ScanState:
                             "jurisdictions": gone, "reason": "deleted" if now is None else "fixed"})
         return out
 
+    @_damaged
     def finish(self) -> None:
         self.conn.execute("UPDATE runs SET complete=1 WHERE run=?", (self.run,))
 
