@@ -69,12 +69,45 @@ _YTD = re.compile(r"^window\.YTD\.(\w+)\.part\d+\s*=")
 Detection = Reader | Refused | Archive | None
 
 
+OWN_REPORT = "a report written by compliance, not posts"
+_REPORT_JSON = re.compile(r'\{\s*"inputs"\s*:\s*\[')
+_REPORT_TEXT = re.compile(r"compliance \d[^\n]*: \d+ posts? from ")
+_REPORT_CSV = {"jurisdiction", "status", "rules", "messages", "waived"}
+
+
+def own_report(head: bytes) -> bool:
+    """Our own reports (JSON, JSONL, CSV, HTML, text, SARIF), recognised by their first bytes,
+    so a report written into a scanned folder is not read as posts by the next scan."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if _REPORT_JSON.match(text) or _REPORT_TEXT.match(text):
+        return True
+    if '<meta name="generator" content="compliance ' in text[:4096]:
+        return True
+    first = text.split("\n", 1)[0].strip()
+    if first.startswith("{"):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and isinstance(obj.get("verdicts"), (list, dict)) \
+                and isinstance(obj.get("source"), dict) and "file" in obj["source"]:
+            return True
+    if "sarif-schema" in text[:300] and '"runs"' in text[:4096]:
+        return True  # SARIF: never posts; its tool name comes after the results
+    if re.match(r"::(warning|error|notice) file=", text):
+        return True  # --format github
+    columns = {c.strip().strip('"').casefold() for c in first.split(",")}
+    return _REPORT_CSV <= columns
+
+
 def detect(entry: Entry, options: ReadOptions) -> Detection:
     name = entry.inner_name.lower()
     if name.endswith(".zip"):
         return ARCHIVE
     if _MEDIA.search(name):
         return None
+    if entry.member is not None and not entry.gzipped and own_report(entry.head()):
+        return Refused(OWN_REPORT, quiet=True)
     if name.endswith((".jsonl", ".ndjson")):
         return Reader("jsonl", jsonl.read_entry)
     if _X_POSTS.fullmatch(name):
