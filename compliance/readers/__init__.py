@@ -23,7 +23,7 @@ from compliance.model import InputError, Post
 from compliance.readers import jsonl
 from compliance.readers.base import SUPPORTED, ReadOptions, Record, UnreadableInput
 from compliance.readers.detect import NESTED_ZIP, Archive, Reader, Refused, detect
-from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries
+from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries, pipe_entry
 
 __all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "read_inputs"]
 
@@ -72,6 +72,8 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
         _plan_entries(name, folder_entries(name), plan, options)
         return plan
     try:
+        if not os.path.isfile(name):  # a pipe, FIFO or device: opened once, its bytes replayed
+            return _plan_file(pipe_entry(name, open(name, "rb")), options, pipe=True)
         with open(name, "rb"):
             pass
     except OSError as exc:
@@ -80,11 +82,13 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
     return _plan_file(entry, options)
 
 
-def _plan_file(entry: Entry, options: ReadOptions) -> _Plan:
+def _plan_file(entry: Entry, options: ReadOptions, pipe: bool = False) -> _Plan:
 
     found = detect(entry, options)
     if isinstance(found, Reader):
         return _Plan([_guarded(entry, found, options)])
+    if isinstance(found, Archive) and pipe:  # zipfile reopens by name and seeks
+        raise UnreadableInput(f"{entry.file}: a zip read from a pipe: save it to a file and scan that")
     if isinstance(found, Archive):
         plan = _Plan()
         _plan_zip(entry.file, plan, options)

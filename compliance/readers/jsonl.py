@@ -57,6 +57,10 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
     except json.JSONDecodeError as exc:
         yield InputError(source, f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
         return
+    except ValueError:  # an integer over Python's 4,300-digit limit: this line only
+        yield InputError(source, f"line {lineno}: a number too long to read (over 4,300 digits)",
+                         id=_salvage_id(raw))
+        return
     except RecursionError:
         yield InputError(source, f"line {lineno}: JSON nested too deeply")
         return

@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -134,22 +135,76 @@ def _decode_sample(entry: Entry, encoding: str) -> str:
     return text[:cut + 1] if cut > 0 else text
 
 
+class _Lines:
+    """Physical lines for csv.reader, remembering those of the record being read so a bad
+    record can be cut off at its first line and what follows it read again."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._text = text
+        self._pending: deque[str] = deque()
+        self.taken: list[str] = []
+        self.eof = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            line = self._pending.popleft()
+        else:
+            line = self._text.readline()
+            if not line:
+                self.eof = True
+                raise StopIteration
+        self.taken.append(line)
+        return line
+
+    def replay(self, lines: list[str]) -> None:
+        self._pending.extendleft(reversed(lines))
+        if lines:
+            self.eof = False
+
+
+def _odd_quotes(lines: list[str]) -> bool:
+    return sum(line.count('"') for line in lines) % 2 == 1
+
+
 def rows(entry: Entry, table: Table) -> Iterator[tuple[int, list[str] | str]]:
-    """(row number, fields) for each data row, or (row number, error message)."""
+    """(row number, fields) for each data row, or (row number, error message).
+
+    A bad row costs that row only: a quote never closed (csv would swallow every later row
+    into one cell) or a cell over FIELD_LIMIT becomes an error, and reading resumes on the
+    next line (after the closing quote of an over-long quoted cell).
+    """
     errors = "replace" if encoding_is_utf16(table.encoding) else "surrogateescape"
     with entry.open() as raw:
         text = io.TextIOWrapper(raw, encoding=table.encoding, errors=errors, newline="")
-        reader = csv.reader(text, delimiter=table.delimiter)
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=table.delimiter)
         row = 0
         while True:
             row += 1
+            lines.taken = []
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield row, f"row {row}: cannot be read as CSV ({exc})"
-                return
+                if _odd_quotes(lines.taken):  # stopped inside a quoted cell: skip to its closing quote
+                    for line in lines:
+                        lines.taken.clear()
+                        if line.count('"') % 2:
+                            break
+                reader = csv.reader(lines, delimiter=table.delimiter)
+                if row > 1:
+                    yield row, f"row {row}: cannot be read as CSV ({exc})"
+                continue
+            if lines.eof and len(lines.taken) > 1 and _odd_quotes(lines.taken):
+                lines.replay(lines.taken[1:])
+                reader = csv.reader(lines, delimiter=table.delimiter)
+                if row > 1:
+                    yield row, f"row {row}: a quote opened in this row is never closed"
+                continue
             if row == 1:
                 continue
             yield row, fields

@@ -55,9 +55,8 @@ def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
     for row, fields in rows(entry, table):
         source = entry.source(row=row)
         if isinstance(fields, str):
-            order.append((row, InputError(source, f"{fields}; the rest of this file cannot be read",
-                                          platform="youtube")))
-            break
+            order.append((row, InputError(source, fields, platform="youtube")))
+            continue
         if not any(f.strip() for f in fields):
             continue
         broken = bad_bytes(fields)
