@@ -143,7 +143,7 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
     state = None
     if opts.state_path:
 
-        state = ScanState(opts.state_path, scanner)
+        state = ScanState(opts.state_path, scanner, inputs)
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()
