@@ -157,3 +157,78 @@ def test_youtube_csv_with_an_unclosed_quote_reads_the_later_videos(tmp_path):
     records = read([path])
     assert [type(r) for r in records] == [InputError, Post, Post]
     assert [r.id for r in records[1:]] == ["v2", "v3"]
+
+
+# -- minor shapes (item 20) ----------------------------------------------------------------
+
+LINES = ['{"id":"a","caption":"Größe #ad"}', '{"id":"b","caption":"two"}']
+
+
+@pytest.mark.parametrize("name,payload", [
+    ("le.jsonl", "\n".join(LINES).encode("utf-16-le")),
+    ("be.jsonl", ("\n".join(LINES) + "\n").encode("utf-16-be")),
+    ("bom.jsonl", ("\n".join(LINES) + "\n").encode("utf-16")),
+    ("le_no_extension", "\n".join(LINES).encode("utf-16-le")),
+    ("cr.jsonl", ("\r".join(LINES) + "\r").encode()),
+    ("cr_no_extension", ("\r".join(LINES) + "\r").encode()),
+    ("crlf.jsonl", ("\r\n".join(LINES) + "\r\n").encode()),
+    ("joined.jsonl", b"\xef\xbb\xbf" + LINES[0].encode() + b"\n\xef\xbb\xbf" + LINES[1].encode() + b"\n"),
+])
+def test_jsonl_in_utf16_without_bom_cr_line_ends_and_a_bom_on_a_later_line(tmp_path, name, payload):
+    path = tmp_path / name
+    path.write_bytes(payload)
+    records = read([path])
+    assert [(r.id, r.caption, r.source.line) for r in records] == [("a", "Größe #ad", 1), ("b", "two", 2)]
+
+
+def test_cr_only_jsonl_on_stdin(tmp_path):
+    code, out, err = cli("scan", "-", "--format", "jsonl", stdin=("\r".join(LINES) + "\r").encode())
+    assert code in (0, 1), err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["a", "b"]
+
+
+@pytest.mark.parametrize("payload", [
+    "id\tcaption\n1\tGröße #ad\n2\ttwo\n".encode("utf-16-le"),
+    'id,caption\r1,Größe #ad\r2,"two"\r'.encode(),
+])
+def test_csv_in_utf16_without_bom_and_with_cr_line_ends(tmp_path, payload):
+    path = tmp_path / "p.csv"
+    path.write_bytes(payload)
+    assert [(r.id, r.caption, r.source.row) for r in read([path])] == [("1", "Größe #ad", 2), ("2", "two", 3)]
+
+
+def test_youtube_csv_streams_instead_of_holding_every_row(tmp_path, monkeypatch):
+    """The first video comes out after one row of the second pass, not after the whole file."""
+    from compliance.readers import youtube
+
+    path = tmp_path / "videos.csv"
+    rows_text = "".join(f"v{i},title {i},description {i}\n" for i in range(200))
+    path.write_text("Video ID,Video Title (Original),Video Description (Original)\n" + rows_text
+                    + "v3,title 3,newer description 3\n", encoding="utf-8")
+    passes: list[int] = []
+    real_rows = youtube.rows
+
+    def counting_rows(entry, table):
+        passes.append(0)
+        for item in real_rows(entry, table):
+            passes[-1] += 1
+            yield item
+
+    monkeypatch.setattr(youtube, "rows", counting_rows)
+    records = read_inputs([str(path)], ReadOptions(note=lambda m: None))
+    first = next(records)
+    assert first.id == "v0" and passes[-1] <= 2 and len(passes) == 2
+    rest = list(records)
+    assert [r.id for r in [first] + rest] == [f"v{i}" for i in range(200)]
+    assert rest[2].caption == "newer description 3"  # the newest row, at the video's first place
+
+
+def test_a_signal_list_given_as_a_string_is_a_usage_error(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (ROOT / "rules" / "us.toml").read_text(encoding="utf-8").replace('code = "us"', 'code = "xx"', 1)
+    (rules / "xx.toml").write_text(text + '\n[signals]\naffiliate_hosts = "amzn.to"\n', encoding="utf-8")
+    code, _, err = cli("check", "see amzn.to/x", "--rules-dir", rules, "-j", "xx")
+    line = len(text.splitlines()) + 3
+    assert code == 2
+    assert f"xx.toml:{line}: [signals] affiliate_hosts must be a list of strings" in err

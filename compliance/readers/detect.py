@@ -125,7 +125,7 @@ def detect(entry: Entry, options: ReadOptions) -> Detection:
     head = entry.head()
     if head.startswith(b"PK\x03\x04"):
         return ARCHIVE
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    text = head.decode(jsonl.utf16(head) or "utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if _IG_JSON.fullmatch(name) and (name.startswith("posts_") or _IG_OBJECT.match(text)):
         return Reader("instagram", instagram.read)
     return _by_content(text, name)
@@ -154,7 +154,7 @@ def _by_content(text: str, name: str) -> Detection:
             return Reader("instagram", instagram.read)
         if _TIKTOK_KEYS.search(text):
             return Reader("tiktok", tiktok.read)
-        first = text.split("\n", 1)[0].strip()
+        first = (text.splitlines() or [""])[0].strip()  # CR-only line ends too
         try:
             obj = json.loads(first)
         except ValueError:

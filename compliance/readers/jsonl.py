@@ -1,7 +1,9 @@
 """JSONL posts, one object per line: every non-blank line becomes exactly one record."""
 from __future__ import annotations
 
+import codecs
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -32,7 +34,7 @@ def read_stream(stream: BinaryIO, name: str, options, member: str | None = None)
     default_platform = getattr(options, "default_platform", None)
     lineno = 0
     try:
-        for raw in stream:
+        for raw in _lines(stream):
             lineno += 1
             yield from _one_line(raw, lineno, Source(name, line=lineno, member=member), default_platform)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -40,8 +42,51 @@ def read_stream(stream: BinaryIO, name: str, options, member: str | None = None)
                          f"input ends in an unreadable state: {exc}")
 
 
+def _head(stream) -> bytes:
+    """The first bytes, without consuming them (BufferedReader, GzipFile, zip members peek)."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return peek(4096)[:4096]
+    if isinstance(stream, io.BytesIO):
+        return stream.getvalue()[stream.tell():stream.tell() + 4096]
+    return b"\n"  # unknown stream: read it as plain UTF-8 lines
+
+
+def utf16(head: bytes) -> str | None:
+    """The UTF-16 codec the first bytes show (a BOM, or ASCII with every other byte NUL)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le"  # '{' 00 '"' 00: UTF-16 saved without a byte-order mark
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be"
+    return None
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines as UTF-8 bytes: from UTF-16 (with or without a BOM) re-encoded, and with CR-only
+    line ends (old Mac exports) split like LF. A raw CR cannot occur inside a JSON value."""
+    head = _head(stream)
+    encoding = utf16(head)
+    if encoding:
+        yield from _recoded(stream, encoding, "utf-8")
+    elif b"\r" in head.replace(b"\r\n", b""):
+        yield from _recoded(stream, "latin-1", "latin-1")  # byte for byte, universal line ends
+    else:
+        yield from stream
+
+
+def _recoded(stream: BinaryIO, encoding: str, out: str) -> Iterator[bytes]:
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=None)
+    try:
+        for line in text:
+            yield line.encode(out)
+    finally:
+        text.detach()  # the caller owns the stream (stdin stays open)
+
+
 def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iterator[Post | InputError]:
-    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+    if raw.startswith(codecs.BOM_UTF8):  # also on a later line: files joined with cat
         raw = raw[3:]
     if not raw.strip():
         return

@@ -45,6 +45,10 @@ def encoding_of(entry: Entry) -> str:
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
+            return "utf-16-le"  # Excel's "Unicode text" saved without its byte-order mark
+        if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
+            return "utf-16-be"
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         chunk, tail, saw_multibyte, invalid = head, b"", False, False
         while chunk:
@@ -87,7 +91,7 @@ class Table:
 
 def _first_record(sample: str, delimiter: str) -> list[str]:
     try:
-        return next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+        return next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])  # CR-only too
     except csv.Error:
         return []
 
@@ -131,7 +135,7 @@ def open_table(entry: Entry, known: set[str]) -> Table | None:
 def _decode_sample(entry: Entry, encoding: str) -> str:
     raw = entry.head(256 * 1024)
     text = raw.decode(encoding, errors="replace")
-    cut = text.rfind("\n")
+    cut = max(text.rfind("\n"), text.rfind("\r"))
     return text[:cut + 1] if cut > 0 else text
 
 
