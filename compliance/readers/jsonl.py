@@ -56,9 +56,12 @@ def utf16(head: bytes) -> str | None:
     """The UTF-16 codec the first bytes show (a BOM, or ASCII with every other byte NUL)."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
-        return "utf-16-le"  # '{' 00 '"' 00: UTF-16 saved without a byte-order mark
-    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+    start = head[:min(len(head), 32) // 2 * 2]
+    if len(start) < 4:
+        return None
+    if all(start[0::2]) and not any(start[1::2]):
+        return "utf-16-le"  # '{' 00 '"' 00 ...: ASCII text saved as UTF-16 without a byte-order mark
+    if all(start[1::2]) and not any(start[0::2]):
         return "utf-16-be"
     return None
 
@@ -70,7 +73,7 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
     encoding = utf16(head)
     if encoding:
         yield from _recoded(stream, encoding, "utf-8")
-    elif b"\r" in head.replace(b"\r\n", b""):
+    elif b"\r" in head and b"\n" not in head:
         yield from _recoded(stream, "latin-1", "latin-1")  # byte for byte, universal line ends
     else:
         yield from stream
