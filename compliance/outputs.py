@@ -34,8 +34,14 @@ def atomic_text(path: str) -> Iterator[TextIO]:
         with open(path, "w", encoding="utf-8", newline="\n") as out:
             yield out
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    path = os.path.realpath(path)  # through a symlink to its target, which is what gets replaced
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                                   dir=os.path.dirname(path))
+    except PermissionError:  # a writable file in a folder we may not add to: write it in place
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+        return
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             yield out

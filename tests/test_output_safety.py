@@ -121,3 +121,13 @@ def test_dask_removes_only_the_parts_its_previous_run_listed(tmp_path):
     with pytest.raises(DaskProblem):  # a summary.json not written by compliance proves nothing
         check_output_dir(str(out), [str(CAMPAIGN)])
     assert (out / "part-00007.jsonl").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_symlinked_output_replaces_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    with atomic_text(str(link)) as out:
+        out.write("new\n")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
