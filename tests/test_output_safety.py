@@ -131,3 +131,12 @@ def test_a_symlinked_output_replaces_its_target_and_keeps_the_link(tmp_path):
     with atomic_text(str(link)) as out:
         out.write("new\n")
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
+
+
+def test_dask_refuses_a_pipe_instead_of_reading_nothing(tmp_path):
+    from compliance.run.dask_engine import plan_blocks
+
+    fifo = tmp_path / "posts.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(DaskProblem, match="not pipes"):
+        plan_blocks([str(fifo)], [str(fifo)], 1024)

@@ -55,6 +55,8 @@ def plan_blocks(inputs: list[str], shown: list[str], size: int) -> list[Block]:
     for path, name in zip(inputs, shown):
         if path == "-" or not path.endswith(JSONL_SUFFIXES):
             raise DaskProblem(f"{path}: --engine dask reads JSONL files (.jsonl, .ndjson, optionally .gz)")
+        if os.path.exists(path) and not os.path.isfile(path):  # a pipe has no byte ranges to share out
+            raise DaskProblem(f"{path}: --engine dask reads files, not pipes: save it first or use the local engine")
         try:
             total = os.path.getsize(path)
             if path.endswith(".gz"):
