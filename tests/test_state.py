@@ -84,7 +84,7 @@ def test_only_new_reports_changes_and_resolved_violations(tmp_path):
     assert first["resolved"] == []
     fixed = [{"id": "a", "caption": "#ad Loving my Glowly serum", "platform": "instagram"}, BASE[1], BASE[2],
              {"id": "e", "caption": "Thanks Glowly for the gift"}]
-    result = scan(posts_file(tmp_path, fixed, "v2.jsonl"), db, "--only-new")
+    result = scan(posts_file(tmp_path, fixed), db, "--only-new")  # the same input, re-exported
     report = json.loads(result.stdout)
     assert [p["id"] for p in report["posts"]] == ["a", "e"]
     assert report["summary"]["posts"] == 2
@@ -93,9 +93,29 @@ def test_only_new_reports_changes_and_resolved_violations(tmp_path):
     assert by_id["d"]["reason"] == "deleted" and by_id["d"]["jurisdictions"] == ["de", "fr", "uk", "us"]
     assert list(report) == sorted(report)  # keys still sorted: "resolved" sits among them
     # Nothing changed since: nothing new, nothing resolved.
-    quiet = json.loads(scan(posts_file(tmp_path, fixed, "v2.jsonl"), db, "--only-new").stdout)
+    quiet = json.loads(scan(posts_file(tmp_path, fixed), db, "--only-new").stdout)
     assert quiet["posts"] == [] and quiet["resolved"] == []
     assert quiet["summary"]["posts"] == 0
+
+
+def test_only_new_compares_with_the_last_run_over_the_same_inputs(tmp_path, monkeypatch):
+    """Scanning another input in between neither deletes this input's posts nor hides its changes."""
+    db = tmp_path / "state.sqlite"
+    feed = posts_file(tmp_path, BASE)
+    scan(feed, db, "--only-new")
+    other = posts_file(tmp_path, [{"id": "z", "caption": "Use code GLOW10 at Glowly"}], "other.jsonl")
+    between = json.loads(scan(other, db, "--only-new").stdout)
+    assert between["resolved"] == []  # a, d are not "deleted": they were never in other.jsonl
+    assert [p["id"] for p in between["posts"]] == ["z"]
+    posts_file(tmp_path, [BASE[0], BASE[1], BASE[2]])  # d deleted from the feed
+    again = json.loads(scan(feed, db, "--only-new").stdout)
+    assert again["posts"] == []
+    assert again["resolved"] == [{"id": "d", "jurisdictions": ["de", "fr", "uk", "us"], "reason": "deleted"}]
+    # the same files named from another folder are the same inputs
+    monkeypatch.chdir(tmp_path)
+    relative = run_cli("scan", "posts.jsonl", "--brand", "Glowly", "--state", str(db), "--jobs", "1",
+                       "--only-new")
+    assert json.loads(relative.stdout)["resolved"] == [] and json.loads(relative.stdout)["posts"] == []
 
 
 def test_history_and_trend_follow_each_run(tmp_path):

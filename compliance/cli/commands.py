@@ -59,7 +59,9 @@ def write_output(report, fmt: str, output: str | None, options: dict) -> None:
     render = REPORTERS.get(fmt)
     if output and output != "-":
         try:
-            with open(output, "w", encoding="utf-8", newline="\n") as out:
+            from compliance.outputs import atomic_text
+
+            with atomic_text(output) as out:  # the old file stays until the new one is complete
                 render(report, out, options)
         except OSError as exc:
             raise UsageProblem(f"-o {output}: cannot write: {exc.strerror or exc}") from None

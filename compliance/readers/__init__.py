@@ -23,7 +23,7 @@ from compliance.model import InputError, Post
 from compliance.readers import jsonl
 from compliance.readers.base import SUPPORTED, Archive, Reader, ReadOptions, Record, Refused, UnreadableInput
 from compliance.readers.detect import NESTED_ZIP, detect
-from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries
+from compliance.readers.sources import Entry, ZipInput, file_entry, folder_entries, pipe_entry
 
 __all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "read_inputs"]
 
@@ -76,6 +76,8 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
             options.note(f"{name}: not read: {len(outside)} symlink(s) to files outside the folder ({sample})")
         return plan
     try:
+        if not os.path.isfile(name):  # a pipe, FIFO or device: opened once, its bytes replayed
+            return _plan_file(pipe_entry(name, open(name, "rb")), options, pipe=True)
         with open(name, "rb"):
             pass
     except OSError as exc:
@@ -84,11 +86,13 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
     return _plan_file(entry, options)
 
 
-def _plan_file(entry: Entry, options: ReadOptions) -> _Plan:
+def _plan_file(entry: Entry, options: ReadOptions, pipe: bool = False) -> _Plan:
 
     found = detect(entry, options)
     if isinstance(found, Reader):
         return _Plan([_guarded(entry, found, options)])
+    if isinstance(found, Archive) and pipe:  # zipfile reopens by name and seeks
+        raise UnreadableInput(f"{entry.file}: a zip read from a pipe: save it to a file and scan that")
     if isinstance(found, Archive):
         plan = _Plan()
         _plan_zip(entry.file, plan, options)

@@ -44,12 +44,45 @@ _YTD = re.compile(r"^window\.YTD\.(\w+)\.part\d+\s*=")
 
 
 
+OWN_REPORT = "a report written by compliance, not posts"
+_REPORT_JSON = re.compile(r'\{\s*"inputs"\s*:\s*\[')
+_REPORT_TEXT = re.compile(r"compliance \d[^\n]*: \d+ posts? from ")
+_REPORT_CSV = {"jurisdiction", "status", "rules", "messages", "waived"}
+
+
+def own_report(head: bytes) -> bool:
+    """Our own reports (JSON, JSONL, CSV, HTML, text, SARIF), recognised by their first bytes,
+    so a report written into a scanned folder is not read as posts by the next scan."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if _REPORT_JSON.match(text) or _REPORT_TEXT.match(text):
+        return True
+    if '<meta name="generator" content="compliance ' in text[:4096]:
+        return True
+    first = text.split("\n", 1)[0].strip()
+    if first.startswith("{"):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and isinstance(obj.get("verdicts"), (list, dict)) \
+                and isinstance(obj.get("source"), dict) and "file" in obj["source"]:
+            return True
+    if "sarif-schema" in text[:300] and '"runs"' in text[:4096]:
+        return True  # SARIF: never posts; its tool name comes after the results
+    if re.match(r"::(warning|error|notice) file=", text):
+        return True  # --format github
+    columns = {c.strip().strip('"').casefold() for c in first.split(",")}
+    return _REPORT_CSV <= columns
+
+
 def detect(entry: Entry, options: ReadOptions) -> Detection:
     name = entry.inner_name.lower()
     if name.endswith(".zip"):
         return ARCHIVE
     if _MEDIA.search(name):
         return media_hook.detect(entry, options)
+    if entry.member is not None and not entry.gzipped and own_report(entry.head()):
+        return Refused(OWN_REPORT, quiet=True)
     if name.endswith((".jsonl", ".ndjson")):
         return Reader("jsonl", jsonl.read_entry)
     if _X_POSTS.fullmatch(name):
@@ -67,7 +100,7 @@ def detect(entry: Entry, options: ReadOptions) -> Detection:
     head = entry.head()
     if head.startswith(b"PK\x03\x04"):
         return ARCHIVE
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    text = head.decode(jsonl.utf16(head) or "utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if _IG_JSON.fullmatch(name) and (name.startswith("posts_") or _IG_OBJECT.match(text)):
         return Reader("instagram", instagram.read)
     return _by_content(text, name)
@@ -96,7 +129,7 @@ def _by_content(text: str, name: str) -> Detection:
             return Reader("instagram", instagram.read)
         if _TIKTOK_KEYS.search(text):
             return Reader("tiktok", tiktok.read)
-        first = text.split("\n", 1)[0].strip()
+        first = (text.splitlines() or [""])[0].strip()  # CR-only line ends too
         try:
             obj = json.loads(first)
         except ValueError:

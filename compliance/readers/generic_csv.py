@@ -95,8 +95,8 @@ def read(entry: Entry, options: ReadOptions, table: Table, columns: Columns) -> 
     for row, fields in rows(entry, table):
         source = entry.source(row=row)
         if isinstance(fields, str):
-            yield InputError(source, f"{fields}; the rest of this file cannot be read")
-            return
+            yield InputError(source, fields)
+            continue
         if not "".join(fields).strip():
             continue
         broken = bad_bytes(fields)

@@ -1,7 +1,9 @@
 """JSONL posts, one object per line: every non-blank line becomes exactly one record."""
 from __future__ import annotations
 
+import codecs
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from typing import IO
@@ -33,7 +35,7 @@ def read_stream(stream: IO[bytes] | gzip.GzipFile, name: str, options, member: s
     default_platform = getattr(options, "default_platform", None)
     lineno = 0
     try:
-        for lineno, raw in bounded_lines(stream):
+        for lineno, raw in _lines(stream):
             if raw is None:
                 yield InputError(Source(name, line=lineno, member=member),
                                  f"line {lineno}: longer than {MAX_RECORD_BYTES:,} bytes; not read")
@@ -44,8 +46,55 @@ def read_stream(stream: IO[bytes] | gzip.GzipFile, name: str, options, member: s
                          f"input ends in an unreadable state: {exc}")
 
 
+def _head(stream) -> bytes:
+    """The first bytes, without consuming them (BufferedReader, GzipFile, zip members peek)."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return peek(4096)[:4096]
+    if isinstance(stream, io.BytesIO):
+        return stream.getvalue()[stream.tell():stream.tell() + 4096]
+    return b"\n"  # unknown stream: read it as plain UTF-8 lines
+
+
+def utf16(head: bytes) -> str | None:
+    """The UTF-16 codec the first bytes show (a BOM, or ASCII with every other byte NUL)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    start = head[:min(len(head), 32) // 2 * 2]
+    if len(start) < 4:
+        return None
+    if all(start[0::2]) and not any(start[1::2]):
+        return "utf-16-le"  # '{' 00 '"' 00 ...: ASCII text saved as UTF-16 without a byte-order mark
+    if all(start[1::2]) and not any(start[0::2]):
+        return "utf-16-be"
+    return None
+
+
+def _lines(stream: IO[bytes] | gzip.GzipFile) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, UTF-8 bytes) per line; None for a line over the size bound (UTF-8 files).
+    UTF-16 (with or without a BOM) is re-encoded, and CR-only line ends (old Mac exports) are split
+    like LF (a raw CR cannot occur inside a JSON value)."""
+    head = _head(stream)
+    encoding = utf16(head)
+    if encoding:
+        yield from enumerate(_recoded(stream, encoding, "utf-8"), 1)
+    elif b"\r" in head and b"\n" not in head:
+        yield from enumerate(_recoded(stream, "latin-1", "latin-1"), 1)  # byte for byte, universal line ends
+    else:
+        yield from bounded_lines(stream)
+
+
+def _recoded(stream: IO[bytes] | gzip.GzipFile, encoding: str, out: str) -> Iterator[bytes]:
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=None)
+    try:
+        for line in text:
+            yield line.encode(out)
+    finally:
+        text.detach()  # the caller owns the stream (stdin stays open)
+
+
 def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iterator[Post | InputError]:
-    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+    if raw.startswith(codecs.BOM_UTF8):  # also on a later line: files joined with cat
         raw = raw[3:]
     if not raw.strip():
         return
@@ -60,6 +109,10 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         yield InputError(source, f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+        return
+    except ValueError:  # an integer over Python's 4,300-digit limit: this line only
+        yield InputError(source, f"line {lineno}: a number too long to read (over 4,300 digits)",
+                         id=_salvage_id(raw))
         return
     except RecursionError:
         yield InputError(source, f"line {lineno}: JSON nested too deeply")

@@ -233,6 +233,8 @@ class JsonStream:
         except json.JSONDecodeError as exc:
             line = self.line_at(start) + exc.lineno - 1
             return ElementError(f"invalid JSON: {exc.msg} at line {line:,}")
+        except ValueError as exc:  # an integer over Python's 4,300-digit limit: this element only
+            return ElementError(f"a number too long to read at line {self.line_at(start):,} ({exc})"[:300])
         except RecursionError:
             return ElementError(f"JSON nested too deeply at line {self.line_at(start):,}")
 

@@ -8,9 +8,11 @@ hostile member name (`../../etc/passwd`) is only ever a string in the report.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import posixpath
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -103,6 +105,56 @@ def file_entry(path: str) -> Entry:
 def _file_opener(path: str) -> Callable[[], IO[bytes]]:
     """Opens `path` when called (a function, so each entry keeps its own path)."""
     return lambda: open(path, "rb")
+
+
+class _Spool:
+    """A pipe's bytes, kept in an anonymous temporary file as they are read, so the format
+    can be sniffed and the file read again without reopening the pipe (which would find it
+    drained, or hang on a FIFO). Memory stays at one block; the disk holds what was read."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._file = tempfile.TemporaryFile()
+        self._size = 0
+        self._eof = False
+
+    def read_at(self, pos: int, size: int) -> bytes:
+        while not self._eof and pos + size > self._size:
+            block = self._raw.read(max(size, 1 << 16))
+            if not block:
+                self._eof = True
+                self._raw.close()
+                break
+            self._file.seek(0, os.SEEK_END)
+            self._file.write(block)
+            self._size += len(block)
+        self._file.flush()
+        return os.pread(self._file.fileno(), max(0, min(size, self._size - pos)), pos)
+
+    def open(self) -> IO[bytes]:
+        return io.BufferedReader(_SpoolReader(self), 1 << 16)
+
+
+class _SpoolReader(io.RawIOBase):
+    def __init__(self, spool: _Spool) -> None:
+        self._spool = spool
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._spool.read_at(self._pos, len(buffer))
+        buffer[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def pipe_entry(path: str, raw: IO[bytes]) -> Entry:
+    """A pipe, FIFO or device named on the command line (`<(cat f)`, /dev/stdin), opened
+    once as `raw`: every later open replays its bytes from the start."""
+    spool = _Spool(raw)
+    return Entry(path, None, spool.open, lambda rel: None)
 
 
 def folder_entries(root: str, outside: list[str] | None = None) -> list[Entry]:

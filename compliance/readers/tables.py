@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -44,6 +45,10 @@ def encoding_of(entry: Entry) -> str:
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
+            return "utf-16-le"  # Excel's "Unicode text" saved without its byte-order mark
+        if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
+            return "utf-16-be"
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         chunk, tail, saw_multibyte, invalid = head, b"", False, False
         while chunk:
@@ -86,7 +91,7 @@ class Table:
 
 def _first_record(sample: str, delimiter: str) -> list[str]:
     try:
-        return next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+        return next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])  # CR-only too
     except csv.Error:
         return []
 
@@ -130,26 +135,80 @@ def open_table(entry: Entry, known: set[str]) -> Table | None:
 def _decode_sample(entry: Entry, encoding: str) -> str:
     raw = entry.head(256 * 1024)
     text = raw.decode(encoding, errors="replace")
-    cut = text.rfind("\n")
+    cut = max(text.rfind("\n"), text.rfind("\r"))
     return text[:cut + 1] if cut > 0 else text
 
 
+class _Lines:
+    """Physical lines for csv.reader, remembering those of the record being read so a bad
+    record can be cut off at its first line and what follows it read again."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._text = text
+        self._pending: deque[str] = deque()
+        self.taken: list[str] = []
+        self.eof = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            line = self._pending.popleft()
+        else:
+            line = self._text.readline()
+            if not line:
+                self.eof = True
+                raise StopIteration
+        self.taken.append(line)
+        return line
+
+    def replay(self, lines: list[str]) -> None:
+        self._pending.extendleft(reversed(lines))
+        if lines:
+            self.eof = False
+
+
+def _odd_quotes(lines: list[str]) -> bool:
+    return sum(line.count('"') for line in lines) % 2 == 1
+
+
 def rows(entry: Entry, table: Table) -> Iterator[tuple[int, list[str] | str]]:
-    """(row number, fields) for each data row, or (row number, error message)."""
+    """(row number, fields) for each data row, or (row number, error message).
+
+    A bad row costs that row only: a quote never closed (csv would swallow every later row
+    into one cell) or a cell over FIELD_LIMIT becomes an error, and reading resumes on the
+    next line (after the closing quote of an over-long quoted cell).
+    """
     errors = "replace" if encoding_is_utf16(table.encoding) else "surrogateescape"
     with entry.open() as raw:
         text = io.TextIOWrapper(raw, encoding=table.encoding, errors=errors, newline="")
-        reader = csv.reader(text, delimiter=table.delimiter)
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=table.delimiter)
         row = 0
         while True:
             row += 1
+            lines.taken = []
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield row, f"row {row}: cannot be read as CSV ({exc})"
-                return
+                if _odd_quotes(lines.taken):  # stopped inside a quoted cell: skip to its closing quote
+                    for line in lines:
+                        lines.taken.clear()
+                        if line.count('"') % 2:
+                            break
+                reader = csv.reader(lines, delimiter=table.delimiter)
+                if row > 1:
+                    yield row, f"row {row}: cannot be read as CSV ({exc})"
+                continue
+            if lines.eof and len(lines.taken) > 1 and _odd_quotes(lines.taken):
+                lines.replay(lines.taken[1:])
+                reader = csv.reader(lines, delimiter=table.delimiter)
+                if row > 1:
+                    yield row, f"row {row}: a quote opened in this row is never closed"
+                continue
             if row == 1:
                 continue
             yield row, fields

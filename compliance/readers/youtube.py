@@ -9,6 +9,7 @@ row wins a tie), at the position where the video first appears.
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -46,47 +47,69 @@ def _iso(value: str | None) -> str | None:
 
 
 def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
+    """Two passes over the file, so memory holds ids and timestamps, not every description:
+    the first picks each video's newest row, the second yields the chosen rows in the order
+    the videos first appear (a chosen row that comes later is held until its turn)."""
     normal = [normalise_header(h) for h in table.header]
     at = {name: _column(normal, names) for name, names in
           (("id", ID), ("title", TITLE), ("description", DESCRIPTION),
            ("published", PUBLISHED), ("created", CREATED), ("updated", UPDATED))}
-    chosen: dict[str, tuple[tuple, int, list[str]]] = {}   # video id -> (age key, row, fields)
-    order: list[str | tuple[int, InputError]] = []
+    chosen: dict[str, tuple[tuple, int]] = {}   # video id -> (age key, row)
+    order: deque[str | InputError] = deque()
     for row, fields in rows(entry, table):
-        source = entry.source(row=row)
-        if isinstance(fields, str):
-            order.append((row, InputError(source, f"{fields}; the rest of this file cannot be read",
-                                          platform="youtube")))
-            break
-        if not any(f.strip() for f in fields):
+        problem = _problem(entry, table, row, fields, at)
+        if problem is None:
             continue
-        broken = bad_bytes(fields)
-        if broken:
-            col, byte = broken
-            name = repr(table.header[col]) if col < len(table.header) else str(col + 1)  # a row longer than the header
-            order.append((row, InputError(source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in "
-                                          f"column {name})", platform="youtube")))
+        if isinstance(problem, InputError):
+            order.append(problem)
             continue
-
-        def cell(name: str, fields: list[str] = fields) -> str:
-            i = at[name]
-            return fields[i] if i is not None and i < len(fields) else ""
-
-        vid = cell("id").strip()
-        if not vid:
-            order.append((row, InputError(source, f"row {row}: no Video ID", platform="youtube")))
-            continue
-        age = (cell("updated"), cell("published"), cell("created"))
+        vid, age = problem
         if vid not in chosen:
             order.append(vid)
         if vid not in chosen or age >= chosen[vid][0]:
-            chosen[vid] = (age, row, fields)
-    for item in order:
-        if isinstance(item, tuple):
-            yield item[1]
-            continue
-        _, row, fields = chosen[item]
-        yield _post(entry, row, fields, at, item)
+            chosen[vid] = (age, row)
+    ready: dict[str, tuple[int, list[str]]] = {}
+    if not any(isinstance(item, str) for item in order):
+        yield from (item for item in order if isinstance(item, InputError))  # only error records: one pass
+        return
+    for row, fields in rows(entry, table):
+        if not isinstance(fields, str):
+            vid = _cell(fields, at, "id").strip()
+            if vid in chosen and chosen[vid][1] == row:
+                ready[vid] = (row, fields)
+        while order and (not isinstance(order[0], str) or order[0] in ready):
+            item = order.popleft()
+            if isinstance(item, str):
+                yield _post(entry, *ready.pop(item), at, item)
+            else:
+                yield item
+    # Nothing is left unless the file changed between the passes; a video whose row went missing
+    # then is not invented, its error records are kept.
+    yield from (item for item in order if isinstance(item, InputError))
+
+
+def _cell(fields: list[str], at: dict, name: str) -> str:
+    i = at[name]
+    return fields[i] if i is not None and i < len(fields) else ""
+
+
+def _problem(entry: Entry, table: Table, row: int, fields: list[str] | str, at: dict):
+    """None for a blank row, an InputError for a bad one, else (video id, age key)."""
+    source = entry.source(row=row)
+    if isinstance(fields, str):
+        return InputError(source, fields, platform="youtube")
+    if not any(f.strip() for f in fields):
+        return None
+    broken = bad_bytes(fields)
+    if broken:
+        col, byte = broken
+        name = repr(table.header[col]) if col < len(table.header) else str(col + 1)  # a row longer than the header
+        return InputError(source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in column {name})",
+                          platform="youtube")
+    vid = _cell(fields, at, "id").strip()
+    if not vid:
+        return InputError(source, f"row {row}: no Video ID", platform="youtube")
+    return vid, (_cell(fields, at, "updated"), _cell(fields, at, "published"), _cell(fields, at, "created"))
 
 
 def _post(entry: Entry, row: int, fields: list[str], at: dict, vid: str) -> Record:

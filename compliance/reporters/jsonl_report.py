@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from compliance.outputs import atomic_text
 from compliance.reporters.document import Report
 from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import jsonl_line
@@ -19,7 +20,7 @@ from compliance.reporters.streaming import jsonl_line
 def write_summary(head: Mapping[str, Any], path: str | None) -> None:
     """The report without its posts: indented JSON in `path`, or one line on stderr."""
     if path:
-        with open(path, "w", encoding="utf-8", newline="\n") as out:
+        with atomic_text(path) as out:
             out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2))
             out.write("\n")
     else:

@@ -273,11 +273,20 @@ def _resolve(code: str, loader: _Loader, seen: tuple[str, ...]) -> tuple[Path, s
         raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}"
                             f"{_suggest(key, TOP_KEYS)}")
     data = {**data, "authorities": _authorities(data.get("authorities", []), path, text)}
+    _check_signals(data.get("signals", {}), path, text)
     parent_code = data.get("ruleset", {}).get("extends")
     if not parent_code:
         return path, text, data
     _, _, parent = _resolve(parent_code, loader, seen + (code,))
     return path, text, _merge(parent, data)
+
+
+def _check_signals(table: Any, path: Path, text: str) -> None:
+    """[signals] values are word lists: a bare string ("amzn.to") would be read as its letters."""
+    if not isinstance(table, dict):
+        raise RuleFileError(f"{path}:{_where(path, text, '[signals]')}: [signals] must be a table")
+    for key, value in table.items():
+        _strings(value, f"{path}:{_key_line(text, key, _where(path, text, '[signals]'))}: [signals] {key}")
 
 
 def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:

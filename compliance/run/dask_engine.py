@@ -20,9 +20,11 @@ import io
 import json
 import os
 import pickle
+import re
 import threading
 from typing import Any
 
+from compliance.outputs import atomic_text
 from compliance.readers.jsonl import read_stream
 from compliance.reporters.document import empty_counts, summarise
 from compliance.reporters.streaming import exit_code, header
@@ -53,6 +55,8 @@ def plan_blocks(inputs: list[str], shown: list[str], size: int) -> list[Block]:
     for path, name in zip(inputs, shown, strict=False):
         if path == "-" or not path.endswith(JSONL_SUFFIXES):
             raise DaskProblem(f"{path}: --engine dask reads JSONL files (.jsonl, .ndjson, optionally .gz)")
+        if os.path.exists(path) and not os.path.isfile(path):  # a pipe has no byte ranges to share out
+            raise DaskProblem(f"{path}: --engine dask reads files, not pipes: save it first or use the local engine")
         try:
             total = os.path.getsize(path)
             if path.endswith(".gz"):
@@ -171,10 +175,50 @@ def run_blocks(client, blocks: list[Block], spec: ScannerSpec, read_options, out
     return sorted(parts, key=lambda p: p["part"])
 
 
+_PART = re.compile(r"part-\d{5}\.jsonl")
+_PART_TMP = re.compile(r"part-\d{5}\.jsonl\.tmp-\d+-\d+")
+
+
+def _previous_parts(output_dir: str) -> set[str]:
+    """The partitions an earlier run listed in its own summary.json (nothing else is ours)."""
+    try:
+        with open(os.path.join(output_dir, "summary.json"), encoding="utf-8") as stream:
+            head = json.load(stream)
+    except (OSError, ValueError, RecursionError):
+        return set()
+    if not isinstance(head, dict) or not isinstance(head.get("tool"), dict) \
+            or head["tool"].get("name") != "compliance" or not isinstance(head.get("partitions"), list):
+        return set()
+    return {p for p in head["partitions"] if isinstance(p, str) and _PART.fullmatch(p)}
+
+
+def check_output_dir(output_dir: str, inputs: list[str]) -> None:
+    """Refuse a folder that holds an input, or partition-named files no earlier run wrote:
+    the run replaces part-*.jsonl and summary.json there, and must destroy nothing else."""
+    root = os.path.realpath(output_dir)
+    for name in inputs:
+        if name == "-":
+            continue
+        real = os.path.realpath(name)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep) \
+                or (os.path.isdir(real) and root.startswith(real.rstrip(os.sep) + os.sep)):
+            raise DaskProblem(f"--output-dir {output_dir}: holds or is inside the input {name}; "
+                              "results would overwrite it (choose another folder)")
+    if not os.path.isdir(output_dir):
+        return
+    ours = _previous_parts(output_dir)
+    foreign = sorted(n for n in os.listdir(output_dir) if _PART.fullmatch(n) and n not in ours)
+    if foreign:
+        raise DaskProblem(f"--output-dir {output_dir}: holds {foreign[0]}"
+                          f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, which no earlier "
+                          "run listed in its summary.json; the run would overwrite it (choose another folder)")
+
+
 def _remove_old_parts(output_dir: str) -> None:
-    """Partitions of an earlier run would otherwise mix with this one's."""
+    """Partitions of an earlier run (listed in its summary.json) would otherwise mix with this one's."""
+    ours = _previous_parts(output_dir)
     for name in os.listdir(output_dir):
-        if name.startswith("part-") and name[5:10].isdigit() and (name.endswith(".jsonl") or ".tmp-" in name):
+        if name in ours or _PART_TMP.fullmatch(name):
             os.remove(os.path.join(output_dir, name))
 
 
@@ -191,6 +235,7 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         from distributed import Client, LocalCluster
     except ImportError:
         raise DaskProblem("--engine dask needs Dask: pip install 'compliance[dask]'") from None
+    check_output_dir(output_dir, inputs)
     blocks = plan_blocks(inputs, shown, batch.get("partition_size") or (32 << 20))
     try:
         os.makedirs(output_dir, exist_ok=True)
@@ -218,6 +263,6 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
     summary = merge_summaries(parts, scanner.jurisdictions)
     head = header(scanner.jurisdictions, scanner.ruleset_meta(), shown, summary,
                   {"partitions": [p["part"] for p in parts]})
-    with open(os.path.join(output_dir, "summary.json"), "w", encoding="utf-8", newline="\n") as out:
+    with atomic_text(os.path.join(output_dir, "summary.json")) as out:
         out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
     return exit_code(summary)

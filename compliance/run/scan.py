@@ -16,7 +16,9 @@ from typing import Any, TextIO
 
 import click
 
+from compliance.outputs import atomic_text, clashes
 from compliance.readers import read_inputs
+from compliance.readers.detect import own_report
 from compliance.reporters.document import Report, report_from_posts, unmatched_waivers
 from compliance.reporters.jsonl_report import write_summary
 from compliance.reporters.registry import REPORTERS
@@ -61,6 +63,10 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
             raise BatchProblem(str(exc)) from None
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
+    clash = clashes(inputs, [("-o", output), ("--summary", batch["summary_path"]),
+                                ("--state", batch["state_path"])], keep=is_own_report)
+    if clash:
+        raise BatchProblem(clash)
     if batch["engine"] == "dask":
         if batch.get("resolve_links"):
             raise BatchProblem("--resolve-links is not available with --engine dask (use --engine local)")
@@ -132,10 +138,20 @@ def prime(records: Iterable) -> Iterator:
     return iter(())
 
 
+def is_own_report(path: str) -> bool:
+    """A file we wrote (a report), which the readers skip in a folder: safe to overwrite."""
+    try:
+        with open(path, "rb") as stream:
+            return own_report(stream.read(65536))
+    except OSError:
+        return False
+
+
 @contextmanager
 def output_stream(output: str | None) -> Iterator[TextIO]:
+    """The report's file, replaced only once complete (stdout as it is)."""
     if output and output != "-":
-        with open(output, "w", encoding="utf-8", newline="\n") as out:
+        with atomic_text(output) as out:
             yield out
     else:
         yield sys.stdout
@@ -147,7 +163,7 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
     state = None
     if opts.state_path:
 
-        state = ScanState(opts.state_path, scanner)
+        state = ScanState(opts.state_path, scanner, inputs)
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Mapping
@@ -105,6 +106,11 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
     parts.append(canonical([affiliates.programmes, affiliates.shorteners, affiliates.cues, affiliates.cue_window]))
     content = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
+
+
+def input_key(inputs: list[str]) -> list[str]:
+    """The run's inputs as absolute paths, sorted: the same files from any folder."""
+    return sorted(name if name == "-" else os.path.abspath(name) for name in inputs)
 
 
 def post_hash(post: Post) -> str:
@@ -217,18 +223,34 @@ class ScanState:
     """One run's view of the state file: look chunks up, store them, close the run."""
 
     @_damaged
-    def __init__(self, path: str, scanner):
+    def __init__(self, path: str, scanner, inputs: list[str] | None = None):
         self.path = path
         self.conn = connect(path)
         self.fingerprint, config = fingerprint(scanner)
-        row = self.conn.execute("SELECT max(run) FROM runs WHERE complete=1").fetchone()
-        self.previous: int | None = row[0]
+        if inputs is not None:  # kept with the run, not in the fingerprint: results stay shared
+            config = {**config, "inputs": input_key(inputs)}
+        self.previous: int | None = self._previous(config.get("inputs"))
         cur = self.conn.execute("INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
                                 (self.fingerprint, json.dumps(config, sort_keys=True)))
         assert cur.lastrowid is not None  # set by the INSERT just above
         self.run: int = cur.lastrowid
         self.posts = 0
         self.judged = 0
+
+    def _previous(self, inputs: list[str] | None) -> int | None:
+        """The last complete run over the same inputs: what `resolved` and "new" compare with.
+        A run over other inputs would make all of this run's absent posts look deleted."""
+        if inputs is None:
+            row = self.conn.execute("SELECT max(run) FROM runs WHERE complete=1").fetchone()
+            return row[0]
+        for run, config in self.conn.execute("SELECT run, config FROM runs WHERE complete=1 ORDER BY run DESC"):
+            try:
+                earlier = json.loads(config).get("inputs")
+            except (ValueError, AttributeError):
+                continue
+            if earlier == inputs:
+                return run
+        return None
 
     # -- per chunk -------------------------------------------------------------------------------
     @_damaged_reading

@@ -67,7 +67,7 @@ def nonblank_line_numbers(data: bytes) -> list[int]:
     """The lines a JSONL scan must account for (1-based), as the reader splits them (on \\n)."""
     out = []
     for number, raw in enumerate(data.split(b"\n"), 1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        if raw.startswith(b"\xef\xbb\xbf"):  # a BOM starts any line (files joined with cat)
             raw = raw[3:]
         if raw.strip():
             out.append(number)

@@ -161,7 +161,7 @@ def nonblank_lines(data: bytes) -> list[int]:
     """Line numbers (1-based) the JSONL reader must account for: every line not blank."""
     out = []
     for number, raw in enumerate(io.BytesIO(data), 1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        if raw.startswith(b"\xef\xbb\xbf"):  # a BOM starts any line (files joined with cat)
             raw = raw[3:]
         if raw.strip():
             out.append(number)
