@@ -8,6 +8,7 @@ Every scan is a real `python3 -m compliance scan` process, timed from outside, w
 RSS (largest process, workers included) from getrusage. The floor is measured in the same
 run over the same file: JSON parsing plus spaCy's blank tokenizer on every caption.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,18 +27,19 @@ import gen  # noqa: E402
 
 JURISDICTIONS = ["us", "uk", "de", "fr"]
 
-_MEASURE = ("import resource, subprocess, sys, time\n"
-            "t = time.perf_counter()\n"
-            "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-            "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-            "print(time.perf_counter() - t, u.ru_maxrss, rc, u.ru_utime + u.ru_stime)\n")
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(time.perf_counter() - t, u.ru_maxrss, rc, u.ru_utime + u.ru_stime)\n"
+)
 CPU: dict[str, float] = {}  # command label -> CPU seconds of its last measurement
 
 
 def measure(args: list[str], label: str = "") -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one command, its children included (CPU s in CPU)."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=ROOT, capture_output=True, text=True, check=True)
     wall, rss_kib, rc, cpu = out.stdout.split()
     if int(rc) not in (0, 1):
         raise SystemExit(f"failed ({rc}): {' '.join(args)}\n{out.stderr}")
@@ -121,8 +123,10 @@ def main() -> None:
         jobs = str(args.million_jobs)
         _, rss_ten_j = measure(scan_cmd(ten, brands, "--jobs", jobs))
         wall_m, rss_m = measure(scan_cmd(million, brands, "--jobs", jobs))
-        report(f"peak RSS --jobs {jobs}, 10k vs 1M posts",
-               f"{rss_ten_j:.0f} MiB vs {rss_m:.0f} MiB ({rss_m / rss_ten_j:.2f}x; 1M took {wall_m / 60:.1f} min)")
+        report(
+            f"peak RSS --jobs {jobs}, 10k vs 1M posts",
+            f"{rss_ten_j:.0f} MiB vs {rss_m:.0f} MiB ({rss_m / rss_ten_j:.2f}x; 1M took {wall_m / 60:.1f} min)",
+        )
     rows.append(("load average at end", f"{os.getloadavg()[0]:.1f}"))
     print("\n| measurement | result |\n|---|---|")
     for name, value in rows:
@@ -131,10 +135,16 @@ def main() -> None:
 
 def core_measurements(args, work, brands, big, small, ten, one, report) -> None:
     report("load average at start (other work on the machine)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    fl, fl_cpu = map(float, subprocess.run([sys.executable, __file__, "--floor", str(big)], capture_output=True,
-                                           text=True, check=True).stdout.split())
-    report(f"floor: JSON + blank tokenizer, {args.posts:,} posts",
-           f"{args.posts / fl:,.0f} posts/s ({fl:.1f} s wall, {fl_cpu:.1f} s CPU)")
+    fl, fl_cpu = map(
+        float,
+        subprocess.run(
+            [sys.executable, __file__, "--floor", str(big)], capture_output=True, text=True, check=True
+        ).stdout.split(),
+    )
+    report(
+        f"floor: JSON + blank tokenizer, {args.posts:,} posts",
+        f"{args.posts / fl:,.0f} posts/s ({fl:.1f} s wall, {fl_cpu:.1f} s CPU)",
+    )
     startup, _ = measure(scan_cmd(one, brands, "--jobs", "1"), "startup")
     report("scan start-up (1 post)", f"{startup:.1f} s wall, {CPU['startup']:.1f} s CPU")
 
@@ -146,23 +156,43 @@ def core_measurements(args, work, brands, big, small, ten, one, report) -> None:
     again, _ = measure(scan_cmd(big, brands, "--jobs", "1", "--state", str(state)), "again")
     rate = args.posts / max(wall - startup, 1e-9)
     cpu_rate = args.posts / max(CPU["big"] - CPU["startup"], 1e-9)
-    report(f"scan --jobs 1, {args.posts:,} posts, 4 jurisdictions (with --state)",
-           f"{rate:,.0f} posts/s wall, {cpu_rate:,.0f} posts per CPU-s ({wall:.1f} s wall; "
-           f"{args.posts / fl / rate:.1f}x the floor's wall time, {args.posts / (fl_cpu * cpu_rate):.1f}x its CPU time)")
-    report("second run, unchanged input, --state",
-           f"{again:.1f} s wall, {CPU['again']:.1f} s CPU ({wall / again:.1f}x faster than the first)")
+    report(
+        f"scan --jobs 1, {args.posts:,} posts, 4 jurisdictions (with --state)",
+        f"{rate:,.0f} posts/s wall, {cpu_rate:,.0f} posts per CPU-s ({wall:.1f} s wall; "
+        f"{args.posts / fl / rate:.1f}x the floor's wall time, {args.posts / (fl_cpu * cpu_rate):.1f}x its CPU time)",
+    )
+    report(
+        "second run, unchanged input, --state",
+        f"{again:.1f} s wall, {CPU['again']:.1f} s CPU ({wall / again:.1f}x faster than the first)",
+    )
     report(f"peak RSS --jobs 1, {args.posts:,} posts", f"{rss_big:.0f} MiB")
 
     one_job, _ = measure(scan_cmd(small, brands, "--jobs", "1"), "one")
     two_jobs, _ = measure(scan_cmd(small, brands, "--jobs", "2"), "two")
-    report(f"--jobs 1 vs --jobs 2, {args.small:,} posts",
-           f"{one_job:.1f} s vs {two_jobs:.1f} s wall ({one_job / two_jobs:.2f}x)")
+    report(
+        f"--jobs 1 vs --jobs 2, {args.small:,} posts",
+        f"{one_job:.1f} s vs {two_jobs:.1f} s wall ({one_job / two_jobs:.2f}x)",
+    )
     if not args.skip_dask:
         out_dir = work / "dask-out"
-        dask_wall, _ = measure(scan_cmd(small, brands, "--engine", "dask", "--output-dir", str(out_dir),
-                                        "--jobs", "2", "--partition-size", str(max(1 << 20, small.stat().st_size // 8))))
-        report(f"Dask LocalCluster (2 workers) vs pool --jobs 2, {args.small:,} posts",
-               f"{dask_wall:.1f} s vs {two_jobs:.1f} s wall ({two_jobs / dask_wall:.2f}x the pool's speed)")
+        dask_wall, _ = measure(
+            scan_cmd(
+                small,
+                brands,
+                "--engine",
+                "dask",
+                "--output-dir",
+                str(out_dir),
+                "--jobs",
+                "2",
+                "--partition-size",
+                str(max(1 << 20, small.stat().st_size // 8)),
+            )
+        )
+        report(
+            f"Dask LocalCluster (2 workers) vs pool --jobs 2, {args.small:,} posts",
+            f"{dask_wall:.1f} s vs {two_jobs:.1f} s wall ({two_jobs / dask_wall:.2f}x the pool's speed)",
+        )
     sizes = [int(n) for n in args.memory_sizes.split(",") if n]
     jobs = str(args.memory_jobs)
     base = None

@@ -6,6 +6,7 @@ a one-caption `compliance check`, `compliance fix`, and `compliance --help` (no 
 
     python3 bench/check_latency.py [--runs 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CAPTION = "Loving my @glowlyskin serum #sp"
 COMMANDS = [
     ("spacy floor", [sys.executable, "-c", "import spacy; spacy.blank('en')"]),
-    ("compliance check", [sys.executable, "-m", "compliance", "check", CAPTION, "-j", "us", "-j", "de",
-                          "--brand", "@glowlyskin"]),
-    ("compliance fix", [sys.executable, "-m", "compliance", "fix", CAPTION, "-j", "us", "-j", "de",
-                        "--brand", "@glowlyskin"]),
+    (
+        "compliance check",
+        [sys.executable, "-m", "compliance", "check", CAPTION, "-j", "us", "-j", "de", "--brand", "@glowlyskin"],
+    ),
+    (
+        "compliance fix",
+        [sys.executable, "-m", "compliance", "fix", CAPTION, "-j", "us", "-j", "de", "--brand", "@glowlyskin"],
+    ),
     ("compliance --help", [sys.executable, "-m", "compliance", "--help"]),
 ]
 

@@ -3,25 +3,65 @@
 Random words are made up per post so spaCy's string store would grow without bound if the
 scan did not release it: that is what the memory benchmark must show does not happen.
 """
+
 from __future__ import annotations
 
 import json
 import random
 
-BRANDS = ["Solara", "Kettle & Crumb", "Velocy", "Mira Beauty", "Orbit Audio", "Target", "Glowly",
-          "Nordwind", "Maison Lune", "Pixelhaus"]
+BRANDS = [
+    "Solara",
+    "Kettle & Crumb",
+    "Velocy",
+    "Mira Beauty",
+    "Orbit Audio",
+    "Target",
+    "Glowly",
+    "Nordwind",
+    "Maison Lune",
+    "Pixelhaus",
+]
 HANDLES = ["@kettleandcrumb", "@velocybikes", "@mirabeauty", "@orbitaudio", "@glowlyskin", "@nordwind.de"]
-LABELS = ["#ad", "#Werbung", "#sponsored", "Ad |", "#publicité", "#partenariat", "Anzeige:", "#gifted",
-          "Paid partnership with {brand}", "#{brand}Partner", "#collab", "#spon", "(ad)", "AD:"]
-LINKS = ["https://amzn.to/3xY{n}", "https://shop.example.com/p/{n}?ref=creator{n}", "https://bit.ly/z{n}",
-         "https://www.solara.com/summer", "linktr.ee/creator{n}"]
-CODES = ["Use code {W}{n} for 20% off", "Code: SAVE{n}", "mit dem Code {W}10 sparst du 15%",
-         "avec le code {W}{n} -10%"]
-PHRASES = ["Morning run by the lake", "Trying the new serum tonight", "Weekend in Lisbon",
-           "Mein neues Lieblingsrezept", "Petit déjeuner au soleil", "Finally finished the puzzle",
-           "Thanks {brand} for sending this!", "Loving my new {brand} headphones",
-           "In Zusammenarbeit mit {brand}", "En partenariat avec {brand}", "Gifted by {brand}",
-           "Ce matin au marché", "Nuevo vídeo en el canal", "Nuova ricetta oggi"]
+LABELS = [
+    "#ad",
+    "#Werbung",
+    "#sponsored",
+    "Ad |",
+    "#publicité",
+    "#partenariat",
+    "Anzeige:",
+    "#gifted",
+    "Paid partnership with {brand}",
+    "#{brand}Partner",
+    "#collab",
+    "#spon",
+    "(ad)",
+    "AD:",
+]
+LINKS = [
+    "https://amzn.to/3xY{n}",
+    "https://shop.example.com/p/{n}?ref=creator{n}",
+    "https://bit.ly/z{n}",
+    "https://www.solara.com/summer",
+    "linktr.ee/creator{n}",
+]
+CODES = ["Use code {W}{n} for 20% off", "Code: SAVE{n}", "mit dem Code {W}10 sparst du 15%", "avec le code {W}{n} -10%"]
+PHRASES = [
+    "Morning run by the lake",
+    "Trying the new serum tonight",
+    "Weekend in Lisbon",
+    "Mein neues Lieblingsrezept",
+    "Petit déjeuner au soleil",
+    "Finally finished the puzzle",
+    "Thanks {brand} for sending this!",
+    "Loving my new {brand} headphones",
+    "In Zusammenarbeit mit {brand}",
+    "En partenariat avec {brand}",
+    "Gifted by {brand}",
+    "Ce matin au marché",
+    "Nuevo vídeo en el canal",
+    "Nuova ricetta oggi",
+]
 EMOJI = ["✨", "🥶", "🏃", "🌿", "📝", "🔥", "💄", "🎧", "🇩🇪", "🇫🇷", "😍", "👉", "⬇️"]
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "zen", "qua", "ber", "lin", "dor", "fey"]
 PLATFORMS = ["instagram", "tiktok", "youtube", "x", None]

@@ -9,6 +9,7 @@ figure for normal text), plus a "busy" set of saturated colour blobs that is har
 photos. Prints recall, the worst and mean relative error of height share and contrast against
 the rendered truth, images per second, and video seconds per second of wall time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,7 @@ def images(count: int, seed: int, kinds: tuple[str, ...]) -> None:
     started = time.perf_counter()
     for i in range(count):
         label = media_gen.LABELS[i % len(media_gen.LABELS)]
-        image, truth = media_gen.render(rng, label=label, bg_kind=kinds[i % len(kinds)],
-                                        share=rng.uniform(0.03, 0.06))
+        image, truth = media_gen.render(rng, label=label, bg_kind=kinds[i % len(kinds)], share=rng.uniform(0.03, 0.06))
         found = [f for f in frame_labels(image, DEFAULT_LIMITS) if f[0] == truth.key]
         if not found:
             continue
@@ -43,11 +43,13 @@ def images(count: int, seed: int, kinds: tuple[str, ...]) -> None:
         h_err.append(abs(box[3] / image.height - truth.height_share) / truth.height_share)
         c_err.append(abs(prominence.contrast_ratio(text_rgb, back_rgb) - truth.contrast) / truth.contrast)
     took = time.perf_counter() - started
-    print(f"images [{'/'.join(kinds)}]: {count}, recall {hits / count:.3f}, "
-          f"height share error max {max(h_err, default=0):.3f} mean {sum(h_err) / max(1, len(h_err)):.3f}, "
-          f"contrast error max {max(c_err, default=0):.3f} mean {sum(c_err) / max(1, len(c_err)):.3f}, "
-          f"both within 10% for {sum(h <= 0.1 and c <= 0.1 for h, c in zip(h_err, c_err, strict=False))}/{hits} found, "
-          f"{count / took:.2f} images/s")
+    print(
+        f"images [{'/'.join(kinds)}]: {count}, recall {hits / count:.3f}, "
+        f"height share error max {max(h_err, default=0):.3f} mean {sum(h_err) / max(1, len(h_err)):.3f}, "
+        f"contrast error max {max(c_err, default=0):.3f} mean {sum(c_err) / max(1, len(c_err)):.3f}, "
+        f"both within 10% for {sum(h <= 0.1 and c <= 0.1 for h, c in zip(h_err, c_err, strict=False))}/{hits} found, "
+        f"{count / took:.2f} images/s"
+    )
 
 
 def videos(count: int, seed: int) -> None:
@@ -73,9 +75,11 @@ def videos(count: int, seed: int) -> None:
             found += 1
             t_err.append(abs(rec["first_visible_s"] - start))
             d_err.append(abs(rec["duration_s"] - (end - start)) / (end - start))
-    print(f"videos: {count} ({seconds:.0f} s of video), label found in {found}, first-visible error max "
-          f"{max(t_err, default=0):.2f} s, duration error max {max(d_err, default=0):.3f}, "
-          f"{seconds / took:.2f} video seconds/s")
+    print(
+        f"videos: {count} ({seconds:.0f} s of video), label found in {found}, first-visible error max "
+        f"{max(t_err, default=0):.2f} s, duration error max {max(d_err, default=0):.3f}, "
+        f"{seconds / took:.2f} video seconds/s"
+    )
 
 
 def main() -> None:

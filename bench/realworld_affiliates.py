@@ -10,6 +10,7 @@ as found when the scanner (the real analyser, all of its rules) reports an affil
 signal over it. Also printed: how many descriptions show any affiliate link, and the share of
 links that go through a known shortener (whose target the text does not show).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--misses", type=int, default=0, help="print up to N missed links per group (stderr)")
-    parser.add_argument("--without-catalogue", action="store_true",
-                        help="judge with an empty catalogue (base.toml's generic hosts and parameters only), "
-                             "to see what the catalogue adds")
+    parser.add_argument(
+        "--without-catalogue",
+        action="store_true",
+        help="judge with an empty catalogue (base.toml's generic hosts and parameters only), "
+        "to see what the catalogue adds",
+    )
     args = parser.parse_args()
     posts_file = args.cache / "youtube_descriptions.jsonl"
     if not posts_file.is_file():
@@ -82,8 +86,9 @@ def main() -> int:
             posts += 1
             result = scanner.judge(Post(id=record["id"], caption=caption, source=Source("bench"), platform="youtube"))
             spans = [(s.start, s.end) for s in result.signals if s.kind == "affiliate_link"]
-            programmes.update(s.programme or "(base.toml generic)"
-                              for s in result.signals if s.kind == "affiliate_link")
+            programmes.update(
+                s.programme or "(base.toml generic)" for s in result.signals if s.kind == "affiliate_link"
+            )
             posts_with_affiliate += bool(spans)
             posts_with_short += any(s.kind == "short_link" for s in result.signals)
             posts_with_either += any(s.kind in ("short_link", "affiliate_link") for s in result.signals)
@@ -105,8 +110,12 @@ def main() -> int:
     print(f"  with an affiliate_link signal: {posts_with_affiliate} ({posts_with_affiliate / posts:.1%})")
     print(f"  with a short_link signal:      {posts_with_short} ({posts_with_short / posts:.1%})")
     print(f"  with either:                   {posts_with_either} ({posts_with_either / posts:.1%})")
-    print("  verdict (us): " + ", ".join(f"{k} {statuses[k]} ({statuses[k] / posts:.1%})"
-                                         for k in ("violation", "review", "compliant", "clear")))
+    print(
+        "  verdict (us): "
+        + ", ".join(
+            f"{k} {statuses[k]} ({statuses[k] / posts:.1%})" for k in ("violation", "review", "compliant", "clear")
+        )
+    )
     print(f"links: {links_all}; through a known shortener: {short} ({short / max(links_all, 1):.1%})")
     print()
     print("affiliate links whose format the research key identifies, by its group:")

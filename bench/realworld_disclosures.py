@@ -17,6 +17,7 @@ files and prints, for the `dev` half (patterns were developed against it), the `
 
     python bench/realworld_disclosures.py [--show dev] [--misses]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,13 @@ CACHE = ROOT / ".cache" / "realworld" / "disclosures" / "youtube.jsonl"
 LABELS = ROOT / "bench" / "realworld_data" / "disclosure_labels.jsonl"
 ORDER = ["payment-explained", "sponsorship-named", "gift-named", "support-the-channel", "bare-affiliate"]
 # A vocabulary label (a tag or a word) stands for the class its meaning is closest to.
-MEANING_CLASS = {"affiliate": "bare-affiliate", "gift": "gift-named", "advertising": "sponsorship-named",
-                 "sponsorship": "sponsorship-named", "partnership": "sponsorship-named"}
+MEANING_CLASS = {
+    "affiliate": "bare-affiliate",
+    "gift": "gift-named",
+    "advertising": "sponsorship-named",
+    "sponsorship": "sponsorship-named",
+    "partnership": "sponsorship-named",
+}
 
 
 def line_spans(caption: str) -> list[tuple[int, int]]:
@@ -79,8 +85,10 @@ def main(argv=None) -> int:
     codes = sorted({p.stem for d in default_dirs() for p in d.glob("*.toml")} - {"base"})
     scanner = Scanner(["us"] + [c for c in codes if c != "us"])
     vocabulary = scanner.analyser.vocabulary
-    stats = {split: {"tp": 0, "fp": 0, "fn": 0, "agree": 0, "explained": 0, "ftc003": 0, "n": 0}
-             for split in ("dev", "holdout")}
+    stats = {
+        split: {"tp": 0, "fp": 0, "fn": 0, "agree": 0, "explained": 0, "ftc003": 0, "n": 0}
+        for split in ("dev", "holdout")
+    }
     errors = []
     for lab in labels:
         post = posts.get(lab["id"])
@@ -117,15 +125,19 @@ def main(argv=None) -> int:
             if fired:
                 errors.append((lab["split"], "FTC-003", lab, caption, found, None))
     print(f"{len(labels)} hand-labelled real YouTube descriptions (Mathur et al. 2018), platform youtube\n")
-    print(f"{'split':8} {'n':>4} {'disclose':>8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"
-          f" {'class ok':>8} {'explained':>9} {'FTC-003':>7}")
+    print(
+        f"{'split':8} {'n':>4} {'disclose':>8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"
+        f" {'class ok':>8} {'explained':>9} {'FTC-003':>7}"
+    )
     total = {k: sum(s[k] for s in stats.values()) for k in stats["dev"]}
     for name, st in (*stats.items(), ("all", total)):
         prec = st["tp"] / (st["tp"] + st["fp"]) if st["tp"] + st["fp"] else 1.0
         rec = st["tp"] / (st["tp"] + st["fn"]) if st["tp"] + st["fn"] else 1.0
         agree = f"{st['agree']}/{st['tp']}"
-        print(f"{name:8} {st['n']:>4} {st['tp'] + st['fn']:>8} {st['tp']:>4} {st['fp']:>4} {st['fn']:>4}"
-              f" {prec:>9.3f} {rec:>7.3f} {agree:>8} {st['explained']:>9} {st['ftc003']:>7}")
+        print(
+            f"{name:8} {st['n']:>4} {st['tp'] + st['fn']:>8} {st['tp']:>4} {st['fp']:>4} {st['fn']:>4}"
+            f" {prec:>9.3f} {rec:>7.3f} {agree:>8} {st['explained']:>9} {st['ftc003']:>7}"
+        )
     if args.show:
         for split, kind, lab, caption, found, best in errors:
             if args.show != "all" and split != args.show:

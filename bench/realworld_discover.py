@@ -11,6 +11,7 @@ without `--discover`, for example through `#ad` or a discount code, counts too);
 
     python bench/realworld_discover.py [--cache DIR] [--labels FILE] [-j us] [--errors dev]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,19 +40,25 @@ def prf(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
 
 
 def line(name: str, m: dict[str, float]) -> str:
-    return (f"  {name:<44} n={m['n']:>4} pos={m['pos']:>3}  P={m['p']:.3f}  R={m['r']:.3f}  "
-            f"F1={m['f1']:.3f}  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
+    return (
+        f"  {name:<44} n={m['n']:>4} pos={m['pos']:>3}  P={m['p']:.3f}  R={m['r']:.3f}  "
+        f"F1={m['f1']:.3f}  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})"
+    )
 
 
 def predictions(posts: list[dict], jurisdictions: list[str], discover: bool) -> dict[str, dict]:
     scanner = Scanner(jurisdictions, discover=discover)
     out = {}
     for row in posts:
-        result = scanner.judge_record(Post(id=row["id"], caption=row["caption"], source=Source("bench"),
-                                           platform="instagram"))
+        result = scanner.judge_record(
+            Post(id=row["id"], caption=row["caption"], source=Source("bench"), platform="instagram")
+        )
         statuses = {v.status for v in result.verdicts.values()}
-        out[row["id"]] = {"found": bool(statuses - {"clear"}), "discovery": result.discovery,
-                          "cues": [(s.kind, s.text) for s in result.signals if s.kind.startswith("cue-")]}
+        out[row["id"]] = {
+            "found": bool(statuses - {"clear"}),
+            "discovery": result.discovery,
+            "cues": [(s.kind, s.text) for s in result.signals if s.kind.startswith("cue-")],
+        }
     return out
 
 
@@ -75,27 +82,48 @@ def main(argv: list[str] | None = None) -> int:
         return prf([(truth(p), found[discover][p["id"]]["found"]) for p in posts if select(p)])
 
     labelled = [p for p in posts if p["id"] in labels]
-    print(f"Real Instagram captions: {len(posts)} in the cache, {len(labelled)} labelled by hand "
-          f"({sum(1 for p in labelled if labels[p['id']] == 'paid')} paid or gifted, "
-          f"{sum(1 for p in labelled if labels[p['id']] == 'own')} own promotion, "
-          f"{sum(1 for p in labelled if labels[p['id']] == 'organic')} organic). Jurisdictions: "
-          f"{', '.join(jurisdictions)}.")
+    print(
+        f"Real Instagram captions: {len(posts)} in the cache, {len(labelled)} labelled by hand "
+        f"({sum(1 for p in labelled if labels[p['id']] == 'paid')} paid or gifted, "
+        f"{sum(1 for p in labelled if labels[p['id']] == 'own')} own promotion, "
+        f"{sum(1 for p in labelled if labels[p['id']] == 'organic')} organic). Jurisdictions: "
+        f"{', '.join(jurisdictions)}."
+    )
     commercial = lambda p: labels[p["id"]] in ("paid", "own")  # noqa: E731
     for half in ("dev", "holdout", "all"):
-        in_half = (lambda p, h=half: h == "all" or p["half"] == h)  # noqa: E731
+        in_half = lambda p, h=half: h == "all" or p["half"] == h  # noqa: E731
         print(f"\n[{half}]")
         print("hand labels, commercial = paid or gifted + own promotion:")
         print(line("--discover", measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p), commercial)))
-        print(line("without --discover", measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p), commercial, False)))
-        paid = measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p) and labels[p["id"]] != "own",
-                       lambda p: labels[p["id"]] == "paid")
+        print(
+            line(
+                "without --discover",
+                measure(lambda p, in_half=in_half: p["id"] in labels and in_half(p), commercial, False),
+            )
+        )
+        paid = measure(
+            lambda p, in_half=in_half: p["id"] in labels and in_half(p) and labels[p["id"]] != "own",
+            lambda p: labels[p["id"]] == "paid",
+        )
         print(line("--discover, paid or gifted vs organic", paid))
         print("datasets' own labels:")
-        for ds, name in (("kayschulz", "kayschulz promo (1,065 posts)"),
-                         ("documentintent", "documentIntent 'promote' (1,299 posts)")):
+        for ds, name in (
+            ("kayschulz", "kayschulz promo (1,065 posts)"),
+            ("documentintent", "documentIntent 'promote' (1,299 posts)"),
+        ):
             truth = lambda p: bool(p["dataset_label"])  # noqa: E731
-            print(line(f"--discover, {name}", measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth)))
-            print(line("without --discover", measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth, False)))
+            print(
+                line(
+                    f"--discover, {name}",
+                    measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth),
+                )
+            )
+            print(
+                line(
+                    "without --discover",
+                    measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth, False),
+                )
+            )
     if args.errors:
         print(f"\nmistakes on the {args.errors} half (hand labels):")
         for p in labelled:

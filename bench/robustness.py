@@ -23,6 +23,7 @@ Prints, per part and in total: inputs tried, crashes, hangs, posts lost. All mus
    file with one 200 MB string, ten 48 KB captions of "#sp " in json and html: seconds, peak
    memory and report size per shape; a post missing from the report counts as lost.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,15 +55,22 @@ class Tally:
         self.notes: list[str] = []
 
     def row(self) -> str:
-        return (f"| {self.name:<13} | {self.inputs:>7} | {self.crashes:>7} | {self.hangs:>5} | {self.lost:>10} "
-                f"| {self.seconds:>7.1f} |")
+        return (
+            f"| {self.name:<13} | {self.inputs:>7} | {self.crashes:>7} | {self.hangs:>5} | {self.lost:>10} "
+            f"| {self.seconds:>7.1f} |"
+        )
 
 
 def _cli(args: list[str], stdin: bytes | None = None) -> tuple[int | None, str]:
     """Run `compliance ARGS`; (exit code or None on timeout, stderr)."""
     try:
-        proc = subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT, input=stdin,
-                              capture_output=True, timeout=PROCESS_LIMIT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "compliance", *args],
+            cwd=ROOT,
+            input=stdin,
+            capture_output=True,
+            timeout=PROCESS_LIMIT,
+        )
     except subprocess.TimeoutExpired:
         return None, ""
     return proc.returncode, proc.stderr.decode("utf-8", "replace")
@@ -75,6 +83,7 @@ def readers(n: int, seed: int) -> Tally:
     tally = Tally("readers")
     judge = harness.Judge()
     with tempfile.TemporaryDirectory() as tmp:
+
         @hseed(seed)
         @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(harness.input_strategy())
@@ -124,9 +133,12 @@ def captions(n: int, seed: int) -> Tally:
             tally.notes.append(f"{caption!r}: {result.error}")
             return
         text = data["caption"]
-        spans = data["signals"] + data["disclosures"] + [
-            f for v in data["verdicts"].values() for f in v["findings"] if f["start"] is not None]
-        if any(text[s["start"]:s["end"]] != s["text"] for s in spans):
+        spans = (
+            data["signals"]
+            + data["disclosures"]
+            + [f for v in data["verdicts"].values() for f in v["findings"] if f["start"] is not None]
+        )
+        if any(text[s["start"] : s["end"]] != s["text"] for s in spans):
             tally.crashes += 1
             tally.notes.append(f"{caption!r}: a span does not quote the caption")
 
@@ -163,8 +175,9 @@ def pathological() -> Tally:
             path.write_bytes(text.encode("utf-8", "surrogatepass"))
             files.append(str(path))
         tally.inputs = len(files)
-        code, err = _cli(["check", "--files", "--format", "json", "--brand", "Glowly", "--brand", "@glowlyskin",
-                          *files])
+        code, err = _cli(
+            ["check", "--files", "--format", "json", "--brand", "Glowly", "--brand", "@glowlyskin", *files]
+        )
         if code is None:
             tally.hangs = len(files)
         elif "Traceback" in err or code not in (0, 1, 2):
@@ -183,8 +196,20 @@ def conservation(seed: int) -> Tally:
         for fmt in ("json", "jsonl", "csv"):
             out = Path(tmp) / f"report.{fmt}"
             tally.inputs += len(expected)
-            code, err = _cli(["scan", str(path), "--brand", "Glowly", "--format", fmt, "-o", str(out),
-                              "--no-progress", "--no-config"])
+            code, err = _cli(
+                [
+                    "scan",
+                    str(path),
+                    "--brand",
+                    "Glowly",
+                    "--format",
+                    fmt,
+                    "-o",
+                    str(out),
+                    "--no-progress",
+                    "--no-config",
+                ]
+            )
             if code is None:
                 tally.hangs += 1
                 continue
@@ -243,13 +268,31 @@ def catastrophic(posts: int) -> Tally:
         rules.mkdir()
         (rules / "zz.toml").write_text(CATASTROPHIC_RULES, encoding="utf-8")
         path = Path(tmp) / "posts.jsonl"
-        lines = [json.dumps({"id": f"p{i}", "caption": "a" * (40 + i % 30) + "!" if i % 2 else "#zzad Glowly"})
-                 for i in range(posts)]
+        lines = [
+            json.dumps({"id": f"p{i}", "caption": "a" * (40 + i % 30) + "!" if i % 2 else "#zzad Glowly"})
+            for i in range(posts)
+        ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         out = Path(tmp) / "report.json"
         tally.inputs = posts
-        code, err = _cli(["scan", str(path), "-j", "zz", "--rules-dir", str(rules), "--brand", "Glowly",
-                          "--format", "json", "-o", str(out), "--no-progress", "--no-config"])
+        code, err = _cli(
+            [
+                "scan",
+                str(path),
+                "-j",
+                "zz",
+                "--rules-dir",
+                str(rules),
+                "--brand",
+                "Glowly",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+                "--no-progress",
+                "--no-config",
+            ]
+        )
         if code is None:
             tally.hangs = 1
         elif "Traceback" in err or code not in (0, 1):
@@ -280,8 +323,14 @@ def cost(every_phrase: bool) -> Tally:
                 tally.hangs += 1
                 tally.notes.append(f"{phrase!r} ({where}): 1k {small:.3f} s, 8k {big:.3f} s, x{ratio:.1f}")
         return tally
-    shapes = {**cm.groups(sets), "repro: code then dashes": ("Loving my Glowly serum, use code LENA15 ", "-"),
-              "repro: #sp": "#sp", "repro: colis": "colis", "repro: reçu": "reçu", "repro: sent me": "sent me"}
+    shapes = {
+        **cm.groups(sets),
+        "repro: code then dashes": ("Loving my Glowly serum, use code LENA15 ", "-"),
+        "repro: #sp": "#sp",
+        "repro: colis": "colis",
+        "repro: reçu": "reçu",
+        "repro: sent me": "sent me",
+    }
     for name, phrases in shapes.items():
         times = [cm.cost(scanner, phrases, n, runs=2) for n in cm.SIZES]
         ratio = max(times[2], 0.002) / max(times[1], 0.002)
@@ -295,8 +344,9 @@ def cost(every_phrase: bool) -> Tally:
 def _measured(args: list[str]) -> tuple[int | None, float, int]:
     """Run `compliance ARGS`: (exit code, seconds, peak memory in MB of the child)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "compliance", *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compliance", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return proc.returncode, time.perf_counter() - start, usage.ru_maxrss // 1024
@@ -318,8 +368,9 @@ def bombs() -> Tally:
         with zipfile.ZipFile(root / "line.zip", "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("posts.jsonl.gz", raw.getvalue())
         with zipfile.ZipFile(root / "blank.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-            zf.writestr("posts.jsonl", b'{"id": "a", "caption": "x"}\n' + b"\n" * 20_000_000
-                        + b'{"id": "b", "caption": "y"}\n')
+            zf.writestr(
+                "posts.jsonl", b'{"id": "a", "caption": "x"}\n' + b"\n" * 20_000_000 + b'{"id": "b", "caption": "y"}\n'
+            )
         content = root / "ig" / "your_instagram_activity" / "content"
         content.mkdir(parents=True)
         with open(content / "posts_1.json", "w") as fh:
@@ -329,14 +380,18 @@ def bombs() -> Tally:
             fh.write('", "media": []},\n{"title": "after", "creation_timestamp": 1705312800, "media": []}]\n')
         sp = root / "sp.jsonl"
         sp.write_text("".join(json.dumps({"id": f"p{i}", "caption": "#sp " * 12_000}) + "\n" for i in range(10)))
-        runs = [("zip(gzip(300 MB line))", root / "line.zip", "json", 3),
-                ("20 KB zip of blank lines", root / "blank.zip", "json", 2),
-                ("Instagram 200 MB string", root / "ig", "json", 3),
-                ("10 x 48 KB '#sp ' json", sp, "json", 10), ("10 x 48 KB '#sp ' html", sp, "html", 10)]
+        runs = [
+            ("zip(gzip(300 MB line))", root / "line.zip", "json", 3),
+            ("20 KB zip of blank lines", root / "blank.zip", "json", 2),
+            ("Instagram 200 MB string", root / "ig", "json", 3),
+            ("10 x 48 KB '#sp ' json", sp, "json", 10),
+            ("10 x 48 KB '#sp ' html", sp, "html", 10),
+        ]
         for name, path, fmt, posts in runs:
             out = root / f"out.{fmt}"
-            code, seconds, peak = _measured(["scan", str(path), "-j", "us", "--format", fmt, "-o", str(out),
-                                             "--no-progress", "--no-config"])
+            code, seconds, peak = _measured(
+                ["scan", str(path), "-j", "us", "--format", fmt, "-o", str(out), "--no-progress", "--no-config"]
+            )
             tally.inputs += 1
             size = out.stat().st_size if out.exists() else 0
             if code not in (0, 1, 2):
@@ -362,9 +417,15 @@ def main() -> int:
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
     parts = []
-    todo = [lambda: readers(args.files, args.seed), lambda: captions(args.captions, args.seed),
-            pathological, lambda: conservation(args.seed), lambda: catastrophic(args.slow_posts),
-            lambda: cost(args.cost_all), bombs]
+    todo = [
+        lambda: readers(args.files, args.seed),
+        lambda: captions(args.captions, args.seed),
+        pathological,
+        lambda: conservation(args.seed),
+        lambda: catastrophic(args.slow_posts),
+        lambda: cost(args.cost_all),
+        bombs,
+    ]
     if args.only:
         todo = {"cost": todo[5:6], "bombs": todo[6:]}[args.only]
     for run in todo:
@@ -372,8 +433,11 @@ def main() -> int:
         tally = run()
         tally.seconds = time.perf_counter() - start
         parts.append(tally)
-        print(f"{tally.name}: {tally.inputs} inputs, {tally.crashes} crashes, {tally.hangs} hangs, "
-              f"{tally.lost} posts lost ({tally.seconds:.1f} s)", file=sys.stderr)
+        print(
+            f"{tally.name}: {tally.inputs} inputs, {tally.crashes} crashes, {tally.hangs} hangs, "
+            f"{tally.lost} posts lost ({tally.seconds:.1f} s)",
+            file=sys.stderr,
+        )
         for note in tally.notes[:40]:
             print(f"  {note}", file=sys.stderr)
 

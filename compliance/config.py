@@ -17,6 +17,7 @@ relative to the file. A config that cannot be used stops the run (exit 2), namin
 `Settings` is the one configuration object: the command line and the config file make it, and it
 goes unchanged to the scanner, the worker processes and Dask workers.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -120,8 +121,9 @@ def load_config(path: Path) -> Settings:
         if name not in KEYS:
             close = difflib.get_close_matches(name, KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"{path}:{_line(lines, key, start)}: unknown config key {key!r}{hint}; "
-                              f"known: {', '.join(KEYS)}")
+            raise ConfigError(
+                f"{path}:{_line(lines, key, start)}: unknown config key {key!r}{hint}; known: {', '.join(KEYS)}"
+            )
         table[name] = (value, f"{path}:{_line(lines, key, start)}: {key}")
     base = path.parent
 
@@ -145,18 +147,23 @@ def load_config(path: Path) -> Settings:
     if "severity" in table:
         value, where = table["severity"]
         if not isinstance(value, dict):
-            raise ConfigError(f"{where} must be a table of rule = \"error|warning|info\"")
+            raise ConfigError(f'{where} must be a table of rule = "error|warning|info"')
         severity = {str(rule): _severity(level, f"{where}.{rule}") for rule, level in value.items()}
     exceptions: list[Waiver] = []
     if "exceptions" in table:
         value, where = table["exceptions"]
         if not isinstance(value, list):
-            raise ConfigError(f"{where} must be a list of \"POST:RULE\" strings or {{ post, rule }} tables")
+            raise ConfigError(f'{where} must be a list of "POST:RULE" strings or {{ post, rule }} tables')
         exceptions = [_exception(item, where, str(path)) for item in value]
     return Settings(
-        jurisdictions=tuple(j.lower() for j in strings("jurisdictions")), brands_file=brands,
-        rules_dirs=tuple(str(base / d) for d in strings("rules_dir")), select=strings("select"),
-        ignore=strings("ignore"), severity=severity, exceptions=tuple(exceptions), source=str(path),
+        jurisdictions=tuple(j.lower() for j in strings("jurisdictions")),
+        brands_file=brands,
+        rules_dirs=tuple(str(base / d) for d in strings("rules_dir")),
+        select=strings("select"),
+        ignore=strings("ignore"),
+        severity=severity,
+        exceptions=tuple(exceptions),
+        source=str(path),
     )
 
 
@@ -200,19 +207,27 @@ def _exception(item: Any, where: str, source: str) -> Waiver:
     if isinstance(item, dict):
         unknown = set(item) - WAIVER_KEYS
         if unknown or not isinstance(item.get("post"), str) or not isinstance(item.get("rule"), str):
-            raise ConfigError(f"{where}: an exception table needs `post` and `rule` strings "
-                              f"(and optional `reason`, `by`, `date`), got {sorted(item)}")
+            raise ConfigError(
+                f"{where}: an exception table needs `post` and `rule` strings "
+                f"(and optional `reason`, `by`, `date`), got {sorted(item)}"
+            )
         for key in ("reason", "by"):
             if key in item and not isinstance(item[key], str):
                 raise ConfigError(f"{where}: an exception's `{key}` must be a string")
         date = item.get("date")
         if date is not None and not isinstance(date, (str, datetime.date)):
             raise ConfigError(f"{where}: an exception's `date` must be a date (2026-03-02) or a string")
-        return Waiver(item["post"], item["rule"].strip(), reason=item.get("reason"), by=item.get("by"),
-                      date=date.isoformat() if isinstance(date, datetime.date) else date, source=source)
+        return Waiver(
+            item["post"],
+            item["rule"].strip(),
+            reason=item.get("reason"),
+            by=item.get("by"),
+            date=date.isoformat() if isinstance(date, datetime.date) else date,
+            source=source,
+        )
     if isinstance(item, str):
         return parse_exception(item, where, source)
-    raise ConfigError(f"{where}: an exception is \"POST:RULE\" or {{ post = ..., rule = ... }}")
+    raise ConfigError(f'{where}: an exception is "POST:RULE" or {{ post = ..., rule = ... }}')
 
 
 def parse_exception(text: str, where: str = "--exception", source: str = "--exception") -> Waiver:
@@ -242,9 +257,20 @@ def split_list(values) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------- merging flags
-def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdictions=(),
-            brands_file: str | None = None, brand_names=(), rules_dirs=(), select=(), ignore=(), severities=(),
-            exceptions=(), discover: bool = False) -> Settings:
+def resolve(
+    *,
+    config_file: str | None = None,
+    no_config: bool = False,
+    jurisdictions=(),
+    brands_file: str | None = None,
+    brand_names=(),
+    rules_dirs=(),
+    select=(),
+    ignore=(),
+    severities=(),
+    exceptions=(),
+    discover: bool = False,
+) -> Settings:
     """The config file's settings with every flag given on the command line taking its place."""
     if config_file:
         base = load_config(Path(config_file))
@@ -261,25 +287,51 @@ def resolve(*, config_file: str | None = None, no_config: bool = False, jurisdic
         rules_dirs=tuple(rules_dirs) or base.rules_dirs,
         select=split_list(select) or base.select,
         ignore=split_list(ignore) or base.ignore,
-        severity=severity, exceptions=excepted, discover=discover, source=base.source,
+        severity=severity,
+        exceptions=excepted,
+        discover=discover,
+        source=base.source,
     )
 
 
 # Each flag mirrors a config key; `rules` commands use the last three to find rule folders.
 OPTIONS = {
-    "select": click.option("--select", multiple=True, metavar="RULES",
-                           help="Only these rules: ids, names, groups or prefixes (repeatable or comma-separated)."),
-    "ignore": click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms as --select)."),
-    "severities": click.option("--severity", "severities", multiple=True, metavar="RULE=LEVEL",
-                               help="Change a rule's severity to error, warning or info (repeatable)."),
-    "exceptions": click.option("--exception", "exceptions", multiple=True, metavar="POST:RULE",
-                               help="An accepted exception: do not apply RULE to post POST (repeatable)."),
-    "rules_dirs": click.option("--rules-dir", "rules_dirs", multiple=True, metavar="DIR",
-                               help="A folder of rule files searched before the shipped ones (house rules, "
-                                    "stricter variants)."),
-    "config_file": click.option("--config", "config_file", metavar="FILE",
-                                help="Project config to use (default: nearest compliance.toml or pyproject.toml "
-                                     "[tool.compliance])."),
+    "select": click.option(
+        "--select",
+        multiple=True,
+        metavar="RULES",
+        help="Only these rules: ids, names, groups or prefixes (repeatable or comma-separated).",
+    ),
+    "ignore": click.option(
+        "--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms as --select)."
+    ),
+    "severities": click.option(
+        "--severity",
+        "severities",
+        multiple=True,
+        metavar="RULE=LEVEL",
+        help="Change a rule's severity to error, warning or info (repeatable).",
+    ),
+    "exceptions": click.option(
+        "--exception",
+        "exceptions",
+        multiple=True,
+        metavar="POST:RULE",
+        help="An accepted exception: do not apply RULE to post POST (repeatable).",
+    ),
+    "rules_dirs": click.option(
+        "--rules-dir",
+        "rules_dirs",
+        multiple=True,
+        metavar="DIR",
+        help="A folder of rule files searched before the shipped ones (house rules, stricter variants).",
+    ),
+    "config_file": click.option(
+        "--config",
+        "config_file",
+        metavar="FILE",
+        help="Project config to use (default: nearest compliance.toml or pyproject.toml [tool.compliance]).",
+    ),
     "no_config": click.option("--no-config", is_flag=True, help="Do not read a project config file."),
 }
 DIR_FLAGS = ("rules_dirs", "config_file", "no_config")

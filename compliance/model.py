@@ -3,6 +3,7 @@
 Everything here is plain data. Offsets are character offsets into `Post.caption`, the text
 as read, so a reader of the report can always check `caption[start:end] == text`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -88,8 +89,13 @@ class Span:
     resolved: tuple[tuple[str, Any], ...] | None = None
 
     def signal_dict(self) -> dict[str, Any]:
-        out = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
-               "confidence": self.confidence}
+        out = {
+            "kind": self.kind,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "confidence": self.confidence,
+        }
         if self.value is not None:
             out["value"] = self.value
         if self.programme is not None:
@@ -99,8 +105,13 @@ class Span:
         return out
 
     def disclosure_dict(self) -> dict[str, Any]:
-        out = {"label": self.label, "text": self.text, "start": self.start, "end": self.end,
-               "placement": list(self.zone)}
+        out = {
+            "label": self.label,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "placement": list(self.zone),
+        }
         if self.cls is not None:
             out["class"] = self.cls
         if self.inner:
@@ -144,10 +155,16 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "name": self.name, "severity": self.severity,
-            "confidence": self.confidence, "message": self.message,
-            "start": self.start, "end": self.end, "text": self.text,
-            "citation": self.citation.to_dict(), "fix": self.fix,
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "message": self.message,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "citation": self.citation.to_dict(),
+            "fix": self.fix,
         }
 
 
@@ -184,8 +201,7 @@ class Verdict:
         """At most FINDINGS_CAP findings (and waived ones) are written, the most severe and earliest
         first; the rest are counted, so a caption of 12,000 "#sp" cannot blow a report up to 39 MB.
         The status is decided on all of them."""
-        out: dict[str, Any] = {"status": self.status,
-                               "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
+        out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
         if len(self.findings) > FINDINGS_CAP:
             out["findings_omitted"] = len(self.findings) - FINDINGS_CAP
         if self.waived:
@@ -197,7 +213,7 @@ class Verdict:
 
 # Output amplification bounds (issue 17): what one post may put into a report.
 FINDINGS_CAP = 50  # findings (and waived findings) per post and jurisdiction
-SPANS_CAP = 200    # signals, and disclosures, per post
+SPANS_CAP = 200  # signals, and disclosures, per post
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ crash, Ctrl-C) leaves the old file as it was. Before anything is read, `clashes`
 output that is an input, lies in an input folder where it would overwrite a file the scan
 reads, or is another output of the same run.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,7 @@ def atomic_text(path: str) -> Iterator[TextIO]:
         return
     path = os.path.realpath(path)  # through a symlink to its target, which is what gets replaced
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                   dir=os.path.dirname(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path))
     except PermissionError:  # a writable file in a folder we may not add to: write it in place
         with open(path, "w", encoding="utf-8", newline="\n") as out:
             yield out

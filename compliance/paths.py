@@ -1,4 +1,5 @@
 """Where the shipped data lives: inside the wheel, or beside the package in a checkout."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """One small pattern used for check types and reporters: a name -> function table."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

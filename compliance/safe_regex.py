@@ -10,6 +10,7 @@ and are allowed; that is the way out the error message offers.
 This is a static check on the pattern text (regex-module syntax), not a proof: overlapping
 alternatives like `(a|aa)+` pass it and are left to the timeout.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ TIMEOUT = 0.25
 
 @dataclass
 class _Group:
-    start: int            # index of the "(" in the pattern
-    atomic: bool          # (?>...) never gives back what it matched
-    repeats: str | None = None   # text of the first variable repetition inside, e.g. "+"
+    start: int  # index of the "(" in the pattern
+    atomic: bool  # (?>...) never gives back what it matched
+    repeats: str | None = None  # text of the first variable repetition inside, e.g. "+"
 
 
 def _quantifier(pattern: str, i: int) -> tuple[str, int, int | None, bool] | None:
@@ -131,8 +132,10 @@ def counted_repetition(pattern: str) -> str | None:
             if text[0] == "{":
                 size *= max(lo, hi or 0, 1)
                 if size > MAX_COUNTED:
-                    return (f"the counted repeat {pattern[max(start, 0):i]!r} asks for {size:,} copies "
-                            f"(nested counts multiply; at most {MAX_COUNTED:,}): regex expands it when compiling")
+                    return (
+                        f"the counted repeat {pattern[max(start, 0) : i]!r} asks for {size:,} copies "
+                        f"(nested counts multiply; at most {MAX_COUNTED:,}): regex expands it when compiling"
+                    )
         stack[-1][1] = max(stack[-1][1], size)
     return None
 
@@ -169,10 +172,12 @@ def nested_quantifier(pattern: str) -> str | None:
                 text, lo, hi, possessive = q
                 i += len(text)
                 if group.repeats and _varies(lo, hi) and not possessive and not group.atomic:
-                    return (f"the group {pattern[group.start:i]!r} repeats ({text}) around a part that "
-                            f"itself repeats ({group.repeats}), which can backtrack exponentially; "
-                            f"rewrite it, or make the inner repetition possessive ('++', '*+') "
-                            f"or the group atomic '(?>...)'")
+                    return (
+                        f"the group {pattern[group.start : i]!r} repeats ({text}) around a part that "
+                        f"itself repeats ({group.repeats}), which can backtrack exponentially; "
+                        f"rewrite it, or make the inner repetition possessive ('++', '*+') "
+                        f"or the group atomic '(?>...)'"
+                    )
                 if _varies(lo, hi) and not possessive and not group.atomic:
                     stack[-1].repeats = stack[-1].repeats or text
             if group.repeats and not group.atomic:

@@ -8,6 +8,7 @@ a webhook receiver. Then runs the loop the README's cron line runs, "day 1" and 
 upload and a caption the creator fixed), and prints what the webhook received each time.
 Nothing leaves this computer; the API key is a dummy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,17 +30,39 @@ PAGE = 2
 
 # Newest first, as the uploads playlist lists them. Invented examples.
 VIDEOS = [
-    {"id": "demo0000003", "published": "2026-05-03T09:00:00Z", "paid": False,
-     "title": "Trail run gear", "description": "Tested the new PeakFit trail shoes on 20 km. Code PEAK15 for 15% off!"},
-    {"id": "demo0000002", "published": "2026-05-02T09:00:00Z", "paid": True,
-     "title": "Morning routine", "description": "#ad My morning routine with @glowlyskin serum, sponsored by Glowly."},
-    {"id": "demo0000001", "published": "2026-05-01T09:00:00Z", "paid": False,
-     "title": "A walk", "description": "Just a long walk by the river today. No plans, no gear talk."},
+    {
+        "id": "demo0000003",
+        "published": "2026-05-03T09:00:00Z",
+        "paid": False,
+        "title": "Trail run gear",
+        "description": "Tested the new PeakFit trail shoes on 20 km. Code PEAK15 for 15% off!",
+    },
+    {
+        "id": "demo0000002",
+        "published": "2026-05-02T09:00:00Z",
+        "paid": True,
+        "title": "Morning routine",
+        "description": "#ad My morning routine with @glowlyskin serum, sponsored by Glowly.",
+    },
+    {
+        "id": "demo0000001",
+        "published": "2026-05-01T09:00:00Z",
+        "paid": False,
+        "title": "A walk",
+        "description": "Just a long walk by the river today. No plans, no gear talk.",
+    },
 ]
-DAY_TWO_NEW = {"id": "demo0000004", "published": "2026-05-04T09:00:00Z", "paid": True,
-               "title": "Serum week two", "description": "Week two with my Glowly serum, thanks @glowlyskin! Code GLOW10 for 10% off"}
-DAY_TWO_FIX = ("demo0000003", "#ad Tested the new PeakFit trail shoes on 20 km (paid partnership with PeakFit). "
-                              "Code PEAK15 for 15% off!")
+DAY_TWO_NEW = {
+    "id": "demo0000004",
+    "published": "2026-05-04T09:00:00Z",
+    "paid": True,
+    "title": "Serum week two",
+    "description": "Week two with my Glowly serum, thanks @glowlyskin! Code GLOW10 for 10% off",
+}
+DAY_TWO_FIX = (
+    "demo0000003",
+    "#ad Tested the new PeakFit trail shoes on 20 km (paid partnership with PeakFit). Code PEAK15 for 15% off!",
+)
 
 
 class FakeYouTube(BaseHTTPRequestHandler):
@@ -60,32 +83,60 @@ class FakeYouTube(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         args = {k: v[0] for k, v in parse_qs(url.query).items()}
         if self.headers.get("X-Goog-Api-Key") != KEY:
-            return self._send(400, {"error": {"code": 400, "message": "API key not valid.",
-                                              "errors": [{"reason": "badRequest"}]}})
+            return self._send(
+                400, {"error": {"code": 400, "message": "API key not valid.", "errors": [{"reason": "badRequest"}]}}
+            )
         name = url.path.rsplit("/", 1)[-1]
         if name == "channels":
-            items = [] if args.get("forHandle") not in ("@demo.creator", "demo.creator") else [{
-                "kind": "youtube#channel", "id": CHANNEL, "snippet": {"title": "Demo Creator", "customUrl": "@demo.creator"},
-                "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": UPLOADS}}}]
+            items = (
+                []
+                if args.get("forHandle") not in ("@demo.creator", "demo.creator")
+                else [
+                    {
+                        "kind": "youtube#channel",
+                        "id": CHANNEL,
+                        "snippet": {"title": "Demo Creator", "customUrl": "@demo.creator"},
+                        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": UPLOADS}},
+                    }
+                ]
+            )
             return self._send(200, {"kind": "youtube#channelListResponse", "items": items})
         if name == "playlistItems":
             start = int(args.get("pageToken", "T0")[1:])
-            page = self.videos[start:start + PAGE]
-            body = {"kind": "youtube#playlistItemListResponse",
-                    "pageInfo": {"totalResults": len(self.videos), "resultsPerPage": PAGE},
-                    "items": [{"kind": "youtube#playlistItem", "id": "pl-" + v["id"],
-                               "contentDetails": {"videoId": v["id"], "videoPublishedAt": v["published"]}}
-                              for v in page]}
+            page = self.videos[start : start + PAGE]
+            body = {
+                "kind": "youtube#playlistItemListResponse",
+                "pageInfo": {"totalResults": len(self.videos), "resultsPerPage": PAGE},
+                "items": [
+                    {
+                        "kind": "youtube#playlistItem",
+                        "id": "pl-" + v["id"],
+                        "contentDetails": {"videoId": v["id"], "videoPublishedAt": v["published"]},
+                    }
+                    for v in page
+                ],
+            }
             if start + PAGE < len(self.videos):
                 body["nextPageToken"] = f"T{start + PAGE}"
             return self._send(200, body)
         if name == "videos":
             wanted = args.get("id", "").split(",")
-            items = [{"kind": "youtube#video", "id": v["id"],
-                      "snippet": {"publishedAt": v["published"], "channelId": CHANNEL, "title": v["title"],
-                                  "description": v["description"], "channelTitle": "Demo Creator"},
-                      "paidProductPlacementDetails": {"hasPaidProductPlacement": v["paid"]}}
-                     for v in self.videos if v["id"] in wanted]
+            items = [
+                {
+                    "kind": "youtube#video",
+                    "id": v["id"],
+                    "snippet": {
+                        "publishedAt": v["published"],
+                        "channelId": CHANNEL,
+                        "title": v["title"],
+                        "description": v["description"],
+                        "channelTitle": "Demo Creator",
+                    },
+                    "paidProductPlacementDetails": {"hasPaidProductPlacement": v["paid"]},
+                }
+                for v in self.videos
+                if v["id"] in wanted
+            ]
             return self._send(200, {"kind": "youtube#videoListResponse", "items": items})
         return self._send(404, {"error": {"code": 404, "message": "Not Found"}})
 
@@ -111,7 +162,7 @@ def serve(handler) -> ThreadingHTTPServer:
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
     shown = " ".join(c if " " not in c else repr(c) for c in cmd[2:])
-    print(f"$ compliance {shown[len('compliance '):] if shown.startswith('compliance ') else shown}")
+    print(f"$ compliance {shown[len('compliance ') :] if shown.startswith('compliance ') else shown}")
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     for line in proc.stderr.splitlines():
         print(f"    {line}")
@@ -122,11 +173,54 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
 def loop(workdir: Path, api: str, hook: str, env: dict[str, str], fetch_extra: tuple[str, ...] = ()) -> None:
     """The scheduled loop of the README, exactly: fetch, scan --state --only-new to HTML, notify."""
     py = [sys.executable, "-m"]
-    run(py + ["compliance", "fetch", "youtube:@demo.creator", "--state", "fetch.sqlite", "-o", "posts.jsonl",
-              "--api-base", api, *fetch_extra], env, workdir)
-    run(py + ["compliance", "scan", "posts.jsonl", "-j", "us", "-j", "uk", "--brand", "Glowly", "--brand", "@glowlyskin",
-              "--brand", "PeakFit", "--state", "scan.sqlite", "--only-new", "--format", "html",
-              "-o", "report.html", "--notify", hook, "--jobs", "1"], env, workdir)
+    run(
+        py
+        + [
+            "compliance",
+            "fetch",
+            "youtube:@demo.creator",
+            "--state",
+            "fetch.sqlite",
+            "-o",
+            "posts.jsonl",
+            "--api-base",
+            api,
+            *fetch_extra,
+        ],
+        env,
+        workdir,
+    )
+    run(
+        py
+        + [
+            "compliance",
+            "scan",
+            "posts.jsonl",
+            "-j",
+            "us",
+            "-j",
+            "uk",
+            "--brand",
+            "Glowly",
+            "--brand",
+            "@glowlyskin",
+            "--brand",
+            "PeakFit",
+            "--state",
+            "scan.sqlite",
+            "--only-new",
+            "--format",
+            "html",
+            "-o",
+            "report.html",
+            "--notify",
+            hook,
+            "--jobs",
+            "1",
+        ],
+        env,
+        workdir,
+    )
 
 
 def show(received: list[dict], seen: int) -> None:
@@ -147,8 +241,11 @@ def main() -> None:
     api_server, hook_server = serve(FakeYouTube), serve(Webhook)
     api = f"http://127.0.0.1:{api_server.server_port}/youtube/v3"
     hook = f"http://127.0.0.1:{hook_server.server_port}/hook"
-    env = dict(os.environ, YOUTUBE_API_KEY=KEY, PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    env = dict(
+        os.environ,
+        YOUTUBE_API_KEY=KEY,
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    )
     env.pop("COMPLIANCE_FETCH_CONFIG", None)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(args.workdir or tmp)

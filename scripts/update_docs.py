@@ -1,5 +1,6 @@
 """Regenerate the reference (docs/rules/, docs/checks.md, the rule-file JSON Schema) from the rule
 files and the check types. The test suite fails when the committed copy is stale."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Shared fixtures: one Scanner per jurisdiction set, built once (spaCy start-up is the slow part)."""
+
 from __future__ import annotations
 
 import functools

@@ -3,17 +3,30 @@ backgrounds in several fonts, sizes, colours and positions, and videos (PyAV) th
 given intervals. Every sample carries its rendered truth (box, colours, contrast, times), so
 recall and the prominence figures can be measured. Used by tests/test_media.py and bench/ocr.py.
 """
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
-LABELS = [("#ad", "ad"), ("Anzeige", "anzeige"), ("Werbung", "werbung"), ("Publicité", "publicite"),
-          ("Sponsored", "sponsored"), ("Paid partnership", "paid-partnership")]
+LABELS = [
+    ("#ad", "ad"),
+    ("Anzeige", "anzeige"),
+    ("Werbung", "werbung"),
+    ("Publicité", "publicite"),
+    ("Sponsored", "sponsored"),
+    ("Paid partnership", "paid-partnership"),
+]
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
-FONT_NAMES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "LiberationSans-Regular.ttf",
-              "LiberationSans-Bold.ttf", "LiberationSerif-Bold.ttf")
+FONT_NAMES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSerif.ttf",
+    "LiberationSans-Regular.ttf",
+    "LiberationSans-Bold.ttf",
+    "LiberationSerif-Bold.ttf",
+)
 SIZE = (720, 1280)  # a 9:16 story frame
 
 
@@ -29,7 +42,7 @@ def fonts() -> list[str]:
 class Truth:
     key: str
     text: str
-    box: tuple[int, int, int, int]   # ink box: left, top, width, height
+    box: tuple[int, int, int, int]  # ink box: left, top, width, height
     text_rgb: tuple[int, int, int]
     back_rgb: tuple[int, int, int]
     height_share: float
@@ -86,8 +99,7 @@ def _contrasting(back, rng: random.Random, min_ratio: float):
     return (0, 0, 0) if luminance(back) > 0.18 else (255, 255, 255)
 
 
-def render(rng: random.Random, label=None, font=None, share=None, bg_kind=None, min_ratio=4.5,
-           where=None, size=SIZE):
+def render(rng: random.Random, label=None, font=None, share=None, bg_kind=None, min_ratio=4.5, where=None, size=SIZE):
     """One frame with one label drawn on it: (image, Truth)."""
     from PIL import ImageDraw, ImageFont
 
@@ -95,7 +107,7 @@ def render(rng: random.Random, label=None, font=None, share=None, bg_kind=None, 
 
     text, key = label or rng.choice(LABELS)
     font_path = font or rng.choice(fonts())
-    share = share or rng.uniform(0.025, 0.06)        # font size as a share of frame height
+    share = share or rng.uniform(0.025, 0.06)  # font size as a share of frame height
     image = background(bg_kind or rng.choice(["plain", "gradient", "photo"]), rng, size)
     face = ImageFont.truetype(font_path, max(8, round(share * size[1])))
     l0, t0, r0, b0 = face.getbbox(text)
@@ -112,8 +124,16 @@ def render(rng: random.Random, label=None, font=None, share=None, bg_kind=None, 
     return image, Truth(key, text, box, colour, back, height / size[1], contrast_ratio(colour, back))
 
 
-def write_video(path, seconds: float, shown: list[tuple[float, float]], rng: random.Random,
-                label=("Werbung", "werbung"), fps: int = 25, size=(360, 640), share=0.05):
+def write_video(
+    path,
+    seconds: float,
+    shown: list[tuple[float, float]],
+    rng: random.Random,
+    label=("Werbung", "werbung"),
+    fps: int = 25,
+    size=(360, 640),
+    share=0.05,
+):
     """An MP4 of a still photo-like background whose label is drawn during the `shown` intervals."""
     import av
     from PIL import ImageDraw, ImageFont

@@ -1,4 +1,5 @@
 """A minimal, made-up jurisdiction file for tests that must not depend on shipped rule files."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,7 @@ examples.brands = ["Glowly"]
 """
 
 
-def jurisdiction(code: str = "zz", *, reviewed: str = "2026-11-30", accepted: str = '["ad"]',
-                 extra: str = "") -> str:
+def jurisdiction(code: str = "zz", *, reviewed: str = "2026-11-30", accepted: str = '["ad"]', extra: str = "") -> str:
     """The text of a valid jurisdiction file `code`, with `extra` TOML appended (cases, vocabulary ...)."""
     return HEAD.format(code=code, prefix=code.upper(), reviewed=reviewed, accepted=accepted) + extra
 
@@ -67,10 +67,17 @@ def write(folder: Path, code: str = "zz", text: str | None = None, **kw) -> Path
 
 def case(cid: str = "ZZ-C-2024-001", **fields) -> str:
     """One [[cases]] table; `fields` override or add keys (a value None drops the key)."""
-    base = {"id": cid, "title": "Decision on Jane Doe", "authority": "Testland Consumer Agency",
-            "decided": "2024-03-02", "url": "https://agency.example/decisions/1",
-            "caption": "Loving my Glowly serum", "outcome": "upheld", "expect": "violation",
-            "brands": ["Glowly"]}
+    base = {
+        "id": cid,
+        "title": "Decision on Jane Doe",
+        "authority": "Testland Consumer Agency",
+        "decided": "2024-03-02",
+        "url": "https://agency.example/decisions/1",
+        "caption": "Loving my Glowly serum",
+        "outcome": "upheld",
+        "expect": "violation",
+        "brands": ["Glowly"],
+    }
     base.update(fields)
     lines = ["", "[[cases]]"]
     for key, value in base.items():
@@ -106,7 +113,9 @@ def modernise(text: str) -> str:
     for rule in data.get("rules", []):
         if "effective" not in rule:
             text = text.replace(f'id = "{rule["id"]}"\n', f'id = "{rule["id"]}"\neffective = 2024-01-01\n', 1)
-    text = re.sub(r'(citation = \{ source = .*?url = "[^"]*")( \})$', r'\1, pinpoint = "p. 1"\2', text, flags=re.MULTILINE)
+    text = re.sub(
+        r'(citation = \{ source = .*?url = "[^"]*")( \})$', r'\1, pinpoint = "p. 1"\2', text, flags=re.MULTILINE
+    )
     text = re.sub(r'(pinpoint = "[^"]*"), pinpoint = "p. 1"', r"\1", text)
     if not data.get("authorities"):
         hosts = sorted({urlsplit(r["citation"]["url"]).hostname for r in data.get("rules", [])})

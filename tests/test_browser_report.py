@@ -4,6 +4,7 @@ Drives Debian's Chromium through Playwright (never `playwright install`). A miss
 a failure with a message, not a skip: CI installs chromium, and a silently skipped browser test
 would hide a broken report.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,29 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SCAN = ["scan", "fixtures/posts/campaign.jsonl", "fixtures/posts/malformed.jsonl",
-        "--brands", "fixtures/posts/brands.txt", "-j", "us", "-j", "uk", "-j", "de", "-j", "fr"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCAN = [
+    "scan",
+    "fixtures/posts/campaign.jsonl",
+    "fixtures/posts/malformed.jsonl",
+    "--brands",
+    "fixtures/posts/brands.txt",
+    "-j",
+    "us",
+    "-j",
+    "uk",
+    "-j",
+    "de",
+    "-j",
+    "fr",
+]
 STATUSES = ("violation", "review", "compliant", "clear")
 
 
@@ -54,8 +74,10 @@ def scan(tmp: Path, fmt: str) -> Path:
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
-                    "it is missing, so the HTML report was not checked in a browser")
+        pytest.fail(
+            f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
+            "it is missing, so the HTML report was not checked in a browser"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -83,11 +105,14 @@ class Page:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **context)
         self.page = self.context.new_page()
         self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("request", lambda r: None if r.url.startswith("file://")
-                     else self.problems.append(f"request: {r.url}"))
+        self.page.on(
+            "request", lambda r: None if r.url.startswith("file://") else self.problems.append(f"request: {r.url}")
+        )
         self.page.goto(url)
 
     def shown(self) -> list[str]:
@@ -116,8 +141,11 @@ def report_page(browser, fixture_scan):
 def anchors(data, keep) -> list[str]:
     """Expected visible anchors in page order: cards (action, then errors), then the compact list."""
     numbered = list(enumerate(data["posts"], 1))
-    action = [n for n, p in numbered if not p["error"] and any(v["status"] in ("violation", "review")
-                                                                for v in p["verdicts"].values())]
+    action = [
+        n
+        for n, p in numbered
+        if not p["error"] and any(v["status"] in ("violation", "review") for v in p["verdicts"].values())
+    ]
     errors = [n for n, p in numbered if p["error"]]
     ok = [n for n, p in numbered if n not in action and n not in errors]
     return [f"post-{n}" for n in action + errors + ok if keep(data["posts"][n - 1])]
@@ -137,8 +165,11 @@ def test_summary_numbers_equal_the_json_report(report_page):
     summary = data["summary"]
     kpi = {k: int(p.locator(f'[data-kpi="{k}"]').inner_text()) for k in ("posts", "errors", *STATUSES)}
     assert kpi["posts"] == summary["posts"] and kpi["errors"] == summary["errors"]
-    worst = [min((v["status"] for v in post["verdicts"].values()), key=STATUSES.index)
-             for post in data["posts"] if not post["error"]]
+    worst = [
+        min((v["status"] for v in post["verdicts"].values()), key=STATUSES.index)
+        for post in data["posts"]
+        if not post["error"]
+    ]
     assert {s: kpi[s] for s in STATUSES} == {s: worst.count(s) for s in STATUSES}
     for code in data["jurisdictions"]:
         row = p.locator(f'#by-jurisdiction tr[data-j="{code}"]')
@@ -147,12 +178,22 @@ def test_summary_numbers_equal_the_json_report(report_page):
     # findings by rule: each row's post count equals the posts whose verdict carries that rule
     for row in p.locator("#by-rule tbody tr").all():
         rule = row.get_attribute("data-rule")
-        expected = sum(1 for post in data["posts"] for v in post["verdicts"].values()
-                       if any(f["rule"] == rule for f in v["findings"]))
+        expected = sum(
+            1
+            for post in data["posts"]
+            for v in post["verdicts"].values()
+            if any(f["rule"] == rule for f in v["findings"])
+        )
         assert int(row.locator("[data-posts]").inner_text()) == expected, rule
     heading = int(p.locator("#action [data-shown]").inner_text())
-    assert heading == len(anchors(data, lambda post: not post["error"] and any(
-        v["status"] in ("violation", "review") for v in post["verdicts"].values())))
+    assert heading == len(
+        anchors(
+            data,
+            lambda post: (
+                not post["error"] and any(v["status"] in ("violation", "review") for v in post["verdicts"].values())
+            ),
+        )
+    )
 
 
 def test_filters_show_exactly_the_matching_posts(report_page):
@@ -163,7 +204,12 @@ def test_filters_show_exactly_the_matching_posts(report_page):
             page.choose("j", f"{code.upper()} \u2013 {names[code]}")
             for status, label in (("violation", "Violation"), ("review", "Needs review"), ("clear", "Clear")):
                 page.choose("s", label)
-                expected = anchors(data, lambda post, code=code, status=status: not post["error"] and post["verdicts"][code]["status"] == status)
+                expected = anchors(
+                    data,
+                    lambda post, code=code, status=status: (
+                        not post["error"] and post["verdicts"][code]["status"] == status
+                    ),
+                )
                 assert page.shown() == expected, (code, status)
                 count = page.page.locator("#filter-count").inner_text()
                 assert count == f"Showing {len(expected)} of {len(data['posts'])} posts"
@@ -171,7 +217,8 @@ def test_filters_show_exactly_the_matching_posts(report_page):
                     # other jurisdictions' verdicts are hidden inside the cards left in
                     visible_codes = page.page.eval_on_selector_all(
                         "#action [data-post]:not([hidden]) [data-vj]:not([hidden]) .jcode",
-                        "els => els.map(e => e.textContent)")
+                        "els => els.map(e => e.textContent)",
+                    )
                     assert visible_codes and set(visible_codes) == {code.upper()}
         page.choose("j", None)
         page.choose("s", "Input error")
@@ -180,9 +227,14 @@ def test_filters_show_exactly_the_matching_posts(report_page):
         assert page.page.locator("#ok-posts").get_attribute("open") is not None
         assert page.page.locator("#ok-posts tr[data-post]:not([hidden])").first.is_visible()
         empty = page.page.locator("#action [data-empty]")
-        if not anchors(data, lambda post: not post["error"] and any(
-                v["status"] == "compliant" for v in post["verdicts"].values())
-                and any(v["status"] in ("violation", "review") for v in post["verdicts"].values())):
+        if not anchors(
+            data,
+            lambda post: (
+                not post["error"]
+                and any(v["status"] == "compliant" for v in post["verdicts"].values())
+                and any(v["status"] in ("violation", "review") for v in post["verdicts"].values())
+            ),
+        ):
             assert empty.is_visible()
         page.choose("s", None)
         authors = sorted({p["author"] for p in data["posts"] if p["author"]})
@@ -205,8 +257,7 @@ def test_print_layout_hides_controls(report_page):
     page.page.emulate_media(media="print")
     try:
         assert not page.page.locator("#filters").is_visible()
-        after = page.page.eval_on_selector(
-            "#action .cite a", "a => getComputedStyle(a, '::after').content")
+        after = page.page.eval_on_selector("#action .cite a", "a => getComputedStyle(a, '::after').content")
         assert "attr(href)" in after or "http" in after
     finally:
         page.page.emulate_media(media="screen")
@@ -218,8 +269,14 @@ def test_readable_with_scripts_off(browser, fixture_scan):
     try:
         assert not page.page.locator("#filters").is_visible()
         cards = page.page.locator("#action article[data-post]")
-        assert cards.count() == len(anchors(data, lambda post: not post["error"] and any(
-            v["status"] in ("violation", "review") for v in post["verdicts"].values())))
+        assert cards.count() == len(
+            anchors(
+                data,
+                lambda post: (
+                    not post["error"] and any(v["status"] in ("violation", "review") for v in post["verdicts"].values())
+                ),
+            )
+        )
         assert all(card.is_visible() for card in cards.all())
         page.page.locator("#ok-posts > summary").click()
         ok_rows = page.page.locator("#ok-posts tr[data-post]")
@@ -234,8 +291,11 @@ def test_injected_markup_stays_text(browser, tmp_path):
     hostile = tmp_path / "hostile.jsonl"
     rows = [
         {"id": "x1", "caption": XSS_CAPTION + " #sp", "author": XSS_AUTHOR, "platform": "instagram"},
-        {"id": '"><svg onload="window.__pwned=4">', "caption": "<iframe src=javascript:alert(1)> @glowlyskin",
-         "author": "javascript:alert(1)"},
+        {
+            "id": '"><svg onload="window.__pwned=4">',
+            "caption": "<iframe src=javascript:alert(1)> @glowlyskin",
+            "author": "javascript:alert(1)",
+        },
     ]
     hostile.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "hostile.html"

@@ -6,6 +6,7 @@ Markup in a caption must stay text and never run. Each run saves a screenshot in
 temporary folder; set COMPLIANCE_SCREENSHOT=docs/web-screenshot.png to refresh the one in docs/.
 Debian's Chromium is required: without /usr/bin/chromium these tests fail, they do not skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,13 +20,23 @@ from compliance.web.server import Engine, make_server, warm_up
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-CAPTION = ("Morning glow ☀️ my new favourite serum from @glowlyskin: three weeks in and my skin has never "
-           "looked better. Use code LENA15 for 15% off!\n#skincare #glowup #sp")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CAPTION = (
+    "Morning glow ☀️ my new favourite serum from @glowlyskin: three weeks in and my skin has never "
+    "looked better. Use code LENA15 for 15% off!\n#skincare #glowup #sp"
+)
 FIXED = "Werbung | #ad " + CAPTION
-XSS = ('Hi <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2;alert(2)</script> '
-       '<a href="javascript:alert(3)">x</a> @glowlyskin')
+XSS = (
+    'Hi <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2;alert(2)</script> '
+    '<a href="javascript:alert(3)">x</a> @glowlyskin'
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +57,10 @@ def base_url():
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); "
-                    "the browser tests need it and never download a browser")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); "
+            "the browser tests need it and never download a browser"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -98,8 +111,9 @@ def test_a_creator_checks_a_caption_and_copies_the_fix(page, base_url, tmp_path)
     assert problems.all_inner_texts() == ["#sp"]
     assert "@glowlyskin" in page.locator("#highlighted mark.hl-brand").all_inner_texts()
     assert page.locator("#highlighted").text_content() == CAPTION
-    chips = {li.get_attribute("data-code"): li.get_attribute("data-status")
-             for li in page.locator("#verdict-chips li").all()}
+    chips = {
+        li.get_attribute("data-code"): li.get_attribute("data-status") for li in page.locator("#verdict-chips li").all()
+    }
     assert chips == {"us": "violation", "uk": "violation", "de": "violation"}
     assert "FTC-002" in page.locator("#verdict-us").inner_text()
     assert page.locator("#fixed-caption").text_content() == FIXED

@@ -4,6 +4,7 @@ Each case that is run must get its expected status (and name its rules) in its o
 `tests/rules/zz.toml`, a made-up jurisdiction, adds cases of every status so the runner itself is
 always exercised. A `not_run` case is never run; it must say why.
 """
+
 from __future__ import annotations
 
 import functools
@@ -57,8 +58,9 @@ def test_test_rules_cover_every_status():
 
 def test_a_disagreeing_case_fails_with_id_statuses_and_findings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    text = TEST_RULES.read_text(encoding="utf-8") + case("ZZ-C-2025-009", caption="Loving my Glowly serum",
-                                                          expect="compliant", outcome="not upheld")
+    text = TEST_RULES.read_text(encoding="utf-8") + case(
+        "ZZ-C-2025-009", caption="Loving my Glowly serum", expect="compliant", outcome="not upheld"
+    )
     path = write(tmp_path, text=text)
     rs = load_file(path)
     (bad,) = [r for r in run_cases(rs) if not r.ok]
@@ -67,8 +69,10 @@ def test_a_disagreeing_case_fails_with_id_statuses_and_findings(tmp_path, monkey
     result = CliRunner().invoke(main, ["rules", "test", str(path)], catch_exceptions=False)
     assert result.exit_code == 1
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if 'id = "ZZ-C-2025-009"' in ln)
-    assert (f"zz.toml:{line}: FAIL case ZZ-C-2025-009: expected compliant, got violation (ZZ-001): "
-            f"Decision on Jane Doe (Testland Consumer Agency, 2024-03-02): 'Loving my Glowly serum'") in result.output
+    assert (
+        f"zz.toml:{line}: FAIL case ZZ-C-2025-009: expected compliant, got violation (ZZ-001): "
+        f"Decision on Jane Doe (Testland Consumer Agency, 2024-03-02): 'Loving my Glowly serum'"
+    ) in result.output
     assert "zz.toml: examples 4/4 pass; cases 5 run, 4 agree, 1 not run" in result.output
     assert result.output.splitlines()[-1] == "1 files, 2 rules, 4 examples, 5 cases (1 not run): 1 failed, 0 broken"
 

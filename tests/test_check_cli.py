@@ -1,5 +1,6 @@
 """`compliance check` (the short human answer), `compliance fix` (only the corrected caption),
 start-up laziness, and the pre-commit hook that runs `check --files` over caption drafts."""
+
 from __future__ import annotations
 
 import json
@@ -38,6 +39,7 @@ def caret_under(output: str, caption_line: str) -> tuple[int, int]:
 
 # ------------------------------------------------------------------------------- check: the answer
 
+
 def test_check_names_each_verdict_marks_the_text_and_says_why_with_the_regulator():
     result = run("check", SP, "-j", "us", "-j", "de", "--brand", "@glowlyskin")
     assert result.exit_code == 1
@@ -47,7 +49,7 @@ def test_check_names_each_verdict_marks_the_text_and_says_why_with_the_regulator
     # The caption line with carets exactly under "#sp", once per jurisdiction.
     assert caret_under(out, SP) == (SP.index("#sp"), 3)
     assert out.count("^^^") == 2
-    assert "Problem (FTC-002 ambiguous-label): \"#sp\" is vague" in out
+    assert 'Problem (FTC-002 ambiguous-label): "#sp" is vague' in out
     assert "Why (FTC): Abbreviations and thanks do not tell followers the post is an advertisement." in out
     assert "Why (die medienanstalten): Advertising must be recognisable at first glance" in out
     assert "Problem (DE-003 unclear-label)" in out
@@ -78,7 +80,7 @@ def test_check_points_at_the_commercial_signal_when_there_is_no_label():
     result = run("check", caption, "-j", "uk", "--brand", "Glowly")
     assert result.exit_code == 1
     col, width = caret_under(result.stdout, caption)
-    assert caption[col:col + width] in ("Glowly", "LENA15", "code LENA15")
+    assert caption[col : col + width] in ("Glowly", "LENA15", "code LENA15")
     assert "ASA-001 missing-disclosure" in result.stdout
     assert "Why (ASA and CMA):" in result.stdout
 
@@ -93,11 +95,13 @@ def test_carets_line_up_under_wide_characters():
 
 
 def test_a_long_caption_is_cut_around_the_problem():
-    caption = ("Spent the whole weekend testing routes along the coast and honestly the light at golden hour "
-               "was unreal. Packed everything in my PeakFit bag. #travel #coast #ad #weekend #explore")
-    (line, carets), = marked_lines(caption, caption.index("#ad"), caption.index("#ad") + 3)
+    caption = (
+        "Spent the whole weekend testing routes along the coast and honestly the light at golden hour "
+        "was unreal. Packed everything in my PeakFit bag. #travel #coast #ad #weekend #explore"
+    )
+    ((line, carets),) = marked_lines(caption, caption.index("#ad"), caption.index("#ad") + 3)
     assert line.startswith("…") and "#ad" in line and cells(line) <= 80
-    assert line[carets.index("^"):carets.index("^") + 3] == "#ad"
+    assert line[carets.index("^") : carets.index("^") + 3] == "#ad"
 
 
 def test_terminal_control_characters_in_a_caption_are_shown_escaped():
@@ -115,10 +119,13 @@ def test_check_json_is_the_post_record_of_a_scan_report():
     record = json.loads(result.stdout)
     scanner = Scanner(["us", "de"], brands=["@glowlyskin"])
     post = Post(id="caption", caption=SP, source=Source("<argument>"))
-    expected = build_report([scanner.judge_record(post)], scanner.jurisdictions, scanner.ruleset_meta(),
-                            ["<argument>"]).posts[0]
+    expected = build_report(
+        [scanner.judge_record(post)], scanner.jurisdictions, scanner.ruleset_meta(), ["<argument>"]
+    ).posts[0]
     assert record == expected
-    assert SP[record["verdicts"]["us"]["findings"][0]["start"]:record["verdicts"]["us"]["findings"][0]["end"]] == "#sp"
+    assert (
+        SP[record["verdicts"]["us"]["findings"][0]["start"] : record["verdicts"]["us"]["findings"][0]["end"]] == "#sp"
+    )
     # Byte-identical on a second run.
     again = run("check", SP, "-j", "us", "-j", "de", "--brand", "@glowlyskin", "--format", "json")
     assert again.stdout == result.stdout
@@ -174,6 +181,7 @@ def test_check_usage_errors_exit_2():
 
 # -------------------------------------------------------------------------- check: several drafts
 
+
 def test_check_files_judges_each_draft_and_keeps_going_past_a_bad_one(tmp_path):
     good = tmp_path / "good.md"
     good.write_text("#ad Loving my @glowlyskin serum\n", encoding="utf-8")
@@ -185,11 +193,12 @@ def test_check_files_judges_each_draft_and_keeps_going_past_a_bad_one(tmp_path):
     out = result.stdout
     assert result.exit_code == 2  # a draft that could not be read outranks a violation
     assert out.index(f"== {good}") < out.index(f"== {bad}") < out.index(f"== {broken}")
-    section = out[out.index(f"== {bad}"):out.index(f"== {broken}")]
+    section = out[out.index(f"== {bad}") : out.index(f"== {broken}")]
     assert "VIOLATION" in section and "#ad Loving my @glowlyskin serum #sp" in section
     assert f"Not checked: {broken}: not valid UTF-8 at byte 7" in out
-    json_out = run("check", "--files", str(good), str(bad), str(broken), "-j", "us", "--brand", "@glowlyskin",
-                   "--format", "json")
+    json_out = run(
+        "check", "--files", str(good), str(bad), str(broken), "-j", "us", "--brand", "@glowlyskin", "--format", "json"
+    )
     records = json.loads(json_out.stdout)
     assert [r["id"] for r in records] == [str(good), str(bad), str(broken)]
     assert [r["verdicts"].get("us", {}).get("status") for r in records] == ["compliant", "violation", None]
@@ -213,6 +222,7 @@ def test_check_files_with_a_missing_file_is_named_and_exits_2(tmp_path):
 
 # ---------------------------------------------------------------------------------------- fix
 
+
 def test_fix_prints_only_the_corrected_caption():
     result = run("fix", SP, "-j", "us", "-j", "de", "--brand", "@glowlyskin")
     assert result.exit_code == 0
@@ -223,8 +233,10 @@ def test_fix_prints_only_the_corrected_caption():
 def test_fix_explain_says_what_changed_on_stderr_only():
     result = run("fix", SP, "-j", "us", "-j", "de", "--brand", "@glowlyskin", "--explain")
     assert result.stdout == "Werbung | #ad Loving my @glowlyskin serum #sp\n"
-    assert result.stderr.splitlines() == ["compliance fix: us: added '#ad' at the start",
-                                          "compliance fix: de: added 'Werbung' at the start"]
+    assert result.stderr.splitlines() == [
+        "compliance fix: us: added '#ad' at the start",
+        "compliance fix: de: added 'Werbung' at the start",
+    ]
 
 
 def test_fix_leaves_a_fine_caption_alone():
@@ -274,18 +286,19 @@ examples.fail = ["#ad Loving my @glowlyskin serum"]
 
 def test_fix_exits_1_when_a_jurisdiction_cannot_be_satisfied(tmp_path):
     (tmp_path / "zz.toml").write_text(ZZ_RULES, encoding="utf-8")
-    result = run("fix", SP, "-j", "us", "-j", "zz", "--brand", "@glowlyskin", "--rules-dir", str(tmp_path),
-                 "--no-config")
+    result = run(
+        "fix", SP, "-j", "us", "-j", "zz", "--brand", "@glowlyskin", "--rules-dir", str(tmp_path), "--no-config"
+    )
     assert result.exit_code == 1
     assert result.stdout == "#ad Loving my @glowlyskin serum #sp\n"  # the best it could do
     assert result.stderr.startswith(
-        "compliance fix: zz: still review after the fix (ZZ-001: Only the platform's own label counts here.)")
+        "compliance fix: zz: still review after the fix (ZZ-001: Only the platform's own label counts here.)"
+    )
 
 
 def test_fix_says_when_only_the_video_itself_can_disclose():
     # Canada wants the disclosure at the start of the video; no caption text can show that.
-    result = run("fix", "Loving my @glowlyskin serum", "-j", "ca", "--brand", "@glowlyskin",
-                 "--platform", "youtube")
+    result = run("fix", "Loving my @glowlyskin serum", "-j", "ca", "--brand", "@glowlyskin", "--platform", "youtube")
     assert result.exit_code == 1
     assert result.stdout == "#ad Loving my @glowlyskin serum\n"
     assert result.stderr.startswith("compliance fix: ca: still review after the fix (CA-006: ")
@@ -302,10 +315,16 @@ def test_fix_applies_the_same_rule_selection_as_check():
 
 # ------------------------------------------------------------------------------- start-up cost
 
+
 @pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["fix", "--help"], ["serve", "--help"]])
 def test_help_does_not_import_spacy_or_the_web_page(args):
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "compliance", *args], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "compliance", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "compliance.cli.commands" in imported
@@ -314,6 +333,7 @@ def test_help_does_not_import_spacy_or_the_web_page(args):
 
 
 # ------------------------------------------------------------------------------- pre-commit hook
+
 
 def test_pre_commit_hook_runs_check_on_txt_and_md_drafts(tmp_path):
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
 """Project config: found upwards from the working directory, every key a flag, flags win."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def project(tmp_path, monkeypatch):
 
 
 def check(*args):
-    result = CliRunner().invoke(main, ["check", SP, "--brand", "@glowlyskin", "--format", "json", *args],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["check", SP, "--brand", "@glowlyskin", "--format", "json", *args], catch_exceptions=False
+    )
     return result, (json.loads(result.output) if result.exit_code in (0, 1) else None)
 
 
@@ -44,8 +46,9 @@ def test_pyproject_without_our_table_is_passed_over(project):
     sub.mkdir()
     (sub / "pyproject.toml").write_text('[tool.ruff]\nselect = ["E"]\n', encoding="utf-8")
     assert find_config(sub) == project / "compliance.toml"
-    (sub / "pyproject.toml").write_text('[tool.ruff]\nselect = ["E"]\n\n[tool.compliance]\nselect = ["FTC"]\n',
-                                        encoding="utf-8")
+    (sub / "pyproject.toml").write_text(
+        '[tool.ruff]\nselect = ["E"]\n\n[tool.compliance]\nselect = ["FTC"]\n', encoding="utf-8"
+    )
     assert find_config(sub) == sub / "pyproject.toml"
     settings = load_config(sub / "pyproject.toml")
     assert settings.select == ("FTC",) and settings.source == str(sub / "pyproject.toml")
@@ -62,7 +65,8 @@ def test_every_key_loads_with_paths_relative_to_the_file(project):
         'jurisdictions = ["UK", "us"]\nbrands = "brands.txt"\nrules-dir = "house"\n'
         'select = "FTC,ASA"\nignore = ["FTC-007"]\nseverity = { "ASA-003" = "warning" }\n'
         'exceptions = ["p:1:FTC-002", { post = "p2", rule = "ASA-003", reason = "signed off" }]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     s = load_config(project / "compliance.toml")
     assert s.jurisdictions == ("uk", "us")
     assert s.brands_file == str(project / "brands.txt")
@@ -70,18 +74,23 @@ def test_every_key_loads_with_paths_relative_to_the_file(project):
     assert (s.select, s.ignore) == (("FTC", "ASA"), ("FTC-007",))
     assert s.severity == {"ASA-003": "warning"}
     source = str(project / "compliance.toml")
-    assert s.exceptions == (Waiver("p:1", "FTC-002", source=source),
-                            Waiver("p2", "ASA-003", reason="signed off", source=source))
+    assert s.exceptions == (
+        Waiver("p:1", "FTC-002", source=source),
+        Waiver("p2", "ASA-003", reason="signed off", source=source),
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ('jurisdiction = ["uk"]\n', ":1: unknown config key 'jurisdiction' (did you mean 'jurisdictions'?)"),
-    ('select = ["FTC"]\nseverity = { "FTC-002" = "fatal" }\n', "severity.FTC-002: severity must be one of"),
-    ('exceptions = ["p1"]\n', "'p1' is not POST:RULE"),
-    ('exceptions = [{ post = "p1" }]\n', "needs `post` and `rule` strings"),
-    ('jurisdictions = [1, 2]\n', ":1: jurisdictions must be a string or a list of strings"),
-    ('select = [\n', ": TOML syntax error"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('jurisdiction = ["uk"]\n', ":1: unknown config key 'jurisdiction' (did you mean 'jurisdictions'?)"),
+        ('select = ["FTC"]\nseverity = { "FTC-002" = "fatal" }\n', "severity.FTC-002: severity must be one of"),
+        ('exceptions = ["p1"]\n', "'p1' is not POST:RULE"),
+        ('exceptions = [{ post = "p1" }]\n', "needs `post` and `rule` strings"),
+        ("jurisdictions = [1, 2]\n", ":1: jurisdictions must be a string or a list of strings"),
+        ("select = [\n", ": TOML syntax error"),
+    ],
+)
 def test_bad_config_names_file_and_line(project, text, message):
     path = project / "compliance.toml"
     path.write_text(text, encoding="utf-8")
@@ -92,8 +101,9 @@ def test_bad_config_names_file_and_line(project, text, message):
 
 def test_line_numbers_inside_pyproject_point_into_our_table(project):
     path = project / "pyproject.toml"
-    path.write_text('[tool.ruff]\nselect = ["E"]\n\n[tool.compliance]\nselect = ["FTC"]\nignor = ["x"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[tool.ruff]\nselect = ["E"]\n\n[tool.compliance]\nselect = ["FTC"]\nignor = ["x"]\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match=r"pyproject\.toml:6: unknown config key 'ignor' \(did you mean 'ignore'\?\)"):
         load_config(path)
 
@@ -101,14 +111,18 @@ def test_line_numbers_inside_pyproject_point_into_our_table(project):
 # ---------------------------------------------------------------------------------- merging
 def test_flags_replace_config_values(project):
     (project / "compliance.toml").write_text(
-        'jurisdictions = ["uk"]\nselect = ["ASA"]\nseverity = { "ASA-003" = "warning" }\n'
-        'exceptions = ["p1:ASA-003"]\n', encoding="utf-8")
+        'jurisdictions = ["uk"]\nselect = ["ASA"]\nseverity = { "ASA-003" = "warning" }\nexceptions = ["p1:ASA-003"]\n',
+        encoding="utf-8",
+    )
     from_file = resolve()
     assert from_file.jurisdictions == ("uk",) and from_file.severity == {"ASA-003": "warning"}
-    flags = resolve(jurisdictions=("us",), select=("FTC-001,FTC-002",), severities=("FTC-002=info",),
-                    exceptions=("p9:FTC-001",))
+    flags = resolve(
+        jurisdictions=("us",), select=("FTC-001,FTC-002",), severities=("FTC-002=info",), exceptions=("p9:FTC-001",)
+    )
     assert flags.jurisdictions == ("us",) and flags.select == ("FTC-001", "FTC-002")
-    assert flags.severity == {"FTC-002": "info"} and flags.exceptions == (Waiver("p9", "FTC-001", source="--exception"),)
+    assert flags.severity == {"FTC-002": "info"} and flags.exceptions == (
+        Waiver("p9", "FTC-001", source="--exception"),
+    )
     assert resolve(no_config=True) == Settings()
 
 
@@ -122,7 +136,8 @@ def test_bad_flag_values_are_config_errors():
 # ------------------------------------------------------------------------------ through the CLI
 def test_config_drives_check_and_flags_win(project):
     (project / "compliance.toml").write_text(
-        'jurisdictions = ["uk"]\nseverity = { "ASA-003" = "warning" }\n', encoding="utf-8")
+        'jurisdictions = ["uk"]\nseverity = { "ASA-003" = "warning" }\n', encoding="utf-8"
+    )
     result, post = check()
     assert result.exit_code == 0 and list(post["verdicts"]) == ["uk"]
     uk = post["verdicts"]["uk"]
@@ -144,13 +159,16 @@ def test_select_and_ignore_on_check(project):
 
 def test_exceptions_apply_to_the_named_post_only(project):
     posts = project / "posts.jsonl"
-    posts.write_text(json.dumps({"id": "p1", "caption": SP}) + "\n" + json.dumps({"id": "p2", "caption": SP}) + "\n",
-                     encoding="utf-8")
+    posts.write_text(
+        json.dumps({"id": "p1", "caption": SP}) + "\n" + json.dumps({"id": "p2", "caption": SP}) + "\n",
+        encoding="utf-8",
+    )
     (project / "brands.txt").write_text("@glowlyskin\n", encoding="utf-8")
     (project / "compliance.toml").write_text(
         'jurisdictions = ["us"]\nbrands = "brands.txt"\n'
         'exceptions = [{ post = "p1", rule = "FTC-002", reason = "legal accepted #sp for this repost" }]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = project / "report.json"
     result = CliRunner().invoke(main, ["scan", str(posts), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 1
@@ -161,12 +179,19 @@ def test_exceptions_apply_to_the_named_post_only(project):
     # Waived, not lost: the finding stays on the post with the exception's reason and origin.
     [waived] = by_id["p1"]["waived"]
     assert waived["rule"] == "FTC-002" and waived["text"] == "#sp"
-    assert waived["waiver"] == {"post": "p1", "rule": "FTC-002", "reason": "legal accepted #sp for this repost",
-                                "source": str(project / "compliance.toml")}
+    assert waived["waiver"] == {
+        "post": "p1",
+        "rule": "FTC-002",
+        "reason": "legal accepted #sp for this repost",
+        "source": str(project / "compliance.toml"),
+    }
     assert "waived" not in by_id["p2"]
     assert report["summary"]["waivers"] == [{**waived["waiver"], "matched": 1}]
-    schema = json.loads((Path(__file__).resolve().parent.parent / "compliance" / "schema" / "report.schema.json")
-                        .read_text(encoding="utf-8"))
+    schema = json.loads(
+        (Path(__file__).resolve().parent.parent / "compliance" / "schema" / "report.schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
     jsonschema.validate(report, schema)  # the new fields are part of the documented contract
     with pytest.raises(jsonschema.ValidationError):  # and the schema really describes them
         jsonschema.validate({**report, "summary": {**report["summary"], "waivers": [{"post": "p1"}]}}, schema)
@@ -178,7 +203,9 @@ def test_an_exception_that_matches_nothing_is_reported(project):
     (project / "compliance.toml").write_text(
         'jurisdictions = ["us"]\n'
         'exceptions = [{ post = "p1", rule = "FTC-005", reason = "old", by = "legal@brand.example", date = 2026-03-02 },'
-        ' "p404:FTC-002"]\n', encoding="utf-8")
+        ' "p404:FTC-002"]\n',
+        encoding="utf-8",
+    )
     out = project / "report.json"
     result = CliRunner().invoke(main, ["scan", str(posts), "--brand", "@glowlyskin", "-o", str(out)])
     assert result.exit_code == 1
@@ -194,11 +221,15 @@ def test_waived_findings_are_in_every_report_format(project):
     posts.write_text(json.dumps({"id": "p1", "caption": SP}) + "\n", encoding="utf-8")
     (project / "compliance.toml").write_text(
         'jurisdictions = ["us"]\nexceptions = [{ post = "p1", rule = "FTC-002", reason = "signed off by legal" }]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     for fmt in ("html", "text", "csv"):
         out = project / f"report.{fmt}"
-        result = CliRunner().invoke(main, ["scan", str(posts), "--brand", "@glowlyskin", "--format", fmt,
-                                           "-o", str(out)], catch_exceptions=False)
+        result = CliRunner().invoke(
+            main,
+            ["scan", str(posts), "--brand", "@glowlyskin", "--format", fmt, "-o", str(out)],
+            catch_exceptions=False,
+        )
         assert result.exit_code == 0, fmt
         text = out.read_text(encoding="utf-8")
         assert "FTC-002" in text and "signed off by legal" in text, fmt
@@ -223,16 +254,24 @@ def test_house_rules_dir_adds_a_stricter_variant(project):
     """A legal team's us-strict extends us and makes the platform-label-only rule an error."""
     shipped = (Path(__file__).resolve().parent.parent / "rules" / "us.toml").read_text(encoding="utf-8")
     strict = shipped.replace('code = "us"', 'code = "us-strict"').replace('extends = "base"', 'extends = "us"')
-    strict = strict.replace('check = "label-review"\nseverity = "warning"\nmessage = "Only the platform',
-                            'check = "label-review"\nseverity = "error"\nmessage = "Only the platform')
+    strict = strict.replace(
+        'check = "label-review"\nseverity = "warning"\nmessage = "Only the platform',
+        'check = "label-review"\nseverity = "error"\nmessage = "Only the platform',
+    )
     assert strict.count('severity = "error"') == shipped.count('severity = "error"') + 1
     (project / "house").mkdir()
     (project / "house" / "us-strict.toml").write_text(strict, encoding="utf-8")
-    (project / "compliance.toml").write_text('rules_dir = "house"\njurisdictions = ["us", "us-strict"]\n',
-                                             encoding="utf-8")
+    (project / "compliance.toml").write_text(
+        'rules_dir = "house"\njurisdictions = ["us", "us-strict"]\n', encoding="utf-8"
+    )
     posts = project / "posts.jsonl"
-    posts.write_text(json.dumps({"id": "p1", "caption": "Weekend rides with @peakfit", "paid_partnership": True,
-                                 "brands": ["@peakfit"]}) + "\n", encoding="utf-8")
+    posts.write_text(
+        json.dumps(
+            {"id": "p1", "caption": "Weekend rides with @peakfit", "paid_partnership": True, "brands": ["@peakfit"]}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = project / "report.json"
     result = CliRunner().invoke(main, ["scan", str(posts), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 1

@@ -10,6 +10,7 @@ and blank lines (tests/fuzz/corrupt.py). Each format is checked in its own terms
 - text: the counts say every post, and each post needing action is listed exactly once;
 - html: every post appears as one numbered entry.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,11 +40,26 @@ def scan(tmp_path_factory):
     out = {"expected": nonblank_line_numbers(data), "file": str(posts)}
     for fmt in FORMATS:
         target = tmp / f"report.{fmt}"
-        args = ["scan", str(posts), "--brand", "Glowly", "--brand", "@glowlyskin", "--format", fmt,
-                "-o", str(target), "--jobs", "1", "--no-progress", "--no-config"]
+        args = [
+            "scan",
+            str(posts),
+            "--brand",
+            "Glowly",
+            "--brand",
+            "@glowlyskin",
+            "--format",
+            fmt,
+            "-o",
+            str(target),
+            "--jobs",
+            "1",
+            "--no-progress",
+            "--no-config",
+        ]
         if fmt == "json":  # the real process once: no traceback, the contract's exit code
-            proc = subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(
+                [sys.executable, "-m", "compliance", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+            )
             assert proc.returncode == 1, proc.stderr[-3000:]  # damaged input is not a usage error
             assert "Traceback" not in proc.stderr
         else:
@@ -105,7 +121,8 @@ def test_csv_rows_account_for_every_line(scan):
         else:
             assert sorted(r["jurisdiction"] for r in got) == sorted(JURISDICTIONS), got
             assert {r["jurisdiction"]: r["status"] for r in got} == {
-                j: v["status"] for j, v in post["verdicts"].items()}
+                j: v["status"] for j, v in post["verdicts"].items()
+            }
 
 
 def test_text_counts_every_post_and_lists_each_needing_action_once(scan):
@@ -115,8 +132,11 @@ def test_text_counts_every_post_and_lists_each_needing_action_once(scan):
     assert head and int(head.group(1)) == len(scan["expected"])
     assert int(head.group(2)) == report["summary"]["errors"]
     listed = Counter(int(m.group(1)) for m in re.finditer(r"(?m)^\S.*?, line (\d+)(?:  |$)", text))
-    action = [p["source"]["line"] for p in report["posts"]
-              if p["error"] or any(v["status"] in ("violation", "review") for v in p["verdicts"].values())]
+    action = [
+        p["source"]["line"]
+        for p in report["posts"]
+        if p["error"] or any(v["status"] in ("violation", "review") for v in p["verdicts"].values())
+    ]
     assert sorted(listed) == sorted(action)
     assert set(listed.values()) == {1}
 

@@ -8,6 +8,7 @@ ratios, not absolute times: linear growth gives 8 per step; a quadratic stage gi
 the minimum process time of a few runs so that a loaded machine does not make it flaky.
 `bench/robustness.py --cost` prints the same numbers for every single phrase.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,15 +16,29 @@ import pytest
 from compliance.judging.scanner import Scanner
 from tests import cost_model as cm
 
-LIMIT = 12.0  # time(8x longer) / time: linear is 8, quadratic 64
+# time(8x longer) / time: linear is 8, quadratic 64. The margin is for a loaded machine (measured
+# up to ~12 under a load of 10 on 2 cores); anything quadratic stays far above it.
+LIMIT = 20.0
 SETS = cm.rulesets()
 GROUPS = cm.groups(SETS)
 # The issue's repros, each on its own: party-gift wording (a walk over the sentence per phrase),
 # a code followed by a dash run (the URL regex), overlapping cues merged one by one, hashtags.
-REPROS = {"colis": "colis", "recu": "reçu", "sent-me": "sent me", "shop-my": "shop my", "sp": "#sp",
-          "dashes": ("Loving my Glowly serum, use code LENA15 ", "-"), "code-run": ("", "code:X-"),
-          "host-run": ("", "a-"), "dot-run": ("", "a."), "at-run": ("", "@a"), "hash-run": ("", "#a"),
-          "bang-run": ("Glowly sent me ", "!"), "stops": ("", "colis@."), "camel": ("#", "Ab")}
+REPROS = {
+    "colis": "colis",
+    "recu": "reçu",
+    "sent-me": "sent me",
+    "shop-my": "shop my",
+    "sp": "#sp",
+    "dashes": ("Loving my Glowly serum, use code LENA15 ", "-"),
+    "code-run": ("", "code:X-"),
+    "host-run": ("", "a-"),
+    "dot-run": ("", "a."),
+    "at-run": ("", "@a"),
+    "hash-run": ("", "#a"),
+    "bang-run": ("Glowly sent me ", "!"),
+    "stops": ("", "colis@."),
+    "camel": ("#", "Ab"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +83,12 @@ def test_links_still_found_after_the_linear_rewrite():
 
     text = "see glowly.com.au, shop.glowly.com/x?y, www.a.b, a.b.c.d.com and -x.to/ab " + "-" * 5000
     assert [m.group() for m in _URL.finditer(text, timeout=5)] == [
-        "glowly.com", "shop.glowly.com/x?y,", "www.a.b,", "a.b.c.d.com", "-x.to/ab"]
+        "glowly.com",
+        "shop.glowly.com/x?y,",
+        "www.a.b,",
+        "a.b.c.d.com",
+        "-x.to/ab",
+    ]
 
 
 def test_a_post_that_could_not_be_judged_is_an_error_record_never_a_pass(scanner, monkeypatch):

@@ -1,4 +1,5 @@
 """The Dask engine: same post records as the local scan, partitioned, with true line numbers."""
+
 from __future__ import annotations
 
 import gzip
@@ -19,8 +20,7 @@ from tests.test_pipeline import run_cli, write_posts
 @pytest.fixture(scope="module")
 def client():
     # In-process workers talk over the "inproc" transport: no sockets, so no host to bind.
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -46,7 +46,7 @@ def test_blocks_cover_the_file_exactly_and_end_on_line_breaks(tmp_path):
     assert len(blocks) > 3
     assert blocks[0].start == 0 and blocks[-1].end == len(data)
     for a, b in zip(blocks, blocks[1:], strict=False):
-        assert a.end == b.start and data[a.end - 1:a.end] == b"\n"
+        assert a.end == b.start and data[a.end - 1 : a.end] == b"\n"
     assert [b.index for b in blocks] == list(range(len(blocks)))
 
 
@@ -75,8 +75,20 @@ def test_partitions_hold_the_local_records_in_order(tmp_path, client, scanner):
 def test_cli_dask_engine_on_a_local_cluster(tmp_path):
     path = write_posts(tmp_path / "posts.jsonl", 20, bad_every=7)
     outdir = tmp_path / "parts"
-    result = run_cli("scan", str(path), "--brand", "Glowly", "--engine", "dask", "--output-dir", str(outdir),
-                     "--jobs", "1", "--partition-size", "1024")
+    result = run_cli(
+        "scan",
+        str(path),
+        "--brand",
+        "Glowly",
+        "--engine",
+        "dask",
+        "--output-dir",
+        str(outdir),
+        "--jobs",
+        "1",
+        "--partition-size",
+        "1024",
+    )
     assert result.returncode == 1, result.stderr
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     lines = []

@@ -1,5 +1,6 @@
 """The README's one command: scripts/demo_loop.py runs fetch -> scan -> report -> notify twice
 against local servers and prints what the webhook received."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_demo_loop_runs_the_whole_loop(tmp_path):
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo_loop.py"), "--workdir", str(tmp_path)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo_loop.py"), "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert out.count("webhook received:") == 2

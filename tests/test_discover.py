@@ -1,5 +1,6 @@
 """`--discover`: cue wording (the catalogue's own examples), scoring into `review`, never a violation,
 and nothing changes without the flag."""
+
 from __future__ import annotations
 
 import functools
@@ -32,12 +33,14 @@ def cue_kinds(result) -> set[str]:
     return {s.kind for s in result.signals if s.kind.startswith("cue-")}
 
 
-CUE_EXAMPLES = [(cue.kind, text, True) for cue in CATALOGUE.cues for text in cue.match] + \
-               [(cue.kind, text, False) for cue in CATALOGUE.cues for text in cue.no_match]
+CUE_EXAMPLES = [(cue.kind, text, True) for cue in CATALOGUE.cues for text in cue.match] + [
+    (cue.kind, text, False) for cue in CATALOGUE.cues for text in cue.no_match
+]
 
 
-@pytest.mark.parametrize("kind, text, fires", CUE_EXAMPLES,
-                         ids=[f"{k}:{'match' if f else 'no_match'}:{t[:30]}" for k, t, f in CUE_EXAMPLES])
+@pytest.mark.parametrize(
+    "kind, text, fires", CUE_EXAMPLES, ids=[f"{k}:{'match' if f else 'no_match'}:{t[:30]}" for k, t, f in CUE_EXAMPLES]
+)
 def test_catalogue_examples(kind, text, fires):
     result = judge(text)
     assert (kind in cue_kinds(result)) is fires, [(s.kind, s.text) for s in result.signals]
@@ -46,8 +49,16 @@ def test_catalogue_examples(kind, text, fires):
 def test_every_cue_kind_has_a_weight_and_examples_in_several_languages():
     kinds = {c.kind for c in CATALOGUE.cues}
     assert kinds == set(dict(CATALOGUE.weights))
-    assert {"cue-cta", "cue-price", "cue-code", "cue-link-in-bio", "cue-giveaway", "cue-launch", "cue-credit",
-            "cue-thanks-handle"} <= kinds
+    assert {
+        "cue-cta",
+        "cue-price",
+        "cue-code",
+        "cue-link-in-bio",
+        "cue-giveaway",
+        "cue-launch",
+        "cue-credit",
+        "cue-thanks-handle",
+    } <= kinds
     for kind in kinds:
         examples = [t for c in CATALOGUE.cues if c.kind == kind for t in c.match]
         assert len(examples) >= 3, kind
@@ -65,9 +76,9 @@ def test_handle_price_and_link_in_bio_is_review_with_those_cues():
         assert finding.severity == "warning" and finding.name == "discovered-commercial"
         assert finding.rule.endswith("-DISCOVER")
         assert "cue-price" in finding.message and "cue-link-in-bio" in finding.message
-        assert caption[finding.start:finding.end] == finding.text
+        assert caption[finding.start : finding.end] == finding.text
     for s in result.signals:
-        assert caption[s.start:s.end] == s.text
+        assert caption[s.start : s.end] == s.text
 
 
 def test_holiday_post_tagging_a_friend_is_not_discovered():
@@ -136,8 +147,9 @@ def test_discover_changes_only_flagged_posts():
 
 
 def run_cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], capture_output=True, cwd=ROOT,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *map(str, args)], capture_output=True, cwd=ROOT, timeout=300
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
@@ -150,8 +162,9 @@ def test_scan_with_discover_validates_and_is_deterministic(tmp_path):
     import jsonschema
 
     posts = tmp_path / "posts.jsonl"
-    posts.write_text("".join(json.dumps({"id": f"p{i}", "caption": c}) + "\n" for i, c in enumerate(CAPTIONS)),
-                     encoding="utf-8")
+    posts.write_text(
+        "".join(json.dumps({"id": f"p{i}", "caption": c}) + "\n" for i, c in enumerate(CAPTIONS)), encoding="utf-8"
+    )
     code, out, err = run_cli("scan", posts, "--discover", "-j", "us", "-j", "de")
     code2, out2, _ = run_cli("scan", posts, "--discover", "-j", "us", "-j", "de", "--jobs", "2")
     assert out == out2
@@ -165,8 +178,9 @@ def test_scan_with_discover_validates_and_is_deterministic(tmp_path):
 
 
 def test_check_discover_cli():
-    code, out, err = run_cli("check", "New drop! My @glowco serum is $25 this week, link in bio", "-j", "us",
-                             "--discover")
+    code, out, err = run_cli(
+        "check", "New drop! My @glowco serum is $25 this week, link in bio", "-j", "us", "--discover"
+    )
     assert code == 0, err
     assert "REVIEW" in out and "FTC-DISCOVER" in out
     code, out, _ = run_cli("check", "New drop! My @glowco serum is $25 this week, link in bio", "-j", "us")
@@ -206,16 +220,20 @@ def test_workers_and_state_know_about_discover():
 
 def test_catalogue_rejects_backtracking_patterns(tmp_path):
     bad = tmp_path / "discover.toml"
-    bad.write_text('[discover.weights]\ncue-x = 0.5\n[[cues]]\nkind = "cue-x"\npatterns = ["(a+)+$"]\n'
-                   'examples.match = ["a"]\n', encoding="utf-8")
+    bad.write_text(
+        '[discover.weights]\ncue-x = 0.5\n[[cues]]\nkind = "cue-x"\npatterns = ["(a+)+$"]\nexamples.match = ["a"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueError, match="backtrack"):
         load_catalogue(bad)
 
 
 def test_catalogue_rejects_unweighted_kind(tmp_path):
     bad = tmp_path / "discover.toml"
-    bad.write_text('[discover.weights]\ncue-x = 0.5\n[[cues]]\nkind = "cue-y"\nphrases = ["a"]\n'
-                   'examples.match = ["a"]\n', encoding="utf-8")
+    bad.write_text(
+        '[discover.weights]\ncue-x = 0.5\n[[cues]]\nkind = "cue-y"\nphrases = ["a"]\nexamples.match = ["a"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueError, match="no weight"):
         load_catalogue(bad)
 
@@ -225,7 +243,7 @@ def test_cue_offsets_hold_on_styled_text():
     result = judge(caption)
     assert "cue-link-in-bio" in cue_kinds(result)
     for s in result.signals:
-        assert caption[s.start:s.end] == s.text
+        assert caption[s.start : s.end] == s.text
 
 
 def test_ignore_and_exceptions_name_the_discover_finding():

@@ -1,6 +1,7 @@
 """`compliance fetch` against local servers (pytest-httpserver on 127.0.0.1) answering with the
 response shapes of each API's documentation: paging, errors, quota exhaustion, malformed bodies,
 429/5xx backoff, incremental runs and a killed fetch that resumes without duplicates."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ UPLOADS = "UUabcdefghijklmnopqrstuv"
 
 
 def video(n: int, paid: bool | None = False) -> dict:
-    return {"id": f"vid{n:03d}", "title": f"Video {n}", "published": f"2024-05-{28 - n:02d}T10:00:00Z",
-            "description": f"Morning routine {n} with @glowlyskin" + (" #ad" if n % 3 == 0 else ""), "paid": paid}
+    return {
+        "id": f"vid{n:03d}",
+        "title": f"Video {n}",
+        "published": f"2024-05-{28 - n:02d}T10:00:00Z",
+        "description": f"Morning routine {n} with @glowlyskin" + (" #ad" if n % 3 == 0 else ""),
+        "paid": paid,
+    }
 
 
 class FakeYouTube:
@@ -55,29 +61,57 @@ class FakeYouTube:
         args = request.args.to_dict()
         self.requests.append((path, args, dict(request.headers)))
         if request.headers.get("X-Goog-Api-Key") != self.key:
-            return _json({"error": {"code": 400, "message": f"API key not valid: {request.headers.get('X-Goog-Api-Key')}",
-                                    "errors": [{"reason": "badRequest", "domain": "usageLimits"}]}}, 400)
+            return _json(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": f"API key not valid: {request.headers.get('X-Goog-Api-Key')}",
+                        "errors": [{"reason": "badRequest", "domain": "usageLimits"}],
+                    }
+                },
+                400,
+            )
         if self.fail.get(path):
             status, body, headers = self.fail[path].pop(0)
-            return Response(body if isinstance(body, str) else json.dumps(body), status=status, headers=headers,
-                            content_type="application/json")
+            return Response(
+                body if isinstance(body, str) else json.dumps(body),
+                status=status,
+                headers=headers,
+                content_type="application/json",
+            )
         if path == "channels":
             if args.get("forHandle", "").lower() not in ("@maya", "maya") and args.get("id") != CHANNEL:
                 return _json({"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": 0}, "items": []})
-            return _json({"kind": "youtube#channelListResponse", "items": [{
-                "kind": "youtube#channel", "id": CHANNEL,
-                "snippet": {"title": "Maya Moves", "customUrl": "@maya"},
-                "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": UPLOADS}}}]})
+            return _json(
+                {
+                    "kind": "youtube#channelListResponse",
+                    "items": [
+                        {
+                            "kind": "youtube#channel",
+                            "id": CHANNEL,
+                            "snippet": {"title": "Maya Moves", "customUrl": "@maya"},
+                            "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": UPLOADS}},
+                        }
+                    ],
+                }
+            )
         if path == "playlistItems":
             start = int(args.get("pageToken", "P0")[1:])
             if start and self.gate is not None:
                 self.gate.wait(30)
-            page = self.videos[start:start + self.page_size]
-            body = {"kind": "youtube#playlistItemListResponse",
-                    "pageInfo": {"totalResults": len(self.videos), "resultsPerPage": self.page_size},
-                    "items": [{"kind": "youtube#playlistItem", "id": f"item-{v['id']}",
-                               "contentDetails": {"videoId": v["id"], "videoPublishedAt": v["published"]}}
-                              for v in page]}
+            page = self.videos[start : start + self.page_size]
+            body = {
+                "kind": "youtube#playlistItemListResponse",
+                "pageInfo": {"totalResults": len(self.videos), "resultsPerPage": self.page_size},
+                "items": [
+                    {
+                        "kind": "youtube#playlistItem",
+                        "id": f"item-{v['id']}",
+                        "contentDetails": {"videoId": v["id"], "videoPublishedAt": v["published"]},
+                    }
+                    for v in page
+                ],
+            }
             if start + self.page_size < len(self.videos):
                 body["nextPageToken"] = f"P{start + self.page_size}"
             return _json(body)
@@ -85,9 +119,17 @@ class FakeYouTube:
         items = []
         for v in self.videos:
             if v["id"] in wanted:
-                item = {"kind": "youtube#video", "id": v["id"],
-                        "snippet": {"publishedAt": v["published"], "channelId": CHANNEL, "title": v["title"],
-                                    "description": v["description"], "channelTitle": "Maya Moves"}}
+                item = {
+                    "kind": "youtube#video",
+                    "id": v["id"],
+                    "snippet": {
+                        "publishedAt": v["published"],
+                        "channelId": CHANNEL,
+                        "title": v["title"],
+                        "description": v["description"],
+                        "channelTitle": "Maya Moves",
+                    },
+                }
                 if v["paid"] is not None:
                     item["paidProductPlacementDetails"] = {"hasPaidProductPlacement": v["paid"]}
                 items.append(item)
@@ -99,9 +141,13 @@ def _json(body, status=200, headers=None):
 
 
 def quota_body(key_echo: str = "") -> dict:
-    return {"error": {"code": 403, "message": f"The request cannot be completed because you have exceeded your "
-                                              f"quota. {key_echo}",
-                      "errors": [{"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}]}}
+    return {
+        "error": {
+            "code": 403,
+            "message": f"The request cannot be completed because you have exceeded your quota. {key_echo}",
+            "errors": [{"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}],
+        }
+    }
 
 
 class Sleeps(list):
@@ -109,19 +155,31 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def run(creators, tmp_path, creds=None, state=True, since=None, base=None, sleep=None, feed=False, max_pages=None,
-        retries=3):
+def run(
+    creators, tmp_path, creds=None, state=True, since=None, base=None, sleep=None, feed=False, max_pages=None, retries=3
+):
     out = tmp_path / "posts.jsonl"
     messages: list[str] = []
-    code = run_fetch([Creator(*c.split(":", 1)) for c in creators],
-                     creds if creds is not None else {"youtube_api_key": KEY}, str(out),
-                     str(tmp_path / "fetch.sqlite") if state else None, since, base, feed, max_pages,
-                     5, retries, sleep=sleep if sleep is not None else Sleeps(), echo=messages.append)
+    code = run_fetch(
+        [Creator(*c.split(":", 1)) for c in creators],
+        creds if creds is not None else {"youtube_api_key": KEY},
+        str(out),
+        str(tmp_path / "fetch.sqlite") if state else None,
+        since,
+        base,
+        feed,
+        max_pages,
+        5,
+        retries,
+        sleep=sleep if sleep is not None else Sleeps(),
+        echo=messages.append,
+    )
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
     return code, records, "\n".join(messages)
 
 
 # ---- YouTube Data API -----------------------------------------------------------------------------
+
 
 def test_youtube_handle_to_uploads_to_videos_with_paging(httpserver, tmp_path):
     vids = [video(1, paid=True), video(2), video(3), video(4, paid=None), video(5)]
@@ -152,8 +210,24 @@ def test_fetched_jsonl_is_what_scan_reads(httpserver, tmp_path):
     fake = FakeYouTube([video(1, paid=True), video(2)])
     code, records, _ = run(["youtube:" + CHANNEL], tmp_path, base=fake.install(httpserver))
     assert code == 0 and [a.get("id") for p, a, _ in fake.requests if p == "channels"] == [CHANNEL]
-    scan = subprocess.run([sys.executable, "-m", "compliance", "scan", str(tmp_path / "posts.jsonl"), "-j", "us",
-                           "--brand", "@glowlyskin", "--jobs", "1"], capture_output=True, text=True, cwd=ROOT)
+    scan = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            str(tmp_path / "posts.jsonl"),
+            "-j",
+            "us",
+            "--brand",
+            "@glowlyskin",
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     report = json.loads(scan.stdout)
     assert report["summary"]["errors"] == 0 and report["summary"]["posts"] == 2
     posts = {p["id"]: p for p in report["posts"]}
@@ -174,9 +248,25 @@ def test_quota_exhausted_stops_with_a_clear_message_and_keeps_the_key_secret(htt
     env = dict(os.environ, YOUTUBE_API_KEY=KEY, YOUTUBE_API_BASE=base, PYTHONPATH=str(ROOT))
     env.pop("COMPLIANCE_FETCH_CONFIG", None)
     out = tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "compliance", "fetch", "youtube:@maya", "-o", str(out),
-                           "--state", str(tmp_path / "s.sqlite"), "--retries", "0"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "fetch",
+            "youtube:@maya",
+            "-o",
+            str(out),
+            "--state",
+            str(tmp_path / "s.sqlite"),
+            "--retries",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1
     assert "quota of this key is spent (quotaExceeded)" in proc.stderr
     assert KEY not in proc.stderr and KEY not in proc.stdout
@@ -206,8 +296,11 @@ def test_a_bad_key_is_reported_without_the_key(httpserver, tmp_path):
 def test_429_honours_retry_after_and_5xx_backs_off(httpserver, tmp_path):
     fake = FakeYouTube([video(1), video(2)], page_size=5)
     base = fake.install(httpserver)
-    fake.fail["channels"] = [(429, {"error": {"code": 429, "message": "slow down"}}, {"Retry-After": "7"}),
-                             (503, "<html>unavailable</html>", {}), (500, {}, {})]
+    fake.fail["channels"] = [
+        (429, {"error": {"code": 429, "message": "slow down"}}, {"Retry-After": "7"}),
+        (503, "<html>unavailable</html>", {}),
+        (500, {}, {}),
+    ]
     sleeps = Sleeps()
     code, records, log = run(["youtube:@maya"], tmp_path, base=base, sleep=sleeps)
     assert code == 0, log
@@ -234,13 +327,16 @@ def test_retry_after_forms():
         client.get_json("x")
 
 
-@pytest.mark.parametrize("path, status, body, words", [
-    ("channels", 200, "not json at all", "the answer is not JSON"),
-    ("channels", 200, json.dumps([1, 2]), "JSON that is not an object"),
-    ("channels", 200, json.dumps({"items": [{"id": CHANNEL}]}), "has no uploads playlist"),
-    ("playlistItems", 200, json.dumps({"kind": "youtube#playlistItemListResponse"}), "has no `items` list"),
-    ("channels", 404, json.dumps({"error": {"code": 404, "message": "channelNotFound"}}), "HTTP 404"),
-])
+@pytest.mark.parametrize(
+    "path, status, body, words",
+    [
+        ("channels", 200, "not json at all", "the answer is not JSON"),
+        ("channels", 200, json.dumps([1, 2]), "JSON that is not an object"),
+        ("channels", 200, json.dumps({"items": [{"id": CHANNEL}]}), "has no uploads playlist"),
+        ("playlistItems", 200, json.dumps({"kind": "youtube#playlistItemListResponse"}), "has no `items` list"),
+        ("channels", 404, json.dumps({"error": {"code": 404, "message": "channelNotFound"}}), "HTTP 404"),
+    ],
+)
 def test_malformed_answers_fail_that_creator_cleanly(httpserver, tmp_path, path, status, body, words):
     fake = FakeYouTube([video(1)])
     base = fake.install(httpserver)
@@ -252,11 +348,30 @@ def test_malformed_answers_fail_that_creator_cleanly(httpserver, tmp_path, path,
 def test_odd_shapes_deep_in_an_answer_are_tolerated(httpserver, tmp_path):
     fake = FakeYouTube([video(1), video(2)], page_size=5)
     base = fake.install(httpserver)
-    fake.fail["channels"] = [(200, {"items": [{"contentDetails": {"relatedPlaylists": {"uploads": UPLOADS}},
-                                              "snippet": ["not", "a", "dict"]}]}, {})]
-    fake.fail["playlistItems"] = [(200, {"items": [{"contentDetails": {"videoId": "vid001", "videoPublishedAt": 5}},
-                                                   {"contentDetails": {"videoId": "vid002"}}],
-                                         "nextPageToken": ["x"]}, {})]
+    fake.fail["channels"] = [
+        (
+            200,
+            {
+                "items": [
+                    {"contentDetails": {"relatedPlaylists": {"uploads": UPLOADS}}, "snippet": ["not", "a", "dict"]}
+                ]
+            },
+            {},
+        )
+    ]
+    fake.fail["playlistItems"] = [
+        (
+            200,
+            {
+                "items": [
+                    {"contentDetails": {"videoId": "vid001", "videoPublishedAt": 5}},
+                    {"contentDetails": {"videoId": "vid002"}},
+                ],
+                "nextPageToken": ["x"],
+            },
+            {},
+        )
+    ]
     fake.fail["videos"] = [(200, {"items": [{"id": ["vid001"]}, {"id": "vid002", "snippet": "text"}]}, {})]
     code, records, log = run(["youtube:@maya"], tmp_path, base=base)
     assert code == 0, log
@@ -280,8 +395,9 @@ def test_an_unforeseen_shape_fails_only_that_creator(httpserver, tmp_path, monke
 def test_malformed_items_are_skipped_with_a_warning(httpserver, tmp_path):
     fake = FakeYouTube([video(1), video(2)], page_size=5)
     base = fake.install(httpserver)
-    fake.fail["playlistItems"] = [(200, {"items": [{"contentDetails": {}}, "junk",
-                                                   {"contentDetails": {"videoId": "vid001"}}]}, {})]
+    fake.fail["playlistItems"] = [
+        (200, {"items": [{"contentDetails": {}}, "junk", {"contentDetails": {"videoId": "vid001"}}]}, {})
+    ]
     code, records, log = run(["youtube:@maya"], tmp_path, base=base)
     assert code == 0 and [r["id"] for r in records] == ["vid001"]
     assert log.count("has no video id; skipped") == 2
@@ -327,8 +443,19 @@ def test_a_killed_fetch_resumes_without_duplicates(httpserver, tmp_path):
     fake.gate = threading.Event()  # page 2 hangs until the process is killed
     env = dict(os.environ, YOUTUBE_API_KEY=KEY, PYTHONPATH=str(ROOT))
     out, state = tmp_path / "posts.jsonl", tmp_path / "fetch.sqlite"
-    cmd = [sys.executable, "-m", "compliance", "fetch", "youtube:@maya", "-o", str(out), "--state", str(state),
-           "--api-base", base]
+    cmd = [
+        sys.executable,
+        "-m",
+        "compliance",
+        "fetch",
+        "youtube:@maya",
+        "-o",
+        str(out),
+        "--state",
+        str(state),
+        "--api-base",
+        base,
+    ]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -372,12 +499,15 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_public_feed_without_a_key(httpserver, tmp_path):
     httpserver.expect_request("/feeds/videos.xml", query_string={"channel_id": CHANNEL}).respond_with_data(
-        FEED, content_type="application/atom+xml")
+        FEED, content_type="application/atom+xml"
+    )
     code, records, log = run(["youtube:" + CHANNEL], tmp_path, creds={}, base=httpserver.url_for("/"))
     assert code == 0
     assert "using the public feed (latest videos only, no paid-promotion flag)" in log
     assert [(r["id"], r["caption"], r["paid_flag_known"]) for r in records] == [
-        ("vidB", "#ad old", False), ("vidA", "Serum day with @glowlyskin", False)]
+        ("vidB", "#ad old", False),
+        ("vidA", "Serum day with @glowlyskin", False),
+    ]
     assert records[0]["author"] == "Maya Moves" and "entry 2 has no video id" in log
 
 
@@ -391,9 +521,16 @@ def test_feed_needs_a_channel_id_and_valid_xml(httpserver, tmp_path):
 
 # ---- Instagram business discovery ---------------------------------------------------------------
 
+
 def ig_media(n: int) -> dict:
-    return {"id": f"1790{n:04d}", "caption": f"Post {n} with @glowlyskin", "timestamp": f"2024-05-{20 - n:02d}T08:00:00+0000",
-            "permalink": f"https://www.instagram.com/p/SHORT{n}/", "media_type": "IMAGE", "media_product_type": "FEED"}
+    return {
+        "id": f"1790{n:04d}",
+        "caption": f"Post {n} with @glowlyskin",
+        "timestamp": f"2024-05-{20 - n:02d}T08:00:00+0000",
+        "permalink": f"https://www.instagram.com/p/SHORT{n}/",
+        "media_type": "IMAGE",
+        "media_product_type": "FEED",
+    }
 
 
 def test_instagram_business_discovery_pages_with_after_cursor(httpserver, tmp_path):
@@ -404,13 +541,16 @@ def test_instagram_business_discovery_pages_with_after_cursor(httpserver, tmp_pa
         fields = request.args["fields"]
         assert fields.startswith("business_discovery.username(maya.moves){username,media.limit(50)")
         if ".after(" not in fields:
-            media = {"data": [ig_media(1), ig_media(2)],
-                     "paging": {"cursors": {"before": "QVFIB", "after": "QVFIA2"}, "next": "https://graph/next"}}
+            media = {
+                "data": [ig_media(1), ig_media(2)],
+                "paging": {"cursors": {"before": "QVFIB", "after": "QVFIA2"}, "next": "https://graph/next"},
+            }
         else:
             assert ".after(QVFIA2)" in fields
             media = {"data": [ig_media(3), {"caption": "no id"}], "paging": {"cursors": {"before": "x", "after": "y"}}}
-        return _json({"business_discovery": {"username": "maya.moves", "media": media, "id": "1784"},
-                      "id": "17841400000000000"})
+        return _json(
+            {"business_discovery": {"username": "maya.moves", "media": media, "id": "1784"}, "id": "17841400000000000"}
+        )
 
     httpserver.expect_request("/v21.0/17841400000000000").respond_with_handler(handle)
     creds = {"instagram_access_token": TOKEN, "instagram_user_id": "17841400000000000"}
@@ -419,7 +559,11 @@ def test_instagram_business_discovery_pages_with_after_cursor(httpserver, tmp_pa
     assert sorted(r["id"] for r in records) == ["17900001", "17900002", "17900003"]
     r = {r["id"]: r for r in records}["17900001"]
     assert (r["author"], r["posted_at"], r["url"], r["paid_partnership"]) == (
-        "@maya.moves", "2024-05-19T08:00:00Z", "https://www.instagram.com/p/SHORT1/", False)
+        "@maya.moves",
+        "2024-05-19T08:00:00Z",
+        "https://www.instagram.com/p/SHORT1/",
+        False,
+    )
     assert len(seen) == 2 and all(auth == f"Bearer {TOKEN}" for _, _, auth in seen)
     assert all(TOKEN not in json.dumps(args) for _, args, _ in seen)
     assert "media item 1 has no id" in log
@@ -427,12 +571,14 @@ def test_instagram_business_discovery_pages_with_after_cursor(httpserver, tmp_pa
 
 def test_instagram_rate_limit_and_bad_token(httpserver, tmp_path):
     httpserver.expect_oneshot_request("/v21.0/1784").respond_with_json(
-        {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4}}, 400)
+        {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4}}, 400
+    )
     creds = {"instagram_access_token": TOKEN, "instagram_user_id": "1784"}
     code, _, log = run(["instagram:maya"], tmp_path, creds=creds, base=httpserver.url_for("/v21.0"))
     assert code == 1 and "Graph API rate limit reached (code 4)" in log
     httpserver.expect_oneshot_request("/v21.0/1784").respond_with_json(
-        {"error": {"message": f"Invalid OAuth access token {TOKEN}", "type": "OAuthException", "code": 190}}, 400)
+        {"error": {"message": f"Invalid OAuth access token {TOKEN}", "type": "OAuthException", "code": 190}}, 400
+    )
     code, _, log = run(["instagram:maya"], tmp_path, creds=creds, base=httpserver.url_for("/v21.0"))
     assert code == 1 and "refused the token (code 190)" in log and TOKEN not in log
 
@@ -444,6 +590,7 @@ def test_instagram_needs_token_and_user_id(tmp_path):
 
 # ---- TikTok Research API -------------------------------------------------------------------------
 
+
 def test_tiktok_research_cursor_search_id_and_windows(httpserver, tmp_path):
     bodies = []
 
@@ -453,12 +600,22 @@ def test_tiktok_research_cursor_search_id_and_windows(httpserver, tmp_path):
         assert request.headers["Authorization"] == f"Bearer {TOKEN}"
         assert request.args["fields"].startswith("id,video_description,create_time,username")
         if body["end_date"] == "20240601" and "cursor" not in body:
-            data = {"videos": [{"id": 7301, "video_description": "Glow #ad", "create_time": 1717200000,
-                                "username": "maya"}], "cursor": 100, "has_more": True, "search_id": "S1"}
+            data = {
+                "videos": [
+                    {"id": 7301, "video_description": "Glow #ad", "create_time": 1717200000, "username": "maya"}
+                ],
+                "cursor": 100,
+                "has_more": True,
+                "search_id": "S1",
+            }
         elif body["end_date"] == "20240601":
             assert (body["cursor"], body["search_id"]) == (100, "S1")
-            data = {"videos": [{"id": "7302", "video_description": "more", "create_time": 1717100000,
-                                "username": "maya"}], "cursor": 200, "has_more": False, "search_id": "S1"}
+            data = {
+                "videos": [{"id": "7302", "video_description": "more", "create_time": 1717100000, "username": "maya"}],
+                "cursor": 200,
+                "has_more": False,
+                "search_id": "S1",
+            }
         else:
             data = {"videos": [], "cursor": 0, "has_more": False, "search_id": "S2"}
         return _json({"data": data, "error": {"code": "ok", "message": "", "log_id": "L"}})
@@ -470,7 +627,11 @@ def test_tiktok_research_cursor_search_id_and_windows(httpserver, tmp_path):
     result = fetch_creator(source, state, "2024-04-01", None)
     assert result.stored == 2 and result.pages == 4
     assert [(b["start_date"], b["end_date"]) for b in bodies] == [
-        ("20240503", "20240601"), ("20240503", "20240601"), ("20240403", "20240502"), ("20240401", "20240402")]
+        ("20240503", "20240601"),
+        ("20240503", "20240601"),
+        ("20240403", "20240502"),
+        ("20240401", "20240402"),
+    ]
     assert bodies[0]["query"] == {"and": [{"operation": "IN", "field_name": "username", "field_values": ["maya"]}]}
     recs = {r["id"]: r for r in state.records()}
     assert recs["7301"]["url"] == "https://www.tiktok.com/@maya/video/7301"
@@ -481,18 +642,22 @@ def test_tiktok_without_access_points_to_exports(httpserver, tmp_path):
     code, _, log = run(["tiktok:maya"], tmp_path, creds={})
     assert code == 1 and "no TIKTOK_ACCESS_TOKEN" in log and "data export" in log
     httpserver.expect_request("/v2/research/video/query/").respond_with_json(
-        {"data": {}, "error": {"code": "access_token_invalid", "message": "The access token is invalid"}}, 401)
+        {"data": {}, "error": {"code": "access_token_invalid", "message": "The access token is invalid"}}, 401
+    )
     code, _, log = run(["tiktok:maya"], tmp_path, creds={"tiktok_access_token": TOKEN}, base=httpserver.url_for("/"))
     assert code == 1 and "access_token_invalid" in log and "data export" in log and TOKEN not in log
     httpserver.clear()
     httpserver.expect_request("/v2/research/video/query/").respond_with_json(
-        {"error": {"code": "daily_quota_limit_exceeded", "message": "quota"}}, 429)
-    code, _, log = run(["tiktok:maya"], tmp_path, creds={"tiktok_access_token": TOKEN}, base=httpserver.url_for("/"),
-                       retries=0)
+        {"error": {"code": "daily_quota_limit_exceeded", "message": "quota"}}, 429
+    )
+    code, _, log = run(
+        ["tiktok:maya"], tmp_path, creds={"tiktok_access_token": TOKEN}, base=httpserver.url_for("/"), retries=0
+    )
     assert code == 1 and "Research API limit reached (daily_quota_limit_exceeded)" in log
 
 
 # ---- credentials and the command ---------------------------------------------------------------------
+
 
 def test_config_file_outside_a_repository_and_env_wins(tmp_path, monkeypatch):
     cfg = tmp_path / "conf" / "fetch.toml"

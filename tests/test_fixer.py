@@ -4,6 +4,7 @@ The guarantee over the development set: every post labelled a violation somewher
 the jurisdictions it is labelled with, is compliant or clear for every one of them, and keeps
 every word and hashtag the creator wrote.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,7 @@ def scanner(codes: tuple[str, ...], brands: tuple[str, ...] = tuple(BRANDS)) -> 
 
 
 def fix(caption: str, *codes: str, brands=tuple(BRANDS), platform=None, paid=False):
-    return Fixer(scanner(tuple(codes), tuple(brands))).fix(
-        make_post(caption, platform=platform, paid_partnership=paid))
+    return Fixer(scanner(tuple(codes), tuple(brands))).fix(make_post(caption, platform=platform, paid_partnership=paid))
 
 
 def statuses(result) -> dict[str, str]:
@@ -57,12 +57,16 @@ def keeps_every_word(original: str, fixed: str) -> bool:
 
 # ------------------------------------------------------------------------- the fixture guarantee
 
+
 def _violating() -> list[tuple[dict, tuple[str, ...]]]:
     """Each fixture post with the jurisdictions where it is a violation today."""
     found = []
     for post in FIXTURE_POSTS:
         result = scanner(CODES, tuple(FIXTURE_BRANDS)).judge(
-            make_post(post["caption"], platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False)))
+            make_post(
+                post["caption"], platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False)
+            )
+        )
         codes = tuple(code for code, v in result.verdicts.items() if v.status == "violation")
         if codes:
             found.append((post, codes))
@@ -79,25 +83,30 @@ def test_fixtures_have_violations_to_fix():
 @pytest.mark.parametrize("post,codes", VIOLATING, ids=[p["id"] for p, _ in VIOLATING])
 def test_fixing_a_violation_satisfies_every_violated_jurisdiction(post, codes):
     result = Fixer(scanner(codes, tuple(FIXTURE_BRANDS))).fix(
-        make_post(post["caption"], platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False)))
+        make_post(post["caption"], platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False))
+    )
     assert result.changed
     assert set(statuses(result)) == set(codes)
     # What text cannot fix is the on-screen disclosure of a video: only that may stay, as a review.
     for code in result.unsatisfied:
         verdict = result.after.verdicts[code]
         assert verdict.status == "review"
-        video_rules = {r.id for r in scanner((code,), tuple(FIXTURE_BRANDS)).rules[code] if r.check == "video-disclosure"}
+        video_rules = {
+            r.id for r in scanner((code,), tuple(FIXTURE_BRANDS)).rules[code] if r.check == "video-disclosure"
+        }
         assert {f.rule for f in verdict.findings} <= video_rules, verdict.findings
     satisfied = {c: s for c, s in statuses(result).items() if c not in result.unsatisfied}
     assert all(status in ("compliant", "clear") for status in satisfied.values()), statuses(result)
     assert keeps_every_word(post["caption"], result.caption)
     # A second pass has nothing left to do.
     again = Fixer(scanner(codes, tuple(FIXTURE_BRANDS))).fix(
-        make_post(result.caption, platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False)))
+        make_post(result.caption, platform=post.get("platform"), paid_partnership=post.get("paid_partnership", False))
+    )
     assert again.caption == result.caption and not again.changed
 
 
 # ------------------------------------------------------------------------------ what a fix looks like
+
 
 def test_germany_and_us_get_werbung_then_ad_and_the_ambiguous_tag_stays():
     result = fix("Loving my @glowlyskin serum #sp", "us", "de")
@@ -256,10 +265,10 @@ def test_an_unjudgeable_caption_is_an_error_not_a_fix(monkeypatch):
 
 # ----------------------------------------------------------------------------------- label choices
 
+
 def test_each_shipped_ruleset_prefers_its_own_language():
     first = {code: label_choices(load_ruleset(code))[0] for code in ("us", "uk", "de", "fr")}
-    assert {code: c.text for code, c in first.items()} == {
-        "us": "#ad", "uk": "#ad", "de": "Werbung", "fr": "Publicité"}
+    assert {code: c.text for code, c in first.items()} == {"us": "#ad", "uk": "#ad", "de": "Werbung", "fr": "Publicité"}
     assert first["de"].language == "de" and first["fr"].language == "fr"
 
 
@@ -271,15 +280,19 @@ def test_a_label_without_a_known_form_is_written_from_its_vocabulary():
 
 # ------------------------------------------------------------------------------- removing a token
 
-@pytest.mark.parametrize("text, token, expected", [
-    ("I love it. #ad", "#ad", "I love it."),
-    ("#ad rest of it", "#ad", "rest of it"),
-    ("a #x #ad #y b", "#ad", "a #x #y b"),
-    ("it!#ad more", "#ad", "it! more"),
-    ("Text\n#ad\nmore", "#ad", "Text\nmore"),
-    ("Text\n\n#ad", "#ad", "Text\n"),
-    ("x #ad\ny", "#ad", "x\ny"),
-])
+
+@pytest.mark.parametrize(
+    "text, token, expected",
+    [
+        ("I love it. #ad", "#ad", "I love it."),
+        ("#ad rest of it", "#ad", "rest of it"),
+        ("a #x #ad #y b", "#ad", "a #x #y b"),
+        ("it!#ad more", "#ad", "it! more"),
+        ("Text\n#ad\nmore", "#ad", "Text\nmore"),
+        ("Text\n\n#ad", "#ad", "Text\n"),
+        ("x #ad\ny", "#ad", "x\ny"),
+    ],
+)
 def test_remove_token_takes_the_token_and_its_own_spaces(text, token, expected):
     start = text.index(token)
     assert remove_token(text, start, start + len(token)) == expected
@@ -287,14 +300,46 @@ def test_remove_token_takes_the_token_and_its_own_spaces(text, token, expected):
 
 # ----------------------------------------------------------------------------- any caption at all
 
-WORDS = ["Loving", "my", "serum", "@glowlyskin", "Glowly", "#sp", "#ad", "#werbung", "#publicite", "Ad", "|",
-         "code", "LENA15", "https://amzn.to/3bc9Lmn", "#gifted", "thanks", "\n", "🚲", "#ootd", "#summer",
-         "sponsored", "by", "PeakFit", "ad", "hoc", ":", "Werbung", "(ad)", "Publicité", "#collab", "x"]
+WORDS = [
+    "Loving",
+    "my",
+    "serum",
+    "@glowlyskin",
+    "Glowly",
+    "#sp",
+    "#ad",
+    "#werbung",
+    "#publicite",
+    "Ad",
+    "|",
+    "code",
+    "LENA15",
+    "https://amzn.to/3bc9Lmn",
+    "#gifted",
+    "thanks",
+    "\n",
+    "🚲",
+    "#ootd",
+    "#summer",
+    "sponsored",
+    "by",
+    "PeakFit",
+    "ad",
+    "hoc",
+    ":",
+    "Werbung",
+    "(ad)",
+    "Publicité",
+    "#collab",
+    "x",
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=14),
-       codes=st.lists(st.sampled_from(["us", "uk", "de", "fr"]), min_size=1, max_size=4, unique=True))
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=14),
+    codes=st.lists(st.sampled_from(["us", "uk", "de", "fr"]), min_size=1, max_size=4, unique=True),
+)
 def test_any_caption_is_fixed_for_every_audience_without_losing_a_word(words, codes):
     caption = " ".join(words)
     result = fix(caption, *sorted(codes))

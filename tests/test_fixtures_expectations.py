@@ -1,4 +1,5 @@
 """Every shipped fixture post states the rule ids it must raise; anything else is a failure."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Issue 17, crashes and exit codes: hostile rule and config files, abstract rule sets, posts
 that could not be judged, damaged state files, hostile reader shapes. Each test is a repro."""
+
 from __future__ import annotations
 
 import gzip
@@ -17,7 +18,7 @@ from compliance.safe_regex import MAX_COUNTED, compile_safe, counted_repetition,
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = ROOT / "fixtures" / "posts" / "campaign.jsonl"
 
-RULE_FILE = '''[ruleset]
+RULE_FILE = """[ruleset]
 code = "qq"
 name = "Hostland"
 version = "1"
@@ -36,12 +37,13 @@ citation = { source = "Hostland Act", url = "https://www.agency.example/act" }
 examples.pass = ["#ad Glowly serum"]
 examples.fail = ["Loving my Glowly serum"]
 examples.brands = ["Glowly"]
-'''
+"""
 
 
 def run(*args, stdin: bytes | None = None, cwd: Path = ROOT):
-    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], input=stdin,
-                          capture_output=True, cwd=cwd, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *map(str, args)], input=stdin, capture_output=True, cwd=cwd, timeout=300
+    )
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 
@@ -56,8 +58,12 @@ def rules_dir(tmp_path: Path, text: str) -> Path:
 WRONG_TYPES = [
     ("extends", RULE_FILE.replace('extends = "base"', "extends = 5"), "extends", 5),
     ("ruleset", RULE_FILE.replace("[ruleset]", "ruleset = 5\n[other]"), "ruleset", 1),
-    ("params", RULE_FILE.replace('examples.brands = ["Glowly"]',
-                                 'examples.brands = ["Glowly"]\nparams = { labels = 5 }'), "labels", 0),
+    (
+        "params",
+        RULE_FILE.replace('examples.brands = ["Glowly"]', 'examples.brands = ["Glowly"]\nparams = { labels = 5 }'),
+        "labels",
+        0,
+    ),
     ("placement", RULE_FILE + '\n[placement]\nhashtag_block_min = "x"\n', "hashtag_block_min", 22),
     ("fold", RULE_FILE + '\n[platforms.default]\nfold_chars = "abc"\n', "fold_chars", 22),
     ("video", RULE_FILE + '\n[platforms.tiktok]\nvideo = "yes"\n', "video", 22),
@@ -80,8 +86,10 @@ def test_wrong_types_in_a_rule_file_exit_2_naming_file_line_and_key(tmp_path, na
     assert "qq.toml" in message and key in message
     if line:
         assert f"qq.toml:{line}:" in message
-    for command in (("check", "-j", "qq", "--rules-dir", folder, "hello Glowly"),
-                    ("rules", "validate", folder / "qq.toml")):
+    for command in (
+        ("check", "-j", "qq", "--rules-dir", folder, "hello Glowly"),
+        ("rules", "validate", folder / "qq.toml"),
+    ):
         code, _, err = run(*command)
         assert code == 2, (command, err)
         assert "Traceback" not in err and "qq.toml" in err
@@ -143,16 +151,19 @@ def test_exit_code_3_is_documented():
 
 
 # ------------------------------------------------------------------ 14: counted repetition
-@pytest.mark.parametrize("pattern", ["a{1000000}", "(a{100}){100}", "((ab{50}){50}){50}", "x{2000,}",
-                                     "(?:(?:a{40}){40})"])
+@pytest.mark.parametrize(
+    "pattern", ["a{1000000}", "(a{100}){100}", "((ab{50}){50}){50}", "x{2000,}", "(?:(?:a{40}){40})"]
+)
 def test_a_counted_repeat_too_large_to_compile_is_refused_before_compiling(pattern):
     assert counted_repetition(pattern) and nested_quantifier(pattern)
     with pytest.raises(ValueError, match="counted repeat"):
         compile_safe(pattern)
 
 
-@pytest.mark.parametrize("pattern", [r"\bIN[AHZ]\d{9}\b", r"[^\n!?.]{1,30}?", "((ab){20}c){20}",
-                                     r"\{1000000\}", "[{]1000000}", f"a{{{MAX_COUNTED}}}"])
+@pytest.mark.parametrize(
+    "pattern",
+    [r"\bIN[AHZ]\d{9}\b", r"[^\n!?.]{1,30}?", "((ab){20}c){20}", r"\{1000000\}", "[{]1000000}", f"a{{{MAX_COUNTED}}}"],
+)
 def test_ordinary_counts_pass(pattern):
     assert counted_repetition(pattern) is None
     compile_safe(pattern)
@@ -177,13 +188,28 @@ def test_x_notes_are_matched_through_an_index_not_by_trying_every_note(tmp_path,
         when = start + timedelta(seconds=7 * i)
         whole = f"Long post number {i:05d}: " + "sunrise over the bay, coffee, a walk; " * 10
         short = whole[:40] if i % 2 else whole[:200]  # short prefixes are matched by time only
-        tweets.append({"tweet": {"id_str": str(i), "full_text": short + "…",
-                                 "created_at": when.strftime("%a %b %d %H:%M:%S +0000 %Y")}})
-        notes.append({"noteTweet": {"noteTweetId": f"n{i}", "createdAt": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                                    "core": {"text": whole, "urls": []}}})
+        tweets.append(
+            {
+                "tweet": {
+                    "id_str": str(i),
+                    "full_text": short + "…",
+                    "created_at": when.strftime("%a %b %d %H:%M:%S +0000 %Y"),
+                }
+            }
+        )
+        notes.append(
+            {
+                "noteTweet": {
+                    "noteTweetId": f"n{i}",
+                    "createdAt": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "core": {"text": whole, "urls": []},
+                }
+            }
+        )
     (tmp_path / "tweets.js").write_text("window.YTD.tweets.part0 = " + json.dumps(tweets), encoding="utf-8")
-    (tmp_path / "note-tweet.js").write_text("window.YTD.note_tweet.part0 = " + json.dumps(notes[::-1]),
-                                            encoding="utf-8")
+    (tmp_path / "note-tweet.js").write_text(
+        "window.YTD.note_tweet.part0 = " + json.dumps(notes[::-1]), encoding="utf-8"
+    )
     calls = 0
     original = xarchive._Note.matches
 
@@ -208,16 +234,22 @@ def test_one_deeply_nested_element_is_an_error_record_and_the_rest_is_read(tmp_p
     deep = "[" * depth + "]" * depth
     if shape == "instagram":
         path = tmp_path / "posts_1.json"
-        text = ('[{"title": "x", "media": ' + deep + '}, '
-                '{"title": "Loving it #ad", "media": [{"uri": "m/p2.jpg", "title": "Loving it #ad"}]}]')
+        text = (
+            '[{"title": "x", "media": ' + deep + "}, "
+            '{"title": "Loving it #ad", "media": [{"uri": "m/p2.jpg", "title": "Loving it #ad"}]}]'
+        )
     elif shape == "tiktok":
         path = tmp_path / "user_data_tiktok.json"
-        text = ('{"Post": {"Posts": {"VideoList": [{"Title": "x", "ContentDisclosure": ' + deep + '}, '
-                '{"Title": "Loving it #ad", "Link": "https://www.tiktok.com/@a/video/123"}]}}}')
+        text = (
+            '{"Post": {"Posts": {"VideoList": [{"Title": "x", "ContentDisclosure": ' + deep + "}, "
+            '{"Title": "Loving it #ad", "Link": "https://www.tiktok.com/@a/video/123"}]}}}'
+        )
     else:
         path = tmp_path / "tweets.js"
-        text = ('window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "x", "e": ' + deep + '}}, '
-                '{"tweet": {"id_str": "2", "full_text": "Loving it #ad"}}]')
+        text = (
+            'window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "x", "e": ' + deep + "}}, "
+            '{"tweet": {"id_str": "2", "full_text": "Loving it #ad"}}]'
+        )
     path.write_text(text, encoding="utf-8")
     records = list(read_inputs([str(path)], ReadOptions(note=lambda m: None)))
     assert len(records) == 2
@@ -244,9 +276,11 @@ def test_a_damaged_state_file_exits_2_with_a_message(tmp_path, damage):
             data[i] = (i * 7) % 256
         path.write_bytes(bytes(data))
     else:
-        sql = {"blob": "UPDATE posts SET block = x'00112233', result = x'0011'",
-               "json": "UPDATE posts SET statuses = 'not json'",
-               "columns": "DROP TABLE history; CREATE TABLE history (a)"}[damage]
+        sql = {
+            "blob": "UPDATE posts SET block = x'00112233', result = x'0011'",
+            "json": "UPDATE posts SET statuses = 'not json'",
+            "columns": "DROP TABLE history; CREATE TABLE history (a)",
+        }[damage]
         conn = sqlite3.connect(path)
         conn.executescript(sql)
         conn.close()
@@ -270,14 +304,22 @@ def test_a_foreign_sqlite_file_given_as_state_is_refused_and_left_unchanged(tmp_
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("command", [("check", "Loving my Glowly serum", "--brand", "Glowly"),
-                                     ("check", "--format", "json", "Loving my Glowly serum"),
-                                     ("fix", "-j", "us", "Loving my Glowly serum", "--brand", "Glowly"),
-                                     ("scan", str(CAMPAIGN)), ("rules", "list"), ("formats",)])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("check", "Loving my Glowly serum", "--brand", "Glowly"),
+        ("check", "--format", "json", "Loving my Glowly serum"),
+        ("fix", "-j", "us", "Loving my Glowly serum", "--brand", "Glowly"),
+        ("scan", str(CAMPAIGN)),
+        ("rules", "list"),
+        ("formats",),
+    ],
+)
 def test_a_full_stdout_is_a_message_and_exit_2(command):
     with open("/dev/full", "wb") as full:
-        proc = subprocess.run([sys.executable, "-m", "compliance", *command], stdout=full,
-                              stderr=subprocess.PIPE, cwd=ROOT, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "compliance", *command], stdout=full, stderr=subprocess.PIPE, cwd=ROOT, timeout=300
+        )
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert "Traceback" not in err and "Exception ignored" not in err and "No space left" in err
@@ -334,15 +376,35 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     posts = tmp_path / "many.jsonl"
     line = json.dumps({"id": "x", "caption": "Loving my Glowly serum, code LENA15 " * 5})
     posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(20000)) + "\n")
-    proc = subprocess.Popen([sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "2",
-                             "--chunk-size", "50", "--brand", "Glowly", "-o", str(tmp_path / "r.json")],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            str(posts),
+            "--jobs",
+            "2",
+            "--chunk-size",
+            "50",
+            "--brand",
+            "Glowly",
+            "-o",
+            str(tmp_path / "r.json"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: set[int] = set()
     deadline = time.monotonic() + 240
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.5)
-        workers = {p for p in _descendants(proc.pid)
-                   if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()} if proc.poll() is None else set()
+        workers = (
+            {p for p in _descendants(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
+            if proc.poll() is None
+            else set()
+        )
     assert len(workers) >= 2, "the pool did not start"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -350,8 +412,9 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     alive = workers
     while alive and time.monotonic() < deadline:
         time.sleep(0.5)
-        alive = {p for p in alive if Path(f"/proc/{p}").exists()
-                 and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"}
+        alive = {
+            p for p in alive if Path(f"/proc/{p}").exists() and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"
+        }
     try:
         assert not alive, f"workers still running after their parent was killed: {alive}"
     finally:
@@ -370,8 +433,12 @@ def test_terminal_escapes_in_zip_member_names_never_reach_stderr_raw(tmp_path):
     with zipfile.ZipFile(tmp_path / "refused.zip", "w") as z:
         z.writestr(f"{evil}.bin", "hello")
     for name, expected in (("notes.zip", 0), ("refused.zip", 2)):
-        proc = subprocess.run([sys.executable, "-m", "compliance", "scan", str(tmp_path / name)],
-                              capture_output=True, cwd=ROOT, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "compliance", "scan", str(tmp_path / name)],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=300,
+        )
         assert proc.returncode == expected
         assert b"\x1b" not in proc.stderr and b"\x07" not in proc.stderr
     assert b"\\x1b[31mEVIL" in proc.stderr or expected == 2
@@ -379,8 +446,12 @@ def test_terminal_escapes_in_zip_member_names_never_reach_stderr_raw(tmp_path):
 
 def test_a_usage_problem_naming_a_hostile_file_is_escaped(tmp_path):
     name = tmp_path / "x\x1b[2Jy.toml"
-    proc = subprocess.run([sys.executable, "-m", "compliance", "check", "--config", str(name), "hi"],
-                          capture_output=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", "check", "--config", str(name), "hi"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 2 and b"\x1b" not in proc.stderr and b"\\x1b[2Jy.toml" in proc.stderr
 
 
@@ -398,8 +469,9 @@ def test_symlinks_leaving_a_scanned_folder_are_not_followed(tmp_path):
     assert "not read: 1 symlink(s) to files outside the folder (leak.jsonl)" in err
 
 
-@pytest.mark.parametrize("stretch", ["€" * 48000, "€$" * 24000, "🔥" * 20000, "🇩🇪" * 5000, "👍🏽" * 5000,
-                                     "!?" * 10000, "." * 20000])
+@pytest.mark.parametrize(
+    "stretch", ["€" * 48000, "€$" * 24000, "🔥" * 20000, "🇩🇪" * 5000, "👍🏽" * 5000, "!?" * 10000, "." * 20000]
+)
 def test_long_punctuation_stretches_reach_spacy_in_bounded_pieces(monkeypatch, stretch):
     """The cost model: spaCy's per-word cost grows with the word's length squared, so no piece it
     sees may be long; the text (and every offset) is unchanged and the words around keep their tokens."""

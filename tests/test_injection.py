@@ -8,6 +8,7 @@ characters, CSV neutralises formulas. The web page of `compliance serve` gets th
 through its form. The browser tests load the HTML report and the web page in headless Chromium
 and check that nothing ran.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,20 +26,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT = 300
 
 PAYLOADS = [
     "<script>window.__pwned=1;document.title='pwned'</script>",
-    "\"><img src=x onerror=\"window.__pwned=2\">",
+    '"><img src=x onerror="window.__pwned=2">',
     "'><svg onload=window.__pwned=3>",
     "javascript:window.__pwned=4",
     "</textarea></title></style><script>window.__pwned=5</script>",
-    "<iframe srcdoc=\"<script>parent.__pwned=6</script>\"></iframe>",
-    "<a href=\"javascript:window.__pwned=7\">click</a>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
-    "<base href=\"https://evil.example/\">",
+    '<iframe srcdoc="<script>parent.__pwned=6</script>"></iframe>',
+    '<a href="javascript:window.__pwned=7">click</a>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+    '<base href="https://evil.example/">',
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__pwned=8>",
     "<!-- <script>window.__pwned=9</script> -->",
     "{{ 7*7 }}{% if 1 %}jinja{% endif %}${7*7}",
@@ -47,20 +54,36 @@ PAYLOADS = [
     "\u202eevil\u202c \u2066rtl\u2069 \x1b[2J\x1b[31mred\x1b[0m \r overwrite",
 ]
 FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1"]
-BAD_TAGS = {"script", "img", "svg", "iframe", "meta", "base", "math", "form", "button", "a", "style",
-            "object", "embed", "link"}
+BAD_TAGS = {
+    "script",
+    "img",
+    "svg",
+    "iframe",
+    "meta",
+    "base",
+    "math",
+    "form",
+    "button",
+    "a",
+    "style",
+    "object",
+    "embed",
+    "link",
+}
 
 
 def _posts() -> list[dict]:
     posts = []
     for i, payload in enumerate(PAYLOADS + FORMULAS):
-        posts.append({
-            "id": f"{payload}#{i}" if i % 2 else payload,
-            "caption": f"{payload} Loving my Glowly serum, code LENA15 {payload}" + (" #sp" if i % 2 else ""),
-            "author": payload,
-            "platform": "instagram",
-            "brands": [payload.strip() or "x", "Glowly"],
-        })
+        posts.append(
+            {
+                "id": f"{payload}#{i}" if i % 2 else payload,
+                "caption": f"{payload} Loving my Glowly serum, code LENA15 {payload}" + (" #sp" if i % 2 else ""),
+                "author": payload,
+                "platform": "instagram",
+                "brands": [payload.strip() or "x", "Glowly"],
+            }
+        )
     posts.append({"id": "label-ok", "caption": "#ad " + PAYLOADS[0] + " Glowly", "author": FORMULAS[0]})
     return posts
 
@@ -100,12 +123,36 @@ def scanned(tmp_path_factory) -> dict[str, str]:
     out = {}
     for fmt in ("json", "jsonl", "csv", "text", "html"):
         target = tmp / f"report.{fmt}"
-        args = ["scan", str(posts), "--brands", str(brands), "-j", "us", "-j", "de", "-j", "zz",
-                "--rules-dir", str(rules), "--format", fmt, "-o", str(target), "--jobs", "1",
-                "--no-progress", "--no-config", "--title", PAYLOADS[0], "--generated-at", PAYLOADS[1]]
+        args = [
+            "scan",
+            str(posts),
+            "--brands",
+            str(brands),
+            "-j",
+            "us",
+            "-j",
+            "de",
+            "-j",
+            "zz",
+            "--rules-dir",
+            str(rules),
+            "--format",
+            fmt,
+            "-o",
+            str(target),
+            "--jobs",
+            "1",
+            "--no-progress",
+            "--no-config",
+            "--title",
+            PAYLOADS[0],
+            "--generated-at",
+            PAYLOADS[1],
+        ]
         if fmt == "json":  # once through a real process: what a user runs, exit code and stderr included
-            proc = subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT, capture_output=True,
-                                  text=True, timeout=TIMEOUT)
+            proc = subprocess.run(
+                [sys.executable, "-m", "compliance", *args], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT
+            )
             assert proc.returncode in (0, 1), proc.stderr[-3000:]
             assert "Traceback" not in proc.stderr
         else:  # the same command in-process (spaCy loads once for the module)
@@ -120,6 +167,7 @@ def scanned(tmp_path_factory) -> dict[str, str]:
 
 
 # --- string-level checks -------------------------------------------------------------------
+
 
 class _Audit(HTMLParser):
     """Collect tags, attributes, inline script bodies and visible text of a page."""
@@ -187,7 +235,7 @@ def test_json_reports_carry_every_payload_exactly(scanned):
         for verdict in post["verdicts"].values():
             for finding in verdict["findings"]:
                 if finding["start"] is not None:
-                    assert post["caption"][finding["start"]:finding["end"]] == finding["text"]
+                    assert post["caption"][finding["start"] : finding["end"]] == finding["text"]
 
 
 def test_text_report_has_no_control_or_bidi_characters(scanned):
@@ -216,11 +264,19 @@ def test_csv_neutralises_formulas(scanned):
 
 # --- the web page -----------------------------------------------------------------------------
 
+
 def _post_form(app, fields: list[tuple[str, str]]) -> tuple[str, dict, str]:
     body = urlencode(fields).encode("utf-8")
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/check", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "8000", "wsgi.url_scheme": "http"}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/check",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.url_scheme": "http",
+    }
     got = {}
 
     def start_response(status, headers):
@@ -234,9 +290,16 @@ def _post_form(app, fields: list[tuple[str, str]]) -> tuple[str, dict, str]:
 def test_web_page_is_inert(payload):
     from compliance.web.server import WebApp
 
-    status, headers, page = _post_form(WebApp(), [
-        ("caption", f"{payload} Loving my Glowly serum {PAYLOADS[0]} #sp"), ("j", "us"), ("j", "de"),
-        ("brands", f"Glowly\n{payload[:90]}"), ("platform", "instagram")])
+    status, headers, page = _post_form(
+        WebApp(),
+        [
+            ("caption", f"{payload} Loving my Glowly serum {PAYLOADS[0]} #sp"),
+            ("j", "us"),
+            ("j", "de"),
+            ("brands", f"Glowly\n{payload[:90]}"),
+            ("platform", "instagram"),
+        ],
+    )
     assert status.startswith("200"), status
     assert "script-src 'nonce-" in headers["Content-Security-Policy"]
     assert_inert_html(page)
@@ -244,11 +307,14 @@ def test_web_page_is_inert(payload):
 
 # --- in a browser -----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
-                    "it is missing, so the injection checks did not run in a browser")
+        pytest.fail(
+            f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
+            "it is missing, so the injection checks did not run in a browser"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -336,15 +402,20 @@ def _app():
 
 
 @fuzz_settings(40)
-@given(caption=captions, brands=field_text, codes=st.lists(st.sampled_from(["us", "de", "uk", "fr", "xx", ""]),
-                                                           max_size=3),
-       platform=st.sampled_from(["", "instagram", "tiktok", "myspace", "<b>"]))
+@given(
+    caption=captions,
+    brands=field_text,
+    codes=st.lists(st.sampled_from(["us", "de", "uk", "fr", "xx", ""]), max_size=3),
+    platform=st.sampled_from(["", "instagram", "tiktok", "myspace", "<b>"]),
+)
 def test_web_form_answers_any_input_without_a_server_error(caption, brands, codes, platform):
     """Whatever the form carries (surrogates become invalid UTF-8 on the wire and get a 400),
     the page answers 200 or a 4xx page, never a 500, and stays inert."""
-    fields = [("caption", caption.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
-              ("brands", brands.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
-              ("platform", platform)] + [("j", c) for c in codes]
+    fields = [
+        ("caption", caption.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
+        ("brands", brands.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
+        ("platform", platform),
+    ] + [("j", c) for c in codes]
     status, headers, page = _post_form(_app(), fields)
     assert status[:3] in ("200", "400", "413"), status
     audit = _Audit()

@@ -2,6 +2,7 @@
 judges its own labels its own way. Every rule's pass/fail examples run in test_rule_examples.py
 (`pytest -k NL-002`); here are the checks that look across files and at the new check types.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,37 @@ from compliance.model import Post, Source
 from compliance.ruleset.loader import default_dirs, jurisdiction_codes, load_ruleset
 from tests.conftest import FIXTURES
 
-ALL = ("us", "uk", "de", "fr", "eu", "ca", "au", "in", "es", "it", "nl", "br", "dk", "no", "se", "fi", "nz",
-       "ie", "be", "at", "ch", "pl", "pt", "jp", "kr", "cn", "sg", "tr", "za")
+ALL = (
+    "us",
+    "uk",
+    "de",
+    "fr",
+    "eu",
+    "ca",
+    "au",
+    "in",
+    "es",
+    "it",
+    "nl",
+    "br",
+    "dk",
+    "no",
+    "se",
+    "fi",
+    "nz",
+    "ie",
+    "be",
+    "at",
+    "ch",
+    "pl",
+    "pt",
+    "jp",
+    "kr",
+    "cn",
+    "sg",
+    "tr",
+    "za",
+)
 NEW = ALL[4:]
 
 
@@ -29,8 +59,10 @@ def test_rule_file_lints_clean(code):
     assert lint(__import__("pathlib").Path(rs.file), rs, default_dirs()) == []
     # A missing label is an error, unless the file could not verify its primary text (then every
     # rule is a warning that says it rests on commentary, as in cn.toml).
-    assert any(r.check == "requires-disclosure"
-               and (r.severity == "error" or r.why.startswith("This rests on commentary")) for r in rs.rules)
+    assert any(
+        r.check == "requires-disclosure" and (r.severity == "error" or r.why.startswith("This rests on commentary"))
+        for r in rs.rules
+    )
 
 
 @pytest.mark.parametrize("code", ALL)
@@ -72,8 +104,17 @@ def test_every_jurisdiction_scans_the_fixtures_without_error_records(tmp_path):
 
     out = tmp_path / "report.json"
     inputs = [FIXTURES / "campaign.jsonl", FIXTURES / "varied.jsonl"]
-    args = ["scan", *map(str, inputs), "--brands", str(FIXTURES / "brands.txt"),
-            "--format", "json", "-o", str(out), "--no-config"]
+    args = [
+        "scan",
+        *map(str, inputs),
+        "--brands",
+        str(FIXTURES / "brands.txt"),
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--no-config",
+    ]
     for code in ALL:
         args += ["-j", code]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -88,7 +129,7 @@ def test_every_jurisdiction_scans_the_fixtures_without_error_records(tmp_path):
         for verdict in post["verdicts"].values():
             for f in verdict["findings"]:
                 if f["start"] is not None:
-                    assert post["caption"][f["start"]:f["end"]] == f["text"]
+                    assert post["caption"][f["start"] : f["end"]] == f["text"]
 
 
 # ------------------------------------------------------------- one caption, different countries
@@ -169,14 +210,14 @@ def test_restricted_category_span_is_in_the_caption_as_written(judge):
     v = _verdict(judge, caption, "it")
     hit = next(f for f in v.findings if f.rule == "IT-007")
     assert (hit.start, hit.end) == (caption.index("Giri"), caption.index("Giri") + len("Giri gratis"))
-    assert caption[hit.start:hit.end] == hit.text == "Giri gratis"
+    assert caption[hit.start : hit.end] == hit.text == "Giri gratis"
     assert "not a verdict" in hit.message and v.status == "review"
 
 
 def test_restricted_category_matches_hidden_and_accentless_words(judge):
     caption = "#ad Best stock t\u200bips with @peakfit"
     hit = next(f for f in _verdict(judge, caption, "in").findings if f.rule == "IN-007")
-    assert hit.text == "stock t\u200bips" and caption[hit.start:hit.end] == hit.text
+    assert hit.text == "stock t\u200bips" and caption[hit.start : hit.end] == hit.text
     caption = "Publicidad | Mis PRONOSTICOS con Glowly"  # the rule says "pronósticos"
     hit = next(f for f in _verdict(judge, caption, "es").findings if f.rule == "ES-006")
     assert (hit.text, hit.start) == ("PRONOSTICOS", 17)
@@ -205,15 +246,34 @@ def _retouch_rule():
     from compliance.ruleset.checks import CHECKS
     from compliance.ruleset.model import Rule
 
-    params = CHECKS.get("retouch-notice").parse({"triggers": ["filtre", "retouché", "ai-generated"],
-                                                 "notices": ["images retouchées", "images virtuelles"]})
-    return Rule(id="FR-099", name="retouch-notice", check="retouch-notice", severity="warning",
-                message="« {text} »", citation=Citation("s", "https://example.org"), jurisdiction="fr",
-                file="x", line=1, params=params)
+    params = CHECKS.get("retouch-notice").parse(
+        {"triggers": ["filtre", "retouché", "ai-generated"], "notices": ["images retouchées", "images virtuelles"]}
+    )
+    return Rule(
+        id="FR-099",
+        name="retouch-notice",
+        check="retouch-notice",
+        severity="warning",
+        message="« {text} »",
+        citation=Citation("s", "https://example.org"),
+        jurisdiction="fr",
+        file="x",
+        line=1,
+        params=params,
+    )
 
 
-@pytest.mark.parametrize("notice", ["Images retouchées", "image retouchée", "IMAGE RETOUCHEE",
-                                    "#imagesretouchees", "Images virtuelles", "image virtuelle"])
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Images retouchées",
+        "image retouchée",
+        "IMAGE RETOUCHEE",
+        "#imagesretouchees",
+        "Images virtuelles",
+        "image virtuelle",
+    ],
+)
 def test_retouch_notice_accepts_singular_plural_and_no_accents(scanner_for, notice):
     from compliance.ruleset.checks import CHECKS
     from compliance.ruleset.checks.context import Context
@@ -242,8 +302,9 @@ def test_norway_retouch_prompt_has_no_text_notice_to_find(judge):
     assert [(f.rule, f.text) for f in v.findings] == [("NO-006", "filter")]
 
 
-@pytest.mark.parametrize("platform, expected", [("tiktok", ["NL-005"]), ("youtube", ["NL-005"]),
-                                                ("instagram", []), (None, [])])
+@pytest.mark.parametrize(
+    "platform, expected", [("tiktok", ["NL-005"]), ("youtube", ["NL-005"]), ("instagram", []), (None, [])]
+)
 def test_video_disclosure_only_on_video_platforms(judge, platform, expected):
     v = _verdict(judge, "#ad Mijn nieuwe fiets van PeakFit", "nl", platform=platform)
     assert [f.rule for f in v.findings] == expected
@@ -261,10 +322,21 @@ def test_video_disclosure_not_for_non_commercial_videos(judge):
     assert _verdict(judge, "Regenachtige zondag, soep en een boek.", "nl", platform="tiktok").findings == ()
 
 
-@pytest.mark.parametrize("followers, raised", [
-    (None, False), ("lots", False), ("1.2M", False), (True, False), (499_999, False),
-    (500_000, True), (1_250_000, True), ("1.250.000", True), ("1,250,000", True), (750000.0, True),
-])
+@pytest.mark.parametrize(
+    "followers, raised",
+    [
+        (None, False),
+        ("lots", False),
+        ("1.2M", False),
+        (True, False),
+        (499_999, False),
+        (500_000, True),
+        (1_250_000, True),
+        ("1.250.000", True),
+        ("1,250,000", True),
+        (750000.0, True),
+    ],
+)
 def test_audience_threshold_reads_only_given_follower_counts(judge, followers, raised):
     metadata = {} if followers is None else {"followers": followers}
     v = _verdict(judge, "#pubblicità La mia routine con Glowly", "it", metadata=metadata)
@@ -281,17 +353,20 @@ def test_audience_threshold_silent_for_non_commercial_posts(judge):
     assert v.findings == ()
 
 
-@pytest.mark.parametrize("check, params, problem", [
-    ("restricted-category", {}, "at least one of terms, patterns"),
-    ("restricted-category", {"terms": ["x"], "unless": ["y"]}, "unknown params ['unless']"),
-    ("restricted-category", {"patterns": ["(unclosed"]}, "does not compile"),
-    ("restricted-category", {"terms": "casino"}, "params.terms must be a list"),
-    ("retouch-notice", {"notices": ["images retouchées"]}, "at least one of triggers"),
-    ("video-disclosure", {"platforms": "tiktok"}, "params.platforms must be a list"),
-    ("audience-threshold", {}, "params.min is required"),
-    ("audience-threshold", {"min": -5}, "positive whole number"),
-    ("audience-threshold", {"min": 10, "key": ""}, "params.key must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "check, params, problem",
+    [
+        ("restricted-category", {}, "at least one of terms, patterns"),
+        ("restricted-category", {"terms": ["x"], "unless": ["y"]}, "unknown params ['unless']"),
+        ("restricted-category", {"patterns": ["(unclosed"]}, "does not compile"),
+        ("restricted-category", {"terms": "casino"}, "params.terms must be a list"),
+        ("retouch-notice", {"notices": ["images retouchées"]}, "at least one of triggers"),
+        ("video-disclosure", {"platforms": "tiktok"}, "params.platforms must be a list"),
+        ("audience-threshold", {}, "params.min is required"),
+        ("audience-threshold", {"min": -5}, "positive whole number"),
+        ("audience-threshold", {"min": 10, "key": ""}, "params.key must be a non-empty string"),
+    ],
+)
 def test_check_params_are_validated(check, params, problem):
     from compliance.ruleset.checks import CHECKS, ParamError
 
@@ -316,4 +391,7 @@ def test_term_wildcard_and_joined_words():
 
     cap = _caption(normalise("Casinos tonight #SportsBetting and sports-betting"))
     assert [s.text for s in _matches(cap, ("casino*", "sports betting"))] == [
-        "Casinos", "SportsBetting", "sports-betting"]
+        "Casinos",
+        "SportsBetting",
+        "sports-betting",
+    ]

@@ -4,6 +4,7 @@ Stages, earliest first. A module may import its own stage and earlier ones only.
 functions count too (they are cycles all the same); they are allowed only in the command-line
 layer and in the one place the loader defers the check types, both for start-up time.
 """
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,17 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "compliance"
 STAGES = [  # (stage, module prefixes), earliest first
-    ("base", ["compliance", "compliance.model", "compliance.registry", "compliance.paths", "compliance.safe_regex",
-              "compliance.config"]),
+    (
+        "base",
+        [
+            "compliance",
+            "compliance.model",
+            "compliance.registry",
+            "compliance.paths",
+            "compliance.safe_regex",
+            "compliance.config",
+        ],
+    ),
     ("input", ["compliance.readers", "compliance.fetch"]),
     ("rule data", ["compliance.ruleset.model"]),
     ("analysis", ["compliance.analysis"]),
@@ -57,13 +67,15 @@ def _stage(name: str) -> int:
 
 def _imports(name: str, tree: ast.Module) -> list[tuple[str, int, bool]]:
     """(imported compliance module, line, inside a function?)"""
-    inner = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-             for n in ast.walk(f)}
+    inner = {
+        id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(f)
+    }
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("compliance"):
-            targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
-                       for a in node.names]
+            targets = [
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module for a in node.names
+            ]
         elif isinstance(node, ast.Import):
             targets = [a.name for a in node.names if a.name.startswith("compliance")]
         else:
@@ -77,9 +89,12 @@ def test_every_module_belongs_to_a_stage():
 
 
 def test_no_stage_imports_a_later_one():
-    backwards = [f"{name}:{line} imports {target}" for name, tree in MODULES.items()
-                 for target, line, _ in _imports(name, tree)
-                 if _stage(target) > _stage(name) and not _extra(name, target)]
+    backwards = [
+        f"{name}:{line} imports {target}"
+        for name, tree in MODULES.items()
+        for target, line, _ in _imports(name, tree)
+        if _stage(target) > _stage(name) and not _extra(name, target)
+    ]
     assert backwards == []
 
 
@@ -94,7 +109,7 @@ def test_no_import_cycle():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -106,7 +121,10 @@ def test_no_import_cycle():
 
 
 def test_imports_are_at_module_level_except_where_start_up_needs_them_late():
-    late = [f"{name}:{line} imports {target}" for name, tree in MODULES.items()
-            for target, line, inside in _imports(name, tree)
-            if inside and not name.startswith(LAZY_OK) and not _extra(name, target)]
+    late = [
+        f"{name}:{line} imports {target}"
+        for name, tree in MODULES.items()
+        for target, line, inside in _imports(name, tree)
+        if inside and not name.startswith(LAZY_OK) and not _extra(name, target)
+    ]
     assert late == []

@@ -1,5 +1,6 @@
 """On-screen labels in images and videos (compliance.media): recall and prominence figures on a
 generated test set, bounded decoding, the scan path, and the fallback without the media extra."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,9 @@ def test_recall_and_figures_on_generated_images():
     cases = 20
     for i in range(cases):
         label = media_gen.LABELS[i % len(media_gen.LABELS)]
-        image, truth = media_gen.render(rng, label=label, bg_kind=("plain", "gradient", "photo")[i % 3],
-                                        share=rng.uniform(0.03, 0.06))
+        image, truth = media_gen.render(
+            rng, label=label, bg_kind=("plain", "gradient", "photo")[i % 3], share=rng.uniform(0.03, 0.06)
+        )
         found = [f for f in _frame_labels(image) if f[0] == truth.key]
         if not found:
             continue
@@ -109,13 +111,31 @@ def test_over_long_video_is_an_error_record(tmp_path, monkeypatch):
 
 
 def _media_post(kind: str, share: float | None, label: str = "publicite", platform="instagram") -> Post:
-    onscreen = [{"label": label, "text": "Publicité", "box": [10, 10, 100, 40], "frame_size": [720, 1280],
-                 "frame": 0, "time_s": 0.0, "height_share": 0.04, "contrast": 7.0,
-                 "position": {"x": 0.1, "y": 0.1, "zone": "top"}, "covered_by": None,
-                 "first_visible_s": 0.0, "duration_s": 6.0 * (share or 0), "duration_share": share}]
+    onscreen = [
+        {
+            "label": label,
+            "text": "Publicité",
+            "box": [10, 10, 100, 40],
+            "frame_size": [720, 1280],
+            "frame": 0,
+            "time_s": 0.0,
+            "height_share": 0.04,
+            "contrast": 7.0,
+            "position": {"x": 0.1, "y": 0.1, "zone": "top"},
+            "covered_by": None,
+            "first_visible_s": 0.0,
+            "duration_s": 6.0 * (share or 0),
+            "duration_share": share,
+        }
+    ]
     media = {"file": "reel.mp4", "kind": kind, "duration_s": 6.0}
-    return Post("r1", "Ma routine avec Glowly", Source("x.jsonl", line=1), platform=platform,
-                metadata={"media": media, "onscreen": onscreen})
+    return Post(
+        "r1",
+        "Ma routine avec Glowly",
+        Source("x.jsonl", line=1),
+        platform=platform,
+        metadata={"media": media, "onscreen": onscreen},
+    )
 
 
 def test_video_rule_judges_the_measurement():
@@ -139,12 +159,36 @@ def test_scan_reads_an_instagram_story_and_its_picture(tmp_path):
     image.save(media_dir / "1790001_n.png")
     content = tmp_path / "your_instagram_activity" / "content"
     content.mkdir(parents=True)
-    story = {"ig_stories": [{"uri": "media/stories/202401/1790001_n.png", "creation_timestamp": 1704100000,
-                             "title": "Neue Serum-Routine mit @glowlyskin"}]}
+    story = {
+        "ig_stories": [
+            {
+                "uri": "media/stories/202401/1790001_n.png",
+                "creation_timestamp": 1704100000,
+                "title": "Neue Serum-Routine mit @glowlyskin",
+            }
+        ]
+    }
     (content / "stories.json").write_text(json.dumps(story))
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "compliance", "scan", str(tmp_path), "-j", "de", "--brand",
-                           "@glowlyskin", "--format", "json", "-o", str(out)], capture_output=True, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            str(tmp_path),
+            "-j",
+            "de",
+            "--brand",
+            "@glowlyskin",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(out.read_text())
     jsonschema.validate(report, json.loads((ROOT / "compliance/schema/report.schema.json").read_text()))
@@ -180,8 +224,9 @@ def test_html_report_shows_the_boxed_frame_and_rejects_other_image_sources():
     good["onscreen"][0]["thumbnail"] = "data:image/png;base64,iVBORw0KGgo="
     bad = scanner.judge(replace(_media_post("video", 0.5), id="r2")).to_dict()
     bad["onscreen"][0]["thumbnail"] = 'javascript:alert(1)" onerror="x'
-    page = render_html(report_from_posts([good, bad], ["fr"], {"fr": {"name": "France", "version": "1"}},
-                                         ["x.jsonl"]), {})
+    page = render_html(
+        report_from_posts([good, bad], ["fr"], {"fr": {"name": "France", "version": "1"}}, ["x.jsonl"]), {}
+    )
     assert "img-src data:;" in page
     assert page.count('<img src="data:image/png;base64,iVBORw0KGgo="') == 1
     assert "javascript:alert" not in page

@@ -1,4 +1,5 @@
 """The normaliser undoes disguises and keeps a faithful map back to the original caption."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,16 +7,19 @@ import pytest
 from compliance.analysis.normalise import fold_key, normalise
 
 
-@pytest.mark.parametrize("raw, text", [
-    ("＃ａｄ Orbit", "#ad Orbit"),                 # fullwidth
-    ("𝐀𝐃 | Glowly", "AD | Glowly"),               # mathematical bold
-    ("#a\u200bd now", "#ad now"),                 # zero-width space
-    ("#a\u2060d\ufeff now", "#ad now"),           # word joiner, BOM
-    ("#\u0430d now", "#ad now"),                  # Cyrillic a inside a Latin word
-    ("#\u0430\u0501 hi there friends", "#ad hi there friends"),  # all-look-alike word in a Latin caption
-    ("Publicite\u0301 | x", "Publicité | x"),     # combining accent composed
-    ("\u2800\n.\n#ad", " \n.\n#ad"),              # braille blank spacer becomes a space
-])
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ("＃ａｄ Orbit", "#ad Orbit"),  # fullwidth
+        ("𝐀𝐃 | Glowly", "AD | Glowly"),  # mathematical bold
+        ("#a\u200bd now", "#ad now"),  # zero-width space
+        ("#a\u2060d\ufeff now", "#ad now"),  # word joiner, BOM
+        ("#\u0430d now", "#ad now"),  # Cyrillic a inside a Latin word
+        ("#\u0430\u0501 hi there friends", "#ad hi there friends"),  # all-look-alike word in a Latin caption
+        ("Publicite\u0301 | x", "Publicité | x"),  # combining accent composed
+        ("\u2800\n.\n#ad", " \n.\n#ad"),  # braille blank spacer becomes a space
+    ],
+)
 def test_disguises_are_undone(raw, text):
     assert normalise(raw).text == text
 

@@ -4,6 +4,7 @@ A 48 KB caption of "#sp " x 12,000 used to give 12,000 findings per jurisdiction
 JSON report. Findings are capped per post and jurisdiction, signals and disclosures per post,
 and the rest counted in the optional `*_omitted` fields; the status is decided on all of them.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,12 @@ def test_the_cli_report_of_ten_such_posts_stays_small(tmp_path):
     posts = tmp_path / "sp.jsonl"
     posts.write_text("".join(json.dumps({"id": f"p{i}", "caption": CAPTION}) + "\n" for i in range(3)))
     out = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, "-m", "compliance", "scan", str(posts), "-j", "us", "--format", "json",
-                           "-o", str(out)], cwd=ROOT, capture_output=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", "scan", str(posts), "-j", "us", "--format", "json", "-o", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stderr
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)

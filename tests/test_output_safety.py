@@ -1,4 +1,5 @@
 """Outputs never destroy a file: not an input, not another output, not on a failed write (issue 17)."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,13 @@ CAMPAIGN = FIXTURES / "campaign.jsonl"
 
 
 def run(*args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], capture_output=True,
-                          cwd=cwd, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *map(str, args)],
+        capture_output=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
@@ -29,13 +35,16 @@ def posts(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("args", [
-    ["--format", "jsonl", "-o", "same.jsonl"],
-    ["-o", "./same.jsonl"],
-    ["--format", "jsonl", "--summary", "same.jsonl"],
-    ["--format", "jsonl", "-o", "r.jsonl", "--summary", "r.jsonl"],
-    ["-o", "link.jsonl"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "jsonl", "-o", "same.jsonl"],
+        ["-o", "./same.jsonl"],
+        ["--format", "jsonl", "--summary", "same.jsonl"],
+        ["--format", "jsonl", "-o", "r.jsonl", "--summary", "r.jsonl"],
+        ["-o", "link.jsonl"],
+    ],
+)
 def test_an_output_onto_an_input_or_another_output_is_refused(tmp_path, posts, args):
     os.link(posts, tmp_path / "link.jsonl")  # same inode, other name
     before = posts.read_bytes()

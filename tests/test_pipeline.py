@@ -1,4 +1,5 @@
 """Streaming scans: same bytes as the in-memory report, input order kept, flat spaCy memory."""
+
 from __future__ import annotations
 
 import io
@@ -76,8 +77,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def run_process(*args: str) -> subprocess.CompletedProcess:
     """The CLI as a user runs it (needed where worker processes are spawned)."""
-    return subprocess.run([sys.executable, "-m", "compliance", *args], cwd=ROOT, capture_output=True,
-                          text=True, encoding="utf-8", timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "compliance", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
 
 
 def streamed_json(records, scanner, chunk_size=7, **kwargs) -> tuple[str, int]:
@@ -108,8 +115,9 @@ class _nullcontext:
 def test_streamed_json_is_byte_identical_to_the_json_reporter(tmp_path, scanner):
     path = write_posts(tmp_path / "posts.jsonl", 45, bad_every=9)
     records = read_records(path)
-    report = build_report([scanner.judge_record(r) for r in records], scanner.jurisdictions,
-                          scanner.ruleset_meta(), ["posts.jsonl"])
+    report = build_report(
+        [scanner.judge_record(r) for r in records], scanner.jurisdictions, scanner.ruleset_meta(), ["posts.jsonl"]
+    )
     expected = io.StringIO()
     render_json(report, expected, {})
     got, code = streamed_json(records, scanner)
@@ -169,6 +177,7 @@ def test_string_store_stays_flat_while_new_words_stream_past(tmp_path, scanner):
 def test_ordered_map_keeps_submission_order_whatever_finishes_first():
     delays = [0.05, 0.0, 0.03, 0.0, 0.01]
     with ThreadPoolExecutor(4) as pool:
+
         def submit(i):
             return None if i == 3 else pool.submit(lambda: (time.sleep(delays[i]), i * 10)[1])
 
@@ -222,8 +231,9 @@ def test_jobs_2_gives_the_same_report_in_the_same_order(tmp_path):
 def test_jsonl_format_streams_posts_and_puts_the_summary_aside(tmp_path):
     path = write_posts(tmp_path / "posts.jsonl", 20, bad_every=6)
     summary_file = tmp_path / "summary.json"
-    lines = run_cli("scan", str(path), "--brand", "Glowly", "--format", "jsonl", "--summary", str(summary_file),
-                    "--jobs", "1")
+    lines = run_cli(
+        "scan", str(path), "--brand", "Glowly", "--format", "jsonl", "--summary", str(summary_file), "--jobs", "1"
+    )
     full = run_cli("scan", str(path), "--brand", "Glowly", "--jobs", "1")
     report = json.loads(full.stdout)
     assert lines.returncode == 1, lines.stderr
@@ -240,8 +250,9 @@ def test_jsonl_reporter_renders_a_built_report(scanner, tmp_path):
     from compliance.reporters.registry import REPORTERS
 
     records = read_records(write_posts(tmp_path / "p.jsonl", 5))
-    report = build_report([scanner.judge_record(r) for r in records], scanner.jurisdictions,
-                          scanner.ruleset_meta(), ["p.jsonl"])
+    report = build_report(
+        [scanner.judge_record(r) for r in records], scanner.jurisdictions, scanner.ruleset_meta(), ["p.jsonl"]
+    )
     out = io.StringIO()
     side = tmp_path / "s.json"
     REPORTERS.get("jsonl")(report, out, {"summary": str(side)})

@@ -7,6 +7,7 @@
 - hiding an accepted label behind zero-width or look-alike characters changes nothing;
 - text added after the fold never turns a violation into compliance.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,14 +40,14 @@ def _check_spans(result: dict) -> int:
     checked = 0
     for span in result["signals"] + result["disclosures"]:
         assert 0 <= span["start"] < span["end"] <= len(caption), span
-        assert caption[span["start"]:span["end"]] == span["text"], span
+        assert caption[span["start"] : span["end"]] == span["text"], span
         checked += 1
     for verdict in result["verdicts"].values():
         for finding in verdict["findings"]:
             if finding["start"] is None:
                 assert finding["end"] is None and finding["text"] is None, finding
                 continue
-            assert caption[finding["start"]:finding["end"]] == finding["text"], finding
+            assert caption[finding["start"] : finding["end"]] == finding["text"], finding
             checked += 1
     return checked
 
@@ -123,8 +124,9 @@ def _verdicts(scanner, caption: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     return {j: (v.status, tuple(f.rule for f in v.findings)) for j, v in result.verdicts.items()}
 
 
-tricks = st.lists(st.tuples(st.integers(0, 20), st.sampled_from(INVISIBLES + ("lookalike", "fullwidth"))),
-                  min_size=1, max_size=4)
+tricks = st.lists(
+    st.tuples(st.integers(0, 20), st.sampled_from(INVISIBLES + ("lookalike", "fullwidth"))), min_size=1, max_size=4
+)
 
 
 @SETTINGS
@@ -149,8 +151,23 @@ def test_disguised_labels_are_still_found(scanner):
 
 # --- text after the fold ---------------------------------------------------------------------
 
-FILLER_WORDS = ("sunny", "morning", "coffee", "walk", "river", "bread", "blue", "quiet", "the",
-                "and", "with", "\U0001f33f", ".", "42", "\n")
+FILLER_WORDS = (
+    "sunny",
+    "morning",
+    "coffee",
+    "walk",
+    "river",
+    "bread",
+    "blue",
+    "quiet",
+    "the",
+    "and",
+    "with",
+    "\U0001f33f",
+    ".",
+    "42",
+    "\n",
+)
 VIOLATING = [
     "Loving my @glowlyskin serum",
     "Shop the look here: https://amzn.to/4kQzXyz?tag=lena-21",

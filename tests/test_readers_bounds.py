@@ -5,6 +5,7 @@ Instagram file with one 200 MB string 53 s and 720 MB. A line, array element or 
 MAX_RECORD_BYTES is now one error record after at most that many bytes are held, and the posts
 around it are read. (Memory is checked with tracemalloc; no timing here: bench/robustness.py.)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -36,7 +37,7 @@ class Endless(io.RawIOBase):
             self.left -= len(data)
         else:
             data, self.tail = self.tail, b""
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -65,8 +66,11 @@ def _zip(path, member, data):
 
 
 def test_a_zip_of_a_gzip_of_one_huge_line_costs_one_record(tmp_path):
-    body = (b'{"id": "a", "caption": "first #ad"}\n{"id": "big", "caption": "'
-            + b"x" * (MAX_RECORD_BYTES + 10) + b'"}\n{"id": "b", "caption": "after"}\n')
+    body = (
+        b'{"id": "a", "caption": "first #ad"}\n{"id": "big", "caption": "'
+        + b"x" * (MAX_RECORD_BYTES + 10)
+        + b'"}\n{"id": "b", "caption": "after"}\n'
+    )
     bomb = tmp_path / "bomb.zip"
     _zip(bomb, "posts.jsonl.gz", gzip.compress(body, 9))
     del body
@@ -79,15 +83,18 @@ def test_a_zip_of_a_gzip_of_one_huge_line_costs_one_record(tmp_path):
 
 def test_a_zip_of_blank_lines_keeps_line_numbers(tmp_path):
     blank = tmp_path / "blank.zip"
-    _zip(blank, "posts.jsonl",
-         b'{"id": "a", "caption": "x"}\n' + b"\n \n" * 1_000_000 + b'{"id": "b", "caption": "y"}\n')
+    _zip(
+        blank, "posts.jsonl", b'{"id": "a", "caption": "x"}\n' + b"\n \n" * 1_000_000 + b'{"id": "b", "caption": "y"}\n'
+    )
     records = list(read_inputs([str(blank)]))
     assert [(r.id, r.source.line) for r in records] == [("a", 1), ("b", 2_000_002)]
 
 
 def test_a_huge_string_in_a_json_array_is_one_element_error():
-    data = (b'[{"title": "first"}, {"title": "' + b"y" * (MAX_RECORD_BYTES * 2) + b'", "media": []},'
-            b' {"title": "after", "x": "' + b"z" * 3000 + b'"}]')
+    data = (
+        b'[{"title": "first"}, {"title": "' + b"y" * (MAX_RECORD_BYTES * 2) + b'", "media": []},'
+        b' {"title": "after", "x": "' + b"z" * 3000 + b'"}]'
+    )
     stream = JsonStream(io.BytesIO(data))
     tracemalloc.start()
     try:
@@ -103,8 +110,9 @@ def test_a_huge_string_in_a_json_array_is_one_element_error():
 
 
 def test_a_huge_off_path_value_is_skipped_and_the_posts_are_found():
-    data = json.dumps({"history": "h" * (MAX_RECORD_BYTES + 5), "nums": [1] * 1000,
-                       "posts": [{"title": "one"}, {"title": "two"}]}).encode()
+    data = json.dumps(
+        {"history": "h" * (MAX_RECORD_BYTES + 5), "nums": [1] * 1000, "posts": [{"title": "one"}, {"title": "two"}]}
+    ).encode()
     stream = JsonStream(io.BytesIO(data), chunk=1 << 16)
     assert stream.find_array([("posts",)]) == ("posts",)
     assert [v["title"] for _, v in stream.elements()] == ["one", "two"]

@@ -1,4 +1,5 @@
 """`compliance scan` on export files, end to end through the real command."""
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,27 @@ EXPORTS = "fixtures/exports"
 
 
 def scan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "compliance", "scan", *args], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "compliance", "scan", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
 
 
 def test_scan_of_exports_reports_every_post_with_its_source():
-    run = scan(f"{EXPORTS}/instagram.zip", f"{EXPORTS}/tiktok/user_data_tiktok.json",
-               f"{EXPORTS}/x", f"{EXPORTS}/csv/broken_utf8.csv", "-j", "us", "--brand", "glowlyskin")
+    run = scan(
+        f"{EXPORTS}/instagram.zip",
+        f"{EXPORTS}/tiktok/user_data_tiktok.json",
+        f"{EXPORTS}/x",
+        f"{EXPORTS}/csv/broken_utf8.csv",
+        "-j",
+        "us",
+        "--brand",
+        "glowlyskin",
+    )
     assert run.returncode in (0, 1), run.stderr
     assert "Traceback" not in run.stderr
     report = json.loads(run.stdout)
@@ -26,18 +41,21 @@ def test_scan_of_exports_reports_every_post_with_its_source():
     assert report["summary"]["errors"] == 1
     first = posts[0]
     assert first["caption"] == "Mein neues Lieblingsserum von @glowlyskin 😍 für die Winterhaut ❄️ #werbung #glowly"
-    assert first["source"] == {"file": f"{EXPORTS}/instagram.zip", "index": 0,
-                               "member": "your_instagram_activity/content/posts_1.json"}
+    assert first["source"] == {
+        "file": f"{EXPORTS}/instagram.zip",
+        "index": 0,
+        "member": "your_instagram_activity/content/posts_1.json",
+    }
     assert first["platform"] == "instagram" and first["author"] == "mia.glows"
     tiktok = posts[6]
     assert (tiktok["id"], tiktok["paid_partnership"], tiktok["platform"]) == ("7334455667788990011", True, "tiktok")
     error = posts[-2]
     assert error["error"].startswith("row 3: not valid UTF-8") and error["verdicts"] == {}
     assert error["source"] == {"file": f"{EXPORTS}/csv/broken_utf8.csv", "row": 3}
-    for post in posts:                                  # offsets stay in the text as read
+    for post in posts:  # offsets stay in the text as read
         for span in post["signals"] + post["disclosures"]:
-            assert post["caption"][span["start"]:span["end"]] == span["text"]
-    assert "skipped 3 file(s)" in run.stderr            # the zip's non-post files, as a note
+            assert post["caption"][span["start"] : span["end"]] == span["text"]
+    assert "skipped 3 file(s)" in run.stderr  # the zip's non-post files, as a note
 
 
 def test_scan_is_byte_identical_across_runs():
@@ -48,12 +66,25 @@ def test_scan_is_byte_identical_across_runs():
 
 
 def test_csv_column_options_and_default_platform():
-    run = scan(f"{EXPORTS}/csv/custom_columns.csv", "-j", "us", "--id-column", "Beitrag Nr",
-               "--caption-column", "beitragstext", "--author-column", "Konto", "--platform", "instagram")
+    run = scan(
+        f"{EXPORTS}/csv/custom_columns.csv",
+        "-j",
+        "us",
+        "--id-column",
+        "Beitrag Nr",
+        "--caption-column",
+        "beitragstext",
+        "--author-column",
+        "Konto",
+        "--platform",
+        "instagram",
+    )
     assert run.returncode in (0, 1), run.stderr
     posts = json.loads(run.stdout)["posts"]
     assert [(p["id"], p["author"], p["platform"]) for p in posts] == [
-        ("B-17", "@mia.glows", "instagram"), ("B-18", "@mia.glows", "instagram")]
+        ("B-17", "@mia.glows", "instagram"),
+        ("B-18", "@mia.glows", "instagram"),
+    ]
     assert posts[1]["caption"] == "Anzeige – in Kooperation mit @glowlyskin ✨"
 
 

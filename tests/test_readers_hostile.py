@@ -2,6 +2,7 @@
 
 Each bad part costs its own record (an error naming the place); every other post is read.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,20 +30,32 @@ def kinds(records):
 
 
 def cli(*args, stdin=None, cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], input=stdin,
-                          capture_output=True, cwd=cwd, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
 # -- pipes (item 3) ------------------------------------------------------------------------
+
 
 def test_dev_stdin_and_process_substitution_read_every_post():
     data = CAMPAIGN.read_bytes()
     code, out, err = cli("scan", "/dev/stdin", "--format", "jsonl", stdin=data)
     assert code == 1, err
     assert len(out.splitlines()) == 24
-    proc = subprocess.run(["bash", "-c", f'"{sys.executable}" -m compliance scan <(cat "{CAMPAIGN}") --format jsonl'],
-                          capture_output=True, cwd=ROOT, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m compliance scan <(cat "{CAMPAIGN}") --format jsonl'],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 1, proc.stderr
     assert len(proc.stdout.splitlines()) == 24
 
@@ -85,10 +98,13 @@ def test_a_zip_from_a_pipe_is_refused_clearly(tmp_path):
 
 # -- huge integers (item 4) ----------------------------------------------------------------
 
+
 def test_a_huge_integer_costs_one_jsonl_line(tmp_path):
     path = tmp_path / "p.jsonl"
-    path.write_text('{"id":"a","caption":"one"}\n{"id":"b","caption":"x","n":' + HUGE + '}\n{"id":"c","caption":"three"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"id":"a","caption":"one"}\n{"id":"b","caption":"x","n":' + HUGE + '}\n{"id":"c","caption":"three"}\n',
+        encoding="utf-8",
+    )
     records = read([path])
     assert kinds(records) == [("post", "a"), ("error", {"file": str(path), "line": 2}), ("post", "c")]
     assert "number too long" in records[1].message
@@ -96,8 +112,10 @@ def test_a_huge_integer_costs_one_jsonl_line(tmp_path):
 
 def test_a_huge_integer_costs_one_json_array_element(tmp_path):
     path = tmp_path / "p.json"
-    path.write_text('[{"id":"a","caption":"one"},\n{"id":"b","caption":"x","n":' + HUGE + '},\n{"id":"c","caption":"three"}]',
-                    encoding="utf-8")
+    path.write_text(
+        '[{"id":"a","caption":"one"},\n{"id":"b","caption":"x","n":' + HUGE + '},\n{"id":"c","caption":"three"}]',
+        encoding="utf-8",
+    )
     records = read([path])
     assert [type(r) for r in records] == [Post, InputError, Post]
     assert [records[0].id, records[2].id] == ["a", "c"]
@@ -106,10 +124,18 @@ def test_a_huge_integer_costs_one_json_array_element(tmp_path):
 def test_a_huge_integer_costs_one_instagram_post(tmp_path):
     folder = tmp_path / "your_instagram_activity" / "content"
     folder.mkdir(parents=True)
-    posts = [{"media": [{"uri": "a.jpg", "creation_timestamp": 1705312800, "title": f"caption {i}"}],
-              "title": f"caption {i}"} for i in range(3)]
-    text = json.dumps(posts).replace('"creation_timestamp": 1705312800, "title": "caption 1"',
-                                     f'"creation_timestamp": {HUGE}, "title": "caption 1"', 1)
+    posts = [
+        {
+            "media": [{"uri": "a.jpg", "creation_timestamp": 1705312800, "title": f"caption {i}"}],
+            "title": f"caption {i}",
+        }
+        for i in range(3)
+    ]
+    text = json.dumps(posts).replace(
+        '"creation_timestamp": 1705312800, "title": "caption 1"',
+        f'"creation_timestamp": {HUGE}, "title": "caption 1"',
+        1,
+    )
     (folder / "posts_1.json").write_text(text, encoding="utf-8")
     records = read([tmp_path])
     assert [type(r) for r in records] == [Post, InputError, Post]
@@ -118,10 +144,15 @@ def test_a_huge_integer_costs_one_instagram_post(tmp_path):
 
 # -- CSV quoting and field size (item 6) ---------------------------------------------------
 
+
 def test_an_unclosed_quote_costs_its_row_not_every_later_row(tmp_path):
     path = tmp_path / "p.csv"
-    path.write_text('id,caption\n1,"never closed #ad\n2,second\n3,"multi\nline #ad"\n4,fourth\n'.replace(
-        '3,"multi\nline #ad"', '3,third'), encoding="utf-8")
+    path.write_text(
+        'id,caption\n1,"never closed #ad\n2,second\n3,"multi\nline #ad"\n4,fourth\n'.replace(
+            '3,"multi\nline #ad"', "3,third"
+        ),
+        encoding="utf-8",
+    )
     records = read([path])
     assert kinds(records) == [("error", {"file": str(path), "row": 2}), ("post", "2"), ("post", "3"), ("post", "4")]
     assert "never closed" in records[0].message
@@ -145,15 +176,22 @@ def test_an_over_long_cell_costs_its_row_and_the_rest_is_read(tmp_path):
         out.write("y" * (FIELD_LIMIT + 10))
         out.write('\nstill the same cell"\n4,after\n')
     records = read([path])
-    assert kinds(records) == [("post", "1"), ("error", {"file": str(path), "row": 3}),
-                              ("error", {"file": str(path), "row": 4}), ("post", "4")]
+    assert kinds(records) == [
+        ("post", "1"),
+        ("error", {"file": str(path), "row": 3}),
+        ("error", {"file": str(path), "row": 4}),
+        ("post", "4"),
+    ]
     assert records[3].caption == "after"
 
 
 def test_youtube_csv_with_an_unclosed_quote_reads_the_later_videos(tmp_path):
     path = tmp_path / "videos.csv"
-    path.write_text("Video ID,Video Title (Original),Video Description (Original)\n"
-                    'v1,t1,"never closed\nv2,t2,desc two\nv3,t3,desc three\n', encoding="utf-8")
+    path.write_text(
+        "Video ID,Video Title (Original),Video Description (Original)\n"
+        'v1,t1,"never closed\nv2,t2,desc two\nv3,t3,desc three\n',
+        encoding="utf-8",
+    )
     records = read([path])
     assert [type(r) for r in records] == [InputError, Post, Post]
     assert [r.id for r in records[1:]] == ["v2", "v3"]
@@ -164,16 +202,19 @@ def test_youtube_csv_with_an_unclosed_quote_reads_the_later_videos(tmp_path):
 LINES = ['{"id":"a","caption":"Größe #ad"}', '{"id":"b","caption":"two"}']
 
 
-@pytest.mark.parametrize("name,payload", [
-    ("le.jsonl", "\n".join(LINES).encode("utf-16-le")),
-    ("be.jsonl", ("\n".join(LINES) + "\n").encode("utf-16-be")),
-    ("bom.jsonl", ("\n".join(LINES) + "\n").encode("utf-16")),
-    ("le_no_extension", "\n".join(LINES).encode("utf-16-le")),
-    ("cr.jsonl", ("\r".join(LINES) + "\r").encode()),
-    ("cr_no_extension", ("\r".join(LINES) + "\r").encode()),
-    ("crlf.jsonl", ("\r\n".join(LINES) + "\r\n").encode()),
-    ("joined.jsonl", b"\xef\xbb\xbf" + LINES[0].encode() + b"\n\xef\xbb\xbf" + LINES[1].encode() + b"\n"),
-])
+@pytest.mark.parametrize(
+    "name,payload",
+    [
+        ("le.jsonl", "\n".join(LINES).encode("utf-16-le")),
+        ("be.jsonl", ("\n".join(LINES) + "\n").encode("utf-16-be")),
+        ("bom.jsonl", ("\n".join(LINES) + "\n").encode("utf-16")),
+        ("le_no_extension", "\n".join(LINES).encode("utf-16-le")),
+        ("cr.jsonl", ("\r".join(LINES) + "\r").encode()),
+        ("cr_no_extension", ("\r".join(LINES) + "\r").encode()),
+        ("crlf.jsonl", ("\r\n".join(LINES) + "\r\n").encode()),
+        ("joined.jsonl", b"\xef\xbb\xbf" + LINES[0].encode() + b"\n\xef\xbb\xbf" + LINES[1].encode() + b"\n"),
+    ],
+)
 def test_jsonl_in_utf16_without_bom_cr_line_ends_and_a_bom_on_a_later_line(tmp_path, name, payload):
     path = tmp_path / name
     path.write_bytes(payload)
@@ -187,10 +228,13 @@ def test_cr_only_jsonl_on_stdin(tmp_path):
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["a", "b"]
 
 
-@pytest.mark.parametrize("payload", [
-    "id\tcaption\n1\tGröße #ad\n2\ttwo\n".encode("utf-16-le"),
-    'id,caption\r1,Größe #ad\r2,"two"\r'.encode(),
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "id\tcaption\n1\tGröße #ad\n2\ttwo\n".encode("utf-16-le"),
+        'id,caption\r1,Größe #ad\r2,"two"\r'.encode(),
+    ],
+)
 def test_csv_in_utf16_without_bom_and_with_cr_line_ends(tmp_path, payload):
     path = tmp_path / "p.csv"
     path.write_bytes(payload)
@@ -203,8 +247,12 @@ def test_youtube_csv_streams_instead_of_holding_every_row(tmp_path, monkeypatch)
 
     path = tmp_path / "videos.csv"
     rows_text = "".join(f"v{i},title {i},description {i}\n" for i in range(200))
-    path.write_text("Video ID,Video Title (Original),Video Description (Original)\n" + rows_text
-                    + "v3,title 3,newer description 3\n", encoding="utf-8")
+    path.write_text(
+        "Video ID,Video Title (Original),Video Description (Original)\n"
+        + rows_text
+        + "v3,title 3,newer description 3\n",
+        encoding="utf-8",
+    )
     passes: list[int] = []
     real_rows = youtube.rows
 

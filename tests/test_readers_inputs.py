@@ -1,4 +1,5 @@
 """Inputs as they come: zips read in place, folders scanned, several inputs, clear refusals."""
+
 from __future__ import annotations
 
 import gzip
@@ -30,10 +31,24 @@ def line(obj) -> str:
 
 
 def test_several_inputs_keep_input_order_and_their_own_sources():
-    records = read([f"{EXPORTS}/jsonl/posts.jsonl.gz", f"{EXPORTS}/tiktok/user_data_tiktok.json",
-                    f"{EXPORTS}/csv/creator_campaign.csv"])
-    assert [r.id for r in records] == ["gz-1", "gz-2", "7334455667788990011", "7337000111222333444",
-                                       "7341999888777666555", "cmp-001", "cmp-002", "row-4", "cmp-004"]
+    records = read(
+        [
+            f"{EXPORTS}/jsonl/posts.jsonl.gz",
+            f"{EXPORTS}/tiktok/user_data_tiktok.json",
+            f"{EXPORTS}/csv/creator_campaign.csv",
+        ]
+    )
+    assert [r.id for r in records] == [
+        "gz-1",
+        "gz-2",
+        "7334455667788990011",
+        "7337000111222333444",
+        "7341999888777666555",
+        "cmp-001",
+        "cmp-002",
+        "row-4",
+        "cmp-004",
+    ]
     assert records[0].caption == "Neue Farbe, neues Glück 💅 #werbung @nailly"
     assert records[0].source.to_dict() == {"file": f"{EXPORTS}/jsonl/posts.jsonl.gz", "line": 1}
     assert records[1].caption == "Día de playa 🏖️ sin patrocinio"
@@ -44,20 +59,25 @@ def test_whole_exports_folder_reads_every_format_once():
     records = read([EXPORTS], notes)
     members = sorted({r.source.member for r in records if isinstance(r, Post) and r.source.file == EXPORTS})
     assert members == [
-        "csv/broken_utf8.csv", "csv/creator_campaign.csv", "csv/excel_cp1252.csv",
+        "csv/broken_utf8.csv",
+        "csv/creator_campaign.csv",
+        "csv/excel_cp1252.csv",
         "csv/meta_business_suite.csv",
         "instagram/your_instagram_activity/content/posts_1.json",
         "instagram/your_instagram_activity/content/reels.json",
         "instagram/your_instagram_activity/content/stories.json",
-        "jsonl/posts.jsonl.gz", "tiktok/user_data_tiktok.json",
-        "x/data/tweets-part1.js", "x/data/tweets.js",
-        "youtube/Takeout/YouTube and YouTube Music/video metadata/videos.csv"]
+        "jsonl/posts.jsonl.gz",
+        "tiktok/user_data_tiktok.json",
+        "x/data/tweets-part1.js",
+        "x/data/tweets.js",
+        "youtube/Takeout/YouTube and YouTube Music/video metadata/videos.csv",
+    ]
     zipped = [r for r in records if r.source.file == f"{EXPORTS}/instagram.zip"]
     assert len(zipped) == 6 and zipped[0].source.member == "your_instagram_activity/content/posts_1.json"
-    assert len(records) == 4 + 3 + 2 + 2 + 6 + 6 + 2 + 3 + 4 + 3   # csv, ig folder+zip, gz, tiktok, x, yt
+    assert len(records) == 4 + 3 + 2 + 2 + 6 + 6 + 2 + 3 + 4 + 3  # csv, ig folder+zip, gz, tiktok, x, yt
     # the HTML Instagram export inside gets its own note; other files are one summary line
     assert any("instagram_html" in n and "Format: JSON" in n for n in notes)
-    assert sum("skipped" in n for n in notes) == 2   # the folder and the zip inside it
+    assert sum("skipped" in n for n in notes) == 2  # the folder and the zip inside it
 
 
 def test_zip_members_are_never_written_and_odd_names_stay_strings(tmp_path, monkeypatch):
@@ -71,7 +91,9 @@ def test_zip_members_are_never_written_and_odd_names_stay_strings(tmp_path, monk
     before = sorted(os.listdir(tmp_path))
     records = read(["export.zip"])
     assert [(r.id, r.source.file, r.source.member, r.source.line) for r in records] == [
-        ("e1", "export.zip", "../../evil/posts.jsonl", 1), ("e2", "export.zip", "/abs/posts.jsonl", 1)]
+        ("e1", "export.zip", "../../evil/posts.jsonl", 1),
+        ("e2", "export.zip", "/abs/posts.jsonl", 1),
+    ]
     assert sorted(os.listdir(tmp_path)) == before
     assert not (tmp_path.parent / "evil").exists()
 
@@ -79,7 +101,7 @@ def test_zip_members_are_never_written_and_odd_names_stay_strings(tmp_path, monk
 def test_two_members_with_the_same_name_are_both_read(tmp_path):
     archive = tmp_path / "twice.zip"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # zipfile warns about the duplicate name
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("posts.jsonl", line({"id": "first", "caption": "one"}))
             zf.writestr("posts.jsonl", line({"id": "second", "caption": "two"}))
@@ -111,13 +133,12 @@ def test_nested_zip_in_a_zip_is_refused(tmp_path):
     notes: list[str] = []
     with pytest.raises(UnreadableInput, match=r"nothing readable in .*outer\.zip: part1\.zip: a zip inside a zip"):
         read([str(outer)], notes)
-    assert notes == []                       # the error says it all; no note repeats it
+    assert notes == []  # the error says it all; no note repeats it
     (tmp_path / "posts.jsonl").write_text(line({"id": "p", "caption": "beside"}), encoding="utf-8")
     with zipfile.ZipFile(outer, "a") as zf:
         zf.write(tmp_path / "posts.jsonl", "posts.jsonl")
     assert [r.id for r in read([str(outer)], notes)] == ["p"]
-    assert notes == [f"{outer}: part1.zip: a zip inside a zip is not read: unzip the outer archive "
-                     "and scan the folder"]
+    assert notes == [f"{outer}: part1.zip: a zip inside a zip is not read: unzip the outer archive and scan the folder"]
 
 
 def test_zip_inside_a_folder_is_read(tmp_path):
@@ -126,7 +147,9 @@ def test_zip_inside_a_folder_is_read(tmp_path):
     (tmp_path / "b.jsonl").write_text(line({"id": "f", "caption": "plain"}), encoding="utf-8")
     records = read([str(tmp_path)])
     assert [(r.id, r.source.file, r.source.member) for r in records] == [
-        ("z", str(tmp_path / "a.zip"), "posts.jsonl"), ("f", str(tmp_path), "b.jsonl")]
+        ("z", str(tmp_path / "a.zip"), "posts.jsonl"),
+        ("f", str(tmp_path), "b.jsonl"),
+    ]
 
 
 def test_unusable_inputs_fail_before_any_record(tmp_path):
@@ -144,7 +167,7 @@ def test_unusable_inputs_fail_before_any_record(tmp_path):
     for bad, message in cases.items():
         records = read_inputs([str(good), bad], ReadOptions(note=lambda m: None))
         with pytest.raises(UnreadableInput, match=message):
-            next(records)                      # planning happens before the first record
+            next(records)  # planning happens before the first record
 
 
 def test_folder_with_some_unknown_files_skips_them_with_one_note(tmp_path):
@@ -169,7 +192,7 @@ def test_detection_by_name_then_by_content(tmp_path):
     assert kind("backup.json", b'{"Activity": {}, "Post": {"Posts": {"VideoList": []}}}') == "tiktok"
     assert kind("whatever.json", b'\xef\xbb\xbf[{"media": [{"uri": "a.jpg", "creation_timestamp": 1}]}]') == "instagram"
     assert kind("tweets-archive.txt", b"window.YTD.tweets.part0 = []") == "x"
-    assert kind("user_data.json", b"{}") == "tiktok"                 # the name decides
+    assert kind("user_data.json", b"{}") == "tiktok"  # the name decides
     assert kind("archive.bin", b"PK\x03\x04rest") == "Archive"
     assert kind("page.htm", b"<!DOCTYPE html><html></html>") == "Refused"
     assert kind("notes.json", b'{"likes": []}') == "NoneType"
@@ -177,8 +200,7 @@ def test_detection_by_name_then_by_content(tmp_path):
 
 def test_json_list_of_posts(tmp_path):
     path = tmp_path / "posts.json"
-    path.write_text(json.dumps([{"id": "a", "caption": "one 😀"}, {"id": "b"}], ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(json.dumps([{"id": "a", "caption": "one 😀"}, {"id": "b"}], ensure_ascii=False), encoding="utf-8")
     records = read([str(path)], default_platform="linkedin")
     assert isinstance(records[0], Post) and records[0].platform == "linkedin" and records[0].source.index == 0
     assert isinstance(records[1], InputError) and "no `caption`" in records[1].message

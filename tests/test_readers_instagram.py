@@ -1,4 +1,5 @@
 """Instagram JSON export: captions repaired, ids derived, every post and story read."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,14 @@ def meta_mangle(text: str) -> str:
 
 def test_folder_export_reads_posts_reels_and_stories_in_order():
     records = list(read_inputs([EXPORT], quiet))
-    assert [r.id for r in records] == ["4201918273645_n", "4310022334455_n", "4388877766655_n",
-                                       "4455667788990_n", "4500000000001_n", "4500000000002_n"]
+    assert [r.id for r in records] == [
+        "4201918273645_n",
+        "4310022334455_n",
+        "4388877766655_n",
+        "4455667788990_n",
+        "4500000000001_n",
+        "4500000000002_n",
+    ]
     assert [r.caption for r in records] == [
         "Mein neues Lieblingsserum von @glowlyskin 😍 für die Winterhaut ❄️ #werbung #glowly",
         "Café au lait & croissant ☕️ — best morning in Paris",
@@ -61,17 +68,19 @@ def test_single_posts_file_given_directly_keeps_the_path_as_given():
 def test_repair_undoes_meta_escapes_and_leaves_correct_text_alone():
     assert repair("f\u00c3\u00bcr") == "für"
     assert repair("\u00f0\u009f\u0098\u008d") == "😍"
-    assert repair("café") == "café"               # real latin-1 text does not decode as UTF-8
-    assert repair("für 😍") == "für 😍"            # has characters above U+00FF: never mangled
+    assert repair("café") == "café"  # real latin-1 text does not decode as UTF-8
+    assert repair("für 😍") == "für 😍"  # has characters above U+00FF: never mangled
     assert repair("plain #ad") == "plain #ad"
     assert repair_all({"a": ["f\u00c3\u00bcr", 3, None]}) == {"a": ["für", 3, None]}
 
 
 def test_title_falls_back_to_first_media_and_missing_uri_gets_positional_id(tmp_path):
-    posts = [{"media": [{"title": meta_mangle("Größe 👗 #anzeige"), "creation_timestamp": 1700000000}]},
-             {"title": "", "media": [{"uri": "", "title": "from media"}]},
-             "not an object",
-             {"media": [{"uri": "media/posts/1/abc.jpg", "title": 42}]}]
+    posts = [
+        {"media": [{"title": meta_mangle("Größe 👗 #anzeige"), "creation_timestamp": 1700000000}]},
+        {"title": "", "media": [{"uri": "", "title": "from media"}]},
+        "not an object",
+        {"media": [{"uri": "media/posts/1/abc.jpg", "title": 42}]},
+    ]
     path = tmp_path / "posts_3.json"
     path.write_text(json.dumps(posts), encoding="ascii")
     assert "Gr\\u00c3\\u00b6\\u00c3\\u009fe" in path.read_text()

@@ -1,4 +1,5 @@
 """TikTok user_data_tiktok.json: posts found by their path, streamed, disclosure carried."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,7 @@ def test_posts_not_watch_history():
         "Unsere neue Kollektion ist da! 🇩🇪 Ärmel, Öl, Größe – jetzt im Shop",
     ]
     assert [r.paid_partnership for r in records] == [True, False, True]
-    assert [r.posted_at for r in records] == ["2024-02-10T18:22:05Z", "2024-02-18T09:05:44Z",
-                                              "2024-03-02T12:00:00Z"]
+    assert [r.posted_at for r in records] == ["2024-02-10T18:22:05Z", "2024-02-18T09:05:44Z", "2024-03-02T12:00:00Z"]
     assert {r.platform for r in records} == {"tiktok"}
     assert records[2].source.to_dict() == {"file": FIXTURE, "index": 2}
     assert records[0].metadata["content_disclosure"] == "Branded content"
@@ -41,12 +41,19 @@ def test_large_file_streams_through_tiny_chunks(tmp_path, monkeypatch):
     """A long watch history before the posts, read with 64-byte chunks: every boundary case."""
     import compliance.readers.jsonstream as js
 
-    history = [{"Date": "2024-01-01 00:00:00", "Link": f"https://www.tiktokv.com/share/video/{i}/"}
-               for i in range(2000)]
-    posts = [{"Date": "2024-01-02 10:00:00", "Link": f"https://www.tiktokv.com/share/video/9{i}/",
-              "Title": f"Post {i} \"quoted\" \\ backslash 😍 #ad", "ContentDisclosure": ""} for i in range(50)]
-    doc = {"Activity": {"Video Browsing History": {"VideoList": history}},
-           "Post": {"Posts": {"VideoList": posts}}}
+    history = [
+        {"Date": "2024-01-01 00:00:00", "Link": f"https://www.tiktokv.com/share/video/{i}/"} for i in range(2000)
+    ]
+    posts = [
+        {
+            "Date": "2024-01-02 10:00:00",
+            "Link": f"https://www.tiktokv.com/share/video/9{i}/",
+            "Title": f'Post {i} "quoted" \\ backslash 😍 #ad',
+            "ContentDisclosure": "",
+        }
+        for i in range(50)
+    ]
+    doc = {"Activity": {"Video Browsing History": {"VideoList": history}}, "Post": {"Posts": {"VideoList": posts}}}
     path = tmp_path / "user_data_tiktok.json"
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     monkeypatch.setattr(js, "CHUNK", 64)
@@ -56,11 +63,24 @@ def test_large_file_streams_through_tiny_chunks(tmp_path, monkeypatch):
 
 
 def test_older_layout_and_missing_title(tmp_path):
-    doc = {"Video": {"Videos": {"VideoList": [
-        {"Date": "2021-05-01 08:00:00", "Link": "https://www.tiktokv.com/share/video/6950000000000000001/",
-         "Likes": "3"},
-        {"Date": "2021-05-02 08:00:00", "Link": "https://www.tiktokv.com/share/video/6950000000000000002/",
-         "Title": "#ad für @brand"}]}}}
+    doc = {
+        "Video": {
+            "Videos": {
+                "VideoList": [
+                    {
+                        "Date": "2021-05-01 08:00:00",
+                        "Link": "https://www.tiktokv.com/share/video/6950000000000000001/",
+                        "Likes": "3",
+                    },
+                    {
+                        "Date": "2021-05-02 08:00:00",
+                        "Link": "https://www.tiktokv.com/share/video/6950000000000000002/",
+                        "Title": "#ad für @brand",
+                    },
+                ]
+            }
+        }
+    }
     path = tmp_path / "user_data.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     records = read([str(path)])
@@ -71,16 +91,22 @@ def test_older_layout_and_missing_title(tmp_path):
 
 def test_export_without_posts_gives_a_note_and_no_records(tmp_path):
     path = tmp_path / "user_data_tiktok.json"
-    path.write_text(json.dumps({"Activity": {"Video Browsing History": {"VideoList": [
-        {"Date": "2024-01-01 00:00:00", "Link": "x"}]}}}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"Activity": {"Video Browsing History": {"VideoList": [{"Date": "2024-01-01 00:00:00", "Link": "x"}]}}}
+        ),
+        encoding="utf-8",
+    )
     notes: list[str] = []
     assert read([str(path)], notes) == []
     assert len(notes) == 1 and "no posts" in notes[0]
 
 
 def test_one_malformed_video_costs_only_itself(tmp_path):
-    text = ('{"Post": {"Posts": {"VideoList": [{"Title": "one", "Link": "/video/1/"}, '
-            '{"Title": "bad \\x escape", "Link": "/video/2/"}, {"Title": "three", "Link": "/video/3/"}]}}}')
+    text = (
+        '{"Post": {"Posts": {"VideoList": [{"Title": "one", "Link": "/video/1/"}, '
+        '{"Title": "bad \\x escape", "Link": "/video/2/"}, {"Title": "three", "Link": "/video/3/"}]}}}'
+    )
     path = tmp_path / "user_data_tiktok.json"
     path.write_text(text, encoding="utf-8")
     records = read([str(path)])

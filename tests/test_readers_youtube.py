@@ -1,4 +1,5 @@
 """YouTube Takeout videos.csv: the description is the caption, newest row per video wins."""
+
 from __future__ import annotations
 
 from compliance.readers import ReadOptions, read_inputs
@@ -16,8 +17,9 @@ def test_takeout_folder_keeps_newest_row_per_video():
     records = read([TAKEOUT], notes)
     assert [r.id for r in records] == ["dQ1aB2cD3eF", "Xy9Zw8Vu7Ts", "Qq0Ww1Ee2Rr"]
     first = records[0]
-    assert first.caption == ("Werbung | Meine Abendroutine 🌙\nDas Serum ist von Glowly "
-                             "(bezahlte Partnerschaft).\n#glowly")
+    assert first.caption == (
+        "Werbung | Meine Abendroutine 🌙\nDas Serum ist von Glowly (bezahlte Partnerschaft).\n#glowly"
+    )
     assert first.metadata["title"] == "Abendroutine für trockene Haut"
     assert first.source.to_dict() == {"file": TAKEOUT, "member": VIDEOS, "row": 4}
     assert first.posted_at == "2024-01-12T08:00:00Z"
@@ -30,9 +32,15 @@ def test_takeout_folder_keeps_newest_row_per_video():
 
 def test_header_case_varies(tmp_path):
     path = tmp_path / "videos.csv"
-    path.write_text("VIDEO ID,video title (original),Video description (ORIGINAL)\n"
-                    "abc,Title é,\"Beschreibung 🎥 #anzeige\"\n", encoding="utf-8")
+    path.write_text(
+        'VIDEO ID,video title (original),Video description (ORIGINAL)\nabc,Title é,"Beschreibung 🎥 #anzeige"\n',
+        encoding="utf-8",
+    )
     [post] = read([str(path)])
     assert (post.id, post.caption, post.metadata["title"], post.platform) == (
-        "abc", "Beschreibung 🎥 #anzeige", "Title é", "youtube")
+        "abc",
+        "Beschreibung 🎥 #anzeige",
+        "Title é",
+        "youtube",
+    )
     assert post.source.to_dict() == {"file": str(path), "row": 2}

@@ -10,6 +10,7 @@
 4. Pathological captions (100 KB of `#a#a...`, deep emoji-modifier and combining-mark runs)
    finish through the real CLI within a generous subprocess timeout (not a timing assertion).
 """
+
 from __future__ import annotations
 
 import ast
@@ -34,20 +35,40 @@ CLI_TIMEOUT = 300  # seconds: generous; a hang is what we guard against, not slo
 
 # --- 1. the static check ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("pattern", [
-    r"(a+)+$", r"(a*)*b", r"(?:\w+\s?)+$", r"((a+)b)+", r"(a{1,30})+", r"(\p{L}+)*x",
-    r"(?P<party>[^\n]+)+ for", r"(?:x|(?:y+z?)+)+$",
-])
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(a+)+$",
+        r"(a*)*b",
+        r"(?:\w+\s?)+$",
+        r"((a+)b)+",
+        r"(a{1,30})+",
+        r"(\p{L}+)*x",
+        r"(?P<party>[^\n]+)+ for",
+        r"(?:x|(?:y+z?)+)+$",
+    ],
+)
 def test_static_check_flags_nested_quantifiers(pattern):
     problem = nested_quantifier(pattern)
     assert problem is not None
     assert "repeats" in problem and "possessive" in problem
 
 
-@pytest.mark.parametrize("pattern", [
-    r"(a+)++", r"(?>a+)+", r"(ab)+", r"a+b+", r"(?:x{2})+", r"\(a+\)+", r"[(a+)]+", r"(?:the |this )?",
-    r"\b(?:thanks|thank you)(?: so much)?(?: to)? (?P<party>@[\w.]+|[^\n!?.]{1,30}?)(?= for\b|[!.\n]|$)",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(a+)++",
+        r"(?>a+)+",
+        r"(ab)+",
+        r"a+b+",
+        r"(?:x{2})+",
+        r"\(a+\)+",
+        r"[(a+)]+",
+        r"(?:the |this )?",
+        r"\b(?:thanks|thank you)(?: so much)?(?: to)? (?P<party>@[\w.]+|[^\n!?.]{1,30}?)(?= for\b|[!.\n]|$)",
+    ],
+)
 def test_static_check_passes_safe_patterns(pattern):
     assert nested_quantifier(pattern) is None
 
@@ -55,7 +76,8 @@ def test_static_check_passes_safe_patterns(pattern):
 def _rules_dir(tmp_path: Path, vocabulary_patterns=(), extra_rule: str = "") -> Path:
     """A jurisdiction `zz` extending base, with one vocabulary entry, one rule and maybe another."""
     vocab = ", ".join("'" + p + "'" for p in vocabulary_patterns)
-    text = textwrap.dedent(f"""\
+    text = (
+        textwrap.dedent(f"""\
         [ruleset]
         code = "zz"
         name = "Test land"
@@ -80,7 +102,9 @@ def _rules_dir(tmp_path: Path, vocabulary_patterns=(), extra_rule: str = "") -> 
         citation = {{ source = "Test", url = "https://example.org/zz" }}
         examples.pass = ["#zzad my @glowlyskin serum", "Rainy Sunday."]
         examples.fail = ["Loving my @glowlyskin serum"]
-        """) + extra_rule
+        """)
+        + extra_rule
+    )
     (tmp_path / "zz.toml").write_text(text, encoding="utf-8")
     return tmp_path
 
@@ -125,9 +149,13 @@ def test_loader_rejects_a_catastrophic_check_parameter_pattern(tmp_path):
 def test_cli_reports_the_unsafe_pattern_as_a_usage_error(tmp_path):
     """Through the real CLI: exit 2, the file and pattern named, no traceback."""
     rules = _rules_dir(tmp_path, vocabulary_patterns=[r"(x*)*y"])
-    proc = subprocess.run([sys.executable, "-m", "compliance", "check", "hello", "-j", "zz",
-                           "--rules-dir", str(rules)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=CLI_TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", "check", "hello", "-j", "zz", "--rules-dir", str(rules)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "(x*)*" in proc.stderr and "zz.toml" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -147,6 +175,7 @@ def test_every_shipped_rule_pattern_passes_the_static_check():
 
 
 # --- 2. the timeout backstop -----------------------------------------------------------------
+
 
 def test_a_catastrophic_pattern_costs_one_post_not_the_run(tmp_path):
     """`(a|aa)+$` passes the static check (overlapping alternatives) and backtracks
@@ -184,10 +213,16 @@ def _py_files(spec: list[str] | None = None) -> list[Path]:
 
 def _compiled_literals(tree: ast.AST):
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "compile" and isinstance(node.func.value, ast.Name)
-                and node.func.value.id in ("re", "regex") and node.args
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("re", "regex")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             yield node.lineno, node.args[0].value
 
 
@@ -213,8 +248,12 @@ def _module_patterns(tree: ast.Module) -> set[str]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             func = node.value.func
-            if isinstance(func, ast.Attribute) and func.attr == "compile" and isinstance(func.value, ast.Name) \
-                    and func.value.id == "regex":
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "compile"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "regex"
+            ):
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
 
@@ -236,8 +275,9 @@ def test_caption_modules_match_only_with_a_timeout():
             method, receiver = node.func.attr, node.func.value
             if method not in MATCH_METHODS:
                 continue
-            is_pattern = (isinstance(receiver, ast.Name) and (receiver.id in compiled or "pattern" in receiver.id
-                                                              or receiver.id.endswith("_re")))
+            is_pattern = isinstance(receiver, ast.Name) and (
+                receiver.id in compiled or "pattern" in receiver.id or receiver.id.endswith("_re")
+            )
             is_pattern = is_pattern or (method == "finditer")
             if isinstance(receiver, ast.Name) and receiver.id == "regex":
                 is_pattern = True  # regex.search(pattern, text) called directly
@@ -274,9 +314,25 @@ def test_pathological_captions_finish(tmp_path):
         path = tmp_path / f"{name}.txt"
         path.write_text(PATHOLOGICAL[name], encoding="utf-8")
         files.append(str(path))
-    proc = subprocess.run([sys.executable, "-m", "compliance", "check", "--files", "--format", "json",
-                           "--brand", "Glowly", "--brand", "@glowlyskin", *files],
-                          cwd=ROOT, capture_output=True, timeout=CLI_TIMEOUT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "check",
+            "--files",
+            "--format",
+            "json",
+            "--brand",
+            "Glowly",
+            "--brand",
+            "@glowlyskin",
+            *files,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=CLI_TIMEOUT,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr.decode(errors="replace")[-2000:]
     assert b"Traceback" not in proc.stderr
     posts = json.loads(proc.stdout)
@@ -287,7 +343,7 @@ def test_pathological_captions_finish(tmp_path):
         if post["error"] is None:
             assert set(post["verdicts"]) == {"us", "uk", "de", "fr"}, name
             for span in post["signals"] + post["disclosures"]:
-                assert caption[span["start"]:span["end"]] == span["text"], name
+                assert caption[span["start"] : span["end"]] == span["text"], name
         else:
             assert "timed out" in post["error"], (name, post["error"])
 
@@ -298,9 +354,32 @@ _OLD_TRAILING = r"(?:\s*(?:https?://t\.co/\w+|…|\.\.\.))+\s*$"
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.sampled_from(["https://t.co/", "http://t.co/", "abc", "_", "é", " ", "\n", "…",
-                                 "...", ".", "x", "t.co/", "://t.co/a", "https", "\u2003", "!", "1"]),
-                max_size=8).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "https://t.co/",
+                "http://t.co/",
+                "abc",
+                "_",
+                "é",
+                " ",
+                "\n",
+                "…",
+                "...",
+                ".",
+                "x",
+                "t.co/",
+                "://t.co/a",
+                "https",
+                "\u2003",
+                "!",
+                "1",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
 def test_x_trailing_strip_matches_the_regex_it_replaced(text):
     import re
 

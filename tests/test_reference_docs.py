@@ -1,5 +1,6 @@
 """The generated reference is current: docs/rules/, docs/checks.md and the rule-file schema are
 exactly what the rule files and check types produce (regenerate with scripts/update_docs.py)."""
+
 from __future__ import annotations
 
 import datetime
@@ -17,8 +18,11 @@ FILES = reference_files()
 
 
 def test_every_generated_file_is_committed_and_current():
-    stale = [rel for rel, text in FILES.items()
-             if not (ROOT / rel).is_file() or (ROOT / rel).read_text(encoding="utf-8") != text]
+    stale = [
+        rel
+        for rel, text in FILES.items()
+        if not (ROOT / rel).is_file() or (ROOT / rel).read_text(encoding="utf-8") != text
+    ]
     assert stale == [], "run `python scripts/update_docs.py` and commit the result"
 
 
@@ -60,8 +64,19 @@ def test_shipped_rule_files_match_the_rule_file_schema(path):
 
 def test_the_schema_rejects_a_misspelt_parameter():
     schema = json.loads(FILES["compliance/schema/rulefile.schema.json"])
-    bad = {"rules": [{"id": "FTC-999", "name": "x", "check": "label-placement", "severity": "error",
-                      "message": "m", "citation": {"source": "s", "url": "https://x.example"},
-                      "examples": {"pass": ["a"], "fail": ["b"]}, "params": {"requires": "start"}}]}
+    bad = {
+        "rules": [
+            {
+                "id": "FTC-999",
+                "name": "x",
+                "check": "label-placement",
+                "severity": "error",
+                "message": "m",
+                "citation": {"source": "s", "url": "https://x.example"},
+                "examples": {"pass": ["a"], "fail": ["b"]},
+                "params": {"requires": "start"},
+            }
+        ]
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)

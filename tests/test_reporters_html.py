@@ -2,6 +2,7 @@
 
 `sample_report()` builds a realistic hand-made report (the browser and CSV/text tests import it).
 """
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,10 @@ RULESETS = {
 }
 JURISDICTIONS = ["us", "uk", "de", "fr"]
 
-XSS_CAPTION = ('Try <script>window.__pwned=1;document.title="pwned"</script> now '
-               '"><img src=x onerror="window.__pwned=2"> and javascript:alert(1) @glowlyskin')
+XSS_CAPTION = (
+    'Try <script>window.__pwned=1;document.title="pwned"</script> now '
+    '"><img src=x onerror="window.__pwned=2"> and javascript:alert(1) @glowlyskin'
+)
 XSS_AUTHOR = '<b onmouseover="window.__pwned=3">@evil</b>'
 
 
@@ -54,45 +57,87 @@ def disclosure(caption, label, text, placement, nth=0):
 
 
 CITES = {
-    "us": {"source": "FTC, Disclosures 101 for Social Media Influencers (2019)",
-           "url": "https://www.ftc.gov/business-guidance/resources/disclosures-101-social-media-influencers"},
-    "uk": {"source": "CAP/CMA, Influencers' guide to making clear that ads are ads (2023)",
-           "url": "https://www.asa.org.uk/resource/influencers-guide.html"},
-    "de": {"source": "Die Medienanstalten, Leitfaden Werbekennzeichnung (2024)",
-           "url": "https://www.die-medienanstalten.de/service/merkblaetter-leitfaeden"},
-    "fr": {"source": "Loi n\u00b0 2023-451 du 9 juin 2023, art. 5",
-           "url": "https://www.legifrance.gouv.fr/jorf/id/JORFTEXT000047663185"},
+    "us": {
+        "source": "FTC, Disclosures 101 for Social Media Influencers (2019)",
+        "url": "https://www.ftc.gov/business-guidance/resources/disclosures-101-social-media-influencers",
+    },
+    "uk": {
+        "source": "CAP/CMA, Influencers' guide to making clear that ads are ads (2023)",
+        "url": "https://www.asa.org.uk/resource/influencers-guide.html",
+    },
+    "de": {
+        "source": "Die Medienanstalten, Leitfaden Werbekennzeichnung (2024)",
+        "url": "https://www.die-medienanstalten.de/service/merkblaetter-leitfaeden",
+    },
+    "fr": {
+        "source": "Loi n\u00b0 2023-451 du 9 juin 2023, art. 5",
+        "url": "https://www.legifrance.gouv.fr/jorf/id/JORFTEXT000047663185",
+    },
 }
 RULE_NAMES = {
-    "FTC-001": "missing-disclosure", "FTC-002": "ambiguous-label", "FTC-003": "label-below-fold",
-    "ASA-001": "missing-ad-label", "ASA-002": "label-not-accepted",
-    "DE-001": "missing-werbung", "DE-002": "label-not-at-start",
-    "FR-001": "missing-publicite", "FR-003": "video-disclosure-unseen",
+    "FTC-001": "missing-disclosure",
+    "FTC-002": "ambiguous-label",
+    "FTC-003": "label-below-fold",
+    "ASA-001": "missing-ad-label",
+    "ASA-002": "label-not-accepted",
+    "DE-001": "missing-werbung",
+    "DE-002": "label-not-at-start",
+    "FR-001": "missing-publicite",
+    "FR-003": "video-disclosure-unseen",
 }
 
 
-def finding(caption, code, rule, message, text=None, severity="error", fix=None, confidence="high",
-            nth=0, url=None):
+def finding(caption, code, rule, message, text=None, severity="error", fix=None, confidence="high", nth=0, url=None):
     start = end = None
     if text is not None:
         start, end = at(caption, text, nth)
     citation = dict(CITES[code])
     if url is not None:
         citation["url"] = url
-    return {"rule": rule, "name": RULE_NAMES[rule], "severity": severity, "confidence": confidence,
-            "message": message, "start": start, "end": end, "text": text, "citation": citation,
-            "fix": fix}
+    return {
+        "rule": rule,
+        "name": RULE_NAMES[rule],
+        "severity": severity,
+        "confidence": confidence,
+        "message": message,
+        "start": start,
+        "end": end,
+        "text": text,
+        "citation": citation,
+        "fix": fix,
+    }
 
 
 def verdict(status, *findings):
     return {"status": status, "findings": list(findings)}
 
 
-def post(pid, caption, line, author=None, platform="instagram", signals=(), disclosures=(),
-         verdicts=None, error=None, paid_partnership=False, file="campaign-spring.jsonl"):
-    return {"id": pid, "source": {"file": file, "line": line}, "platform": platform, "author": author,
-            "posted_at": None, "paid_partnership": paid_partnership, "caption": caption, "error": error,
-            "signals": list(signals), "disclosures": list(disclosures), "verdicts": verdicts or {}}
+def post(
+    pid,
+    caption,
+    line,
+    author=None,
+    platform="instagram",
+    signals=(),
+    disclosures=(),
+    verdicts=None,
+    error=None,
+    paid_partnership=False,
+    file="campaign-spring.jsonl",
+):
+    return {
+        "id": pid,
+        "source": {"file": file, "line": line},
+        "platform": platform,
+        "author": author,
+        "posted_at": None,
+        "paid_partnership": paid_partnership,
+        "caption": caption,
+        "error": error,
+        "signals": list(signals),
+        "disclosures": list(disclosures),
+        "verdicts": verdicts or {},
+    }
 
 
 def all_status(status):
@@ -103,69 +148,256 @@ def sample_posts() -> list[dict]:
     posts = []
 
     c = "Obsessed with my new @glowlyskin serum \u2728 use code GLOW20 for 20% off #sp #skincare"
-    posts.append(post("ig-1001", c, 1, author="@maya.lifts", signals=[
-        signal(c, "brand", "@glowlyskin", "Glowly"), signal(c, "discount_code", "GLOW20", "GLOW20")],
-        disclosures=[disclosure(c, "sp", "#sp", ["hashtag_block"])],
-        verdicts={
-            "us": verdict("violation", finding(c, "us", "FTC-002", "\u201c#sp\u201d is not a clear disclosure; use \u201c#ad\u201d or \u201cSponsored\u201d.", "#sp", fix="Start the caption with \u201c#ad\u201d.")),
-            "uk": verdict("violation", finding(c, "uk", "ASA-002", "\u201c#sp\u201d is not accepted as an ad label.", "#sp", fix="Put \u201c#ad\u201d at the start.")),
-            "de": verdict("violation", finding(c, "de", "DE-001", "No \u201cWerbung\u201d or \u201cAnzeige\u201d label.", fix="Start the caption with \u201cWerbung\u201d.")),
-            "fr": verdict("violation", finding(c, "fr", "FR-001", "No \u201cPublicit\u00e9\u201d or \u201cCollaboration commerciale\u201d label.")),
-        }))
+    posts.append(
+        post(
+            "ig-1001",
+            c,
+            1,
+            author="@maya.lifts",
+            signals=[signal(c, "brand", "@glowlyskin", "Glowly"), signal(c, "discount_code", "GLOW20", "GLOW20")],
+            disclosures=[disclosure(c, "sp", "#sp", ["hashtag_block"])],
+            verdicts={
+                "us": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "us",
+                        "FTC-002",
+                        "\u201c#sp\u201d is not a clear disclosure; use \u201c#ad\u201d or \u201cSponsored\u201d.",
+                        "#sp",
+                        fix="Start the caption with \u201c#ad\u201d.",
+                    ),
+                ),
+                "uk": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "uk",
+                        "ASA-002",
+                        "\u201c#sp\u201d is not accepted as an ad label.",
+                        "#sp",
+                        fix="Put \u201c#ad\u201d at the start.",
+                    ),
+                ),
+                "de": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "de",
+                        "DE-001",
+                        "No \u201cWerbung\u201d or \u201cAnzeige\u201d label.",
+                        fix="Start the caption with \u201cWerbung\u201d.",
+                    ),
+                ),
+                "fr": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "fr",
+                        "FR-001",
+                        "No \u201cPublicit\u00e9\u201d or \u201cCollaboration commerciale\u201d label.",
+                    ),
+                ),
+            },
+        )
+    )
 
-    c = "#ad Morning ride on the new @velocybikes gravel frame \U0001F6B4 link in bio: https://velocy.example/r/maya?aff=77"
-    posts.append(post("ig-1002", c, 2, author="@maya.lifts", signals=[
-        signal(c, "brand", "@velocybikes", "Velocy"),
-        signal(c, "affiliate_link", "https://velocy.example/r/maya?aff=77", "velocy.example")],
-        disclosures=[disclosure(c, "ad", "#ad", ["start", "first_line", "above_fold"])],
-        verdicts={"us": verdict("compliant"), "uk": verdict("compliant"),
-                  "de": verdict("violation", finding(c, "de", "DE-001", "\u201c#ad\u201d alone is not enough in Germany; use \u201cWerbung\u201d.", "#ad", fix="Replace \u201c#ad\u201d with \u201cWerbung\u201d.")),
-                  "fr": verdict("violation", finding(c, "fr", "FR-001", "Use \u201cPublicit\u00e9\u201d or \u201cCollaboration commerciale\u201d.", "#ad"))}))
+    c = "#ad Morning ride on the new @velocybikes gravel frame \U0001f6b4 link in bio: https://velocy.example/r/maya?aff=77"
+    posts.append(
+        post(
+            "ig-1002",
+            c,
+            2,
+            author="@maya.lifts",
+            signals=[
+                signal(c, "brand", "@velocybikes", "Velocy"),
+                signal(c, "affiliate_link", "https://velocy.example/r/maya?aff=77", "velocy.example"),
+            ],
+            disclosures=[disclosure(c, "ad", "#ad", ["start", "first_line", "above_fold"])],
+            verdicts={
+                "us": verdict("compliant"),
+                "uk": verdict("compliant"),
+                "de": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "de",
+                        "DE-001",
+                        "\u201c#ad\u201d alone is not enough in Germany; use \u201cWerbung\u201d.",
+                        "#ad",
+                        fix="Replace \u201c#ad\u201d with \u201cWerbung\u201d.",
+                    ),
+                ),
+                "fr": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "fr",
+                        "FR-001",
+                        "Use \u201cPublicit\u00e9\u201d or \u201cCollaboration commerciale\u201d.",
+                        "#ad",
+                    ),
+                ),
+            },
+        )
+    )
 
-    c = "Werbung | Sonntagsbrunch mit Kettle & Crumb \U0001F950\nDanke an @kettleandcrumb f\u00fcr die Einladung!"
-    posts.append(post("ig-1003", c, 3, author="@lena.isst", platform="instagram", signals=[
-        signal(c, "brand", "Kettle & Crumb", "Kettle & Crumb"), signal(c, "brand", "@kettleandcrumb", "Kettle & Crumb"),
-        signal(c, "gift", "Danke an @kettleandcrumb f\u00fcr die Einladung")],
-        disclosures=[disclosure(c, "werbung", "Werbung", ["start", "first_line", "above_fold"])],
-        verdicts={"us": verdict("compliant"), "uk": verdict("review", finding(c, "uk", "ASA-002", "\u201cWerbung\u201d may not be understood by a UK audience.", "Werbung", severity="warning", confidence="medium")),
-                  "de": verdict("compliant"), "fr": verdict("violation", finding(c, "fr", "FR-001", "No French label.", fix="Add \u201cPublicit\u00e9\u201d at the start."))}))
+    c = "Werbung | Sonntagsbrunch mit Kettle & Crumb \U0001f950\nDanke an @kettleandcrumb f\u00fcr die Einladung!"
+    posts.append(
+        post(
+            "ig-1003",
+            c,
+            3,
+            author="@lena.isst",
+            platform="instagram",
+            signals=[
+                signal(c, "brand", "Kettle & Crumb", "Kettle & Crumb"),
+                signal(c, "brand", "@kettleandcrumb", "Kettle & Crumb"),
+                signal(c, "gift", "Danke an @kettleandcrumb f\u00fcr die Einladung"),
+            ],
+            disclosures=[disclosure(c, "werbung", "Werbung", ["start", "first_line", "above_fold"])],
+            verdicts={
+                "us": verdict("compliant"),
+                "uk": verdict(
+                    "review",
+                    finding(
+                        c,
+                        "uk",
+                        "ASA-002",
+                        "\u201cWerbung\u201d may not be understood by a UK audience.",
+                        "Werbung",
+                        severity="warning",
+                        confidence="medium",
+                    ),
+                ),
+                "de": verdict("compliant"),
+                "fr": verdict(
+                    "violation",
+                    finding(c, "fr", "FR-001", "No French label.", fix="Add \u201cPublicit\u00e9\u201d at the start."),
+                ),
+            },
+        )
+    )
 
-    c = "Sunday long run done \U0001F3C3\u200d\u2640\ufe0f 21k in the rain. Legs are toast."
+    c = "Sunday long run done \U0001f3c3\u200d\u2640\ufe0f 21k in the rain. Legs are toast."
     posts.append(post("ig-1004", c, 4, author="@lena.isst", verdicts=all_status("clear")))
 
     c = "New @orbitaudio buds for the commute. Honestly the best I have tried.\n\n\n\n#orbitaudio #commute #music #ad"
-    posts.append(post("tt-2001", c, 5, author="@dj.kofi", platform="tiktok", signals=[
-        signal(c, "brand", "@orbitaudio", "Orbit Audio"), signal(c, "brand", "#orbitaudio", "Orbit Audio")],
-        disclosures=[disclosure(c, "ad", "#ad", ["hashtag_block", "below_fold"])],
-        verdicts={
-            "us": verdict("violation", finding(c, "us", "FTC-003", "The label sits below the \u201cmore\u201d fold, in a block of hashtags.", "#ad", fix="Move \u201c#ad\u201d to the first line.")),
-            "uk": verdict("violation", finding(c, "uk", "ASA-002", "The ad label must be upfront, not in the trailing hashtags.", "#ad")),
-            "de": verdict("violation", finding(c, "de", "DE-002", "The label must be at the start of the caption.", "#ad")),
-            "fr": verdict("review", finding(c, "fr", "FR-003", "A video: check that the on-screen disclosure lasts the whole video.", severity="warning")),
-        }))
+    posts.append(
+        post(
+            "tt-2001",
+            c,
+            5,
+            author="@dj.kofi",
+            platform="tiktok",
+            signals=[
+                signal(c, "brand", "@orbitaudio", "Orbit Audio"),
+                signal(c, "brand", "#orbitaudio", "Orbit Audio"),
+            ],
+            disclosures=[disclosure(c, "ad", "#ad", ["hashtag_block", "below_fold"])],
+            verdicts={
+                "us": verdict(
+                    "violation",
+                    finding(
+                        c,
+                        "us",
+                        "FTC-003",
+                        "The label sits below the \u201cmore\u201d fold, in a block of hashtags.",
+                        "#ad",
+                        fix="Move \u201c#ad\u201d to the first line.",
+                    ),
+                ),
+                "uk": verdict(
+                    "violation",
+                    finding(c, "uk", "ASA-002", "The ad label must be upfront, not in the trailing hashtags.", "#ad"),
+                ),
+                "de": verdict(
+                    "violation", finding(c, "de", "DE-002", "The label must be at the start of the caption.", "#ad")
+                ),
+                "fr": verdict(
+                    "review",
+                    finding(
+                        c,
+                        "fr",
+                        "FR-003",
+                        "A video: check that the on-screen disclosure lasts the whole video.",
+                        severity="warning",
+                    ),
+                ),
+            },
+        )
+    )
 
-    posts.append({"id": None, "source": {"file": "campaign-spring.jsonl", "line": 6}, "platform": None,
-                  "author": None, "posted_at": None, "paid_partnership": False, "caption": None,
-                  "error": "line 6: invalid JSON: Expecting ',' delimiter at column 41",
-                  "signals": [], "disclosures": [], "verdicts": {}})
+    posts.append(
+        {
+            "id": None,
+            "source": {"file": "campaign-spring.jsonl", "line": 6},
+            "platform": None,
+            "author": None,
+            "posted_at": None,
+            "paid_partnership": False,
+            "caption": None,
+            "error": "line 6: invalid JSON: Expecting ',' delimiter at column 41",
+            "signals": [],
+            "disclosures": [],
+            "verdicts": {},
+        }
+    )
 
-    c = "Publicit\u00e9 \u2013 Collaboration commerciale avec @mirabeauty : ma routine du soir \U0001F319"
-    posts.append(post("ig-1007", c, 7, author="@claire.beaute", paid_partnership=True, signals=[
-        signal(c, "brand", "@mirabeauty", "Mira Beauty"), signal(c, "partnership", "Collaboration commerciale avec @mirabeauty")],
-        disclosures=[disclosure(c, "publicite", "Publicit\u00e9", ["start", "first_line", "above_fold"]),
-                     disclosure(c, "collaboration commerciale", "Collaboration commerciale", ["first_line", "above_fold"])],
-        verdicts={"us": verdict("compliant"), "uk": verdict("compliant"), "de": verdict("compliant"), "fr": verdict("compliant")}))
+    c = "Publicit\u00e9 \u2013 Collaboration commerciale avec @mirabeauty : ma routine du soir \U0001f319"
+    posts.append(
+        post(
+            "ig-1007",
+            c,
+            7,
+            author="@claire.beaute",
+            paid_partnership=True,
+            signals=[
+                signal(c, "brand", "@mirabeauty", "Mira Beauty"),
+                signal(c, "partnership", "Collaboration commerciale avec @mirabeauty"),
+            ],
+            disclosures=[
+                disclosure(c, "publicite", "Publicit\u00e9", ["start", "first_line", "above_fold"]),
+                disclosure(c, "collaboration commerciale", "Collaboration commerciale", ["first_line", "above_fold"]),
+            ],
+            verdicts={
+                "us": verdict("compliant"),
+                "uk": verdict("compliant"),
+                "de": verdict("compliant"),
+                "fr": verdict("compliant"),
+            },
+        )
+    )
 
-    posts.append(post("ig-1008", XSS_CAPTION, 8, author=XSS_AUTHOR, signals=[
-        signal(XSS_CAPTION, "brand", "@glowlyskin", "Glowly")],
-        verdicts={
-            "us": verdict("violation", finding(XSS_CAPTION, "us", "FTC-001", "Brand mention with no disclosure: <script>alert(1)</script>", "@glowlyskin", url="javascript:alert(document.domain)")),
-            "uk": verdict("violation", finding(XSS_CAPTION, "uk", "ASA-001", "No ad label.", "@glowlyskin")),
-            "de": verdict("violation", finding(XSS_CAPTION, "de", "DE-001", "No \u201cWerbung\u201d label.", "@glowlyskin")),
-            "fr": verdict("violation", finding(XSS_CAPTION, "fr", "FR-001", "No French label.", "@glowlyskin")),
-        }))
+    posts.append(
+        post(
+            "ig-1008",
+            XSS_CAPTION,
+            8,
+            author=XSS_AUTHOR,
+            signals=[signal(XSS_CAPTION, "brand", "@glowlyskin", "Glowly")],
+            verdicts={
+                "us": verdict(
+                    "violation",
+                    finding(
+                        XSS_CAPTION,
+                        "us",
+                        "FTC-001",
+                        "Brand mention with no disclosure: <script>alert(1)</script>",
+                        "@glowlyskin",
+                        url="javascript:alert(document.domain)",
+                    ),
+                ),
+                "uk": verdict("violation", finding(XSS_CAPTION, "uk", "ASA-001", "No ad label.", "@glowlyskin")),
+                "de": verdict(
+                    "violation", finding(XSS_CAPTION, "de", "DE-001", "No \u201cWerbung\u201d label.", "@glowlyskin")
+                ),
+                "fr": verdict("violation", finding(XSS_CAPTION, "fr", "FR-001", "No French label.", "@glowlyskin")),
+            },
+        )
+    )
 
-    c = "Apple crumble season \U0001F34E my nan's recipe, no shortcuts"
+    c = "Apple crumble season \U0001f34e my nan's recipe, no shortcuts"
     posts.append(post("ig-1009", c, 9, author="@claire.beaute", verdicts=all_status("clear")))
     return posts
 
@@ -210,6 +442,7 @@ def page() -> str:
 
 # ---- registration and determinism -------------------------------------------------------
 
+
 def test_registered_and_writes_to_stream():
     out = io.StringIO()
     REPORTERS.get("html")(sample_report(), out, {})
@@ -231,6 +464,7 @@ def test_title_and_generated_at_come_only_from_options():
 
 # ---- self-contained ----------------------------------------------------------------------
 
+
 def test_page_is_self_contained(page):
     parsed = parse(page)
     for tag, attrs in parsed.tags:
@@ -247,8 +481,9 @@ def test_csp_admits_exactly_the_inline_style_and_script(page):
     import base64
     import hashlib
 
-    csp = next(a["content"] for t, a in parse(page).tags
-               if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    csp = next(
+        a["content"] for t, a in parse(page).tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
     style = page.split("<style>", 1)[1].split("</style>", 1)[0]
     script = page.split("<script>", 1)[1].split("</script>", 1)[0]
     for kind, body in (("style-src", style), ("script-src", script)):
@@ -258,6 +493,7 @@ def test_csp_admits_exactly_the_inline_style_and_script(page):
 
 
 # ---- header and summary numbers ----------------------------------------------------------
+
 
 def test_header_names_inputs_jurisdictions_rule_versions_and_tool(page):
     text = " ".join(" ".join(parse(page).text).split())
@@ -305,8 +541,6 @@ def test_rule_table_counts_posts_and_links_citations(page):
     assert f'<a href="{CITES["fr"]["url"]}"' in page and ">missing-publicite</a>" in page
 
 
-
-
 def test_creator_table_counts_worst_status_per_post_worst_first():
     view = build_view(sample_report(), {})
     rows = [(c["author"], c["posts"], c["violation"], c["review"], c["error"], c["ok"]) for c in view["creators"]]
@@ -331,16 +565,17 @@ def test_no_creator_table_when_no_post_has_an_author():
 
 # ---- posts: every post exactly once, in the right section ---------------------------------
 
+
 def _section(page: str, section_id: str) -> str:
     """The top-level section's HTML (sections follow one another: action, errors, ok)."""
     start = page.index(f'<section class="posts" id="{section_id}"')
     end = page.find('<section class="posts"', start + 1)
-    return page[start:end if end > 0 else page.index("</main>")]
+    return page[start : end if end > 0 else page.index("</main>")]
 
 
 def _card(page: str, anchor: str) -> str:
     start = page.index(f'id="{anchor}"')
-    return page[start:page.index("</article>", start)]
+    return page[start : page.index("</article>", start)]
 
 
 def test_every_post_appears_once_in_its_section(page):
@@ -353,7 +588,7 @@ def test_every_post_appears_once_in_its_section(page):
     assert "campaign-spring.jsonl, line 6" in errors
     assert re.findall(r'<tr id="post-\d+"[^>]*>\s*<td><bdi>(.*?)</bdi>', ok) == ["ig-1004", "ig-1007", "ig-1009"]
     assert page.count(" data-post ") + page.count(" data-post>") == 9
-    assert "<details id=\"ok-posts\">" in page  # collapsed by default
+    assert '<details id="ok-posts">' in page  # collapsed by default
 
 
 def test_post_carries_filter_keys_not_user_text(page):
@@ -370,12 +605,15 @@ def test_findings_show_message_quoted_text_fix_and_citation(page):
     card = _card(page, "post-1")
     assert "&#34;#sp&#34;" not in card  # curly quotes kept as they are
     assert "\u201c#sp\u201d is not a clear disclosure; use \u201c#ad\u201d or \u201cSponsored\u201d." in card
-    assert "<q dir=\"auto\">#sp</q>" in card
+    assert '<q dir="auto">#sp</q>' in card
     assert "Start the caption with \u201c#ad\u201d." in card
-    assert f'<a href="{CITES["us"]["url"]}" target="_blank" rel="noopener noreferrer">{html.escape(CITES["us"]["source"])}</a>' in card
+    assert (
+        f'<a href="{CITES["us"]["url"]}" target="_blank" rel="noopener noreferrer">{html.escape(CITES["us"]["source"])}</a>'
+        in card
+    )
     # a post-level finding (no offsets) still shows, without a quote
-    de = card[card.index('<code class="rule">DE-001</code>'):]
-    de = de[:de.index("</li>")]
+    de = card[card.index('<code class="rule">DE-001</code>') :]
+    de = de[: de.index("</li>")]
     assert "No \u201cWerbung\u201d or \u201cAnzeige\u201d label." in de and "<q" not in de
 
 
@@ -388,6 +626,7 @@ def test_quiet_jurisdictions_are_chips_and_detailed_ones_blocks(page):
 
 
 # ---- highlighting --------------------------------------------------------------------------
+
 
 def _joined(segments):
     return "".join(s["text"] for s in segments)
@@ -409,8 +648,12 @@ def test_disclosure_no_finding_points_at_is_accepted():
     assert _joined(segs) == p["caption"]
     classes = [(s["text"], s["cls"]) for s in segs if s["cls"]]
     # the partnership phrase contains a label and a brand: each piece gets the strongest style
-    assert classes == [("Publicit\u00e9", "hl-accepted"), ("Collaboration commerciale", "hl-accepted"),
-                       (" avec ", "hl-gift"), ("@mirabeauty", "hl-gift")]
+    assert classes == [
+        ("Publicit\u00e9", "hl-accepted"),
+        ("Collaboration commerciale", "hl-accepted"),
+        (" avec ", "hl-gift"),
+        ("@mirabeauty", "hl-gift"),
+    ]
     brand_piece = classes[-1]
     assert brand_piece[0] == "@mirabeauty"
     title = next(s["title"] for s in segs if s["text"] == "@mirabeauty")
@@ -427,26 +670,47 @@ def test_finding_on_a_signal_adds_the_flag_style():
 
 def test_overlapping_and_nested_spans_split_at_every_edge():
     c = "Thanks #GlowlyPartner for the gift"
-    p = post("x", c, 1, signals=[signal(c, "brand", "#GlowlyPartner", "Glowly"),
-                                 signal(c, "gift", "Thanks #GlowlyPartner for the gift")],
-             disclosures=[disclosure(c, "brandpartner", "#GlowlyPartner", ["start"])],
-             verdicts=all_status("compliant"))
+    p = post(
+        "x",
+        c,
+        1,
+        signals=[
+            signal(c, "brand", "#GlowlyPartner", "Glowly"),
+            signal(c, "gift", "Thanks #GlowlyPartner for the gift"),
+        ],
+        disclosures=[disclosure(c, "brandpartner", "#GlowlyPartner", ["start"])],
+        verdicts=all_status("compliant"),
+    )
     segs = caption_segments(p)
     assert [(s["text"], s["cls"]) for s in segs] == [
-        ("Thanks ", "hl-gift"), ("#GlowlyPartner", "hl-accepted"), (" for the gift", "hl-gift")]
+        ("Thanks ", "hl-gift"),
+        ("#GlowlyPartner", "hl-accepted"),
+        (" for the gift", "hl-gift"),
+    ]
     middle = segs[1]["title"]
     assert middle == "Disclosure \u201c#GlowlyPartner\u201d accepted; Gift wording; Brand: Glowly"
 
 
 def test_bad_offsets_are_ignored_not_fatal():
     c = "short caption"
-    p = post("x", c, 1, signals=[{"kind": "brand", "text": "x", "start": 5, "end": 99},
-                                 {"kind": "brand", "text": "x", "start": True, "end": 3},
-                                 {"kind": "brand", "text": "x", "start": 4, "end": 4},
-                                 {"kind": "brand", "text": "x", "start": "0", "end": 2},
-                                 {"kind": "brand", "text": "cap", "start": 6, "end": 9}],
-             verdicts={"us": verdict("violation", {"rule": "FTC-001", "severity": "error", "message": "m",
-                                                   "start": -1, "end": 2, "citation": {}})})
+    p = post(
+        "x",
+        c,
+        1,
+        signals=[
+            {"kind": "brand", "text": "x", "start": 5, "end": 99},
+            {"kind": "brand", "text": "x", "start": True, "end": 3},
+            {"kind": "brand", "text": "x", "start": 4, "end": 4},
+            {"kind": "brand", "text": "x", "start": "0", "end": 2},
+            {"kind": "brand", "text": "cap", "start": 6, "end": 9},
+        ],
+        verdicts={
+            "us": verdict(
+                "violation",
+                {"rule": "FTC-001", "severity": "error", "message": "m", "start": -1, "end": 2, "citation": {}},
+            )
+        },
+    )
     segs = caption_segments(p)
     assert [(s["text"], s["cls"]) for s in segs] == [("short ", ""), ("cap", "hl-brand"), ("tion", "")]
     page = render_html(report_from_posts([p], ["us"], {}, ["x"]), {})
@@ -461,6 +725,7 @@ def test_caption_segments_are_escaped_in_place(page):
 
 
 # ---- safety --------------------------------------------------------------------------------
+
 
 def test_untrusted_text_never_becomes_markup(page):
     parsed = parse(page)
@@ -482,36 +747,59 @@ def test_only_http_citations_become_links(page):
     assert 'href="javascript' not in page
 
 
-@pytest.mark.parametrize("url, ok", [
-    ("https://www.ftc.gov/x", True),
-    ("http://example.org/a?b=1#c", True),
-    ("HTTPS://EXAMPLE.ORG", True),
-    ("javascript:alert(1)", False),
-    ("JavaScript:alert(1)", False),
-    (" javascript:alert(1)", False),
-    ("java\tscript:alert(1)", False),
-    ("data:text/html,<script>alert(1)</script>", False),
-    ("vbscript:x", False),
-    ("//evil.example/x", False),
-    ("http:evil", False),
-    ("https://ex ample.org", False),
-    ("", False),
-    (None, False),
-    (42, False),
-])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://www.ftc.gov/x", True),
+        ("http://example.org/a?b=1#c", True),
+        ("HTTPS://EXAMPLE.ORG", True),
+        ("javascript:alert(1)", False),
+        ("JavaScript:alert(1)", False),
+        (" javascript:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("vbscript:x", False),
+        ("//evil.example/x", False),
+        ("http:evil", False),
+        ("https://ex ample.org", False),
+        ("", False),
+        (None, False),
+        (42, False),
+    ],
+)
 def test_safe_href(url, ok):
     assert safe_href(url) == (url if ok else None)
 
 
 def test_hostile_ids_rule_names_and_ruleset_names_are_escaped():
     c = "caption"
-    p = post('"><svg onload=alert(1)>', c, 1, author="a", verdicts={"us": verdict("violation", {
-        "rule": "<i>R</i>", "name": "<u>n</u>", "severity": "error", "message": "m", "start": None,
-        "end": None, "text": None, "citation": {"source": "<s>src</s>", "url": "https://x.example/\"onx=1"},
-        "fix": "<em>fix</em>"})})
-    rulesets = {"us": {"name": "<h1>US</h1>", "regulator": "<x>", "version": "1\"><p>"}}
-    page = render_html(report_from_posts([p], ["us"], rulesets, ["<in>.jsonl"]),
-                       {"title": "</title><script>alert(1)</script>", "generated_at": "<b>now</b>"})
+    p = post(
+        '"><svg onload=alert(1)>',
+        c,
+        1,
+        author="a",
+        verdicts={
+            "us": verdict(
+                "violation",
+                {
+                    "rule": "<i>R</i>",
+                    "name": "<u>n</u>",
+                    "severity": "error",
+                    "message": "m",
+                    "start": None,
+                    "end": None,
+                    "text": None,
+                    "citation": {"source": "<s>src</s>", "url": 'https://x.example/"onx=1'},
+                    "fix": "<em>fix</em>",
+                },
+            )
+        },
+    )
+    rulesets = {"us": {"name": "<h1>US</h1>", "regulator": "<x>", "version": '1"><p>'}}
+    page = render_html(
+        report_from_posts([p], ["us"], rulesets, ["<in>.jsonl"]),
+        {"title": "</title><script>alert(1)</script>", "generated_at": "<b>now</b>"},
+    )
     tags = {t for t, _ in parse(page).tags}
     assert not tags & {"svg", "i", "u", "s", "em", "x", "in"}
     assert '1"><p>' not in page and "v1&#34;&gt;&lt;p&gt;" in page
@@ -521,6 +809,7 @@ def test_hostile_ids_rule_names_and_ruleset_names_are_escaped():
 
 
 # ---- robustness and scale ------------------------------------------------------------------
+
 
 def test_empty_report_renders():
     page = render_html(report_from_posts([], ["us"], {}, []), {})
@@ -536,8 +825,11 @@ def test_thousands_of_posts_render_once_each():
         p["id"] = f"p{i}"
         posts.append(p)
     page = render_html(report_from_posts(posts, JURISDICTIONS, RULESETS, ["big.jsonl"]), {})
-    needing_action = {i for i, p in enumerate(base) if p["verdicts"] and any(
-        v["status"] in ("violation", "review") for v in p["verdicts"].values())}
+    needing_action = {
+        i
+        for i, p in enumerate(base)
+        if p["verdicts"] and any(v["status"] in ("violation", "review") for v in p["verdicts"].values())
+    }
     expected = sum(1 for i in range(3000) if i % len(base) in needing_action)
     assert expected == 1668
     assert len(re.findall(r'<article class="post status-(?:violation|review)" id="post-\d+"', page)) == expected
@@ -546,9 +838,10 @@ def test_thousands_of_posts_render_once_each():
 
 # ---- any caption, any spans: the text survives exactly ---------------------------------------
 
+
 @st.composite
 def caption_with_spans(draw):
-    caption = draw(st.text(alphabet=st.sampled_from(list("ab <>&\"'\n#@\u00e9\U0001F600")), max_size=40))
+    caption = draw(st.text(alphabet=st.sampled_from(list("ab <>&\"'\n#@\u00e9\U0001f600")), max_size=40))
     n = len(caption)
     spans = draw(st.lists(st.tuples(st.integers(-2, n + 2), st.integers(-2, n + 2)), max_size=6))
     kinds = ["brand", "affiliate_link", "discount_code", "gift", "partnership", "disclosure", "finding"]
@@ -561,12 +854,22 @@ def caption_with_spans(draw):
 def test_segments_always_rebuild_the_caption(case):
     caption, marks = case
     signals = [{"kind": k, "text": "", "start": a, "end": b} for k, a, b in marks if k not in ("disclosure", "finding")]
-    disclosures = [{"label": "ad", "text": "", "start": a, "end": b, "placement": []}
-                   for k, a, b in marks if k == "disclosure"]
-    findings = [{"rule": "R-1", "severity": "error", "message": "m", "start": a, "end": b, "citation": {}}
-                for k, a, b in marks if k == "finding"]
-    p = post("x", caption, 1, signals=signals, disclosures=disclosures,
-             verdicts={"us": verdict("violation" if findings else "review", *findings)})
+    disclosures = [
+        {"label": "ad", "text": "", "start": a, "end": b, "placement": []} for k, a, b in marks if k == "disclosure"
+    ]
+    findings = [
+        {"rule": "R-1", "severity": "error", "message": "m", "start": a, "end": b, "citation": {}}
+        for k, a, b in marks
+        if k == "finding"
+    ]
+    p = post(
+        "x",
+        caption,
+        1,
+        signals=signals,
+        disclosures=disclosures,
+        verdicts={"us": verdict("violation" if findings else "review", *findings)},
+    )
     segs = caption_segments(p, ["us"])
     assert "".join(s["text"] for s in segs) == caption
     assert all(s["text"] for s in segs)

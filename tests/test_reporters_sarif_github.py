@@ -1,4 +1,5 @@
 """SARIF 2.1.0 (validated against the OASIS schema) and GitHub workflow-command annotations."""
+
 from __future__ import annotations
 
 import io
@@ -41,11 +42,17 @@ def test_sample_report_is_valid_sarif_with_one_result_per_finding():
     report = sample_report()
     log = json.loads(render("sarif", report))
     validate_sarif(log)
-    findings = [(p["id"], j, f["rule"]) for p in report.posts if not p["error"]
-                for j, v in p["verdicts"].items() for f in v["findings"]]
+    findings = [
+        (p["id"], j, f["rule"])
+        for p in report.posts
+        if not p["error"]
+        for j, v in p["verdicts"].items()
+        for f in v["findings"]
+    ]
     results = log["runs"][0]["results"]
-    assert sorted((r["properties"]["postId"], r["properties"]["jurisdiction"], r["ruleId"]) for r in results) \
-        == sorted(findings)
+    assert sorted((r["properties"]["postId"], r["properties"]["jurisdiction"], r["ruleId"]) for r in results) == sorted(
+        findings
+    )
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == sorted({f[2] for f in findings})
     for r in results:
@@ -69,10 +76,17 @@ def test_sarif_is_deterministic():
 
 def test_levels_follow_severity_and_jsonl_posts_point_at_their_line():
     c = "Love @glowlyskin #sp"
-    p = post("ig-9", c, 7, verdicts={
-        "us": verdict("violation", finding(c, "us", "FTC-002", "vague", text="#sp")),
-        "uk": verdict("review", finding(c, "uk", "ASA-002", "check", text="#sp", severity="warning")),
-        "de": verdict("clear"), "fr": verdict("clear")})
+    p = post(
+        "ig-9",
+        c,
+        7,
+        verdicts={
+            "us": verdict("violation", finding(c, "us", "FTC-002", "vague", text="#sp")),
+            "uk": verdict("review", finding(c, "uk", "ASA-002", "check", text="#sp", severity="warning")),
+            "de": verdict("clear"),
+            "fr": verdict("clear"),
+        },
+    )
     log = json.loads(render("sarif", report_from_posts([p], JURISDICTIONS, RULESETS, ["x.jsonl"])))
     validate_sarif(log)
     levels = {r["ruleId"]: r["level"] for r in log["runs"][0]["results"]}
@@ -91,8 +105,24 @@ def test_check_draft_files_give_line_and_column(tmp_path):
     draft = tmp_path / "drafts" / "spring post.txt"
     draft.parent.mkdir()
     draft.write_text("Loving my @glowlyskin serum\nso good #sp\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "compliance", "check", "--files", str(draft), "-j", "us",
-                          "--brand", "@glowlyskin", "--format", "sarif"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "check",
+            "--files",
+            str(draft),
+            "-j",
+            "us",
+            "--brand",
+            "@glowlyskin",
+            "--format",
+            "sarif",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1, run.stderr
     log = json.loads(run.stdout)
     validate_sarif(log)
@@ -102,14 +132,31 @@ def test_check_draft_files_give_line_and_column(tmp_path):
     assert (loc["region"]["startLine"], loc["region"]["startColumn"], loc["region"]["endColumn"]) == (2, 9, 12)
     assert loc["region"]["snippet"]["text"] == "#sp"
 
-    gh = subprocess.run([sys.executable, "-m", "compliance", "check", "--files", str(draft), "-j", "us",
-                         "--brand", "@glowlyskin", "--format", "github"], capture_output=True, text=True)
+    gh = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "check",
+            "--files",
+            str(draft),
+            "-j",
+            "us",
+            "--brand",
+            "@glowlyskin",
+            "--format",
+            "github",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert gh.returncode == 1
     [line] = [ln for ln in gh.stdout.splitlines() if "FTC-002" in ln]
     assert line.startswith(f"::error file={escape_property(str(draft))},line=2,col=9,endLine=2,endColumn=12,")
 
 
 # ---- GitHub annotations ------------------------------------------------------------------------
+
 
 def test_escaping_follows_the_runner_rules():
     assert escape_data("50% off\r\nnext") == "50%25 off%0D%0Anext"
@@ -127,9 +174,17 @@ def test_one_annotation_per_finding_and_per_input_error():
 
 def test_hostile_caption_cannot_inject_a_command():
     c = "Great stuff #sp\n::set-env name=X::1\r\n%0A"
-    p = post("ig,1:x", c, 1, verdicts={
-        "us": verdict("violation", finding(c, "us", "FTC-002", "bad\n::add-mask::secret", text="#sp")),
-        "uk": verdict("clear"), "de": verdict("clear"), "fr": verdict("clear")})
+    p = post(
+        "ig,1:x",
+        c,
+        1,
+        verdicts={
+            "us": verdict("violation", finding(c, "us", "FTC-002", "bad\n::add-mask::secret", text="#sp")),
+            "uk": verdict("clear"),
+            "de": verdict("clear"),
+            "fr": verdict("clear"),
+        },
+    )
     p["source"]["file"] = "evil,file:name.jsonl"
     out = render("github", report_from_posts([p], JURISDICTIONS, RULESETS, ["x"]))
     lines = out.splitlines()

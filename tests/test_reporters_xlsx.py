@@ -1,5 +1,6 @@
 """--format xlsx: Summary + one sheet per jurisdiction, filters, frozen header, wrapped captions,
 formula injection neutralised, identical bytes for the same report."""
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,7 @@ from compliance.reporters.xlsx_report import XlsxUnavailable, workbook_bytes
 from tests.test_reporters_html import JURISDICTIONS, RULESETS, all_status, finding, post, sample_report, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-3", "@SUM(A1)", "\tTAB", "\rCR"]
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
 def load(report):
@@ -56,9 +57,20 @@ def test_formula_injection_is_stored_as_quoted_text():
     posts = []
     for i, text in enumerate(HOSTILE):
         c = f"{text} #sp"
-        posts.append(post(text, c, i + 1, author=text, verdicts={
-            "us": verdict("violation", finding(c, "us", "FTC-002", text, text="#sp")),
-            "uk": verdict("clear"), "de": verdict("clear"), "fr": verdict("clear")}))
+        posts.append(
+            post(
+                text,
+                c,
+                i + 1,
+                author=text,
+                verdicts={
+                    "us": verdict("violation", finding(c, "us", "FTC-002", text, text="#sp")),
+                    "uk": verdict("clear"),
+                    "de": verdict("clear"),
+                    "fr": verdict("clear"),
+                },
+            )
+        )
     data = workbook_bytes(report_from_posts(posts, JURISDICTIONS, RULESETS, ["=in.jsonl"]))
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for name in z.namelist():
@@ -96,8 +108,24 @@ def test_needs_a_binary_stream():
 
 def test_scan_writes_a_workbook(tmp_path):
     out = tmp_path / "r.xlsx"
-    run = subprocess.run([sys.executable, "-m", "compliance", "scan", "fixtures/posts/campaign.jsonl",
-                          "--format", "xlsx", "-o", str(out), "--jobs", "1"], capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            "fixtures/posts/campaign.jsonl",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode in (0, 1), run.stderr
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:5] == ["Summary", "US", "UK", "DE", "FR"]
@@ -109,8 +137,22 @@ def test_missing_openpyxl_names_the_extra(tmp_path):
     import os
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
-    run = subprocess.run([sys.executable, "-m", "compliance", "scan", "fixtures/posts/campaign.jsonl",
-                          "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")], capture_output=True, text=True,
-                         env=env, cwd=ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            "fixtures/posts/campaign.jsonl",
+            "--format",
+            "xlsx",
+            "-o",
+            str(tmp_path / "r.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert run.returncode == 2
     assert "pip install 'compliance[xlsx]'" in run.stderr

@@ -1,4 +1,5 @@
 """`--resolve-links`: redirects followed against a local HTTP server on 127.0.0.1, never the internet."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,12 @@ def test_redirect_chain_absolute_and_relative(server):
     result = Resolver().resolve(f"{base(server)}/a")
     assert result.status == "ok"
     assert result.final == f"{base(server)}/dir/d?x=1"
-    assert result.chain == (f"{base(server)}/a", f"{base(server)}/b", f"{base(server)}/dir/c",
-                            f"{base(server)}/dir/d?x=1")
+    assert result.chain == (
+        f"{base(server)}/a",
+        f"{base(server)}/b",
+        f"{base(server)}/dir/c",
+        f"{base(server)}/dir/d?x=1",
+    )
     assert [m for m, _, _ in Handler.seen] == ["HEAD"] * 4
 
 
@@ -119,8 +124,9 @@ def test_refused():
     assert Resolver(timeout=1).resolve(f"http://127.0.0.1:{port}/x").status == "refused"
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "javascript:alert(1)", "file:///etc/passwd",
-                                 "data:text/html,hi", "mailto:a@b.example"])
+@pytest.mark.parametrize(
+    "url", ["ftp://127.0.0.1/x", "javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "mailto:a@b.example"]
+)
 def test_non_http_schemes_are_never_asked(server, url):
     resolver = Resolver()
     assert resolver.resolve(url).status == "unsupported-scheme"
@@ -215,8 +221,7 @@ def _scan(tmp_path, args, caption):
 def test_scan_resolve_links_end_to_end(server, tmp_path, monkeypatch):
     import compliance.run.resolver as resolver
 
-    monkeypatch.setattr(resolver, "HOST_MAP", {"bit.ly": ("127.0.0.1", server),
-                                                "www.amazon.de": ("127.0.0.1", server)})
+    monkeypatch.setattr(resolver, "HOST_MAP", {"bit.ly": ("127.0.0.1", server), "www.amazon.de": ("127.0.0.1", server)})
     route("/lena", 301, "https://www.amazon.de/dp/B01ABCDEFG?tag=lena-21")
     route("/dp/B01ABCDEFG?tag=lena-21", 200)
     caption = "My race shoes https://bit.ly/lena"
@@ -233,7 +238,7 @@ def test_scan_resolve_links_end_to_end(server, tmp_path, monkeypatch):
     assert len(links) == 1
     link = links[0]
     assert link["text"] == "https://bit.ly/lena"  # quoted as written
-    assert caption[link["start"]:link["end"]] == link["text"]
+    assert caption[link["start"] : link["end"]] == link["text"]
     assert link["programme"] == "Amazon Associates (amazon.de)"
     assert link["resolved"]["chain"] == ["https://bit.ly/lena", "https://www.amazon.de/dp/B01ABCDEFG?tag=lena-21"]
     assert post["verdicts"]["us"]["status"] == "violation"
@@ -253,8 +258,9 @@ def test_check_resolve_links(server, monkeypatch):
     route("/x", 302, "http://lena.peakfit.hop.clickbank.net/")
     monkeypatch.setitem(resolver.HOST_MAP, "lena.peakfit.hop.clickbank.net", ("127.0.0.1", server))
     route("/", 200)
-    result = CliRunner().invoke(main, ["check", "-j", "us", "--format", "json", "--resolve-links",
-                                       "Rainy day reading https://goo.gl/x"])
+    result = CliRunner().invoke(
+        main, ["check", "-j", "us", "--format", "json", "--resolve-links", "Rainy day reading https://goo.gl/x"]
+    )
     data = json.loads(result.output)
     assert [s["programme"] for s in data["signals"] if s["kind"] == "affiliate_link"] == ["ClickBank"]
     assert data["verdicts"]["us"]["status"] == "violation"

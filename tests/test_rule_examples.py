@@ -1,4 +1,5 @@
 """Every rule of every shipped rule file carries examples, and they hold (`pytest -k FTC-002`)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """A broken rule file stops the run with a message naming file, line and rule."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,7 +38,9 @@ def test_unknown_key_is_rejected(tmp_path):
 
 
 def test_rule_without_examples_or_citation_is_rejected(tmp_path):
-    text = GOOD.replace('examples.fail = ["Loving my @glowlyskin serum", "Use code LENA15 for 15% off Glowly"]\n', "", 1)
+    text = GOOD.replace(
+        'examples.fail = ["Loving my @glowlyskin serum", "Use code LENA15 for 15% off Glowly"]\n', "", 1
+    )
     with pytest.raises(RuleFileError, match="FTC-001: needs examples"):
         load_file(broken(tmp_path, text))
 

@@ -1,4 +1,5 @@
 """The CLI contract: inputs, exit codes, bad input as error records, schema, determinism."""
+
 from __future__ import annotations
 
 import json
@@ -15,15 +16,28 @@ BRANDS = FIXTURES / "brands.txt"
 
 
 def run(*args, stdin: bytes | None = None, cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "compliance", *map(str, args)], input=stdin,
-                          capture_output=True, cwd=cwd, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *map(str, args)], input=stdin, capture_output=True, cwd=cwd, timeout=300
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
 @pytest.fixture(scope="module")
 def campaign_report():
-    code, out, err = run("scan", CAMPAIGN.relative_to(ROOT), "--brands", BRANDS.relative_to(ROOT),
-                         "-j", "us", "-j", "uk", "-j", "de", "-j", "fr")
+    code, out, err = run(
+        "scan",
+        CAMPAIGN.relative_to(ROOT),
+        "--brands",
+        BRANDS.relative_to(ROOT),
+        "-j",
+        "us",
+        "-j",
+        "uk",
+        "-j",
+        "de",
+        "-j",
+        "fr",
+    )
     assert code == 1, err
     return out
 
@@ -36,8 +50,20 @@ def test_report_matches_schema(campaign_report):
 
 
 def test_report_is_byte_identical_across_runs(campaign_report):
-    code, again, _ = run("scan", CAMPAIGN.relative_to(ROOT), "--brands", BRANDS.relative_to(ROOT),
-                         "-j", "us", "-j", "uk", "-j", "de", "-j", "fr")
+    code, again, _ = run(
+        "scan",
+        CAMPAIGN.relative_to(ROOT),
+        "--brands",
+        BRANDS.relative_to(ROOT),
+        "-j",
+        "us",
+        "-j",
+        "uk",
+        "-j",
+        "de",
+        "-j",
+        "fr",
+    )
     assert again == campaign_report
 
 
@@ -65,11 +91,11 @@ def test_every_offset_quotes_the_caption(campaign_report):
     for post in json.loads(campaign_report)["posts"]:
         cap = post["caption"]
         for item in post["signals"] + post["disclosures"]:
-            assert cap[item["start"]:item["end"]] == item["text"]
+            assert cap[item["start"] : item["end"]] == item["text"]
         for verdict in post["verdicts"].values():
             for f in verdict["findings"]:
                 if f["start"] is not None:
-                    assert cap[f["start"]:f["end"]] == f["text"]
+                    assert cap[f["start"] : f["end"]] == f["text"]
                 assert f["citation"]["url"].startswith("http")
 
 
@@ -90,8 +116,12 @@ def test_bad_lines_become_error_records_in_order():
 
 def test_huge_caption_is_an_error_record_not_a_crash(tmp_path):
     path = tmp_path / "huge.jsonl"
-    path.write_text(json.dumps({"id": "big", "caption": "#ad " + "x" * 1_000_000}) + "\n" +
-                    json.dumps({"id": "ok", "caption": "#ad Glowly"}) + "\n")
+    path.write_text(
+        json.dumps({"id": "big", "caption": "#ad " + "x" * 1_000_000})
+        + "\n"
+        + json.dumps({"id": "ok", "caption": "#ad Glowly"})
+        + "\n"
+    )
     code, out, err = run("scan", path, "--brand", "Glowly", "-j", "us")
     posts = json.loads(out)["posts"]
     assert [p["id"] for p in posts] == ["big", "ok"]
@@ -117,12 +147,15 @@ def test_exit_zero_when_nothing_violates(tmp_path):
     assert json.loads(out)["summary"]["by_jurisdiction"]["us"]["compliant"] == 1
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["scan", "does-not-exist.jsonl"], "does-not-exist.jsonl"),
-    (["scan", "fixtures/posts/campaign.jsonl", "-j", "xx"], "no rule file for jurisdiction 'xx'"),
-    (["scan", "fixtures/posts/campaign.jsonl", "--brands", "nope.txt"], "nope.txt"),
-    (["scan", "fixtures/posts/campaign.jsonl", "--format", "pdf"], "unknown format"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["scan", "does-not-exist.jsonl"], "does-not-exist.jsonl"),
+        (["scan", "fixtures/posts/campaign.jsonl", "-j", "xx"], "no rule file for jurisdiction 'xx'"),
+        (["scan", "fixtures/posts/campaign.jsonl", "--brands", "nope.txt"], "nope.txt"),
+        (["scan", "fixtures/posts/campaign.jsonl", "--format", "pdf"], "unknown format"),
+    ],
+)
 def test_usage_and_input_errors_exit_2_without_traceback(args, needle):
     code, out, err = run(*args)
     assert code == 2
@@ -131,13 +164,15 @@ def test_usage_and_input_errors_exit_2_without_traceback(args, needle):
 
 def test_output_file(tmp_path):
     out_file = tmp_path / "r.json"
-    code, out, _ = run("scan", CAMPAIGN.relative_to(ROOT), "--brands", BRANDS.relative_to(ROOT), "-j", "us",
-                       "-o", out_file)
+    code, out, _ = run(
+        "scan", CAMPAIGN.relative_to(ROOT), "--brands", BRANDS.relative_to(ROOT), "-j", "us", "-o", out_file
+    )
     assert out == "" and json.loads(out_file.read_text())["summary"]["posts"] == 24
 
 
 def test_check_one_caption_as_json():
-    code, out, _ = run("check", "Loving my @glowlyskin serum #sp", "-j", "us", "--brand", "@glowlyskin",
-                       "--format", "json")
+    code, out, _ = run(
+        "check", "Loving my @glowlyskin serum #sp", "-j", "us", "--brand", "@glowlyskin", "--format", "json"
+    )
     assert code == 1
     assert '"FTC-002"' in out

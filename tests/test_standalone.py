@@ -1,5 +1,6 @@
 """The repository stands alone: a clone with nothing beside it must work, so no tracked file may
 point outside it (a sibling `shared/` folder, or a path of the machine it was written on)."""
+
 from __future__ import annotations
 
 import subprocess

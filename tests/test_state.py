@@ -1,4 +1,5 @@
 """Incremental scans with --state: reuse, only-new, resolved, history, and surviving kill -9."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def runs(db: Path) -> list[tuple[int, int, int, int]]:
 
 
 def scan(path: Path, db: Path, *extra: str):
-    return run_cli("scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1",
-                   "--chunk-size", "4", *extra)
+    return run_cli(
+        "scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1", "--chunk-size", "4", *extra
+    )
 
 
 def posts_file(tmp_path: Path, posts: list[dict], name: str = "posts.jsonl") -> Path:
@@ -63,8 +65,10 @@ def test_moved_posts_are_reused_with_their_new_place(tmp_path):
     again = json.loads(scan(moved, db).stdout)
     assert runs(db)[-1][3] == 0
     assert [(p["id"], p["source"]) for p in again["posts"]] == [
-        ("c", {"file": str(moved), "line": 1}), ("a", {"file": str(moved), "line": 2}),
-        ("b", {"file": str(moved), "line": 3})]
+        ("c", {"file": str(moved), "line": 1}),
+        ("a", {"file": str(moved), "line": 2}),
+        ("b", {"file": str(moved), "line": 3}),
+    ]
     assert again == json.loads(run_cli("scan", str(moved), "--brand", "Glowly").stdout)
 
 
@@ -82,8 +86,12 @@ def test_only_new_reports_changes_and_resolved_violations(tmp_path):
     first = json.loads(scan(posts_file(tmp_path, BASE), db, "--only-new").stdout)
     assert [p["id"] for p in first["posts"]] == ["a", "b", "c", "d"]
     assert first["resolved"] == []
-    fixed = [{"id": "a", "caption": "#ad Loving my Glowly serum", "platform": "instagram"}, BASE[1], BASE[2],
-             {"id": "e", "caption": "Thanks Glowly for the gift"}]
+    fixed = [
+        {"id": "a", "caption": "#ad Loving my Glowly serum", "platform": "instagram"},
+        BASE[1],
+        BASE[2],
+        {"id": "e", "caption": "Thanks Glowly for the gift"},
+    ]
     result = scan(posts_file(tmp_path, fixed), db, "--only-new")  # the same input, re-exported
     report = json.loads(result.stdout)
     assert [p["id"] for p in report["posts"]] == ["a", "e"]
@@ -113,8 +121,7 @@ def test_only_new_compares_with_the_last_run_over_the_same_inputs(tmp_path, monk
     assert again["resolved"] == [{"id": "d", "jurisdictions": ["de", "fr", "uk", "us"], "reason": "deleted"}]
     # the same files named from another folder are the same inputs
     monkeypatch.chdir(tmp_path)
-    relative = run_cli("scan", "posts.jsonl", "--brand", "Glowly", "--state", str(db), "--jobs", "1",
-                       "--only-new")
+    relative = run_cli("scan", "posts.jsonl", "--brand", "Glowly", "--state", str(db), "--jobs", "1", "--only-new")
     assert json.loads(relative.stdout)["resolved"] == [] and json.loads(relative.stdout)["posts"] == []
 
 
@@ -143,9 +150,28 @@ def test_a_killed_scan_resumes_without_losing_or_doubling_posts(tmp_path):
     path = write_posts(tmp_path / "posts.jsonl", 1500, bad_every=97)
     db = tmp_path / "state.sqlite"
     out = tmp_path / "killed.json"
-    proc = subprocess.Popen([sys.executable, "-m", "compliance", "scan", str(path), "--brand", "Glowly",
-                             "--state", str(db), "--jobs", "1", "--chunk-size", "50", "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "scan",
+            str(path),
+            "--brand",
+            "Glowly",
+            "--state",
+            str(db),
+            "--jobs",
+            "1",
+            "--chunk-size",
+            "50",
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 240
     stored = 0
     while time.monotonic() < deadline and proc.poll() is None:
@@ -161,10 +187,11 @@ def test_a_killed_scan_resumes_without_losing_or_doubling_posts(tmp_path):
     assert proc.poll() is None, "the scan finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    (run, complete, stored, judged), = runs(db)
+    ((run, complete, stored, judged),) = runs(db)
     assert complete == 0 and 200 <= stored < 1500 and stored % 50 == 0  # whole chunks only
-    resumed = run_process("scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1",
-                          "--chunk-size", "50")
+    resumed = run_process(
+        "scan", str(path), "--brand", "Glowly", "--state", str(db), "--jobs", "1", "--chunk-size", "50"
+    )
     clean = run_process("scan", str(path), "--brand", "Glowly", "--jobs", "1")
     assert resumed.returncode == clean.returncode == 1, resumed.stderr
     assert resumed.stdout == clean.stdout

@@ -1,5 +1,6 @@
 """Disclosure statements: every rule-file entry's examples, FTC-003 on bare vs explained affiliate
 wording in several languages, denials, placement against the links, and loader validation."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,9 @@ from compliance.ruleset.loader import RuleFileError, load_file, load_ruleset
 BASE = load_ruleset("us")
 FINDER = StatementFinder(caption_nlp(), BASE.statements)
 ENTRIES = sorted(BASE.statements.items())
-CASES = [(key, ex, True) for key, e in ENTRIES for ex in e.examples] + \
-        [(key, ex, False) for key, e in ENTRIES for ex in e.not_examples]
+CASES = [(key, ex, True) for key, e in ENTRIES for ex in e.examples] + [
+    (key, ex, False) for key, e in ENTRIES for ex in e.not_examples
+]
 
 
 def _find(text):
@@ -27,8 +29,14 @@ def test_every_language_of_the_rule_files_has_statements():
     languages = {lang for e in BASE.statements.values() for lang in e.language.split()}
     assert {"en", "de", "fr", "es", "it", "nl", "pt", "da", "no", "sv", "fi"} <= languages
     classes = {e.cls for e in BASE.statements.values()}
-    assert classes == {"payment-explained", "sponsorship-named", "gift-named", "support-the-channel",
-                       "bare-affiliate", "denial"}
+    assert classes == {
+        "payment-explained",
+        "sponsorship-named",
+        "gift-named",
+        "support-the-channel",
+        "bare-affiliate",
+        "denial",
+    }
 
 
 @pytest.mark.parametrize("key, text, should", CASES, ids=[f"{k}:{'ex' if s else 'not'}:{t[:30]}" for k, t, s in CASES])
@@ -53,7 +61,8 @@ def test_span_covers_the_sentence_and_its_heading():
 
 def _analyse(caption, platform="youtube"):
     return Analyser([BASE], ["Glowly", "PeakFit"]).analyse(
-        Post(id="p", caption=caption, source=Source("t.jsonl", line=1), platform=platform))
+        Post(id="p", caption=caption, source=Source("t.jsonl", line=1), platform=platform)
+    )
 
 
 def _rules(caption, code="us", platform="youtube"):
@@ -114,7 +123,7 @@ def test_statement_quotes_the_original_caption_and_reports_its_class():
     caption = "Ｔhis video is sponsored by PeakFit. Enjoy!"
     analysis = _analyse(caption)
     (d,) = analysis.disclosures
-    assert caption[d.start:d.end] == d.text == "Ｔhis video is sponsored by PeakFit."
+    assert caption[d.start : d.end] == d.text == "Ｔhis video is sponsored by PeakFit."
     out = d.disclosure_dict()
     assert out["class"] == "sponsorship-named" and out["labels"] == ["sponsored-by"]
 
@@ -122,7 +131,10 @@ def test_statement_quotes_the_original_caption_and_reports_its_class():
 def test_affiliate_statement_next_to_the_links_is_placed_well_below_the_fold():
     intro = "\n".join(f"Line {i} about my trip to the mountains." for i in range(6))
     near = intro + "\nShoes: https://amzn.to/3bc9Lmn\nI earn a small commission if you buy through that link."
-    far = intro + "\nShoes: https://amzn.to/3bc9Lmn\n\n\nMusic: a friend\nCamera: my phone\n\nI earn a small commission if you buy."
+    far = (
+        intro
+        + "\nShoes: https://amzn.to/3bc9Lmn\n\n\nMusic: a friend\nCamera: my phone\n\nI earn a small commission if you buy."
+    )
     (d,) = [d for d in _analyse(near).disclosures if d.cls]
     assert "near_links" in d.zone and "below_fold" in d.zone
     assert "FTC-005" not in _rules(near)
@@ -143,28 +155,40 @@ def test_jurisdiction_decides_which_classes_suffice():
     assert not _rules(caption, "us") & {"FTC-001", "FTC-004"}
     assert _rules(caption, "uk")  # the ASA wants "Ad": a sponsor sentence is not enough there
     # A statement holding an accepted word keeps that word's standing.
-    assert not {r for r in _rules("Dieses Video enthält Werbung für PeakFit.", "de") if r.startswith("DE-00")} & {"DE-001", "DE-002"}
+    assert not {r for r in _rules("Dieses Video enthält Werbung für PeakFit.", "de") if r.startswith("DE-00")} & {
+        "DE-001",
+        "DE-002",
+    }
 
 
 def _write(tmp_path, body):
     path = tmp_path / "xx.toml"
-    path.write_text('[ruleset]\ncode = "xx"\nname = "X"\nversion = "1"\nextends = "base"\n' + body +
-                    '\n[[rules]]\nid = "XX-001"\nname = "missing-disclosure"\ncheck = "requires-disclosure"\n'
-                    'severity = "error"\nmessage = "m"\ncitation = { source = "s", url = "https://example.org" }\n'
-                    'examples.pass = ["#ad hi @glowlyskin"]\nexamples.fail = ["Use code LENA15 for Glowly"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[ruleset]\ncode = "xx"\nname = "X"\nversion = "1"\nextends = "base"\n'
+        + body
+        + '\n[[rules]]\nid = "XX-001"\nname = "missing-disclosure"\ncheck = "requires-disclosure"\n'
+        'severity = "error"\nmessage = "m"\ncitation = { source = "s", url = "https://example.org" }\n'
+        'examples.pass = ["#ad hi @glowlyskin"]\nexamples.fail = ["Use code LENA15 for Glowly"]\n',
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("body, needle", [
-    ('[statements.x]\nclass = "paid"\npatterns = [[{ LOWER = "a" }]]\nexamples = ["a"]\n', "class must be one of"),
-    ('[statements.x]\nclass = "denial"\npatterns = [[{ LOWR = "a" }]]\nexamples = ["a"]\n', "did you mean 'LOWER'"),
-    ('[statements.x]\nclass = "denial"\npatterns = [[{ LOWER = "a" }, { OP = "*" }]]\nexamples = ["a"]\n', "bounded"),
-    ('[statements.x]\nclass = "denial"\npatterns = [[{ OP = "{0,3}" }]]\nexamples = ["a"]\n', "needs a word"),
-    ('[statements.x]\nclass = "denial"\npatterns = [[{ LOWER = "a" }]]\n', "needs `examples`"),
-    ('[statements.x]\nclass = "denial"\npatterns = [["a"]]\nexamples = ["a"]\n', "must be a table"),
-    ('[labels]\naccepted_statements = ["explained"]\n', "unknown statement class"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ('[statements.x]\nclass = "paid"\npatterns = [[{ LOWER = "a" }]]\nexamples = ["a"]\n', "class must be one of"),
+        ('[statements.x]\nclass = "denial"\npatterns = [[{ LOWR = "a" }]]\nexamples = ["a"]\n', "did you mean 'LOWER'"),
+        (
+            '[statements.x]\nclass = "denial"\npatterns = [[{ LOWER = "a" }, { OP = "*" }]]\nexamples = ["a"]\n',
+            "bounded",
+        ),
+        ('[statements.x]\nclass = "denial"\npatterns = [[{ OP = "{0,3}" }]]\nexamples = ["a"]\n', "needs a word"),
+        ('[statements.x]\nclass = "denial"\npatterns = [[{ LOWER = "a" }]]\n', "needs `examples`"),
+        ('[statements.x]\nclass = "denial"\npatterns = [["a"]]\nexamples = ["a"]\n', "must be a table"),
+        ('[labels]\naccepted_statements = ["explained"]\n', "unknown statement class"),
+    ],
+)
 def test_loader_rejects_bad_statement_tables_naming_file_and_line(tmp_path, body, needle):
     with pytest.raises(RuleFileError) as err:
         load_file(_write(tmp_path, body))
@@ -173,7 +197,9 @@ def test_loader_rejects_bad_statement_tables_naming_file_and_line(tmp_path, body
 
 
 def test_loader_error_names_the_line(tmp_path):
-    path = _write(tmp_path, '\n\n[statements.broken]\nclass = "denial"\npatterns = [[{ LOWER = 3 }]]\nexamples = ["a"]\n')
+    path = _write(
+        tmp_path, '\n\n[statements.broken]\nclass = "denial"\npatterns = [[{ LOWER = 3 }]]\nexamples = ["a"]\n'
+    )
     with pytest.raises(RuleFileError) as err:
         load_file(path)
     assert "xx.toml:8:" in str(err.value)
@@ -185,8 +211,10 @@ def test_only_lines_holding_a_pattern_word_are_matched_and_results_do_not_change
 
     from compliance.analysis.statements import matcher_pattern
 
-    text = ("Gear list:\nCamera https://amzn.to/3bc9Lmn\nThis video is not sponsored.\n"
-            "Some links are affiliate links and I earn a small commission.\nThanks to PeakFit for sponsoring!")
+    text = (
+        "Gear list:\nCamera https://amzn.to/3bc9Lmn\nThis video is not sponsored.\n"
+        "Some links are affiliate links and I earn a small commission.\nThanks to PeakFit for sponsoring!"
+    )
     doc = caption_nlp()(text)
     whole = Matcher(caption_nlp().vocab)
     for key, entry in BASE.statements.items():

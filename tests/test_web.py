@@ -3,6 +3,7 @@
 Untrusted input throughout: markup in a caption stays text, oversized or malformed requests get
 a clear page with the right status, and no error shows a traceback.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,13 +30,20 @@ def app():
     return WebApp()
 
 
-def call(app, method="GET", path="/", body: bytes = b"", ctype="application/x-www-form-urlencoded",
-         length: str | None = None):
+def call(
+    app, method="GET", path="/", body: bytes = b"", ctype="application/x-www-form-urlencoded", length: str | None = None
+):
     environ: dict = {}
     setup_testing_defaults(environ)
-    environ.update({"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_TYPE": ctype,
-                    "CONTENT_LENGTH": str(len(body)) if length is None else length,
-                    "wsgi.input": io.BytesIO(body)})
+    environ.update(
+        {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "CONTENT_TYPE": ctype,
+            "CONTENT_LENGTH": str(len(body)) if length is None else length,
+            "wsgi.input": io.BytesIO(body),
+        }
+    )
     seen = {}
 
     def start_response(status, headers):
@@ -104,6 +112,7 @@ class Page(HTMLParser):
 
 # ------------------------------------------------------------------------------------- the form
 
+
 def test_the_form_lists_every_shipped_jurisdiction_from_the_rule_files(app):
     status, headers, html = call(app)
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
@@ -132,6 +141,7 @@ def test_every_page_carries_a_nonce_csp_that_its_own_script_and_style_use(app):
 
 # ---------------------------------------------------------------------------------- the results
 
+
 def test_results_highlight_the_problem_give_verdicts_and_the_corrected_caption(app):
     status, _, html = post(app)
     assert status == 200
@@ -141,9 +151,13 @@ def test_results_highlight_the_problem_give_verdicts_and_the_corrected_caption(a
     assert ("hl-brand", "@glowlyskin") in page.marks  # the same classes as the HTML report
     assert page.text["fixed-caption"] == "Werbung | #ad Loving my @glowlyskin serum #sp"
     assert {a["data-code"]: a["data-status"] for a in page.inside["verdict-chips"]} == {
-        "us": "violation", "de": "violation"}
+        "us": "violation",
+        "de": "violation",
+    }
     assert {a["data-code"]: a["data-status"] for a in page.inside["after-chips"]} == {
-        "us": "compliant", "de": "compliant"}
+        "us": "compliant",
+        "de": "compliant",
+    }
     us = page.text["verdict-us"]
     assert "Violation" in us and "FTC-002" in us and "(FTC)" in us
     assert "Abbreviations and thanks do not tell followers the post is an advertisement." in us
@@ -164,7 +178,7 @@ def test_a_fine_caption_is_shown_unchanged(app):
 
 def test_markup_in_a_caption_stays_text(app):
     _, _, html = post(app, caption=XSS, codes=("us",))
-    assert "<img" not in html and "<script>alert" not in html and "</textarea></pre>\"" not in html
+    assert "<img" not in html and "<script>alert" not in html and '</textarea></pre>"' not in html
     page = Page(html)
     assert page.text["highlighted"] == XSS
     assert page.text["fixed-caption"] == "#ad " + XSS
@@ -199,6 +213,7 @@ def test_segments_cover_the_caption_exactly_once():
 
 # ---------------------------------------------------------------------------------- bad requests
 
+
 def test_an_oversized_form_gets_413_with_a_clear_page(app):
     body = urlencode([("caption", "x" * (MAX_BODY + 10)), ("j", "us")]).encode()
     status, _, html = call(app, "POST", "/check", body)
@@ -207,14 +222,17 @@ def test_an_oversized_form_gets_413_with_a_clear_page(app):
     assert "Traceback" not in html
 
 
-@pytest.mark.parametrize("kwargs, status, words", [
-    ({"ctype": "text/plain"}, 415, "Unsupported form"),
-    ({"ctype": "multipart/form-data; boundary=x"}, 415, "Unsupported form"),
-    ({"length": ""}, 411, "Length required"),
-    ({"length": "ten"}, 400, "not a number"),
-    ({"length": "-5"}, 400, "negative"),
-    ({"length": "999"}, 400, "ended before"),
-])
+@pytest.mark.parametrize(
+    "kwargs, status, words",
+    [
+        ({"ctype": "text/plain"}, 415, "Unsupported form"),
+        ({"ctype": "multipart/form-data; boundary=x"}, 415, "Unsupported form"),
+        ({"length": ""}, 411, "Length required"),
+        ({"length": "ten"}, 400, "not a number"),
+        ({"length": "-5"}, 400, "negative"),
+        ({"length": "999"}, 400, "ended before"),
+    ],
+)
 def test_malformed_requests_get_a_clear_error(app, kwargs, status, words):
     got, _, html = call(app, "POST", "/check", b"caption=hi&j=us", **kwargs)
     assert got == status and words in html and "Traceback" not in html
@@ -283,6 +301,7 @@ def test_a_broken_rule_file_is_named_not_fatal(monkeypatch, tmp_path):
 
 # -------------------------------------------------------------------------------- a real socket
 
+
 def test_the_server_binds_to_loopback_and_answers_over_http():
     server = make_server(port=0, quiet=True)
     assert server.server_address[0] == "127.0.0.1"
@@ -314,8 +333,12 @@ def test_the_page_judges_as_check_does_with_the_project_settings(tmp_path):
     strict = shipped.read_text(encoding="utf-8").replace('code = "us"', 'code = "us-strict"')
     strict = strict.replace('extends = "base"', 'extends = "us"').replace("default = true", "default = false")
     (tmp_path / "us-strict.toml").write_text(strict, encoding="utf-8")
-    settings = Settings(jurisdictions=("us-strict",), rules_dirs=(str(tmp_path),), brands=("@glowlyskin",),
-                        severity={"FTC-002": "warning"})
+    settings = Settings(
+        jurisdictions=("us-strict",),
+        rules_dirs=(str(tmp_path),),
+        brands=("@glowlyskin",),
+        severity={"FTC-002": "warning"},
+    )
     engine = Engine(settings)
     assert "us-strict" in [c.code for c in engine.countries()[0]]
     assert engine.ticked() == ("us-strict",)

@@ -1,4 +1,5 @@
 """POST /api/check: the post record `compliance check --format json` prints, JSON errors for bad input."""
+
 from __future__ import annotations
 
 import json
@@ -32,12 +33,32 @@ def api(app, body, ctype="application/json", method="POST", length=None):
 
 
 def test_answer_is_the_check_json_post_record(app):
-    status, _, record = api(app, {"caption": SP, "jurisdictions": ["us", "de"], "brands": ["@glowlyskin"],
-                                  "platform": "instagram"})
+    status, _, record = api(
+        app, {"caption": SP, "jurisdictions": ["us", "de"], "brands": ["@glowlyskin"], "platform": "instagram"}
+    )
     assert status == 200
-    cli = subprocess.run([sys.executable, "-m", "compliance", "check", SP, "-j", "us", "-j", "de", "--brand",
-                          "@glowlyskin", "--platform", "instagram", "--format", "json"],
-                         capture_output=True, text=True, cwd=ROOT)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance",
+            "check",
+            SP,
+            "-j",
+            "us",
+            "-j",
+            "de",
+            "--brand",
+            "@glowlyskin",
+            "--platform",
+            "instagram",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     expected = json.loads(cli.stdout)
     assert record["source"] == {"file": "<api>"}
     expected["source"] = record["source"]
@@ -54,22 +75,25 @@ def test_defaults_are_the_cli_jurisdictions(app):
     assert all(v["status"] == "clear" for v in record["verdicts"].values())
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"jurisdictions": ["us"]}, "`caption` is required"),
-    ({"caption": 5}, "`caption` is required"),
-    ({"caption": "x", "jurisdictions": ["zz"]}, "unknown jurisdiction 'zz'"),
-    ({"caption": "x", "jurisdictions": "us"}, "`jurisdictions` must be"),
-    ({"caption": "x", "jurisdictions": []}, "`jurisdictions` must be"),
-    ({"caption": "x", "brands": "Glowly"}, "`brands` must be a list"),
-    ({"caption": "x", "brands": ["b" * 101]}, "at most 100 characters"),
-    ({"caption": "x", "brands": [f"b{i}" for i in range(51)]}, "at most 50 brands"),
-    ({"caption": "x", "platform": "myspace"}, "`platform` must be one of"),
-    ({"caption": "x", "captoin": "y"}, "unknown field(s): 'captoin'"),
-    (["caption"], "must be a JSON object"),
-    (b"{not json", "not valid JSON"),
-    (b"\xff\xfe", "not valid UTF-8"),
-    (b"[" * 30000 + b"]" * 30000, "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"jurisdictions": ["us"]}, "`caption` is required"),
+        ({"caption": 5}, "`caption` is required"),
+        ({"caption": "x", "jurisdictions": ["zz"]}, "unknown jurisdiction 'zz'"),
+        ({"caption": "x", "jurisdictions": "us"}, "`jurisdictions` must be"),
+        ({"caption": "x", "jurisdictions": []}, "`jurisdictions` must be"),
+        ({"caption": "x", "brands": "Glowly"}, "`brands` must be a list"),
+        ({"caption": "x", "brands": ["b" * 101]}, "at most 100 characters"),
+        ({"caption": "x", "brands": [f"b{i}" for i in range(51)]}, "at most 50 brands"),
+        ({"caption": "x", "platform": "myspace"}, "`platform` must be one of"),
+        ({"caption": "x", "captoin": "y"}, "unknown field(s): 'captoin'"),
+        (["caption"], "must be a JSON object"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not valid UTF-8"),
+        (b"[" * 30000 + b"]" * 30000, "nested too deeply"),
+    ],
+)
 def test_bad_input_gets_400_with_a_json_error(app, body, words):
     status, _, answer = api(app, body)
     assert status == 400
@@ -107,9 +131,11 @@ def test_over_a_real_socket():
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/api/check"
     try:
-        req = urllib.request.Request(url, data=json.dumps({"caption": SP, "jurisdictions": ["uk"],
-                                                           "brands": ["@glowlyskin"]}).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url,
+            data=json.dumps({"caption": SP, "jurisdictions": ["uk"], "brands": ["@glowlyskin"]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert json.loads(resp.read())["verdicts"]["uk"]["status"] == "violation"
         bad = urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"})

@@ -1,6 +1,7 @@
 """`compliance serve` hardening (issue 17 item 10), against a real server on 127.0.0.1 only:
 Host checks (DNS rebinding), same-origin POSTs (CSRF), socket timeouts for slow clients, a
 bounded number of connections, a bounded wait for judging, and flat memory (spaCy memory zones)."""
+
 from __future__ import annotations
 
 import http.client
@@ -63,8 +64,13 @@ def test_only_this_servers_host_names_are_answered(serve):
     port = serve()
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", "127.0.0.1", "localhost"):
         assert _request(port, headers={"Host": host})[0] == 200, host
-    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1}", "127.0.0.1.evil.example",
-                 f"attacker.com:{port}@127.0.0.1"):
+    for host in (
+        "evil.example",
+        f"evil.example:{port}",
+        f"127.0.0.1:{port + 1}",
+        "127.0.0.1.evil.example",
+        f"attacker.com:{port}@127.0.0.1",
+    ):
         assert _request(port, headers={"Host": host})[0] in (400, 421), host
     assert _request(port, headers={})[0] == 400  # no Host at all
 
@@ -74,7 +80,13 @@ def test_posts_from_another_origin_are_refused(serve):
     own = {"Host": f"127.0.0.1:{port}"}
     assert _request(port, "POST", body=FORM, headers=own)[0] == 200  # no Origin: curl, scripts
     assert _request(port, "POST", body=FORM, headers={**own, "Origin": f"http://127.0.0.1:{port}"})[0] == 200
-    for origin in ("http://evil.example", f"http://localhost:{port + 1}", "null", "file://", f"http://evil.example:{port}"):
+    for origin in (
+        "http://evil.example",
+        f"http://localhost:{port + 1}",
+        "null",
+        "file://",
+        f"http://evil.example:{port}",
+    ):
         status, body = _request(port, "POST", body=FORM, headers={**own, "Origin": origin})
         assert status == 403, origin
         assert b"Glowly" not in body
@@ -82,8 +94,9 @@ def test_posts_from_another_origin_are_refused(serve):
     assert _request(port, "POST", body=FORM, headers={**own, "Sec-Fetch-Site": "cross-site"})[0] == 403
     same = {**own, "Origin": "null", "Sec-Fetch-Site": "same-origin"}
     assert _request(port, "POST", body=FORM, headers=same)[0] == 200
-    status, _ = _request(port, "POST", "/api/check", headers={**own, "Origin": "http://evil.example",
-                                                               "Content-Type": "application/json"})
+    status, _ = _request(
+        port, "POST", "/api/check", headers={**own, "Origin": "http://evil.example", "Content-Type": "application/json"}
+    )
     assert status == 403
 
 
@@ -104,6 +117,7 @@ def test_connections_past_the_limit_get_a_clear_503(serve):
     idle = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(2)]
     try:
         import time
+
         time.sleep(0.5)  # let the server take both (not a timing assertion)
         with socket.create_connection(("127.0.0.1", port), timeout=60) as third:
             third.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())

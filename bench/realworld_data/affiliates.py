@@ -14,6 +14,7 @@ the independent answer key for bench/realworld_affiliates.py.
 The captions carry no licence: they are written to `.cache/realworld/affiliates/` (git-ignored)
 and must never be committed, put in tests, or quoted in the repository.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ def build(source: Path, cache: Path = CACHE) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / "youtube_descriptions.jsonl", "w", encoding="utf-8", newline="\n") as out:
         for vid, sentences in videos.items():
-            out.write(json.dumps({"id": vid, "platform": "youtube", "caption": "\n".join(sentences)},
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"id": vid, "platform": "youtube", "caption": "\n".join(sentences)}, ensure_ascii=False)
+                + "\n"
+            )
     (cache / "affiliate_formats.txt").write_text(read_file(source, FILTERS), encoding="utf-8")
     return {"videos": len(videos), "cache": str(cache)}
 

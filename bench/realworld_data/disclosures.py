@@ -14,6 +14,7 @@ and the labelling sample `.cache/realworld/disclosures/sample.jsonl`.
     python bench/realworld_data/disclosures.py PATH     # a clone or a bare mirror (git dir) of the repo
     python bench/realworld_data/disclosures.py --clone  # git clone it (needs network)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,14 +35,19 @@ MEMBER = "disclosure-analysis/YouTube/clusters.csv"
 # Words that make a description worth reading for a disclosure. Used only to pick half of the
 # labelling sample (the other half is drawn without it), so that the sample holds enough
 # disclosures; the labels themselves come from reading every description in full.
-CANDIDATE = re.compile(r"affiliat|commission|sponsor|disclos|disclaim|associate|compensat|paid|"
-                       r"support|provision|comisi|kickback|free|gift|\bearn", re.IGNORECASE)
+CANDIDATE = re.compile(
+    r"affiliat|commission|sponsor|disclos|disclaim|associate|compensat|paid|"
+    r"support|provision|comisi|kickback|free|gift|\bearn",
+    re.IGNORECASE,
+)
 SAMPLE_CANDIDATES = 100
 SAMPLE_RANDOM = 100
 # A third draw of 100 with narrower words, because the first two held few disclosures (37 of 200).
-STRICT = re.compile(r"affiliat|commission|sponsor|disclos|disclaim|associates? program|compensat|"
-                    r"support (?:the|this|my|our) channel|at no (?:extra|additional) cost|provision|comisi",
-                    re.IGNORECASE)
+STRICT = re.compile(
+    r"affiliat|commission|sponsor|disclos|disclaim|associates? program|compensat|"
+    r"support (?:the|this|my|our) channel|at no (?:extra|additional) cost|provision|comisi",
+    re.IGNORECASE,
+)
 SAMPLE_STRICT = 100
 
 
@@ -50,8 +56,7 @@ def read_csv(source: Path) -> str:
     if (source / MEMBER).is_file():
         return (source / MEMBER).read_text(encoding="utf-8")
     git_dir = source / ".git" if (source / ".git").exists() else source
-    out = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{MEMBER}"],
-                         capture_output=True, check=True)
+    out = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{MEMBER}"], capture_output=True, check=True)
     return out.stdout.decode("utf-8")
 
 
@@ -84,8 +89,11 @@ def sample(all_posts: list[dict]) -> list[dict]:
     rest = [p for p in sorted(all_posts, key=lambda p: sha("random:" + p["id"])) if p["id"] not in seen]
     picked += rest[:SAMPLE_RANDOM]
     seen = {p["id"] for p in picked}
-    strict = [p for p in sorted(all_posts, key=lambda p: sha("strict:" + p["id"]))
-              if p["id"] not in seen and STRICT.search(p["caption"])]
+    strict = [
+        p
+        for p in sorted(all_posts, key=lambda p: sha("strict:" + p["id"]))
+        if p["id"] not in seen and STRICT.search(p["caption"])
+    ]
     picked += strict[:SAMPLE_STRICT]
     return [{**p, "split": split_of(p["id"])} for p in sorted(picked, key=lambda p: p["id"])]
 

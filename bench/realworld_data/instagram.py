@@ -13,6 +13,7 @@ the posts by that hash into `dev` (cues are developed on it) and `holdout` (only
     python bench/realworld_data/instagram.py                      # git clone both repos (network)
     python bench/realworld_data/instagram.py --kayschulz DIR --documentintent DIR   # local mirrors
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "realworld" / "instagram"
 REPOS = {
     # The full labelled file lives only in this commit's tree; later commits deleted it.
-    "kayschulz": ("https://github.com/kayschulz/detecting_promotional_instagrams.git",
-                  "2e0eb0c", "data/posts.csv"),
-    "documentintent": ("https://github.com/karansikka1/documentIntent_emnlp19.git",
-                       "HEAD", "master_metadata.json"),
+    "kayschulz": ("https://github.com/kayschulz/detecting_promotional_instagrams.git", "2e0eb0c", "data/posts.csv"),
+    "documentintent": ("https://github.com/karansikka1/documentIntent_emnlp19.git", "HEAD", "master_metadata.json"),
 }
 
 
@@ -47,8 +46,9 @@ def half_of(post_id: str) -> str:
 
 
 def git_show(git_dir: Path, commit: str, path: str) -> str:
-    out = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"],
-                         check=True, capture_output=True)
+    out = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"], check=True, capture_output=True
+    )
     return out.stdout.decode("utf-8", errors="replace")
 
 
@@ -67,8 +67,9 @@ def kayschulz_posts(text: str) -> list[dict]:
         caption = row.get("comment") or ""
         if not key or row.get("promo") not in ("0", "1"):
             continue
-        out.append({"key": key, "caption": caption, "dataset_label": int(row["promo"]),
-                    "account": row.get("user") or ""})
+        out.append(
+            {"key": key, "caption": caption, "dataset_label": int(row["promo"]), "account": row.get("user") or ""}
+        )
     return out
 
 
@@ -78,8 +79,14 @@ def documentintent_posts(text: str) -> list[dict]:
         key = str(item.get("id") or "")
         if not key:
             continue
-        out.append({"key": key, "caption": item.get("orig_caption") or item.get("caption") or "",
-                    "dataset_label": int(item.get("intent") == "promote"), "account": ""})
+        out.append(
+            {
+                "key": key,
+                "caption": item.get("orig_caption") or item.get("caption") or "",
+                "dataset_label": int(item.get("intent") == "promote"),
+                "account": "",
+            }
+        )
     return out
 
 
@@ -95,9 +102,16 @@ def build(sources: dict[str, Path], cache: Path = CACHE) -> Path:
             if post_id in seen:
                 continue
             seen.add(post_id)
-            rows.append({"id": post_id, "dataset": dataset, "caption": post["caption"],
-                         "dataset_label": post["dataset_label"], "account": post["account"],
-                         "half": half_of(post_id)})
+            rows.append(
+                {
+                    "id": post_id,
+                    "dataset": dataset,
+                    "caption": post["caption"],
+                    "dataset_label": post["dataset_label"],
+                    "account": post["account"],
+                    "half": half_of(post_id),
+                }
+            )
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / "posts.jsonl"
     with target.open("w", encoding="utf-8", newline="\n") as out:
@@ -119,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             if path is None:  # clone (needs network); blob-less, the files are read with git show
                 url = REPOS[dataset][0]
                 path = Path(tmp) / dataset
-                subprocess.run(["git", "clone", "--bare", "--filter=blob:none", "--quiet", url, str(path)],
-                               check=True)
+                subprocess.run(["git", "clone", "--bare", "--filter=blob:none", "--quiet", url, str(path)], check=True)
             sources[dataset] = path
         target = build(sources, args.cache)
     n = sum(1 for _ in target.open(encoding="utf-8"))

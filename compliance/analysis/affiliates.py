@@ -5,6 +5,7 @@ never executed. A programme matches a URL by host (exact, or any subdomain of it
 optional path prefix and an optional query parameter that carries the affiliate id. Matching
 is plain string work over the parsed URL: linear in its length, no regular expressions.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -65,8 +66,7 @@ class Match:
 class Catalogue:
     """Programmes and shorteners indexed by host for constant-time lookup per host suffix."""
 
-    def __init__(self, programmes: list[Programme], shorteners: list[Shortener], cues: list[str],
-                 cue_window: int = 80):
+    def __init__(self, programmes: list[Programme], shorteners: list[Shortener], cues: list[str], cue_window: int = 80):
         self.programmes = tuple(programmes)
         self.shorteners = tuple(shorteners)
         self.cues = tuple(cues)
@@ -156,18 +156,23 @@ def parse_catalogue(data: dict, where: str = "catalogue") -> Catalogue:
             raise CatalogueError(f"{ctx} ({name}): needs citation = {{ source = ..., url = ... }}")
         hosts = _strings(raw, "hosts", ctx, required=True)
         if "*" in hosts and not raw.get("params"):
-            raise CatalogueError(f"{ctx} ({name}): hosts = [\"*\"] needs params to tell its links apart")
-        programmes.append(Programme(
-            name=name, hosts=hosts,
-            paths=_strings(raw, "paths", ctx), params=_strings(raw, "params", ctx),
-            source=str(citation["source"]), url=str(citation["url"])))
+            raise CatalogueError(f'{ctx} ({name}): hosts = ["*"] needs params to tell its links apart')
+        programmes.append(
+            Programme(
+                name=name,
+                hosts=hosts,
+                paths=_strings(raw, "paths", ctx),
+                params=_strings(raw, "params", ctx),
+                source=str(citation["source"]),
+                url=str(citation["url"]),
+            )
+        )
     shorteners = []
     for i, raw in enumerate(data.get("shorteners", [])):
         ctx = f"{where}: [[shorteners]] entry {i + 1}"
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise CatalogueError(f"{ctx}: needs a name")
-        shorteners.append(Shortener(raw["name"], _strings(raw, "hosts", ctx, required=True),
-                                    str(raw.get("note", ""))))
+        shorteners.append(Shortener(raw["name"], _strings(raw, "hosts", ctx, required=True), str(raw.get("note", ""))))
     cues_table = data.get("short_links", {})
     cues = [c.lower() for c in _strings(cues_table, "shopping_cues", f"{where}: [short_links]")]
     window = cues_table.get("cue_window", 80)

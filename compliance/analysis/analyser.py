@@ -3,6 +3,7 @@
 This is the only module that runs spaCy over captions. The analysis is the same whatever
 jurisdictions are judged afterwards: judging never re-reads the text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ class Analysis:
     platform: str
     normalised: Normalised = field(compare=False, repr=False)  # for checks that read the text
     cues: tuple[Span, ...] = ()  # --discover: commercial-intent cues (never make a post commercial)
-    discovery: Any = None        # --discover: a compliance.analysis.discover.Discovery, when a cue fired
+    discovery: Any = None  # --discover: a compliance.analysis.discover.Discovery, when a cue fired
     # Commercial only because of short links beside shopping words: findings are for a person to
     # review (error -> warning), never a violation on that alone.
     tentative: bool = False
@@ -80,16 +81,24 @@ class Analyser:
         labels = absorb(labels, *self.statements.find(doc))
         platform = post.platform if post.platform in self.platforms else "default"
         fold = self.platforms[platform]
-        labels = place(doc, labels, int(fold["fold_chars"]), int(fold["fold_lines"]), self.block_min,
-                       measure=perceived_length(norm))
+        labels = place(
+            doc,
+            labels,
+            int(fold["fold_chars"]),
+            int(fold["fold_lines"]),
+            self.block_min,
+            measure=perceived_length(norm),
+        )
         signals = [_to_raw(s, norm) for s in _dedupe_signals(brand_spans + other)]
         signals += self._expanded_links(post)  # already in caption offsets
         signals = self._resolved_links(post, signals)
         firm = [s for s in signals if s.kind != "short_link"]
         cued = any(s.kind == "short_link" and s.confidence != "low" for s in signals)
         labelled = any(self.vocabulary[d.label].commercial for d in labels if d.label in self.vocabulary) or any(
-            self.statements.statements[d.label].commercial for d in labels
-            if d.cls and d.label in self.statements.statements)
+            self.statements.statements[d.label].commercial
+            for d in labels
+            if d.cls and d.label in self.statements.statements
+        )
         commercial = bool(firm) or cued or labelled
         disclosures = near_links([_to_raw(d, norm) for d in labels], signals, post.caption)
         cues: tuple[Span, ...]
@@ -123,9 +132,16 @@ class Analyser:
             kind = self.signals.classify_url(url)
             match = self.signals.catalogue.classify(url)
             if kind or match:
-                out.append(Span("affiliate_link", post.caption[start:end], start, end,
-                                value=kind or (match.value if match else None),
-                                programme=match.programme if match else None))
+                out.append(
+                    Span(
+                        "affiliate_link",
+                        post.caption[start:end],
+                        start,
+                        end,
+                        value=kind or (match.value if match else None),
+                        programme=match.programme if match else None,
+                    )
+                )
         return out
 
     def _resolved_links(self, post: Post, signals: list[Span]) -> list[Span]:
@@ -141,15 +157,31 @@ class Analyser:
                 out.append(s)
                 continue
             chain = tuple(str(u) for u in data.get("chain", ()) if isinstance(u, str))
-            info = tuple(sorted({"chain": chain, "status": str(data.get("status", "")),
-                                 **({"final": str(data["final"])} if data.get("final") else {})}.items()))
+            info = tuple(
+                sorted(
+                    {
+                        "chain": chain,
+                        "status": str(data.get("status", "")),
+                        **({"final": str(data["final"])} if data.get("final") else {}),
+                    }.items()
+                )
+            )
             out.append(replace(s, resolved=info))
             final = [str(data["final"])] if data.get("final") else []
             for url in final + list(reversed(chain[1:])):
                 match = self.signals.catalogue.classify(url)
                 if match:
-                    out.append(Span("affiliate_link", s.text, s.start, s.end, value=match.value,
-                                    programme=match.programme, resolved=info))
+                    out.append(
+                        Span(
+                            "affiliate_link",
+                            s.text,
+                            s.start,
+                            s.end,
+                            value=match.value,
+                            programme=match.programme,
+                            resolved=info,
+                        )
+                    )
                     break
         return out
 

@@ -5,6 +5,7 @@ insensitively as whole words (so `Solara` is not found in "solar"), inside hasht
 (`#SolaraPartner`), as handles, and in link hosts. A name that is also an everyday word
 (Target, Apple, Dove) counts only where it is used as the brand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -101,8 +102,9 @@ class BrandSet:
                     confidence = self._common_word_use(doc, start, end)
                     if confidence is None:
                         continue
-                spans.append(Span("brand", span.text, span.start_char, span.end_char,
-                                  value=brand.name, confidence=confidence))
+                spans.append(
+                    Span("brand", span.text, span.start_char, span.end_char, value=brand.name, confidence=confidence)
+                )
         for token in doc:
             text = token.text
             if len(text) < 2:
@@ -112,14 +114,14 @@ class BrandSet:
                 if brand:
                     spans.append(Span("brand", text, token.idx, token.idx + len(text), value=brand.name))
             elif text[0] == "@":
-
                 text = cut_at_cjk(text)  # a handle ends where CJK text begins: "@glowlyskinさん"
                 found = self.for_handle(text[1:]) if len(text) > 1 else None
                 if found:
                     brand, confidence = found
                     body = text.rstrip(".")
-                    spans.append(Span("brand", body, token.idx, token.idx + len(body), value=brand.name,
-                                      confidence=confidence))
+                    spans.append(
+                        Span("brand", body, token.idx, token.idx + len(body), value=brand.name, confidence=confidence)
+                    )
 
         spans.extend(brand_spans(self, doc.text, spans))
         return spans
@@ -181,8 +183,9 @@ class BrandSet:
         if after is not None and after.lower_ in self.shopping_words:
             return "medium"
         before = _prev_word(doc, start)
-        sentence_start = before is None or before.is_space or before.text in ".!?:|\n" or not any(
-            ch.isalnum() for ch in before.text)
+        sentence_start = (
+            before is None or before.is_space or before.text in ".!?:|\n" or not any(ch.isalnum() for ch in before.text)
+        )
         if sentence_start or first.text.isupper():
             return None
         return "medium"

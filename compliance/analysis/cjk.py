@@ -11,6 +11,7 @@ found in `PRODUCT` or `GlowlyPR`). Latin-script captions are never touched by th
 Placement counts user-perceived characters (grapheme clusters) of the caption as written, one per
 CJK character, never bytes, and never the longer NFKC form (`㍿` -> `株式会社`).
 """
+
 from __future__ import annotations
 
 import weakref
@@ -39,7 +40,7 @@ def cut_at_cjk(text: str) -> str:
     if text.isascii():
         return text
     m = _CJK.search(text, timeout=TIMEOUT)
-    return text[:m.start()] if m else text
+    return text[: m.start()] if m else text
 
 
 def is_cjk_form(form: str) -> bool:

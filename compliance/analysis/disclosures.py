@@ -4,6 +4,7 @@ Which labels a jurisdiction accepts is decided later, by its rule file; here we 
 label is where. A bare word like "ad" is a label only when it stands alone ("Ad | ...",
 "AD:", "(ad)"), never inside a sentence ("an ad for mattresses", "ad hoc").
 """
+
 from __future__ import annotations
 
 import regex
@@ -88,14 +89,12 @@ class LabelFinder:
             left_ok = before is None or is_separator(before.text) or before.text.startswith("@")
             if left_ok and (after is None or is_separator(after.text)):
                 span = doc[start:end]
-                found.append(Span("disclosure", span.text, span.start_char, span.end_char,
-                                  label=strings[match_id]))
+                found.append(Span("disclosure", span.text, span.start_char, span.end_char, label=strings[match_id]))
         matchers = [self.phrases] + [matcher for _, matcher in templates]
         for matcher in matchers:
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
-                found.append(Span("disclosure", span.text, span.start_char, span.end_char,
-                                  label=strings[match_id]))
+                found.append(Span("disclosure", span.text, span.start_char, span.end_char, label=strings[match_id]))
         text = doc.text
         for key, pattern in self.patterns:
             for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):

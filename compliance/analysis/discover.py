@@ -9,6 +9,7 @@ how to look for them. Each cue is a signal with its span, so every report format
 post was discovered; the post's score combines the weights, and a flagged post gets a `review`
 finding, never a violation: a person decides whether there is a commercial relationship.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -110,15 +111,24 @@ def _load(path: str) -> Catalogue:
         examples = raw.get("examples") or {}
         if not examples.get("match"):
             raise CatalogueError(f"{where}: a cue needs examples.match")
-        cues.append(Cue(kind, tuple(raw.get("phrases") or ()), _freeze(raw.get("token_patterns") or ()),
-                        tuple(raw.get("patterns") or ()), tuple(examples.get("match") or ()),
-                        tuple(examples.get("no_match") or ())))
-    confidence = sorted(((str(k), float(v)) for k, v in (head.get("confidence") or {}).items()),
-                        key=lambda kv: -kv[1])
+        cues.append(
+            Cue(
+                kind,
+                tuple(raw.get("phrases") or ()),
+                _freeze(raw.get("token_patterns") or ()),
+                tuple(raw.get("patterns") or ()),
+                tuple(examples.get("match") or ()),
+                tuple(examples.get("no_match") or ()),
+            )
+        )
+    confidence = sorted(((str(k), float(v)) for k, v in (head.get("confidence") or {}).items()), key=lambda kv: -kv[1])
     return Catalogue(
-        version=str(head.get("version", "")), threshold=float(head.get("threshold", 0.5)),
-        without_party=float(head.get("without_party", 0.5)), confidence=tuple(confidence),
-        party_weight=float(head.get("party_weight", 0.0)), repeat=float(head.get("repeat", 0.0)),
+        version=str(head.get("version", "")),
+        threshold=float(head.get("threshold", 0.5)),
+        without_party=float(head.get("without_party", 0.5)),
+        confidence=tuple(confidence),
+        party_weight=float(head.get("party_weight", 0.0)),
+        repeat=float(head.get("repeat", 0.0)),
         credit_words=tuple(head.get("credit_words") or ()),
         brand_hashtag_words=tuple(head.get("brand_hashtag_words") or ()),
         weights=tuple(sorted(weights.items())),
@@ -138,8 +148,11 @@ def _freeze(value):
 
 def _thaw(value):
     """A frozen spaCy pattern back into lists and dicts."""
-    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
-                                                  for v in value):
+    if (
+        isinstance(value, tuple)
+        and value
+        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value)
+    ):
         return {k: _thaw(v) for k, v in value}
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
@@ -153,13 +166,18 @@ class Discovery:
     score: float
     confidence: str
     cues: tuple[str, ...]  # kinds, strongest first
-    party: bool            # the caption names someone: an @handle, a link, a brand hashtag
-    flagged: bool          # score reached the threshold
+    party: bool  # the caption names someone: an @handle, a link, a brand hashtag
+    flagged: bool  # score reached the threshold
     lead: Span | None = None  # the strongest cue, in caption offsets (the finding points at it)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(self.score, 3), "confidence": self.confidence, "cues": list(self.cues),
-                "party": self.party, "flagged": self.flagged}
+        return {
+            "score": round(self.score, 3),
+            "confidence": self.confidence,
+            "cues": list(self.cues),
+            "party": self.party,
+            "flagged": self.flagged,
+        }
 
 
 class Discoverer:
@@ -205,8 +223,9 @@ class Discoverer:
         for match_id, start, end in self.phrases(doc):
             span = doc[start:end]
             if _whole_words(text, span.start_char, span.end_char):
-                found.append(Span(strings[match_id], span.text, span.start_char, span.end_char,
-                                  value=fold_key(span.text)))
+                found.append(
+                    Span(strings[match_id], span.text, span.start_char, span.end_char, value=fold_key(span.text))
+                )
         for match_id, start, end in self.tokens(doc):
             span = doc[start:end]
             handle = next((t.text for t in reversed(span) if _is_handle(t)), span.text)
@@ -215,8 +234,9 @@ class Discoverer:
             if token.text.startswith("#") and len(token.text) > 4:
                 kind = self.hashtags.get(fold_key(token.text[1:]))
                 if kind:
-                    found.append(Span(kind, token.text, token.idx, token.idx + len(token.text),
-                                      value=fold_key(token.text)))
+                    found.append(
+                        Span(kind, token.text, token.idx, token.idx + len(token.text), value=fold_key(token.text))
+                    )
         for kind, pattern in self.patterns:
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
@@ -237,8 +257,10 @@ class Discoverer:
         if party:
             remaining *= 1.0 - cat.party_weight
         score = 1.0 - remaining
-        cues = [Span(c.kind, c.text, c.start, c.end, value=c.value,
-                     confidence=cat.confidence_of(cat.weight(c.kind))) for c in cues]
+        cues = [
+            Span(c.kind, c.text, c.start, c.end, value=c.value, confidence=cat.confidence_of(cat.weight(c.kind)))
+            for c in cues
+        ]
         lead = min(cues, key=lambda c: (-cat.weight(c.kind), c.start))
         flagged = score >= cat.threshold - 1e-9
         return cues, Discovery(score, cat.confidence_of(score), tuple(kinds), party, flagged, lead)
@@ -266,7 +288,12 @@ class Discoverer:
             word = fold_key(token.text)
             if word in self.credit_words or (j > 0 and f"{fold_key(doc[j - 1].text)} {word}" in self.credit_words):
                 return True
-            if _is_handle(token) or token.is_punct or token.is_space or token.text in ("&", "+", "x", "and", "und", "et"):
+            if (
+                _is_handle(token)
+                or token.is_punct
+                or token.is_space
+                or token.text in ("&", "+", "x", "and", "und", "et")
+            ):
                 continue
             if token.is_alpha and j < i - 1:
                 return False
@@ -294,11 +321,17 @@ def _outermost(spans: list[Span]) -> list[Span]:
     for s in ordered:
         if any(o.start <= s.start and s.end <= o.end for o in out[-8:]):
             continue
-        same = next((i for i in range(len(out) - 1, max(-1, len(out) - 9), -1)
-                     if out[i].kind == s.kind and s.start < out[i].end), None)
+        same = next(
+            (
+                i
+                for i in range(len(out) - 1, max(-1, len(out) - 9), -1)
+                if out[i].kind == s.kind and s.start < out[i].end
+            ),
+            None,
+        )
         if same is not None:
             o = out[same]
-            pieces.setdefault(same, [o.text]).append(s.text[o.end - s.start:])
+            pieces.setdefault(same, [o.text]).append(s.text[o.end - s.start :])
             out[same] = Span(o.kind, o.text, o.start, s.end, value=o.value)
             continue
         out.append(s)
@@ -317,7 +350,6 @@ def discovery_finding(ctx, discovery: Discovery | None, select=(), ignore=()) ->
     """
     from types import SimpleNamespace
 
-
     if discovery is None or not discovery.flagged or ctx.commercial:
         return []
     rules = ctx.ruleset.rules
@@ -325,21 +357,30 @@ def discovery_finding(ctx, discovery: Discovery | None, select=(), ignore=()) ->
     if base is None:
         return []
     prefix = base.id.split("-", 1)[0]
-    as_rule = SimpleNamespace(id=f"{prefix}-DISCOVER", name="discovered-commercial", group="discover",
-                              jurisdiction=ctx.ruleset.code)
+    as_rule = SimpleNamespace(
+        id=f"{prefix}-DISCOVER", name="discovered-commercial", group="discover", jurisdiction=ctx.ruleset.code
+    )
     if not rule_selected(as_rule, list(select), list(ignore)):
         return []
     cues = ", ".join(discovery.cues)
     lead = discovery.lead
-    return [Finding(
-        rule=f"{prefix}-DISCOVER", name="discovered-commercial", severity="warning",
-        confidence=discovery.confidence,
-        message=(f"Looks commercial though no brand list names a brand (score {discovery.score:.2f}; cues: "
-                 f"{cues}). If this post is paid, gifted or your own promotion it needs a disclosure."),
-        citation=base.citation,
-        fix="If there is a commercial relationship, add a label this jurisdiction accepts at the start.",
-        start=lead.start if lead else None, end=lead.end if lead else None, text=lead.text if lead else None,
-    )]
+    return [
+        Finding(
+            rule=f"{prefix}-DISCOVER",
+            name="discovered-commercial",
+            severity="warning",
+            confidence=discovery.confidence,
+            message=(
+                f"Looks commercial though no brand list names a brand (score {discovery.score:.2f}; cues: "
+                f"{cues}). If this post is paid, gifted or your own promotion it needs a disclosure."
+            ),
+            citation=base.citation,
+            fix="If there is a commercial relationship, add a label this jurisdiction accepts at the start.",
+            start=lead.start if lead else None,
+            end=lead.end if lead else None,
+            text=lead.text if lead else None,
+        )
+    ]
 
 
 def discovered_rows(posts, action_views=()) -> list[dict[str, Any]]:
@@ -355,13 +396,23 @@ def discovered_rows(posts, action_views=()) -> list[dict[str, Any]]:
         if not isinstance(found, dict) or not found.get("flagged"):
             continue
         caption = post.get("caption") if isinstance(post.get("caption"), str) else ""
-        cues = [{"kind": str(s.get("kind")), "text": " ".join(str(s.get("text") or "").split())}
-                for s in post.get("signals") or () if str(s.get("kind") or "").startswith("cue-")]
+        cues = [
+            {"kind": str(s.get("kind")), "text": " ".join(str(s.get("text") or "").split())}
+            for s in post.get("signals") or ()
+            if str(s.get("kind") or "").startswith("cue-")
+        ]
         flat = " ".join(caption.split())
-        rows.append({"number": number, "anchor": by_number.get(number, ""),
-                     "id": "" if post.get("id") is None else str(post.get("id")),
-                     "author": str(post.get("author") or ""), "score": f"{float(found.get('score') or 0):.2f}",
-                     "confidence": str(found.get("confidence") or ""), "cues": cues,
-                     "excerpt": flat if len(flat) <= 90 else flat[:89].rstrip() + "\u2026"})
+        rows.append(
+            {
+                "number": number,
+                "anchor": by_number.get(number, ""),
+                "id": "" if post.get("id") is None else str(post.get("id")),
+                "author": str(post.get("author") or ""),
+                "score": f"{float(found.get('score') or 0):.2f}",
+                "confidence": str(found.get("confidence") or ""),
+                "cues": cues,
+                "excerpt": flat if len(flat) <= 90 else flat[:89].rstrip() + "\u2026",
+            }
+        )
     rows.sort(key=lambda r: (-float(r["score"]), r["number"]))
     return rows

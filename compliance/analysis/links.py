@@ -4,6 +4,7 @@ The analyser and the link resolver must agree on what "the link" is, so both fin
 same way: on the normalised caption with the signal finder's URL pattern, quoted back from
 the caption as written.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,5 +36,6 @@ def find_links(caption: str) -> list[Link]:
 
 def short_links(caption: str, catalogue: Catalogue) -> list[Link]:
     """Links through a known shortener that the catalogue does not already place in a programme."""
-    return [link for link in find_links(caption)
-            if catalogue.shortener(link.text) and not catalogue.classify(link.text)]
+    return [
+        link for link in find_links(caption) if catalogue.shortener(link.text) and not catalogue.classify(link.text)
+    ]

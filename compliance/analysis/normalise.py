@@ -5,6 +5,7 @@ characters (`#a\u200bd`), Cyrillic or Greek look-alikes (`#аd`) and braille bla
 spacers. Detectors work on the normalised text; the report quotes the original, so every
 normalised character remembers the original stretch it came from.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -80,8 +81,7 @@ def normalise(raw: str) -> Normalised:
     """Repeat the pass until nothing changes: dropping an invisible can bring a combining mark
     next to its letter (`a\u200b\u0301`), which only the next pass composes; normalising the
     result again must give the same text."""
-    if raw.isascii() or (not _NEEDS_PASS.search(raw, timeout=TIMEOUT)
-                         and unicodedata.is_normalized("NFKC", raw)):
+    if raw.isascii() or (not _NEEDS_PASS.search(raw, timeout=TIMEOUT) and unicodedata.is_normalized("NFKC", raw)):
         # The common case (plain text, emoji, accents): only look-alikes may change, one for one.
         text = raw if raw.isascii() else _unmask_lookalikes(raw)
         return Normalised(raw, text, range(len(raw)), range(1, len(raw) + 1))

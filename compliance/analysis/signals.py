@@ -3,6 +3,7 @@
 The wording lives in the rule files (`[signals]` in base.toml); this module only knows how to
 look for it. Each signal is a span of the normalised caption.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -22,7 +23,8 @@ TIMEOUT = 0.5
 _URL = regex.compile(
     r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"']+|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}[a-z]{2,12}/[^\s<>\"']*"
     r"|(?<![\w@./-])(?:[a-z0-9-]++\.){1,10}(?:com|to|me|it|co|io|ly|us|uk|de|fr|net|org|shop|link|app|store)\b",
-    regex.IGNORECASE)
+    regex.IGNORECASE,
+)
 _TRAILING = ".,;:!?)]}»\"'"
 _STOP = regex.compile(r"[.!?\n]")
 _AT = regex.compile("@")
@@ -40,8 +42,11 @@ class SignalFinder:
         self.catalogue = load_catalogue()  # programmes and shorteners (rules/catalogues/affiliates.toml)
         self.cues = CueFinder(self.catalogue.cues, self.catalogue.cue_window)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for kind, key in (("gift", "gift_phrases"), ("partnership", "partnership_phrases"),
-                          ("party_gift", "party_gift_phrases")):
+        for kind, key in (
+            ("gift", "gift_phrases"),
+            ("partnership", "partnership_phrases"),
+            ("party_gift", "party_gift_phrases"),
+        ):
             phrases = sorted(set(signals.get(key, [])) | {fold_key(p) for p in signals.get(key, [])})
             if phrases:
                 self.matcher.add(kind, [nlp.make_doc(p) for p in phrases])
@@ -53,8 +58,11 @@ class SignalFinder:
         code = r"(?P<code>(?=[A-Z0-9_-]{0,19}[A-Z0-9])(?=\S{0,19}[A-Z\d])[A-Z0-9][A-Za-z0-9_-]{1,18}[A-Za-z0-9])"
         self.code_patterns = [
             regex.compile(rf"(?i:\b(?:{alternation}))\s*[:=\-–]?\s*[\"'“«]?{code}(?![\w])", regex.V1),
-            regex.compile(r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
-                          r"\d{1,2}\s?%", regex.V1),
+            regex.compile(
+                r"(?<![\w])(?P<code>[A-Z][A-Z0-9]{2,18}\d*)\s+(?i:for|für|pour|para|per)\s+"
+                r"\d{1,2}\s?%",
+                regex.V1,
+            ),
         ]
 
     def find(self, doc, text: str, brand_spans: list[Span], brand_sets: list) -> list[Span]:
@@ -72,8 +80,16 @@ class SignalFinder:
             kind = self.classify_url(url)
             match = self.catalogue.classify(url)
             if kind or match:
-                out.append(Span("affiliate_link", url, start, end, value=kind or (match.value if match else None),
-                                programme=match.programme if match else None))
+                out.append(
+                    Span(
+                        "affiliate_link",
+                        url,
+                        start,
+                        end,
+                        value=kind or (match.value if match else None),
+                        programme=match.programme if match else None,
+                    )
+                )
             elif short := self.catalogue.shortener(url):
                 out.append(self._short_link(text, url, start, end, short))
             host = _host(url) if brand_sets else None

@@ -7,6 +7,7 @@ heading such as "AFFILIATE DISCLAIMER:" on the line before, so the span quotes t
 and a bare word "affiliate" inside an explanation is not judged on its own. Denials ("this
 video is NOT sponsored") are matched too, only to stop the words inside them counting.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -86,10 +87,12 @@ def anchor_forms(tokens) -> set[str]:
 
 
 # Words on most caption lines: a pattern is looked for by another of its words where it has one.
-_COMMON = frozenset("""a an and are as at be by can do does for from get gets got has have i i'm if in is it
+_COMMON = frozenset(
+    """a an and are as at be by can do does for from get gets got has have i i'm if in is it
 its me my no not now of on or our out so that the them these they this to up us was we were will with
 you your video videos channel link links free review make show help using content share part little
-small more here all any some""".split())
+small more here all any some""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,9 @@ class StatementFinder:
         """(statements, denials) as disclosure spans of `doc.text`; a statement has `cls` set."""
         found = self.matches(doc)
         denials = [f for f in found if f.cls == "denial"]
-        positive = [f for f in found if f.cls != "denial"
-                    and not any(d.start < f.end and f.start < d.end for d in denials)]
+        positive = [
+            f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)
+        ]
         ranges: list[list] = []  # [lo, hi, Found] of each sentence, overlapping ones merged
         for f in sorted(positive, key=lambda f: sentence(doc, f.start, f.end)):
             lo, hi = sentence(doc, f.start, f.end)
@@ -186,9 +190,10 @@ class StatementFinder:
             spans.append(Span("disclosure", span.text, span.start_char, span.end_char, label=f.key, cls=f.cls))
         denial_spans = []
         for f in denials:
-            span = doc[f.start:f.end]
-            denial_spans.append(Span("disclosure", span.text, span.start_char, span.end_char,
-                                     label=f.key, cls="denial"))
+            span = doc[f.start : f.end]
+            denial_spans.append(
+                Span("disclosure", span.text, span.start_char, span.end_char, label=f.key, cls="denial")
+            )
         return spans, denial_spans
 
 
@@ -229,12 +234,11 @@ def _heading(doc, lo: int) -> int:
         first -= 1
     if first == lo - 1:
         return lo
-    line = doc[first:lo - 1]
+    line = doc[first : lo - 1]
     text = line.text.strip()
     if 1 < len(text) <= _HEADING_MAX and text.endswith(":") and any(ch.isalpha() for ch in text):
         return first
     return lo
-
 
 
 def absorb(labels: list[Span], statements: list[Span], denials: list[Span]) -> list[Span]:

@@ -4,6 +4,7 @@ Out of the box the tokenizer splits `#ad` into `#` + `ad` and leaves glued tags 
 `it!#ad` or `#ad#sponsored` in one piece. We keep `#` and `@` on their word and split before a
 tag that is glued to the previous text. No trained model is needed or downloaded.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -45,9 +46,15 @@ def _joins(prev: str, ch: str) -> bool:
     """Would cutting between `prev` and `ch` break one visible character (an emoji sequence, a
     flag, a letter and its accents)?"""
     code = ord(ch)
-    return (prev == "\u200d" or code == 0x200D or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF
-            or 0xE0020 <= code <= 0xE007F or unicodedata.combining(ch) != 0
-            or (0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(prev) <= 0x1F1FF))
+    return (
+        prev == "\u200d"
+        or code == 0x200D
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or unicodedata.combining(ch) != 0
+        or (0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(prev) <= 0x1F1FF)
+    )
 
 
 def _cuts(text: str) -> list[int]:
@@ -102,6 +109,7 @@ def _tail_search(search):
     starts near the window's edge might reach further left (a run of dots, a lookbehind): then
     the whole token is searched, as before.
     """
+
     def suffix_search(string: str):
         if len(string) <= _SUFFIX_WINDOW:
             return search(string)

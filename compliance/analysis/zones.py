@@ -3,6 +3,7 @@
 The fold is both a character count and a line count, from the platform's entry in the rule
 files. Spacer lines (dots, braille blanks) are lines too: they push text below the fold.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -37,8 +38,7 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
     return [(doc[r[0]].idx, doc[r[-1]].idx + len(doc[r[-1]]), r) for r in runs]
 
 
-def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int,
-          measure=None) -> list[Span]:
+def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int, measure=None) -> list[Span]:
     """Return the disclosures with their `zone` filled in.
 
     `measure(lo, hi)`: the user-perceived characters between two offsets (compliance.analysis.cjk

@@ -5,6 +5,7 @@ work (scanner, readers, reporters, run, web) are imported inside the commands, o
 `compliance --help` answers without loading the analysis, rule machinery or jinja2 (measured with
 `python -X importtime -m compliance --help`; tests/test_check_cli.py checks the import set).
 """
+
 from __future__ import annotations
 
 import errno
@@ -30,8 +31,15 @@ def _format_choices() -> list[str]:
 
 def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict, discover: bool = False):
     """The one `Settings` (project config under the command line's flags) -> a Scanner."""
-    return scanner_for(resolve_settings(jurisdictions=jurisdictions, brands_file=brands_file,
-                                        brand_names=brand_names, discover=discover, **rule_flags))
+    return scanner_for(
+        resolve_settings(
+            jurisdictions=jurisdictions,
+            brands_file=brands_file,
+            brand_names=brand_names,
+            discover=discover,
+            **rule_flags,
+        )
+    )
 
 
 def scanner_for(settings: Settings):
@@ -106,14 +114,21 @@ def main() -> None:
 
 
 discover_option = click.option(
-    "--discover", is_flag=True,
+    "--discover",
+    is_flag=True,
     help="Also find posts that look commercial when no brand list names the brand (@handles with calls "
-         "to action, prices, codes, \"link in bio\", giveaways, credit lists ...): each cue is a `cue-*` "
-         "signal, and a post that scores high enough gets a `review` finding, never a violation.")
+    'to action, prices, codes, "link in bio", giveaways, credit lists ...): each cue is a `cue-*` '
+    "signal, and a post that scores high enough gets a `review` finding, never a violation.",
+)
 
 jurisdiction_option = click.option(
-    "-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
-    help="Jurisdiction to judge against (repeatable; default: the rule files marked default, us, uk, de, fr).")
+    "-j",
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="CODE",
+    help="Jurisdiction to judge against (repeatable; default: the rule files marked default, us, uk, de, fr).",
+)
 
 
 @main.command()
@@ -121,21 +136,43 @@ jurisdiction_option = click.option(
 @jurisdiction_option
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one name or @handle per line.")
 @click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand (repeatable).")
-@click.option("--format", "fmt", default="json", show_default=True, metavar="FORMAT",
-              help="Output format: json, text, html, csv ... (see `compliance formats`).")
+@click.option(
+    "--format",
+    "fmt",
+    default="json",
+    show_default=True,
+    metavar="FORMAT",
+    help="Output format: json, text, html, csv ... (see `compliance formats`).",
+)
 @click.option("-o", "--output", metavar="FILE", help="Write the report here (default: stdout).")
 @click.option("--title", help="A title for human-readable reports.")
 @click.option("--generated-at", metavar="TEXT", help="A date to print in human-readable reports (never in JSON).")
-@click.option("--platform", "default_platform", metavar="NAME",
-              help="Platform for posts whose input does not say (JSONL, CSV).")
+@click.option(
+    "--platform", "default_platform", metavar="NAME", help="Platform for posts whose input does not say (JSONL, CSV)."
+)
 @click.option("--id-column", metavar="NAME", help="CSV column holding the post id.")
 @click.option("--caption-column", metavar="NAME", help="CSV column holding the caption.")
 @click.option("--author-column", metavar="NAME", help="CSV column holding the author.")
 @discover_option
 @batch_options
 @rule_options
-def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, generated_at,
-         default_platform, id_column, caption_column, author_column, rule_flags, discover=False, **batch):
+def scan(
+    inputs,
+    jurisdictions,
+    brands_file,
+    brand_names,
+    fmt,
+    output,
+    title,
+    generated_at,
+    default_platform,
+    id_column,
+    caption_column,
+    author_column,
+    rule_flags,
+    discover=False,
+    **batch,
+):
     """Judge every post in INPUT...: JSONL (`-` reads stdin), CSV, platform exports
     (Instagram, TikTok, X, YouTube), or a zip or folder of them.
 
@@ -153,11 +190,23 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
     from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
     from compliance.run.scan import run_from_cli
 
-    read_options = ReadOptions(id_column=id_column, caption_column=caption_column,
-                               author_column=author_column, default_platform=default_platform)
+    read_options = ReadOptions(
+        id_column=id_column,
+        caption_column=caption_column,
+        author_column=author_column,
+        default_platform=default_platform,
+    )
     try:  # streams, pools (--jobs), remembers (--state), or hands over to Dask (--engine dask)
-        code = run_from_cli(list(inputs), [encodable_text(name) for name in inputs], read_options, scanner,
-                            fmt, output, {"title": title, "generated_at": generated_at}, batch)
+        code = run_from_cli(
+            list(inputs),
+            [encodable_text(name) for name in inputs],
+            read_options,
+            scanner,
+            fmt,
+            output,
+            {"title": title, "generated_at": generated_at},
+            batch,
+        )
     except UnreadableInput as exc:
         raise UsageProblem(str(exc)) from None
     sys.exit(code)
@@ -169,18 +218,42 @@ def scan(inputs, jurisdictions, brands_file, brand_names, fmt, output, title, ge
 @click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand or @handle (repeatable).")
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one per line.")
 @click.option("--platform", default=None, help="Platform the caption is for (sets the 'more' fold).")
-@click.option("--files", "as_files", is_flag=True,
-              help="Every argument is a file holding one caption draft (what a pre-commit hook passes).")
-@click.option("--format", "fmt", default="text", show_default=True, metavar="FORMAT",
-              help="text: the short answer; json: the post record of a scan report; or a report format.")
-@click.option("--resolve-links", "resolve_links", is_flag=True,
-              help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
-                   "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
-                   "see README, \"Short links\").")
+@click.option(
+    "--files",
+    "as_files",
+    is_flag=True,
+    help="Every argument is a file holding one caption draft (what a pre-commit hook passes).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    metavar="FORMAT",
+    help="text: the short answer; json: the post record of a scan report; or a report format.",
+)
+@click.option(
+    "--resolve-links",
+    "resolve_links",
+    is_flag=True,
+    help="Off by default. Follow links through known shorteners (bit.ly, goo.gl ...) to judge their "
+    "real target: only with it are a caption's links contacted (HEAD requests, no cookies; "
+    'see README, "Short links").',
+)
 @discover_option
 @rule_options
-def check(captions, jurisdictions, brand_names, brands_file, platform, as_files, fmt, rule_flags, discover=False,
-          resolve_links=False):
+def check(
+    captions,
+    jurisdictions,
+    brand_names,
+    brands_file,
+    platform,
+    as_files,
+    fmt,
+    rule_flags,
+    discover=False,
+    resolve_links=False,
+):
     """Judge a caption: text, a file holding it, or `-`/nothing for stdin. With several
     arguments (or --files) each is a file holding one draft.
 
@@ -194,9 +267,12 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         raise UsageProblem(f"--format {fmt}: unknown format (choose from {', '.join(known)})")
     drafts = _check_inputs(captions, as_files)
     scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
-    records = [Post(id=post_id, caption=text, source=Source(name), platform=platform)
-               if problem is None else _input_error(name, problem, platform)
-               for post_id, text, name, problem in drafts]
+    records = [
+        Post(id=post_id, caption=text, source=Source(name), platform=platform)
+        if problem is None
+        else _input_error(name, problem, platform)
+        for post_id, text, name, problem in drafts
+    ]
     if resolve_links:  # the only network use; asked for by name
         from compliance.run.resolver import resolving  # (start-up: network code only when asked for)
 
@@ -204,8 +280,13 @@ def check(captions, jurisdictions, brand_names, brands_file, platform, as_files,
         records = list(resolved)
         close()
     results = [scanner.judge_record(record) for record in records]
-    report = build_report(results, scanner.jurisdictions, scanner.ruleset_meta(), [d[2] for d in drafts],
-                          [w for w in scanner.settings.exceptions if any(w.post == d[0] for d in drafts)])
+    report = build_report(
+        results,
+        scanner.jurisdictions,
+        scanner.ruleset_meta(),
+        [d[2] for d in drafts],
+        [w for w in scanner.settings.exceptions if any(w.post == d[0] for d in drafts)],
+    )
     if fmt == "json":
         data = report.posts[0] if len(report.posts) == 1 else report.posts
         click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
@@ -249,15 +330,22 @@ def _echo_check_answers(scanner, results, report, several: bool) -> None:
     for result, post in zip(results, report.posts, strict=False):
         fixed = fixed_for = None
         if not result.error and any(v.status not in ("compliant", "clear") for v in result.verdicts.values()):
-
-            attempt = fixer.fix(Post(id=result.id or "caption", caption=result.caption or "",
-                                     source=result.source, platform=result.platform), before=result)
+            attempt = fixer.fix(
+                Post(
+                    id=result.id or "caption",
+                    caption=result.caption or "",
+                    source=result.source,
+                    platform=result.platform,
+                ),
+                before=result,
+            )
             fixed, fixed_for = attempt.caption, attempt.unsatisfied
         if several:
-            click.echo(("\n" if post is not report.posts[0] else "")
-                       + click.style(f"== {clean(result.source.file)}", bold=True))
-        click.echo(render_post(post, report.data["rulesets"], whys, scanner.jurisdictions, fixed,
-                               fixed_for or ()))
+            click.echo(
+                ("\n" if post is not report.posts[0] else "")
+                + click.style(f"== {clean(result.source.file)}", bold=True)
+            )
+        click.echo(render_post(post, report.data["rulesets"], whys, scanner.jurisdictions, fixed, fixed_for or ()))
 
 
 def _is_file(name: str) -> bool:
@@ -286,8 +374,14 @@ def _caption_argument(caption: str | None) -> tuple[str, str]:
 
 @main.command()
 @click.argument("caption", required=False, metavar="[CAPTION | FILE | -]")
-@click.option("-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
-              help="An audience to fix for (repeatable; required unless the project config names them).")
+@click.option(
+    "-j",
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="CODE",
+    help="An audience to fix for (repeatable; required unless the project config names them).",
+)
 @click.option("--brand", "brand_names", multiple=True, metavar="NAME", help="A campaign brand or @handle (repeatable).")
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands: one per line.")
 @click.option("--platform", default=None, help="Platform the caption is for (sets the 'more' fold).")
@@ -303,8 +397,9 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
     from compliance.judging.fixer import Fixer, make_post
 
     # The same rules `check` applies, project config included; the audience must be named.
-    settings = resolve_settings(jurisdictions=jurisdictions, brands_file=brands_file, brand_names=brand_names,
-                                **rule_flags)
+    settings = resolve_settings(
+        jurisdictions=jurisdictions, brands_file=brands_file, brand_names=brand_names, **rule_flags
+    )
     if not settings.jurisdictions:
         raise UsageProblem("say who the audience is: -j CODE (repeatable), e.g. -j us -j de")
     text, name = _caption_argument(caption)
@@ -327,8 +422,12 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; the default keeps the page on this computer.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default keeps the page on this computer.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands the page always knows: one per line.")
 @rule_options

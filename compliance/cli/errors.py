@@ -1,4 +1,5 @@
 """The command line's own error: usage and input problems exit 2, as the contract says."""
+
 from __future__ import annotations
 
 import click

@@ -6,6 +6,7 @@ INSTAGRAM_USER_ID, TIKTOK_ACCESS_TOKEN) or a TOML file outside any git work tree
 headers and never printed, logged or stored. Exit 0: every creator fetched; 1: some creator
 failed (quota spent, no access, bad answer) and the rest was written; 2: a usage problem.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,12 +22,26 @@ import click
 from compliance.fetch import CreatorResult, NoAccess, QuotaExhausted, fetch_creator
 from compliance.fetch.http import FetchError, HttpClient, redact
 
-PLATFORM_ALIASES = {"youtube": "youtube", "yt": "youtube", "instagram": "instagram", "ig": "instagram",
-                    "tiktok": "tiktok", "tt": "tiktok"}
-ENV_KEYS = {"youtube_api_key": "YOUTUBE_API_KEY", "instagram_access_token": "INSTAGRAM_ACCESS_TOKEN",
-            "instagram_user_id": "INSTAGRAM_USER_ID", "tiktok_access_token": "TIKTOK_ACCESS_TOKEN"}
-BASE_ENV = {"youtube": "YOUTUBE_API_BASE", "youtube_feed": "YOUTUBE_FEED_BASE",
-            "instagram": "INSTAGRAM_API_BASE", "tiktok": "TIKTOK_API_BASE"}
+PLATFORM_ALIASES = {
+    "youtube": "youtube",
+    "yt": "youtube",
+    "instagram": "instagram",
+    "ig": "instagram",
+    "tiktok": "tiktok",
+    "tt": "tiktok",
+}
+ENV_KEYS = {
+    "youtube_api_key": "YOUTUBE_API_KEY",
+    "instagram_access_token": "INSTAGRAM_ACCESS_TOKEN",
+    "instagram_user_id": "INSTAGRAM_USER_ID",
+    "tiktok_access_token": "TIKTOK_ACCESS_TOKEN",
+}
+BASE_ENV = {
+    "youtube": "YOUTUBE_API_BASE",
+    "youtube_feed": "YOUTUBE_FEED_BASE",
+    "instagram": "INSTAGRAM_API_BASE",
+    "tiktok": "TIKTOK_API_BASE",
+}
 
 
 class FetchUsage(click.ClickException):
@@ -78,8 +93,10 @@ def load_credentials(given_config: str | None) -> dict[str, str]:
     if path is not None:
         repo = inside_git_tree(path)
         if repo is not None:
-            raise FetchUsage(f"--config {path}: the file is inside the git work tree {repo}; keep keys and tokens "
-                             "outside any repository (e.g. ~/.config/compliance/fetch.toml)")
+            raise FetchUsage(
+                f"--config {path}: the file is inside the git work tree {repo}; keep keys and tokens "
+                "outside any repository (e.g. ~/.config/compliance/fetch.toml)"
+            )
         import tomllib
 
         try:
@@ -88,8 +105,12 @@ def load_credentials(given_config: str | None) -> dict[str, str]:
             raise FetchUsage(f"--config {path}: cannot read: {exc.strerror or exc}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             raise FetchUsage(f"--config {path}: not a valid UTF-8 TOML file") from None  # no content echoed
-        for section, key in (("youtube", "api_key"), ("instagram", "access_token"), ("instagram", "user_id"),
-                             ("tiktok", "access_token")):
+        for section, key in (
+            ("youtube", "api_key"),
+            ("instagram", "access_token"),
+            ("instagram", "user_id"),
+            ("tiktok", "access_token"),
+        ):
             value = (data.get(section) or {}).get(key) if isinstance(data.get(section), dict) else None
             if value is not None:
                 creds[f"{section}_{key}"] = str(value)
@@ -103,8 +124,9 @@ def base_url(platform: str, given: str | None, default: str) -> str:
     return given or os.environ.get(BASE_ENV[platform]) or default
 
 
-def make_source(creator: Creator, creds: dict[str, str], api_base: str | None, use_feed: bool,
-                client: Callable[..., HttpClient]):
+def make_source(
+    creator: Creator, creds: dict[str, str], api_base: str | None, use_feed: bool, client: Callable[..., HttpClient]
+):
     """The platform Source for one creator, or FetchError saying what is missing."""
     secrets = tuple(v for v in creds.values() if v)
     if creator.platform == "youtube":
@@ -114,12 +136,16 @@ def make_source(creator: Creator, creds: dict[str, str], api_base: str | None, u
         key = creds.get("youtube_api_key")
         if use_feed or not key:
             if not youtube.CHANNEL_ID.match(channel):
-                raise NoAccess(f"youtube:{channel}: no YOUTUBE_API_KEY, and the public feed needs a channel id "
-                               "(UC...), not a handle")
+                raise NoAccess(
+                    f"youtube:{channel}: no YOUTUBE_API_KEY, and the public feed needs a channel id "
+                    "(UC...), not a handle"
+                )
             http = client(base_url("youtube_feed", api_base, youtube.FEED_BASE), {}, secrets)
-            return youtube.YouTubeFeed(channel, http), (None if use_feed else
-                                                       "no YOUTUBE_API_KEY: using the public feed (latest videos "
-                                                       "only, no paid-promotion flag)")
+            return youtube.YouTubeFeed(channel, http), (
+                None
+                if use_feed
+                else "no YOUTUBE_API_KEY: using the public feed (latest videos only, no paid-promotion flag)"
+            )
         http = client(base_url("youtube", api_base, youtube.API_BASE), {"X-Goog-Api-Key": key}, secrets)
         return youtube.YouTubeAPI(channel, http), None
     if creator.platform == "instagram":
@@ -128,10 +154,13 @@ def make_source(creator: Creator, creds: dict[str, str], api_base: str | None, u
         account = instagram.username(creator.name)
         token, user_id = creds.get("instagram_access_token"), creds.get("instagram_user_id")
         if not token or not user_id:
-            raise NoAccess("instagram: set INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID (your own professional "
-                           "account's id); business discovery reads public business and creator accounts only")
-        http = client(base_url("instagram", api_base, instagram.API_BASE), {"Authorization": f"Bearer {token}"},
-                      secrets)
+            raise NoAccess(
+                "instagram: set INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID (your own professional "
+                "account's id); business discovery reads public business and creator accounts only"
+            )
+        http = client(
+            base_url("instagram", api_base, instagram.API_BASE), {"Authorization": f"Bearer {token}"}, secrets
+        )
         return instagram.InstagramDiscovery(account, user_id, http), None
     if creator.platform == "tiktok":
         from compliance.fetch import tiktok
@@ -151,10 +180,20 @@ def read_creators_file(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def run_fetch(creators: list[Creator], creds: dict[str, str], output: str, state_path: str | None,
-              since: str | None, api_base: str | None, use_feed: bool, max_pages: int | None,
-              timeout: float, retries: int, sleep: Callable[[float], None] = time.sleep,
-              echo: Callable[[str], None] | None = None) -> int:
+def run_fetch(
+    creators: list[Creator],
+    creds: dict[str, str],
+    output: str,
+    state_path: str | None,
+    since: str | None,
+    api_base: str | None,
+    use_feed: bool,
+    max_pages: int | None,
+    timeout: float,
+    retries: int,
+    sleep: Callable[[float], None] = time.sleep,
+    echo: Callable[[str], None] | None = None,
+) -> int:
     from compliance.fetch.state import FetchState, FetchStateError, write_jsonl
 
     echo = echo or (lambda msg: click.echo(msg, err=True))
@@ -197,8 +236,10 @@ def run_fetch(creators: list[Creator], creds: dict[str, str], output: str, state
                 continue
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer shaped unlike the docs
                 failed += 1
-                say(f"compliance fetch: {label}: the platform's answer has an unexpected shape "
-                    f"({type(exc).__name__}); pages already stored are kept")
+                say(
+                    f"compliance fetch: {label}: the platform's answer has an unexpected shape "
+                    f"({type(exc).__name__}); pages already stored are kept"
+                )
                 continue
             _report(result, say)
         records = state.records(keys) if state_path else state.records()
@@ -227,26 +268,72 @@ def _report(result: CreatorResult, say: Callable[[str], None]) -> None:
 @click.command("fetch")
 @click.argument("creators", nargs=-1, metavar="CREATOR...")
 @click.option("--creators", "creators_file", metavar="FILE", help="One creator per line (# comments).")
-@click.option("--platform", type=click.Choice(sorted(set(PLATFORM_ALIASES.values()))),
-              help="Platform for creators given without one.")
-@click.option("-o", "--output", default="-", show_default=True, metavar="FILE.jsonl",
-              help="Write all fetched posts here as JSONL (rewritten atomically each run).")
-@click.option("--state", "state_path", metavar="FILE.sqlite",
-              help="Remember fetched posts: the next run fetches only newer ones and resumes a stopped run.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Posts published on or after this date, fetched again "
-              "even if known (catches edited captions); default with --state: only posts newer than the last run's.")
-@click.option("--youtube-feed", "use_feed", is_flag=True,
-              help="YouTube without a key: the public channel feed (latest videos only, no paid flag).")
-@click.option("--max-pages", type=click.IntRange(min=1), metavar="N",
-              help="At most N API pages per creator this run (the state continues next run).")
-@click.option("--api-base", metavar="URL", help="Base URL of the platform API (tests, proxies); "
-              "or YOUTUBE_API_BASE, YOUTUBE_FEED_BASE, INSTAGRAM_API_BASE, TIKTOK_API_BASE.")
+@click.option(
+    "--platform",
+    type=click.Choice(sorted(set(PLATFORM_ALIASES.values()))),
+    help="Platform for creators given without one.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    metavar="FILE.jsonl",
+    help="Write all fetched posts here as JSONL (rewritten atomically each run).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    metavar="FILE.sqlite",
+    help="Remember fetched posts: the next run fetches only newer ones and resumes a stopped run.",
+)
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Posts published on or after this date, fetched again "
+    "even if known (catches edited captions); default with --state: only posts newer than the last run's.",
+)
+@click.option(
+    "--youtube-feed",
+    "use_feed",
+    is_flag=True,
+    help="YouTube without a key: the public channel feed (latest videos only, no paid flag).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="At most N API pages per creator this run (the state continues next run).",
+)
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Base URL of the platform API (tests, proxies); "
+    "or YOUTUBE_API_BASE, YOUTUBE_FEED_BASE, INSTAGRAM_API_BASE, TIKTOK_API_BASE.",
+)
 @click.option("--config", "config", metavar="FILE", help="TOML file with keys, outside any repository.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=30, show_default=True, help="Seconds per request.")
-@click.option("--retries", type=click.IntRange(min=0, max=10), default=4, show_default=True,
-              help="Retries on 429, 5xx and network errors (with backoff, honouring Retry-After).")
-def fetch(creators, creators_file, platform, output, state_path, since, use_feed, max_pages, api_base, config,
-          timeout, retries):
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=10),
+    default=4,
+    show_default=True,
+    help="Retries on 429, 5xx and network errors (with backoff, honouring Retry-After).",
+)
+def fetch(
+    creators,
+    creators_file,
+    platform,
+    output,
+    state_path,
+    since,
+    use_feed,
+    max_pages,
+    api_base,
+    config,
+    timeout,
+    retries,
+):
     """Download creators' posts (YouTube, Instagram, TikTok) into JSONL for `compliance scan`.
 
     CREATOR is youtube:@handle or youtube:UC..., instagram:name, tiktok:name, or a profile URL.

@@ -9,6 +9,7 @@ Loading is the loader's job (compliance.ruleset.loader); this module adds the ch
 make on every scan: one id prefix per file and per jurisdiction, and no label wording claimed
 by two labels.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,8 +31,17 @@ from compliance.ruleset.loader import (
 )
 from compliance.ruleset.model import Rule, RuleSet
 
-SIGNAL_KEYS = {"gift_phrases", "party_gift_phrases", "partnership_phrases", "code_words", "affiliate_hosts",
-               "affiliate_params", "amazon_hosts", "common_word_brands", "shopping_words"}
+SIGNAL_KEYS = {
+    "gift_phrases",
+    "party_gift_phrases",
+    "partnership_phrases",
+    "code_words",
+    "affiliate_hosts",
+    "affiliate_params",
+    "amazon_hosts",
+    "common_word_brands",
+    "shopping_words",
+}
 PLACEMENT_KEYS = {"hashtag_block_min"}
 
 
@@ -60,9 +70,13 @@ def rule_dirs(rule_flags: dict) -> list[Path]:
 
 def rule_params(rule: Rule) -> dict[str, object]:
     """The parameters a rule file set (the loader's own bookkeeping left out), as plain data."""
-    return {f.name: list(v) if isinstance(v, tuple) else v
-            for f in dataclasses.fields(rule.params) if f.init and not f.name.startswith("_")
-            for v in [getattr(rule.params, f.name)] if v != f.default}
+    return {
+        f.name: list(v) if isinstance(v, tuple) else v
+        for f in dataclasses.fields(rule.params)
+        if f.init and not f.name.startswith("_")
+        for v in [getattr(rule.params, f.name)]
+        if v != f.default
+    }
 
 
 def _load(codes: list[str], dirs: list[Path]) -> list[RuleSet]:
@@ -79,9 +93,17 @@ def rules() -> None:
 
 # --------------------------------------------------------------------------------------- list
 @rules.command("list")
-@click.option("-j", "--jurisdiction", "jurisdictions", multiple=True, metavar="CODE",
-              help="Only this jurisdiction (repeatable; default: all).")
-@click.option("--select", multiple=True, metavar="RULES", help="Only rules matching these ids, names, groups or prefixes.")
+@click.option(
+    "-j",
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="CODE",
+    help="Only this jurisdiction (repeatable; default: all).",
+)
+@click.option(
+    "--select", multiple=True, metavar="RULES", help="Only rules matching these ids, names, groups or prefixes."
+)
 @click.option("--ignore", multiple=True, metavar="RULES", help="Leave out rules matching these.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @dir_options
@@ -95,17 +117,33 @@ def list_rules(jurisdictions, select, ignore, fmt, rule_flags):
     rulesets = _load(codes, dirs)
     select, ignore = list(split_list(select)), list(split_list(ignore))
     if fmt == "json":
-        rows = [{"jurisdiction": rs.code, "id": r.id, "name": r.name, "check": r.check, "severity": r.severity,
-                 "group": r.group, "message": r.message, "citation": r.citation.to_dict(),
-                 "effective": r.effective, "reviewed": r.reviewed}
-                for rs in rulesets for r in rs.rules if rule_selected(r, select, ignore)]
+        rows = [
+            {
+                "jurisdiction": rs.code,
+                "id": r.id,
+                "name": r.name,
+                "check": r.check,
+                "severity": r.severity,
+                "group": r.group,
+                "message": r.message,
+                "citation": r.citation.to_dict(),
+                "effective": r.effective,
+                "reviewed": r.reviewed,
+            }
+            for rs in rulesets
+            for r in rs.rules
+            if rule_selected(r, select, ignore)
+        ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
     for i, rs in enumerate(rulesets):
         chosen = [r for r in rs.rules if rule_selected(r, select, ignore)]
         dates = "".join(f"  {key} {getattr(rs, key)}" for key in ("effective", "reviewed") if getattr(rs, key))
-        click.echo(("\n" if i else "") + click.style(f"{rs.code}  {rs.name}", bold=True)
-                   + f"  ({len(chosen)} rules, {_show(rs.file)}){dates}")
+        click.echo(
+            ("\n" if i else "")
+            + click.style(f"{rs.code}  {rs.name}", bold=True)
+            + f"  ({len(chosen)} rules, {_show(rs.file)}){dates}"
+        )
         for r in chosen:
             click.echo(f"  {r.id:<9} {r.severity:<8} {r.check:<20} {r.name}")
 
@@ -126,10 +164,12 @@ def explain(rule_id, rule_flags):
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         _fail(f"no rule {rule_id!r}{hint}; `compliance rules list` shows them all")
     rs, r = found
-    out = [click.style(f"{r.id}  {r.name}", bold=True) + f"  [{rs.code}: {rs.name}]",
-           f"  file:       {_show(r.file)}:{r.line}",
-           f"  check:      {r.check}",
-           f"  severity:   {r.severity} (confidence {r.confidence})"]
+    out = [
+        click.style(f"{r.id}  {r.name}", bold=True) + f"  [{rs.code}: {rs.name}]",
+        f"  file:       {_show(r.file)}:{r.line}",
+        f"  check:      {r.check}",
+        f"  severity:   {r.severity} (confidence {r.confidence})",
+    ]
     if r.group:
         out.append(f"  group:      {r.group}")
     out += ["", "Message:", f"  {r.message}"]
@@ -203,19 +243,28 @@ def test_rules(files, rule_flags):
                 click.echo(f"{_show(rs.file)}:{result.case.line}: FAIL {result.describe()}")
         ran, agree, not_run = counts(case_results)
         cases_run, cases_not_run = cases_run + ran, cases_not_run + not_run
-        click.echo(f"{_show(rs.file)}: examples {sum(r.ok for r in results)}/{len(results)} pass; "
-                   f"cases {ran} run, {agree} agree, {not_run} not run")
+        click.echo(
+            f"{_show(rs.file)}: examples {sum(r.ok for r in results)}/{len(results)} pass; "
+            f"cases {ran} run, {agree} agree, {not_run} not run"
+        )
     verdict = "all pass" if not failed and not broken else f"{failed} failed, {broken} broken"
-    click.echo(f"{len(targets)} files, {rule_count} rules, {examples} examples, {cases_run} cases "
-               f"({cases_not_run} not run): {verdict}")
+    click.echo(
+        f"{len(targets)} files, {rule_count} rules, {examples} examples, {cases_run} cases "
+        f"({cases_not_run} not run): {verdict}"
+    )
     raise SystemExit(2 if broken else 1 if failed else 0)
 
 
 # ----------------------------------------------------------------------------------- validate
 @rules.command()
 @click.argument("files", nargs=-1, metavar="[FILE]...")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-              help="The date `reviewed` is measured against (default: today).")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The date `reviewed` is measured against (default: today).",
+)
 @dir_options
 def validate(files, today, rule_flags):
     """Check rule files (default: every jurisdiction): schema, unknown keys, patterns, ids, label
@@ -231,8 +280,9 @@ def validate(files, today, rule_flags):
     today = today.date() if today else datetime.date.today()
     dirs = rule_dirs(rule_flags)
     if not files:
-        files = [_show(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file()))
-                 for c in jurisdiction_codes(dirs)]
+        files = [
+            _show(next(d / f"{c}.toml" for d in dirs if (d / f"{c}.toml").is_file())) for c in jurisdiction_codes(dirs)
+        ]
     problems = 0
     for name in files:
         path = Path(name)
@@ -301,14 +351,18 @@ def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
         first = rs.rules[0].id.split("-")[0]
         for r in rs.rules:
             if not r.id.startswith(first + "-"):
-                out.append(f"{path}:{r.line}: rule {r.id}: id prefix differs from the file's {first}- "
-                           f"(one prefix per jurisdiction)")
+                out.append(
+                    f"{path}:{r.line}: rule {r.id}: id prefix differs from the file's {first}- "
+                    f"(one prefix per jurisdiction)"
+                )
     owners = _prefix_owners(dirs, exclude=_lineage(path, raw, dirs))
     for prefix in sorted(prefixes):
         if prefix in owners:
             r = next(r for r in rs.rules if r.id.startswith(prefix + "-"))
-            out.append(f"{path}:{r.line}: rule {r.id}: prefix {prefix}- belongs to jurisdiction "
-                       f"{owners[prefix]!r}; choose another")
+            out.append(
+                f"{path}:{r.line}: rule {r.id}: prefix {prefix}- belongs to jurisdiction "
+                f"{owners[prefix]!r}; choose another"
+            )
     claimed: dict[tuple[str, str], str] = {}
     own = raw.get("vocabulary", {})
     for key in sorted(rs.vocabulary, key=lambda k: (k in own, k)):  # inherited first, blame this file
@@ -318,8 +372,10 @@ def lint(path: Path, rs: RuleSet, dirs: list[Path]) -> list[str]:
                 other = claimed.setdefault((kind, fold_key(form)), key)
                 if other != key:
                     line = line_of(f'"{form}"', f"vocabulary.{key}") or line_of(f"[vocabulary.{key}]")
-                    out.append(f"{path}:{line}: [vocabulary.{key}] {kind} {form!r} is already label "
-                               f"{other!r}: one wording, one label")
+                    out.append(
+                        f"{path}:{line}: [vocabulary.{key}] {kind} {form!r} is already label "
+                        f"{other!r}: one wording, one label"
+                    )
     return out
 
 

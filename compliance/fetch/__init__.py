@@ -7,6 +7,7 @@ here stores every page with its cursor in the fetch state, so a stopped fetch re
 was; `floor` is the oldest publication date wanted: `--since` when given (so a window can be
 re-read to catch edited captions), else the newest post already fetched.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -47,8 +48,13 @@ class CreatorResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def fetch_creator(source: Source, state, since: str | None, max_pages: int | None = None,
-                  on_page: Callable[[str, Page], None] | None = None) -> CreatorResult:
+def fetch_creator(
+    source: Source,
+    state,
+    since: str | None,
+    max_pages: int | None = None,
+    on_page: Callable[[str, Page], None] | None = None,
+) -> CreatorResult:
     """Fetch one creator into the state; raises FetchError subclasses after storing what it got."""
     info = state.creator(source.key)
     result = CreatorResult(source.key)

@@ -6,6 +6,7 @@ logs), and every error message is passed through `redact` with the secrets this 
 given, in case a server echoes a key back. Retries cover 429 and 5xx and connection failures;
 the sleep function is injectable so tests do not wait.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,10 @@ class HttpClient:
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise FetchError(self._safe(f"{method} {_shown(path)}: the answer is not JSON "
-                                        f"({len(raw)} bytes starting {raw[:40]!r})"), status) from None
+            raise FetchError(
+                self._safe(f"{method} {_shown(path)}: the answer is not JSON ({len(raw)} bytes starting {raw[:40]!r})"),
+                status,
+            ) from None
 
     def request(self, method: str, path: str, params, data: bytes | None) -> tuple[int, bytes]:
         """(status, body) of a 2xx answer; retries 429/5xx/network errors, then raises FetchError."""
@@ -119,10 +122,11 @@ class HttpClient:
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt >= self.retries:
                     reason = getattr(exc, "reason", exc)
-                    raise FetchError(self._safe(f"{method} {_shown(path)}: no answer after {attempt + 1} "
-                                                f"attempt(s): {reason}")) from None
+                    raise FetchError(
+                        self._safe(f"{method} {_shown(path)}: no answer after {attempt + 1} attempt(s): {reason}")
+                    ) from None
             if wait is None:
-                wait = self.backoff * (2 ** attempt)
+                wait = self.backoff * (2**attempt)
             wait = min(wait, self.max_wait)
             self.waits.append(wait)
             self.sleep(wait)

@@ -8,6 +8,7 @@ or whether a post carries the "Paid partnership" label (the API exposes no such 
 text. The token goes in an `Authorization: Bearer` header, never in a URL. Graph rate limits
 (error codes 4, 17, 32, 613) stop the fetch with a clear message; the state keeps the pages done.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,12 +42,19 @@ def _translate(exc: FetchError) -> FetchError:
     err = _err if isinstance(_err := body.get("error"), dict) else {}
     code = err.get("code")
     if code in RATE_CODES or exc.status == 429:
-        return QuotaExhausted(f"instagram: Graph API rate limit reached (code {code or exc.status}); Meta counts "
-                              "calls per hour: what was fetched is kept, run again later to continue.",
-                              exc.status, exc.body)
+        return QuotaExhausted(
+            f"instagram: Graph API rate limit reached (code {code or exc.status}); Meta counts "
+            "calls per hour: what was fetched is kept, run again later to continue.",
+            exc.status,
+            exc.body,
+        )
     if code in TOKEN_CODES or exc.status in (401, 403):
-        return NoAccess(f"instagram: the Graph API refused the token (code {code or exc.status}); check "
-                        "INSTAGRAM_ACCESS_TOKEN (it expires) and INSTAGRAM_USER_ID. " + str(exc), exc.status, exc.body)
+        return NoAccess(
+            f"instagram: the Graph API refused the token (code {code or exc.status}); check "
+            "INSTAGRAM_ACCESS_TOKEN (it expires) and INSTAGRAM_USER_ID. " + str(exc),
+            exc.status,
+            exc.body,
+        )
     return exc
 
 
@@ -75,8 +83,10 @@ class InstagramDiscovery:
                 raise _translate(exc) from None
             found = data.get("business_discovery") if isinstance(data, dict) else None
             if not isinstance(found, dict):
-                raise FetchError(f"instagram: {self.account}: the answer has no business_discovery object "
-                                 "(is it a business or creator account?)")
+                raise FetchError(
+                    f"instagram: {self.account}: the answer has no business_discovery object "
+                    "(is it a business or creator account?)"
+                )
             block = _block if isinstance(_block := found.get("media"), dict) else {}
             items = block.get("data")
             if not isinstance(items, list):
@@ -92,13 +102,21 @@ class InstagramDiscovery:
                     older = True
                     continue
                 caption = item.get("caption") if isinstance(item.get("caption"), str) else ""
-                records.append({
-                    "id": item["id"], "platform": "instagram", "author": author, "caption": caption,
-                    "posted_at": stamp, "paid_partnership": False, "paid_flag_known": False,
-                    "url": item.get("permalink") if isinstance(item.get("permalink"), str) else None,
-                    "media_type": item.get("media_type"), "media_product_type": item.get("media_product_type"),
-                    "fetched_via": "instagram-business-discovery",
-                })
+                records.append(
+                    {
+                        "id": item["id"],
+                        "platform": "instagram",
+                        "author": author,
+                        "caption": caption,
+                        "posted_at": stamp,
+                        "paid_partnership": False,
+                        "paid_flag_known": False,
+                        "url": item.get("permalink") if isinstance(item.get("permalink"), str) else None,
+                        "media_type": item.get("media_type"),
+                        "media_product_type": item.get("media_product_type"),
+                        "fetched_via": "instagram-business-discovery",
+                    }
+                )
             paging = _paging if isinstance(_paging := block.get("paging"), dict) else {}
             cursors = _cursors if isinstance(_cursors := paging.get("cursors"), dict) else {}
             after = cursors.get("after") if paging.get("next") and not older else None

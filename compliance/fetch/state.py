@@ -7,6 +7,7 @@ stored, and a post fetched twice replaces itself (posts are keyed by platform an
 output JSONL is written from here, whole, in one atomic rename, so it never holds a duplicate
 or a half-written line. No key or token is ever stored.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,24 +54,29 @@ class FetchState:
     def creator(self, key: str) -> dict[str, str | None]:
         """newest: the newest posted_at stored for this creator by a complete fetch; cursor: where
         a stopped fetch was, with the floor (oldest date wanted) it was fetching down to."""
-        row = self.conn.execute("SELECT newest, cursor, cursor_floor FROM creators WHERE creator=?",
-                                (key,)).fetchone()
+        row = self.conn.execute("SELECT newest, cursor, cursor_floor FROM creators WHERE creator=?", (key,)).fetchone()
         if row is None:
             return {"newest": None, "cursor": None, "cursor_floor": None}
         return {"newest": row[0], "cursor": row[1], "cursor_floor": row[2]}
 
-    def store_page(self, key: str, records: Iterable[dict[str, Any]], next_cursor: str | None,
-                   floor: str | None) -> int:
+    def store_page(
+        self, key: str, records: Iterable[dict[str, Any]], next_cursor: str | None, floor: str | None
+    ) -> int:
         """Store one page's posts and the cursor to the next page in one transaction."""
-        rows = [(r["platform"], str(r["id"]), key, r.get("posted_at"),
-                 json.dumps(r, ensure_ascii=False, sort_keys=True)) for r in records]
+        rows = [
+            (r["platform"], str(r["id"]), key, r.get("posted_at"), json.dumps(r, ensure_ascii=False, sort_keys=True))
+            for r in records
+        ]
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?)", rows)
-            conn.execute("INSERT INTO creators (creator, cursor, cursor_floor) VALUES (?, ?, ?) "
-                         "ON CONFLICT(creator) DO UPDATE SET cursor=excluded.cursor, "
-                         "cursor_floor=excluded.cursor_floor", (key, next_cursor, floor))
+            conn.execute(
+                "INSERT INTO creators (creator, cursor, cursor_floor) VALUES (?, ?, ?) "
+                "ON CONFLICT(creator) DO UPDATE SET cursor=excluded.cursor, "
+                "cursor_floor=excluded.cursor_floor",
+                (key, next_cursor, floor),
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -80,19 +86,23 @@ class FetchState:
     def finish_creator(self, key: str) -> None:
         """A complete fetch: forget the cursor, remember the newest post for the next --since."""
         newest = self.conn.execute("SELECT max(posted_at) FROM posts WHERE creator=?", (key,)).fetchone()[0]
-        self.conn.execute("INSERT INTO creators (creator, newest) VALUES (?, ?) ON CONFLICT(creator) DO UPDATE "
-                          "SET newest=excluded.newest, cursor=NULL, cursor_floor=NULL", (key, newest))
+        self.conn.execute(
+            "INSERT INTO creators (creator, newest) VALUES (?, ?) ON CONFLICT(creator) DO UPDATE "
+            "SET newest=excluded.newest, cursor=NULL, cursor_floor=NULL",
+            (key, newest),
+        )
 
     def known(self, platform: str, post_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM posts WHERE platform=? AND id=?",
-                                 (platform, post_id)).fetchone() is not None
+        return (
+            self.conn.execute("SELECT 1 FROM posts WHERE platform=? AND id=?", (platform, post_id)).fetchone()
+            is not None
+        )
 
     def records(self, creators: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Stored posts (of these creators), ordered by creator, date and id: a stable output."""
         query = "SELECT creator, record FROM posts ORDER BY creator, posted_at, id"
         wanted = set(creators) if creators is not None else None
-        return [json.loads(rec) for creator, rec in self.conn.execute(query)
-                if wanted is None or creator in wanted]
+        return [json.loads(rec) for creator, rec in self.conn.execute(query) if wanted is None or creator in wanted]
 
     def close(self) -> None:
         self.conn.close()

@@ -8,6 +8,7 @@ search id TikTok returns. It has no "paid partnership" field: `paid_partnership`
 `paid_flag_known` false. Without access there is no API route: ask the creator for their data
 export (Settings > Account > Download your data, JSON) and run `compliance scan` on it.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,11 @@ API_BASE = "https://open.tiktokapis.com"
 USERNAME = re.compile(r"^[A-Za-z0-9._]{2,24}$")
 FIELDS = "id,video_description,create_time,username,region_code"
 WINDOW_DAYS = 30
-EXPORT_HINT = ("TikTok lets only approved researchers read other accounts through its API (the Research API). "
-               "Without that access, ask the creator for their TikTok data export (Settings > Account > Download "
-               "your data, JSON) and run `compliance scan` on the file.")
+EXPORT_HINT = (
+    "TikTok lets only approved researchers read other accounts through its API (the Research API). "
+    "Without that access, ask the creator for their TikTok data export (Settings > Account > Download "
+    "your data, JSON) and run `compliance scan` on the file."
+)
 
 
 def username(text: str) -> str:
@@ -44,11 +47,16 @@ def _translate(exc: FetchError) -> FetchError:
     err = _err if isinstance(_err := body.get("error"), dict) else {}
     code = str(err.get("code") or "")
     if exc.status == 429 or "quota" in code or "rate_limit" in code:
-        return QuotaExhausted(f"tiktok: Research API limit reached ({code or 'HTTP 429'}); the daily request "
-                              "quota resets at midnight UTC. What was fetched is kept; run again to continue.",
-                              exc.status, exc.body)
+        return QuotaExhausted(
+            f"tiktok: Research API limit reached ({code or 'HTTP 429'}); the daily request "
+            "quota resets at midnight UTC. What was fetched is kept; run again to continue.",
+            exc.status,
+            exc.body,
+        )
     if exc.status in (401, 403) or code in ("access_token_invalid", "scope_not_authorized", "scope_permission_missed"):
-        return NoAccess(f"tiktok: the API refused the token ({code or exc.status}). {EXPORT_HINT}", exc.status, exc.body)
+        return NoAccess(
+            f"tiktok: the API refused the token ({code or exc.status}). {EXPORT_HINT}", exc.status, exc.body
+        )
     return exc
 
 
@@ -84,8 +92,12 @@ class TikTokResearch:
         index = int(state["window"])
         while index < len(windows):
             start, end = windows[index]
-            body = {"query": {"and": [{"operation": "IN", "field_name": "username", "field_values": [self.account]}]},
-                    "start_date": start.strftime("%Y%m%d"), "end_date": end.strftime("%Y%m%d"), "max_count": 100}
+            body = {
+                "query": {"and": [{"operation": "IN", "field_name": "username", "field_values": [self.account]}]},
+                "start_date": start.strftime("%Y%m%d"),
+                "end_date": end.strftime("%Y%m%d"),
+                "max_count": 100,
+            }
             if state.get("cursor"):
                 body["cursor"] = state["cursor"]
             if state.get("search_id"):
@@ -109,15 +121,27 @@ class TikTokResearch:
                     warnings.append(f"tiktok: {self.account}: video {n} has no id; skipped")
                     continue
                 created = video.get("create_time")
-                posted = (datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                          if isinstance(created, (int, float)) and not isinstance(created, bool) else None)
+                posted = (
+                    datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    if isinstance(created, (int, float)) and not isinstance(created, bool)
+                    else None
+                )
                 user = str(video.get("username") or self.account)
-                records.append({
-                    "id": str(vid), "platform": "tiktok", "author": "@" + user,
-                    "caption": video.get("video_description") if isinstance(video.get("video_description"), str) else "",
-                    "posted_at": posted, "paid_partnership": False, "paid_flag_known": False,
-                    "url": f"https://www.tiktok.com/@{user}/video/{vid}", "fetched_via": "tiktok-research-api",
-                })
+                records.append(
+                    {
+                        "id": str(vid),
+                        "platform": "tiktok",
+                        "author": "@" + user,
+                        "caption": video.get("video_description")
+                        if isinstance(video.get("video_description"), str)
+                        else "",
+                        "posted_at": posted,
+                        "paid_partnership": False,
+                        "paid_flag_known": False,
+                        "url": f"https://www.tiktok.com/@{user}/video/{vid}",
+                        "fetched_via": "tiktok-research-api",
+                    }
+                )
             if block.get("has_more") is True and isinstance(block.get("cursor"), int):
                 state = {"window": index, "cursor": block["cursor"], "search_id": block.get("search_id")}
             else:

@@ -11,6 +11,7 @@ Feed (no key): `feeds/videos.xml?channel_id=` lists only the latest 15 or so vid
 paid-promotion flag (`paid_partnership` is false and `paid_flag_known` false), and takes a
 channel id, not a handle.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,11 @@ CHANNEL_ID = re.compile(r"^UC[0-9A-Za-z_-]{22}$")
 HANDLE = re.compile(r"^@[0-9A-Za-z_.\-·]{3,30}$")
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
 ACCESS_REASONS = {"keyInvalid", "forbidden", "accessNotConfigured", "ipRefererBlocked", "keyExpired"}
-ATOM = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/schemas/2015",
-        "media": "http://search.yahoo.com/mrss/"}
+ATOM = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "yt": "http://www.youtube.com/xml/schemas/2015",
+    "media": "http://search.yahoo.com/mrss/",
+}
 
 
 def channel_spec(text: str) -> str:
@@ -60,10 +64,16 @@ def _translate(exc: FetchError) -> FetchError:
         return QuotaExhausted(
             f"youtube: the Data API quota of this key is spent ({reason or 'HTTP 429'}); daily quotas reset at "
             f"midnight Pacific time. What was fetched is kept; run again later to continue. ({exc})",
-            exc.status, exc.body)
+            exc.status,
+            exc.body,
+        )
     if reason in ACCESS_REASONS or exc.status in (401, 403) or reason == "badRequest" and "key" in str(exc).lower():
-        return NoAccess(f"youtube: the API refused the key ({reason or exc.status}); check YOUTUBE_API_KEY and that "
-                        "the YouTube Data API v3 is enabled for its project. " + str(exc), exc.status, exc.body)
+        return NoAccess(
+            f"youtube: the API refused the key ({reason or exc.status}); check YOUTUBE_API_KEY and that "
+            "the YouTube Data API v3 is enabled for its project. " + str(exc),
+            exc.status,
+            exc.body,
+        )
     return exc
 
 
@@ -111,8 +121,10 @@ class YouTubeAPI:
         else:
             (playlist, author), token = self.resolve(), None
         while True:
-            data = self._get("playlistItems", {"part": "contentDetails", "playlistId": playlist,
-                                               "maxResults": 50, "pageToken": token})
+            data = self._get(
+                "playlistItems",
+                {"part": "contentDetails", "playlistId": playlist, "maxResults": 50, "pageToken": token},
+            )
             items = _items if isinstance(_items := data.get("items"), list) else None
             if items is None:
                 raise FetchError(f"youtube: playlistItems for {self.channel!r}: the answer has no `items` list")
@@ -139,8 +151,9 @@ class YouTubeAPI:
                 return
 
     def videos(self, ids: list[str], author: str, warnings: list[str]) -> list[dict[str, Any]]:
-        data = self._get("videos", {"part": "snippet,paidProductPlacementDetails", "id": ",".join(ids),
-                                    "maxResults": 50})
+        data = self._get(
+            "videos", {"part": "snippet,paidProductPlacementDetails", "id": ",".join(ids), "maxResults": 50}
+        )
         items = _items if isinstance(_items := data.get("items"), list) else []
         by_id = {it["id"]: it for it in items if isinstance(it, dict) and isinstance(it.get("id"), str)}
         out = []
@@ -156,14 +169,21 @@ class YouTubeAPI:
             if not isinstance(description, str):
                 warnings.append(f"youtube: video {vid} has no description in the answer; kept with an empty caption")
                 description = ""
-            out.append({
-                "id": vid, "platform": "youtube", "author": author, "caption": description,
-                "title": snippet.get("title") if isinstance(snippet.get("title"), str) else None,
-                "posted_at": snippet.get("publishedAt") if isinstance(snippet.get("publishedAt"), str) else None,
-                "paid_partnership": paid is True, "paid_flag_known": isinstance(paid, bool),
-                "url": f"https://www.youtube.com/watch?v={vid}", "channel_id": snippet.get("channelId"),
-                "fetched_via": "youtube-data-api",
-            })
+            out.append(
+                {
+                    "id": vid,
+                    "platform": "youtube",
+                    "author": author,
+                    "caption": description,
+                    "title": snippet.get("title") if isinstance(snippet.get("title"), str) else None,
+                    "posted_at": snippet.get("publishedAt") if isinstance(snippet.get("publishedAt"), str) else None,
+                    "paid_partnership": paid is True,
+                    "paid_flag_known": isinstance(paid, bool),
+                    "url": f"https://www.youtube.com/watch?v={vid}",
+                    "channel_id": snippet.get("channelId"),
+                    "fetched_via": "youtube-data-api",
+                }
+            )
         return out
 
 
@@ -180,8 +200,10 @@ class YouTubeFeed:
 
     def pages(self, cursor: str | None, floor: str | None) -> Iterator[Page]:
         if not CHANNEL_ID.match(self.channel):
-            raise FetchError(f"youtube feed: {self.channel!r}: the public feed takes a channel id (UC...), "
-                             "not a handle; set YOUTUBE_API_KEY to fetch by @handle")
+            raise FetchError(
+                f"youtube feed: {self.channel!r}: the public feed takes a channel id (UC...), "
+                "not a handle; set YOUTUBE_API_KEY to fetch by @handle"
+            )
         text = self.http.get_text("feeds/videos.xml", {"channel_id": self.channel})
         try:
             root = ET.fromstring(text)
@@ -198,11 +220,19 @@ class YouTubeFeed:
             if floor and published and published < floor:
                 continue
             description = entry.findtext("media:group/media:description", default="", namespaces=ATOM)
-            records.append({
-                "id": vid, "platform": "youtube", "author": author, "caption": description,
-                "title": entry.findtext("atom:title", default=None, namespaces=ATOM), "posted_at": published,
-                "paid_partnership": False, "paid_flag_known": False,
-                "url": f"https://www.youtube.com/watch?v={vid}", "channel_id": self.channel,
-                "fetched_via": "youtube-feed",
-            })
+            records.append(
+                {
+                    "id": vid,
+                    "platform": "youtube",
+                    "author": author,
+                    "caption": description,
+                    "title": entry.findtext("atom:title", default=None, namespaces=ATOM),
+                    "posted_at": published,
+                    "paid_partnership": False,
+                    "paid_flag_known": False,
+                    "url": f"https://www.youtube.com/watch?v={vid}",
+                    "channel_id": self.channel,
+                    "fetched_via": "youtube-feed",
+                }
+            )
         yield Page(records, None, warnings)

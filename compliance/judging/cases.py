@@ -5,6 +5,7 @@ account ...) is recorded and never run. Every other case must get the status its
 in its own jurisdiction, and every rule it lists must be among the findings. Used by
 `compliance rules test`, `compliance rules validate` and the test suite.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,13 +28,21 @@ class CaseResult:
         c = self.case
         found = ", ".join(self.findings) or "no findings"
         why = f"; rules not raised: {', '.join(self.missing)}" if self.missing else ""
-        return (f"case {c.id}: expected {c.expect}, got {self.status} ({found}){why}: "
-                f"{c.title} ({c.authority}, {c.decided}): {c.caption!r}")
+        return (
+            f"case {c.id}: expected {c.expect}, got {self.status} ({found}){why}: "
+            f"{c.title} ({c.authority}, {c.decided}): {c.caption!r}"
+        )
 
 
 def case_post(ruleset: RuleSet, case: Case) -> Post:
-    return Post(id=case.id, caption=case.caption, source=Source(ruleset.file, line=case.line),
-                platform=case.platform, paid_partnership=case.paid_partnership, brands=case.brands)
+    return Post(
+        id=case.id,
+        caption=case.caption,
+        source=Source(ruleset.file, line=case.line),
+        platform=case.platform,
+        paid_partnership=case.paid_partnership,
+        brands=case.brands,
+    )
 
 
 def run_case(ruleset: RuleSet, case: Case, scanners: dict | None = None) -> CaseResult:
@@ -48,8 +57,14 @@ def run_case(ruleset: RuleSet, case: Case, scanners: dict | None = None) -> Case
     verdict = scanners[key].judge(case_post(ruleset, case)).verdicts[ruleset.code]
     raised = tuple(f.rule for f in verdict.findings)
     missing = tuple(r for r in case.rules if r not in raised)
-    return CaseResult(case, ran=True, ok=verdict.status == case.expect and not missing,
-                      status=verdict.status, findings=raised, missing=missing)
+    return CaseResult(
+        case,
+        ran=True,
+        ok=verdict.status == case.expect and not missing,
+        status=verdict.status,
+        findings=raised,
+        missing=missing,
+    )
 
 
 def run_cases(ruleset: RuleSet) -> list[CaseResult]:

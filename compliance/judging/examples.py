@@ -3,6 +3,7 @@
 A `fail` example must raise the rule; a `pass` example must not. Used by the test suite (every
 rule of every shipped file) and by `compliance rules test`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,9 +41,14 @@ def run_examples(ruleset: RuleSet, rules: list[Rule] | None = None) -> list[Exam
         scanner = scanners[brands]
         for kind, captions in (("pass", ex.passing), ("fail", ex.failing)):
             for caption in captions:
-                post = Post(id="example", caption=caption, source=Source(ruleset.file),
-                            platform=ex.platform, paid_partnership=ex.paid_partnership,
-                            metadata=dict(ex.metadata))
+                post = Post(
+                    id="example",
+                    caption=caption,
+                    source=Source(ruleset.file),
+                    platform=ex.platform,
+                    paid_partnership=ex.paid_partnership,
+                    metadata=dict(ex.metadata),
+                )
                 result = scanner.judge(post)
                 raised = tuple(f.rule for f in result.verdicts[ruleset.code].findings)
                 ok = (rule.id in raised) == (kind == "fail")

@@ -15,6 +15,7 @@ Every candidate is judged again by the same Scanner; a jurisdiction that is stil
 compliant or clear gets its next accepted label, and what cannot be satisfied (a warning no
 caption text resolves) is reported, never hidden.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -164,17 +165,22 @@ class Fixer:
         return best
 
     def _failing(self, result: PostResult) -> list[str]:
-        return [code for code in self.scanner.jurisdictions
-                if result.verdicts.get(code) is None or result.verdicts[code].status not in OK_STATUSES]
+        return [
+            code
+            for code in self.scanner.jurisdictions
+            if result.verdicts.get(code) is None or result.verdicts[code].status not in OK_STATUSES
+        ]
 
     def _badness(self, result: PostResult) -> int:
         """Violations weigh more than reviews: trading a violation for a review is progress."""
         weights = {"violation": 2, "review": 1}
-        return sum(weights.get(result.verdicts[c].status, 0) if c in result.verdicts else 2
-                   for c in self.scanner.jurisdictions)
+        return sum(
+            weights.get(result.verdicts[c].status, 0) if c in result.verdicts else 2 for c in self.scanner.jurisdictions
+        )
 
-    def _compose(self, caption: str, before: PostResult, need: list[str],
-                 step: dict[str, int]) -> tuple[str, tuple[str, ...]]:
+    def _compose(
+        self, caption: str, before: PostResult, need: list[str], step: dict[str, int]
+    ) -> tuple[str, tuple[str, ...]]:
         chosen: list[LabelChoice] = []
         moves: list[Span] = []
         edits = []
@@ -212,11 +218,20 @@ class Fixer:
     def _buried_tag(self, before: PostResult, rs: RuleSet, taken):
         """The creator's own hashtag label this jurisdiction accepts, not at the start (first one)."""
         langs = languages(rs)
-        found = [d for d in before.disclosures
-                 if d.text.startswith(_TAG_MARKS) and d.label in rs.accepted and "start" not in d.zone
-                 and d not in taken and "\n" not in d.text]
-        same = [d for d in found if rs.vocabulary.get(d.label or "")
-                and in_language(rs.vocabulary[d.label or ""].language, langs)]
+        found = [
+            d
+            for d in before.disclosures
+            if d.text.startswith(_TAG_MARKS)
+            and d.label in rs.accepted
+            and "start" not in d.zone
+            and d not in taken
+            and "\n" not in d.text
+        ]
+        same = [
+            d
+            for d in found
+            if rs.vocabulary.get(d.label or "") and in_language(rs.vocabulary[d.label or ""].language, langs)
+        ]
         pool = same or found
         return pool[0] if pool else None
 
@@ -248,7 +263,7 @@ def remove_token(text: str, start: int, end: int) -> str:
     if not before.strip() and not after.strip():
         # The token was alone on its line: drop the line and one of its line breaks.
         if line_end < len(text):
-            return text[:line_start] + text[line_end + 1:]
+            return text[:line_start] + text[line_end + 1 :]
         return text[: max(line_start - 1, 0)] + text[line_end:]
     s, e = start, end
     if not before.strip():  # first on its line: the spaces after it go
@@ -260,7 +275,11 @@ def remove_token(text: str, start: int, end: int) -> str:
     return text[:s] + text[e:]
 
 
-def make_post(caption: str, name: str = "<argument>", platform: str | None = None,
-              post_id: str = "caption", paid_partnership: bool = False) -> Post:
-    return Post(id=post_id, caption=caption, source=Source(name), platform=platform,
-                paid_partnership=paid_partnership)
+def make_post(
+    caption: str,
+    name: str = "<argument>",
+    platform: str | None = None,
+    post_id: str = "caption",
+    paid_partnership: bool = False,
+) -> Post:
+    return Post(id=post_id, caption=caption, source=Source(name), platform=platform, paid_partnership=paid_partnership)

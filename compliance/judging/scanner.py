@@ -3,6 +3,7 @@
 `judge` is a pure function of the post, the rule sets and the brands, so the local scan, a
 process pool and a Dask worker all produce the same record for the same post.
 """
+
 from __future__ import annotations
 
 from dataclasses import fields, replace
@@ -41,17 +42,28 @@ class Scanner:
     shorthand for tests and library use that builds the same `Settings`.
     """
 
-    def __init__(self, jurisdictions: list[str] | tuple[str, ...] = (), brands: list[str] | None = None,
-                 rules_dirs: list[Path] | None = None, select: list[str] | None = None,
-                 ignore: list[str] | None = None, severity_overrides: dict[str, str] | None = None,
-                 rulesets: list[RuleSet] | None = None, exceptions: dict[str, list[str]] | None = None,
-                 discover: bool = False):
+    def __init__(
+        self,
+        jurisdictions: list[str] | tuple[str, ...] = (),
+        brands: list[str] | None = None,
+        rules_dirs: list[Path] | None = None,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        severity_overrides: dict[str, str] | None = None,
+        rulesets: list[RuleSet] | None = None,
+        exceptions: dict[str, list[str]] | None = None,
+        discover: bool = False,
+    ):
         settings = Settings(
-            jurisdictions=tuple(jurisdictions), brands=tuple(brands or ()),
-            rules_dirs=tuple(str(d) for d in rules_dirs or ()), select=tuple(select or ()),
-            ignore=tuple(ignore or ()), severity=dict(severity_overrides or {}),
+            jurisdictions=tuple(jurisdictions),
+            brands=tuple(brands or ()),
+            rules_dirs=tuple(str(d) for d in rules_dirs or ()),
+            select=tuple(select or ()),
+            ignore=tuple(ignore or ()),
+            severity=dict(severity_overrides or {}),
             exceptions=tuple(Waiver(post, rule) for post, rules in (exceptions or {}).items() for rule in rules),
-            discover=discover)
+            discover=discover,
+        )
         self._setup(settings, rulesets)
 
     @classmethod
@@ -70,14 +82,19 @@ class Scanner:
         self.rulesets = list(rulesets or [load_ruleset(code, dirs) for code in codes])
         for rs in self.rulesets if not rulesets else ():  # `-j base` would judge everything compliant
             if rs.meta.get("abstract"):
-                raise RuleFileError(f"{rs.file}: {rs.code!r} is an abstract rule set (shared vocabulary for "
-                                    f"others to extend), not a jurisdiction; choose from "
-                                    f"{', '.join(jurisdiction_codes(dirs))}")
+                raise RuleFileError(
+                    f"{rs.file}: {rs.code!r} is an abstract rule set (shared vocabulary for "
+                    f"others to extend), not a jurisdiction; choose from "
+                    f"{', '.join(jurisdiction_codes(dirs))}"
+                )
         self.jurisdictions = [rs.code for rs in self.rulesets]
         self.settings = replace(settings, jurisdictions=tuple(self.jurisdictions))
-        self.rules = {rs.code: [self._override(r) for r in rs.rules
-                                if rule_selected(r, list(settings.select), list(settings.ignore))]
-                      for rs in self.rulesets}
+        self.rules = {
+            rs.code: [
+                self._override(r) for r in rs.rules if rule_selected(r, list(settings.select), list(settings.ignore))
+            ]
+            for rs in self.rulesets
+        }
         self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
 
     def _override(self, rule: Rule) -> Rule:
@@ -92,8 +109,14 @@ class Scanner:
     def judge_record(self, record: Post | InputError) -> PostResult:
         record = _encodable(record)
         if isinstance(record, InputError):
-            return PostResult(id=record.id, source=record.source, caption=record.caption,
-                              platform=record.platform, author=record.author, error=record.message)
+            return PostResult(
+                id=record.id,
+                source=record.source,
+                caption=record.caption,
+                platform=record.platform,
+                author=record.author,
+                error=record.message,
+            )
         try:
             return self.judge(record)
         except TimeoutError:
@@ -114,8 +137,14 @@ class Scanner:
             for rule in active:
                 findings.extend(CHECKS.get(rule.check).run(ctx, rule))
             if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
-                findings.extend(discovery_finding(ctx, analysis.discovery, list(self.settings.select),
-                                                  list(self.settings.ignore) + [w.rule for w in waivers]))
+                findings.extend(
+                    discovery_finding(
+                        ctx,
+                        analysis.discovery,
+                        list(self.settings.select),
+                        list(self.settings.ignore) + [w.rule for w in waivers],
+                    )
+                )
             # A waived rule is set aside, never dropped: judged as if nothing were waived, so the
             # report shows what the exception hid and why (and an exception that hid nothing).
             waived: list[tuple[Finding, Waiver]] = []
@@ -128,11 +157,19 @@ class Scanner:
             waived.sort(key=lambda pair: _finding_order(pair[0]))
             verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings), tuple(waived))
         return PostResult(
-            id=post.id, source=post.source, caption=post.caption, platform=post.platform,
-            author=post.author, posted_at=post.posted_at, paid_partnership=post.paid_partnership,
-            signals=_with_cues(analysis), disclosures=analysis.disclosures, verdicts=verdicts,
+            id=post.id,
+            source=post.source,
+            caption=post.caption,
+            platform=post.platform,
+            author=post.author,
+            posted_at=post.posted_at,
+            paid_partnership=post.paid_partnership,
+            signals=_with_cues(analysis),
+            disclosures=analysis.disclosures,
+            verdicts=verdicts,
             discovery=analysis.discovery.to_dict() if analysis.discovery is not None else None,
-            onscreen=tuple(post.metadata.get("onscreen") or ()), media=post.metadata.get("media"),
+            onscreen=tuple(post.metadata.get("onscreen") or ()),
+            media=post.metadata.get("media"),
         )
 
 
@@ -152,23 +189,35 @@ def encodable_text(value):
 
 
 def _encodable(record: Post | InputError) -> Post | InputError:
-    source = replace(record.source, file=encodable_text(record.source.file),
-                     member=encodable_text(record.source.member))
-    changes = {f.name: encodable_text(getattr(record, f.name)) for f in fields(record)
-               if isinstance(getattr(record, f.name), str)}
+    source = replace(
+        record.source, file=encodable_text(record.source.file), member=encodable_text(record.source.member)
+    )
+    changes = {
+        f.name: encodable_text(getattr(record, f.name))
+        for f in fields(record)
+        if isinstance(getattr(record, f.name), str)
+    }
     if isinstance(record, Post):
         changes["brands"] = tuple(encodable_text(b) for b in record.brands)
     return replace(record, source=source, **changes)
 
 
 def _failed(post: Post, message: str) -> PostResult:
-    return PostResult(id=post.id, source=post.source, caption=post.caption, platform=post.platform,
-                      author=post.author, posted_at=post.posted_at, error=message)
+    return PostResult(
+        id=post.id,
+        source=post.source,
+        caption=post.caption,
+        platform=post.platform,
+        author=post.author,
+        posted_at=post.posted_at,
+        error=message,
+    )
 
 
 def _with_cues(analysis) -> tuple:
     """The signals, with --discover's cues among them in caption order."""
     if not analysis.cues:
         return analysis.signals
-    return tuple(sorted(analysis.signals + analysis.cues,
-                        key=lambda s: (s.start, s.end, s.kind, s.label or "", s.value or "")))
+    return tuple(
+        sorted(analysis.signals + analysis.cues, key=lambda s: (s.start, s.end, s.kind, s.label or "", s.value or ""))
+    )

@@ -11,11 +11,14 @@ install; the rest of the tool scans captions as before without it.
     prominence height share, WCAG contrast, position, icon cover, time on screen
     onscreen   lines -> labels (the project's own label finder) -> the post's `onscreen` records
 """
+
 from __future__ import annotations
 
-INSTALL_HINT = ("on-screen labels in images and videos need the media extra: "
-                "pip install -e '.[media]' and the Tesseract OCR program with its language data "
-                "(Debian: apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra)")
+INSTALL_HINT = (
+    "on-screen labels in images and videos need the media extra: "
+    "pip install -e '.[media]' and the Tesseract OCR program with its language data "
+    "(Debian: apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra)"
+)
 
 
 def missing() -> str | None:

@@ -1,4 +1,5 @@
 """Decode one image with Pillow under byte and pixel limits; the file is only ever read."""
+
 from __future__ import annotations
 
 import io
@@ -45,8 +46,10 @@ def load_image(data: bytes, limits: Limits, name: str = ""):
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > limits.max_pixels:
-                raise MediaError(f"{width}x{height} pixels is over the {limits.max_pixels:,}-pixel "
-                                 "limit (a decompression bomb or a huge image); not decoded")
+                raise MediaError(
+                    f"{width}x{height} pixels is over the {limits.max_pixels:,}-pixel "
+                    "limit (a decompression bomb or a huge image); not decoded"
+                )
             image.load()
             upright = ImageOps.exif_transpose(image)
             return upright.convert("RGB")

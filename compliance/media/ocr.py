@@ -5,6 +5,7 @@ grey negative (light text on a dark or busy picture), and its saturation channel
 on a grey picture). Later passes run only while no label has been found (`enough`), so a frame
 with a clear label costs one pass. A line found by two passes is kept once, from the surer one.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,9 @@ class Line:
 def _data(image, langs: str) -> list[Line]:
     import pytesseract
 
-    d = pytesseract.image_to_data(image, lang=langs, config="--psm 11 -c thresholding_method=2",
-                                  output_type=pytesseract.Output.DICT)
+    d = pytesseract.image_to_data(
+        image, lang=langs, config="--psm 11 -c thresholding_method=2", output_type=pytesseract.Output.DICT
+    )
     lines: dict[tuple, list[Word]] = {}
     for i, text in enumerate(d["text"]):
         text = (text or "").strip()
@@ -67,8 +69,7 @@ def _data(image, langs: str) -> list[Line]:
         if not text or conf < MIN_CONFIDENCE:
             continue
         key = (d["block_num"][i], d["par_num"][i], d["line_num"][i])
-        lines.setdefault(key, []).append(
-            Word(text, (d["left"][i], d["top"][i], d["width"][i], d["height"][i]), conf))
+        lines.setdefault(key, []).append(Word(text, (d["left"][i], d["top"][i], d["width"][i], d["height"][i]), conf))
     return [Line(sorted(ws, key=lambda w: w.box[0])) for _, ws in sorted(lines.items())]
 
 

@@ -6,6 +6,7 @@ over the shared vocabulary in rules/base.toml, exactly as in captions, so an on-
 where it is most prominent (largest), its box, figures and a small thumbnail with the box drawn,
 plus when it is first seen and how long it stays on screen.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,9 +22,9 @@ from compliance.media import ocr, prominence
 from compliance.media.probe import DEFAULT_LIMITS, Limits, MediaError
 from compliance.ruleset.loader import load_ruleset
 
-THUMB_SIDE = 360          # the thumbnail's longer side, pixels
+THUMB_SIDE = 360  # the thumbnail's longer side, pixels
 THUMB_MAX_BYTES = 48_000  # a data: URI stays small enough to inline in the HTML report
-MAX_TEXT_LINES = 200      # distinct lines of a video's text kept as a lone video's caption
+MAX_TEXT_LINES = 200  # distinct lines of a video's text kept as a lone video's caption
 
 
 @lru_cache(maxsize=1)
@@ -68,8 +69,9 @@ def _scaled(image, limits: Limits):
     return image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.BILINEAR), factor
 
 
-def frame_labels(image, limits: Limits, lines_out: list | None = None
-                 ) -> list[tuple[str, str, tuple[int, int, int, int]]]:
+def frame_labels(
+    image, limits: Limits, lines_out: list | None = None
+) -> list[tuple[str, str, tuple[int, int, int, int]]]:
     """(key, text as read, box in the frame's pixels) for each label OCR finds in one frame;
     `lines_out` receives every line's text."""
     small, factor = _scaled(image, limits)
@@ -96,8 +98,9 @@ def thumbnail(image, box) -> str:
     from PIL import Image, ImageDraw
 
     factor = min(1.0, THUMB_SIDE / max(image.size))
-    thumb = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
-                         Image.Resampling.BILINEAR)
+    thumb = image.resize(
+        (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.Resampling.BILINEAR
+    )
     draw = ImageDraw.Draw(thumb)
     left, top, width, height = (v * factor for v in box)
     pad = 2
@@ -136,8 +139,13 @@ def _record(seen: _Seen, size, layout, kind, first, duration, media_duration) ->
     return rec
 
 
-def analyse_image(data: bytes, name: str, platform: str | None = None, surface_kind: str | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> dict:
+def analyse_image(
+    data: bytes,
+    name: str,
+    platform: str | None = None,
+    surface_kind: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict:
     from compliance.media.images import load_image  # Pillow: the optional `media` extra, loaded when used
 
     image = load_image(data, limits, name)
@@ -151,8 +159,9 @@ def analyse_image(data: bytes, name: str, platform: str | None = None, surface_k
     return {"kind": "image", "frame_size": list(image.size), "labels": labels, "text": "\n".join(lines)}
 
 
-def analyse_video(source, name: str, platform: str | None = None, surface_kind: str | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> dict:
+def analyse_video(
+    source, name: str, platform: str | None = None, surface_kind: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> dict:
     import numpy as np
 
     from compliance.media.video import _changed, sample  # PyAV: the optional `media` extra, loaded when used
@@ -189,6 +198,11 @@ def analyse_video(source, name: str, platform: str | None = None, surface_kind: 
         flags = [i in seen_at[key] for i in range(len(times))]
         first, duration = prominence.timeline(times, flags, info.duration_s)
         labels.append(_record(seen, size, layout, "video", first, duration, info.duration_s))
-    return {"kind": "video", "frame_size": list(size or (info.width, info.height)),
-            "duration_s": info.duration_s, "frames_sampled": len(times), "labels": labels,
-            "text": "\n".join(lines)}
+    return {
+        "kind": "video",
+        "frame_size": list(size or (info.width, info.height)),
+        "duration_s": info.duration_s,
+        "frames_sampled": len(times),
+        "labels": labels,
+        "text": "\n".join(lines),
+    }

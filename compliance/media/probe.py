@@ -1,4 +1,5 @@
 """Which files are media, by name and by their first bytes, and the limits for decoding them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,14 +16,14 @@ class MediaError(Exception):
 class Limits:
     """Every decode is bounded: a decompression bomb or a 10-hour video is an error, not a hang."""
 
-    max_bytes: int = 512 * 1024 * 1024      # file size
-    max_pixels: int = 40_000_000            # per image or frame (8K is 33 Mpx)
-    max_duration_s: float = 600.0           # a story is 15-60 s, a reel up to 15 min at most
-    max_frames: int = 1500                  # sampled frames per video
-    max_seconds: float = 300.0              # wall time per file
-    fps: float = 2.0                        # steady sampling rate
-    scene_gap_s: float = 0.1                # closest an extra scene-change frame may follow a sample
-    ocr_max_side: int = 1920                # frames are scaled down to this before OCR
+    max_bytes: int = 512 * 1024 * 1024  # file size
+    max_pixels: int = 40_000_000  # per image or frame (8K is 33 Mpx)
+    max_duration_s: float = 600.0  # a story is 15-60 s, a reel up to 15 min at most
+    max_frames: int = 1500  # sampled frames per video
+    max_seconds: float = 300.0  # wall time per file
+    fps: float = 2.0  # steady sampling rate
+    scene_gap_s: float = 0.1  # closest an extra scene-change frame may follow a sample
+    ocr_max_side: int = 1920  # frames are scaled down to this before OCR
 
 
 DEFAULT_LIMITS = Limits()

@@ -9,6 +9,7 @@
 - covered: whether the box lies mostly inside one of the platform's icon areas (icon_areas.toml);
 - time on screen: first time seen and how long, from the sampled frames (see `timeline`).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -42,13 +43,23 @@ def colours(image, box) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
 
     left, top, width, height = box
     pad = max(2, height // 6)
-    crop = image.crop((max(0, left - pad), max(0, top - pad),
-                       min(image.width, left + width + pad), min(image.height, top + height + pad)))
+    crop = image.crop(
+        (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(image.width, left + width + pad),
+            min(image.height, top + height + pad),
+        )
+    )
     arr = np.asarray(crop, dtype=np.float64)
     px = arr.reshape(-1, 3)
     border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
     ref = np.median(border, axis=0)
-    inner = arr[pad:-pad or None, pad:-pad or None].reshape(-1, 3) if arr.shape[0] > 2 * pad and arr.shape[1] > 2 * pad else px
+    inner = (
+        arr[pad : -pad or None, pad : -pad or None].reshape(-1, 3)
+        if arr.shape[0] > 2 * pad and arr.shape[1] > 2 * pad
+        else px
+    )
     far = np.linalg.norm(inner - ref, axis=1)
     core = inner[far >= np.percentile(far, 85)]
     text = core.mean(axis=0)

@@ -5,6 +5,7 @@ two decoded frames (a cut, a caption appearing), so the time a label appears and
 known to the frame rather than to the sampling step. Duration, frame count and wall time are
 bounded; going over any of them is a MediaError, never a hang.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,16 +14,16 @@ from dataclasses import dataclass
 
 from compliance.media.probe import Limits, MediaError
 
-_GRID = 8            # the change detector compares an 8x8 grid of cells ...
-_SMALL = (64, 64)    # ... of a 64x64 grey thumbnail of each frame
+_GRID = 8  # the change detector compares an 8x8 grid of cells ...
+_SMALL = (64, 64)  # ... of a 64x64 grey thumbnail of each frame
 _CELL_CHANGE = 10.0  # mean grey difference in one cell that counts as a change
 
 
 @dataclass
 class Frame:
-    index: int        # position among the sampled frames
+    index: int  # position among the sampled frames
     time_s: float
-    image: object     # PIL.Image, RGB
+    image: object  # PIL.Image, RGB
 
 
 @dataclass
@@ -65,8 +66,7 @@ def sample(source, limits: Limits, info_out: list | None = None):
     try:
         info = probe_video(container)
         if info.duration_s > limits.max_duration_s:
-            raise MediaError(f"{info.duration_s:.0f} s long, over the {limits.max_duration_s:.0f} s "
-                             "limit; not sampled")
+            raise MediaError(f"{info.duration_s:.0f} s long, over the {limits.max_duration_s:.0f} s limit; not sampled")
         if info.width * info.height > limits.max_pixels:
             raise MediaError(f"{info.width}x{info.height} frames are over the pixel limit")
         stream = container.streams.video[0]
@@ -82,7 +82,9 @@ def sample(source, limits: Limits, info_out: list | None = None):
         try:
             for frame in container.decode(stream):
                 t = float(frame.time) if frame.time is not None else end
-                end = max(end, t + (float(frame.duration * frame.time_base) if frame.duration and frame.time_base else 0.0))
+                end = max(
+                    end, t + (float(frame.duration * frame.time_base) if frame.duration and frame.time_base else 0.0)
+                )
                 if t > limits.max_duration_s:
                     raise MediaError(f"runs past the {limits.max_duration_s:.0f} s limit; not sampled")
                 if time.monotonic() - started > limits.max_seconds:

@@ -9,6 +9,7 @@ An input is a file, a folder (scanned recursively, sorted, for files it recognis
 (read in place, never extracted), or `-` for JSONL on stdin. In a folder or zip, files
 that hold no posts are skipped with one note; the input fails only if none can be read.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,7 @@ __all__ = ["InputError", "Post", "ReadOptions", "Record", "UnreadableInput", "re
 
 # What can go wrong mid-file (a truncated gzip, a zip member failing its CRC, an encrypted
 # member): the file gets an error record where it stopped, and the run goes on.
-_READ_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zipfile.BadZipFile, zlib.error,
-                csv.Error)
+_READ_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zipfile.BadZipFile, zlib.error, csv.Error)
 
 
 @dataclass
@@ -117,8 +117,7 @@ def _plan_zip(path: str, plan: _Plan, options: ReadOptions) -> None:
     plan.closers.append(archive.close)
 
 
-def _plan_entries(name: str, entries: list[Entry], plan: _Plan, options: ReadOptions,
-                  inside_zip: bool = False) -> None:
+def _plan_entries(name: str, entries: list[Entry], plan: _Plan, options: ReadOptions, inside_zip: bool = False) -> None:
     """Add a step per readable file; note what was skipped; fail if nothing is readable."""
 
     before = len(plan.steps)
@@ -161,8 +160,6 @@ def _guarded(entry: Entry, reader, options: ReadOptions) -> Callable[[], Iterato
                 count += 1
                 yield record
         except _READ_ERRORS as exc:
-            yield InputError(entry.source(), f"reading stopped after {count} record(s): "
-                             f"{type(exc).__name__}: {exc}")
+            yield InputError(entry.source(), f"reading stopped after {count} record(s): {type(exc).__name__}: {exc}")
 
     return run
-

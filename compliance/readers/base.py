@@ -2,6 +2,7 @@
 
 Kept apart from `__init__` so format modules can import it without a cycle.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,10 +14,12 @@ from compliance.readers.sources import Entry
 
 Record = Post | InputError
 
-SUPPORTED = ("supported: JSONL (.jsonl, .jsonl.gz), CSV with a caption column, "
-             "Instagram JSON export (posts_1.json, reels.json, stories.json), "
-             "TikTok user_data_tiktok.json, X archive (tweets.js), "
-             "YouTube Takeout videos.csv, or a .zip or folder holding these")
+SUPPORTED = (
+    "supported: JSONL (.jsonl, .jsonl.gz), CSV with a caption column, "
+    "Instagram JSON export (posts_1.json, reels.json, stories.json), "
+    "TikTok user_data_tiktok.json, X archive (tweets.js), "
+    "YouTube Takeout videos.csv, or a .zip or folder holding these"
+)
 
 
 class UnreadableInput(Exception):
@@ -31,8 +34,10 @@ def visible(message: str) -> str:
     """A note for the terminal with control and bidi characters escaped (a zip member's name is
     the archive author's; ESC sequences must not reach the terminal). The readers come before the
     reporters, so this mirrors compliance.reporters.terminal.clean() rather than importing it."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-                   for ch in str(message))
+    return "".join(
+        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+        for ch in str(message)
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Refused:
     `quiet`: in a folder or zip it is just one of the skipped files (an X archive's like.js,
     a CSV with no caption column); given on its own, the message is the error.
     """
+
     message: str
     quiet: bool = False
 

@@ -4,6 +4,7 @@ Names are what platforms write (posts_1.json, user_data_tiktok.json, tweets.js,
 videos.csv), so they decide when they match; content decides for renamed files. Media files
 are recognised by extension and never opened, so a folder of 5,000 photos costs nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,19 +18,26 @@ from compliance.readers.tables import open_table
 
 ARCHIVE = Archive()
 
-INSTAGRAM_HTML = ("this is the HTML version of an Instagram export, which has no machine-readable "
-                  "data: request it again in Accounts Center > Your information and permissions > "
-                  "Download your information, with Format: JSON")
-HTML = ("an HTML page: request the platform export in JSON format (or save your list as CSV "
-        "or JSONL)")
-TIKTOK_TXT = ("a TikTok export in TXT format: request it again in Settings > Account > Download "
-              "your data, with file format JSON")
-NOTE_TWEET = ("note-tweet.js holds only the full text of long posts from tweets.js: scan "
-              "data/tweets.js (it reads note-tweet.js beside it) or the whole archive")
+INSTAGRAM_HTML = (
+    "this is the HTML version of an Instagram export, which has no machine-readable "
+    "data: request it again in Accounts Center > Your information and permissions > "
+    "Download your information, with Format: JSON"
+)
+HTML = "an HTML page: request the platform export in JSON format (or save your list as CSV or JSONL)"
+TIKTOK_TXT = (
+    "a TikTok export in TXT format: request it again in Settings > Account > Download your data, with file format JSON"
+)
+NOTE_TWEET = (
+    "note-tweet.js holds only the full text of long posts from tweets.js: scan "
+    "data/tweets.js (it reads note-tweet.js beside it) or the whole archive"
+)
 NESTED_ZIP = "a zip inside a zip is not read: unzip the outer archive and scan the folder"
 
-_MEDIA = re.compile(r"\.(jpe?g|png|gif|webp|heic|heif|bmp|tiff?|mp4|mov|m4v|webm|avi|mkv|mp3|m4a|"
-                    r"aac|wav|ogg|opus|srt|vtt|pdf|ico|svg|woff2?|ttf|css)$", re.I)
+_MEDIA = re.compile(
+    r"\.(jpe?g|png|gif|webp|heic|heif|bmp|tiff?|mp4|mov|m4v|webm|avi|mkv|mp3|m4a|"
+    r"aac|wav|ogg|opus|srt|vtt|pdf|ico|svg|woff2?|ttf|css)$",
+    re.I,
+)
 _X_POSTS = re.compile(r"tweets?(-part\d+)?\.js")
 _X_NOTES = re.compile(r"note-tweets?(-part\d+)?\.js")
 _IG_JSON = re.compile(r"posts_\d+\.json|reels\.json|stories\.json|igtv_videos\.json")
@@ -38,10 +46,11 @@ _TIKTOK = re.compile(r"user_data(_tiktok)?\.json")
 _TIKTOK_TXT = re.compile(r"user_data(_tiktok)?\.txt")
 _IG_ARRAY = re.compile(r'"media"\s*:\s*\[')
 _IG_OBJECT = re.compile(r'^\{\s*"(ig_reels_media|ig_stories|ig_igtv_media)"\s*:')
-_TIKTOK_KEYS = re.compile(r'"(VideoList|Video Browsing History|Watch History|Tiktok Live|'
-                          r'Ads and data|App Settings)"\s*:')
+_TIKTOK_KEYS = re.compile(
+    r'"(VideoList|Video Browsing History|Watch History|Tiktok Live|'
+    r'Ads and data|App Settings)"\s*:'
+)
 _YTD = re.compile(r"^window\.YTD\.(\w+)\.part\d+\s*=")
-
 
 
 OWN_REPORT = "a report written by compliance, not posts"
@@ -64,8 +73,12 @@ def own_report(head: bytes) -> bool:
             obj = json.loads(first)
         except ValueError:
             obj = None
-        if isinstance(obj, dict) and isinstance(obj.get("verdicts"), (list, dict)) \
-                and isinstance(obj.get("source"), dict) and "file" in obj["source"]:
+        if (
+            isinstance(obj, dict)
+            and isinstance(obj.get("verdicts"), (list, dict))
+            and isinstance(obj.get("source"), dict)
+            and "file" in obj["source"]
+        ):
             return True
     if "sarif-schema" in text[:300] and '"runs"' in text[:4096]:
         return True  # SARIF: never posts; its tool name comes after the results
@@ -114,8 +127,7 @@ def _by_content(text: str, name: str) -> Detection:
             return Reader("x", xarchive.read)
         if kind == "note_tweet":
             return Refused(NOTE_TWEET, quiet=True)
-        return Refused(f"an X archive file without posts (window.YTD.{ytd.group(1)}); scan data/tweets.js",
-                       quiet=True)
+        return Refused(f"an X archive file without posts (window.YTD.{ytd.group(1)}); scan data/tweets.js", quiet=True)
     if text[:1] == "<" and "<html" in text[:4096].lower() or name.endswith((".html", ".htm")):
         return Refused(HTML, quiet=True)
     if text.startswith("["):

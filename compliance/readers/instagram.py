@@ -12,6 +12,7 @@ once, so the id is stable across re-exports. With no uri, the id is the export f
 and the post's position: "posts_1-3". The author is the username in the same export's
 personal_information.json, when it is there.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,13 @@ from compliance.readers.mojibake import repair, repair_all
 from compliance.readers.post_fields import iso_utc, platform_post
 from compliance.readers.sources import Entry
 
-KINDS = {(): "post", ("ig_reels_media",): "reel", ("ig_stories",): "story",
-         ("ig_igtv_media",): "igtv"}
+KINDS = {(): "post", ("ig_reels_media",): "reel", ("ig_stories",): "story", ("ig_igtv_media",): "igtv"}
 
 
-PROFILE = ("personal_information/personal_information/personal_information.json",
-           "personal_information/personal_information.json")
+PROFILE = (
+    "personal_information/personal_information/personal_information.json",
+    "personal_information/personal_information.json",
+)
 
 
 def username(entry: Entry) -> str | None:
@@ -61,8 +63,11 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
             stream.skip_bom()
             path = stream.find_array(list(KINDS))
             if path is None:
-                yield InputError(entry.source(), "not an Instagram posts file: expected a list of "
-                                 "posts, or ig_reels_media / ig_stories / ig_igtv_media")
+                yield InputError(
+                    entry.source(),
+                    "not an Instagram posts file: expected a list of "
+                    "posts, or ig_reels_media / ig_stories / ig_igtv_media",
+                )
                 return
             for index, obj in stream.elements():
                 yield _with_media(_post(obj, entry, index, KINDS[path], author), entry, options)
@@ -77,7 +82,6 @@ def _with_media(record: Record, entry: Entry, options: ReadOptions) -> Record:
         return record
     uri = record.metadata.get("media_uri")
     if uri:
-
         attach(entry, uri, record.metadata, record.metadata.get("kind"), options)
     return record
 
@@ -87,8 +91,7 @@ def _post(obj, entry: Entry, index: int, kind: str, author: str | None) -> Recor
     if isinstance(obj, ElementError):
         return InputError(source, obj.message, platform="instagram")
     if not isinstance(obj, dict):
-        return InputError(source, f"expected a post object, got {type(obj).__name__}",
-                          platform="instagram")
+        return InputError(source, f"expected a post object, got {type(obj).__name__}", platform="instagram")
     obj = repair_all(obj)
     media = obj.get("media") if isinstance(obj.get("media"), list) else []
     first = media[0] if media and isinstance(media[0], dict) else obj
@@ -107,5 +110,12 @@ def _post(obj, entry: Entry, index: int, kind: str, author: str | None) -> Recor
     metadata = {"kind": kind, "media_count": len(media) or 1}
     if uri:
         metadata["media_uri"] = uri
-    return platform_post(source, id=pid, caption=caption, platform="instagram", author=author,
-                         posted_at=iso_utc(stamp), metadata=metadata)
+    return platform_post(
+        source,
+        id=pid,
+        caption=caption,
+        platform="instagram",
+        author=author,
+        posted_at=iso_utc(stamp),
+        metadata=metadata,
+    )

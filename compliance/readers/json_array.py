@@ -3,6 +3,7 @@
 What people get when they save a spreadsheet or an API response as "JSON" instead of JSONL.
 Each element is checked exactly like a JSONL line; `index` says which element.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """JSONL posts, one object per line: every non-blank line becomes exactly one record."""
+
 from __future__ import annotations
 
 import codecs
@@ -30,20 +31,23 @@ def read_entry(entry, options) -> Iterator[Post | InputError]:
         yield from read_stream(stream, entry.file, options, member=entry.member)
 
 
-def read_stream(stream: IO[bytes] | gzip.GzipFile, name: str, options, member: str | None = None) -> Iterator[Post | InputError]:
+def read_stream(
+    stream: IO[bytes] | gzip.GzipFile, name: str, options, member: str | None = None
+) -> Iterator[Post | InputError]:
     """Lines are read as bytes so one bad byte costs one record, not the file."""
     default_platform = getattr(options, "default_platform", None)
     lineno = 0
     try:
         for lineno, raw in _lines(stream):
             if raw is None:
-                yield InputError(Source(name, line=lineno, member=member),
-                                 f"line {lineno}: longer than {MAX_RECORD_BYTES:,} bytes; not read")
+                yield InputError(
+                    Source(name, line=lineno, member=member),
+                    f"line {lineno}: longer than {MAX_RECORD_BYTES:,} bytes; not read",
+                )
                 continue
             yield from _one_line(raw, lineno, Source(name, line=lineno, member=member), default_platform)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield InputError(Source(name, line=lineno + 1, member=member),
-                         f"input ends in an unreadable state: {exc}")
+        yield InputError(Source(name, line=lineno + 1, member=member), f"input ends in an unreadable state: {exc}")
 
 
 def _head(stream) -> bytes:
@@ -52,7 +56,7 @@ def _head(stream) -> bytes:
     if peek is not None:
         return peek(4096)[:4096]
     if isinstance(stream, io.BytesIO):
-        return stream.getvalue()[stream.tell():stream.tell() + 4096]
+        return stream.getvalue()[stream.tell() : stream.tell() + 4096]
     return b"\n"  # unknown stream: read it as plain UTF-8 lines
 
 
@@ -60,7 +64,7 @@ def utf16(head: bytes) -> str | None:
     """The UTF-16 codec the first bytes show (a BOM, or ASCII with every other byte NUL)."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    start = head[:min(len(head), 32) // 2 * 2]
+    start = head[: min(len(head), 32) // 2 * 2]
     if len(start) < 4:
         return None
     if all(start[0::2]) and not any(start[1::2]):
@@ -102,8 +106,12 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         pid = _salvage_id(raw)
-        yield InputError(source, f"line {lineno}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                                 f"column {exc.start + 1}); re-export the file as UTF-8", id=pid)
+        yield InputError(
+            source,
+            f"line {lineno}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
+            f"column {exc.start + 1}); re-export the file as UTF-8",
+            id=pid,
+        )
         return
     try:
         obj = json.loads(text)
@@ -111,16 +119,16 @@ def _one_line(raw: bytes, lineno: int, source: Source, default_platform) -> Iter
         yield InputError(source, f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
         return
     except ValueError:  # an integer over Python's 4,300-digit limit: this line only
-        yield InputError(source, f"line {lineno}: a number too long to read (over 4,300 digits)",
-                         id=_salvage_id(raw))
+        yield InputError(source, f"line {lineno}: a number too long to read (over 4,300 digits)", id=_salvage_id(raw))
         return
     except RecursionError:
         yield InputError(source, f"line {lineno}: JSON nested too deeply")
         return
     record = post_from_object(obj, source, default_platform)
     if isinstance(record, InputError) and not record.message.startswith("line "):
-        record = InputError(record.source, f"line {lineno}: {record.message}", record.id,
-                            record.caption, record.platform, record.author)
+        record = InputError(
+            record.source, f"line {lineno}: {record.message}", record.id, record.caption, record.platform, record.author
+        )
     yield record
 
 

@@ -5,6 +5,7 @@ megabytes (TikTok keeps the whole watch history next to the posts). We skip ever
 the path to that array with a few regex jumps, and decode one element at a time, so memory
 stays at one chunk plus one post. A malformed element costs that element, not the file.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,9 +26,9 @@ _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 # Possessive quantifiers (Python 3.11+): these never backtrack, so a run that stops short
 # (a nested array, the end of the buffer) costs one pass, not an exponential search.
 _STR = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_FILLER = re.compile(r'(?:[^"\[\]{}]++|' + _STR + r')*+', re.S)
-_FLAT_RUN = re.compile(r'(?:[^"\[\]{}]*+\{(?:[^"\[\]{}]++|' + _STR + r')*+\})*', re.S)
-_SCALAR = re.compile(r'[^\s,\]}:]*')
+_FILLER = re.compile(r'(?:[^"\[\]{}]++|' + _STR + r")*+", re.S)
+_FLAT_RUN = re.compile(r'(?:[^"\[\]{}]*+\{(?:[^"\[\]{}]++|' + _STR + r")*+\})*", re.S)
+_SCALAR = re.compile(r"[^\s,\]}:]*")
 _STR_BODY = re.compile(r'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)  # a string's inside, up to its quote
 
 
@@ -58,9 +59,9 @@ class JsonStream:
         self.buf = ""
         self.pos = 0
         self.deepest = 0  # the deepest nesting skip_value saw in the value just read
-        self._lines_dropped = 0   # newlines in text already dropped from the buffer
+        self._lines_dropped = 0  # newlines in text already dropped from the buffer
         self._mark: int | None = None
-        self._oversized = False   # the element being read passed MAX_RECORD_BYTES: skipped, not kept
+        self._oversized = False  # the element being read passed MAX_RECORD_BYTES: skipped, not kept
         self.eof = False
 
     # -- buffer ---------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class JsonStream:
             raise self.fail("expected a string")
         end = self._string_end()
         try:
-            value = json.loads(self.buf[self.pos:end])
+            value = json.loads(self.buf[self.pos : end])
         except json.JSONDecodeError as exc:
             raise self.fail(f"bad string ({exc.msg})") from None
         self.pos = end
@@ -201,7 +202,7 @@ class JsonStream:
                     raise self.fail("file ends inside an object or array")
                 continue
             char = self.buf[self.pos]
-            if char == '"':                     # a string cut by the end of the buffer
+            if char == '"':  # a string cut by the end of the buffer
                 self.pos = self._string_end(discard=True)
                 continue
             self.pos += 1
@@ -223,13 +224,15 @@ class JsonStream:
             self._mark = None
         if self._oversized or start is None:
             self._oversized = False
-            return ElementError(f"an element longer than {MAX_RECORD_BYTES:,} bytes, ending at line "
-                                f"{self.line_at():,}; not read")
+            return ElementError(
+                f"an element longer than {MAX_RECORD_BYTES:,} bytes, ending at line {self.line_at():,}; not read"
+            )
         if self.deepest > MAX_DEPTH:  # the readers' helpers walk values recursively: refuse it here
-            return ElementError(f"JSON nested too deeply ({self.deepest:,} levels, at most {MAX_DEPTH}) "
-                                f"at line {self.line_at(start):,}")
+            return ElementError(
+                f"JSON nested too deeply ({self.deepest:,} levels, at most {MAX_DEPTH}) at line {self.line_at(start):,}"
+            )
         try:
-            return json.loads(self.buf[start:self.pos])
+            return json.loads(self.buf[start : self.pos])
         except json.JSONDecodeError as exc:
             line = self.line_at(start) + exc.lineno - 1
             return ElementError(f"invalid JSON: {exc.msg} at line {line:,}")
@@ -267,7 +270,7 @@ class JsonStream:
             if path in wanted and nxt == "[":
                 self.pos += 1
                 return path
-            if nxt == "{" and any(w[:len(path)] == path and len(w) > len(path) for w in wanted):
+            if nxt == "{" and any(w[: len(path)] == path and len(w) > len(path) for w in wanted):
                 found = self._walk(wanted, path)
                 if found is not None:
                     return found

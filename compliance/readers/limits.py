@@ -6,6 +6,7 @@ read in chunks: one over MAX_RECORD_BYTES becomes one error record after at most
 bytes are held, the rest of it is skipped without being kept, and runs of blank lines are
 stepped over in C (counted, never turned into objects).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,13 @@ CHUNK = 1 << 20
 _BLANKS = re.compile(rb"(?:[ \t\r\f\v]*+\n)++")
 
 
-def bounded_lines(stream: IO[bytes] | GzipFile, limit: int = MAX_RECORD_BYTES,
-                  chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None]]:
+def bounded_lines(
+    stream: IO[bytes] | GzipFile, limit: int = MAX_RECORD_BYTES, chunk: int = CHUNK
+) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes with its newline) for each line that is not blank; None for a line
     longer than `limit` bytes, which is skipped. Blank lines are counted but not yielded."""
     lineno = 0
-    parts: list[bytes] = []   # the current line so far (a line may span chunks)
+    parts: list[bytes] = []  # the current line so far (a line may span chunks)
     held = 0
     too_long = False
     # read1: what is there now (a pipe's lines as they come; a damaged gzip's lines up to the damage)

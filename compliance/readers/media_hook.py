@@ -5,6 +5,7 @@ Without the media extra, media files are skipped as before, with one note saying
 Inside an Instagram export, the files under media/posts, media/stories ... belong to their posts
 (the posts file points at them), so they are not read a second time as posts of their own.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,13 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
     caption = result.pop("text", "")
     result["standalone"] = True
     pid = posixpath.splitext(entry.name)[0]
-    yield platform_post(source, id=pid, caption=caption, platform=options.default_platform,
-                        metadata={"media": result, "onscreen": labels})
+    yield platform_post(
+        source,
+        id=pid,
+        caption=caption,
+        platform=options.default_platform,
+        metadata={"media": result, "onscreen": labels},
+    )
 
 
 def attach(entry: Entry, uri: str, metadata: dict, kind: str | None, options: ReadOptions | None = None) -> None:

@@ -5,6 +5,7 @@ string is repaired on its own with a latin-1 round trip, and only when that is s
 character fits in one byte (text with real characters above U+00FF was never mangled) and
 the bytes decode as UTF-8 (correct "café" is b"caf\\xe9", which does not, so it stays).
 """
+
 from __future__ import annotations
 
 from typing import Any

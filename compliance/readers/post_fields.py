@@ -1,4 +1,5 @@
 """Turn one decoded object into a Post, or say exactly what is wrong with it."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,8 +19,9 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def post_from_object(obj: Any, source: Source, default_platform: str | None = None,
-                     fallback_id: str | None = None) -> Post | InputError:
+def post_from_object(
+    obj: Any, source: Source, default_platform: str | None = None, fallback_id: str | None = None
+) -> Post | InputError:
     """Validate the JSONL post fields of the contract; never raises."""
     if not isinstance(obj, dict):
         return InputError(source, f"expected a JSON object, got {type(obj).__name__}")
@@ -35,12 +37,15 @@ def post_from_object(obj: Any, source: Source, default_platform: str | None = No
     if caption is None:
         return InputError(source, "post has no `caption`", id=pid, author=author)
     if not isinstance(caption, str):
-        return InputError(source, f"`caption` must be a string, got {type(caption).__name__}",
-                          id=pid, author=author)
+        return InputError(source, f"`caption` must be a string, got {type(caption).__name__}", id=pid, author=author)
     if len(caption) > MAX_CAPTION_CHARS:
-        return InputError(source, f"caption is {len(caption):,} characters, over the limit of "
-                          f"{MAX_CAPTION_CHARS:,}; no platform allows a caption this long",
-                          id=pid, author=author)
+        return InputError(
+            source,
+            f"caption is {len(caption):,} characters, over the limit of "
+            f"{MAX_CAPTION_CHARS:,}; no platform allows a caption this long",
+            id=pid,
+            author=author,
+        )
     if platform is not None:
         platform = str(platform).strip().lower() or None
         if platform == "twitter":
@@ -56,22 +61,43 @@ def post_from_object(obj: Any, source: Source, default_platform: str | None = No
         return InputError(source, "`paid_partnership` must be true or false", id=pid, caption=caption)
     known = {"id", "caption", "platform", "author", "posted_at", "paid_partnership", "brands"}
     metadata = {k: v for k, v in obj.items() if k not in known}
-    return Post(id=pid, caption=caption, source=source, platform=platform, author=author,
-                posted_at=_text(obj.get("posted_at")), paid_partnership=paid,
-                brands=tuple(b for b in brands if b.strip()), metadata=metadata)
+    return Post(
+        id=pid,
+        caption=caption,
+        source=source,
+        platform=platform,
+        author=author,
+        posted_at=_text(obj.get("posted_at")),
+        paid_partnership=paid,
+        brands=tuple(b for b in brands if b.strip()),
+        metadata=metadata,
+    )
 
 
-def platform_post(source: Source, *, id: Any, caption: Any, platform: str | None,
-                  posted_at: str | None = None, author: str | None = None,
-                  paid_partnership: bool = False,
-                  metadata: dict[str, Any] | None = None) -> Post | InputError:
+def platform_post(
+    source: Source,
+    *,
+    id: Any,
+    caption: Any,
+    platform: str | None,
+    posted_at: str | None = None,
+    author: str | None = None,
+    paid_partnership: bool = False,
+    metadata: dict[str, Any] | None = None,
+) -> Post | InputError:
     """A post from a platform export, checked by the same rules as a JSONL post.
 
     Metadata is attached after validation so export field names can never collide with
     the contract's own keys.
     """
-    obj = {"id": id, "caption": caption, "platform": platform, "posted_at": posted_at,
-           "author": author, "paid_partnership": paid_partnership}
+    obj = {
+        "id": id,
+        "caption": caption,
+        "platform": platform,
+        "posted_at": posted_at,
+        "author": author,
+        "paid_partnership": paid_partnership,
+    }
     record = post_from_object(obj, source)
     if isinstance(record, Post) and metadata:
         record = replace(record, metadata=dict(metadata))

@@ -5,6 +5,7 @@ the same `Source` (the input as given on the command line, plus the member insid
 Zip members are read in place through `zipfile`; nothing is ever written to disk, so a
 hostile member name (`../../etc/passwd`) is only ever a string in the report.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -33,9 +34,9 @@ def natural(path: str) -> tuple:
 
 @dataclass(frozen=True)
 class Entry:
-    file: str                          # the input exactly as given on the command line
-    member: str | None                 # posix path inside a folder or zip; None for the file itself
-    opener: Callable[[], IO[bytes]]     # raw bytes, before any .gz layer
+    file: str  # the input exactly as given on the command line
+    member: str | None  # posix path inside a folder or zip; None for the file itself
+    opener: Callable[[], IO[bytes]]  # raw bytes, before any .gz layer
     lookup: Callable[[str], Entry | None]  # another file by its path in the same input
 
     @property
@@ -145,7 +146,7 @@ class _SpoolReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         data = self._spool.read_at(self._pos, len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         self._pos += len(data)
         return len(data)
 
@@ -215,9 +216,15 @@ class ZipInput:
         it) are both read; a sibling lookup by name finds the first.
         """
         zf = self._open_zip()
-        infos = [info for info in zf.infolist()
-                 if not (info.is_dir() or info.filename.startswith("__MACOSX/")
-                         or posixpath.basename(info.filename).startswith("."))]
+        infos = [
+            info
+            for info in zf.infolist()
+            if not (
+                info.is_dir()
+                or info.filename.startswith("__MACOSX/")
+                or posixpath.basename(info.filename).startswith(".")
+            )
+        ]
         by_name: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             by_name.setdefault(posixpath.normpath(info.filename), info)

@@ -9,6 +9,7 @@ Encoding, decided per file:
   (Excel on Windows saving "CSV"): it is decoded as Windows-1252, and a note says so.
 Rows are numbered as a spreadsheet shows them: the header is row 1.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -28,8 +29,10 @@ if csv.field_size_limit() < FIELD_LIMIT:
 
 DELIMITERS = ",;\t|"
 _ESCAPED = re.compile(r"[\udc80-\udcff]")
-_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xef][\x80-\xbf]{2}"
-                        rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}")
+_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xef][\x80-\xbf]{2}"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+)
 
 
 def normalise_header(name: str) -> str:
@@ -136,7 +139,7 @@ def _decode_sample(entry: Entry, encoding: str) -> str:
     raw = entry.head(256 * 1024)
     text = raw.decode(encoding, errors="replace")
     cut = max(text.rfind("\n"), text.rfind("\r"))
-    return text[:cut + 1] if cut > 0 else text
+    return text[: cut + 1] if cut > 0 else text
 
 
 class _Lines:

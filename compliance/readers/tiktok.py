@@ -7,6 +7,7 @@ Caption: Title. Date: Date ("2023-05-01 12:34:56", UTC). Id: the video number in
 ContentDisclosure is the "Disclose post content" switch (your brand / branded content):
 it becomes `paid_partnership`, and its wording is kept in metadata.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,15 +36,15 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
                 yield InputError(entry.source(), "not a TikTok data file: expected a JSON object")
                 return
             if stream.find_array(POST_PATHS) is None:
-                options.note(f"{entry.source().where()}: TikTok export with no posts "
-                             "(no Post.Posts.VideoList)")
+                options.note(f"{entry.source().where()}: TikTok export with no posts (no Post.Posts.VideoList)")
                 return
             for index, obj in stream.elements():
                 yield _post(obj, entry, index)
                 index += 1
         except JsonStreamError as exc:
-            yield InputError(entry.source(index=index), f"{exc}: the rest of this file cannot be read",
-                             platform="tiktok")
+            yield InputError(
+                entry.source(index=index), f"{exc}: the rest of this file cannot be read", platform="tiktok"
+            )
 
 
 def disclosed(value) -> bool:
@@ -79,8 +80,12 @@ def _post(obj, entry: Entry, index: int) -> Record:
     found = _VIDEO_ID.search(link or "")
     pid = found.group(1) if found else f"tiktok-{index}"
     if "Title" not in obj:
-        return InputError(source, "this TikTok video has no Title (caption) in the export; "
-                          "older exports leave it out: request a new export", id=pid, platform="tiktok")
+        return InputError(
+            source,
+            "this TikTok video has no Title (caption) in the export; older exports leave it out: request a new export",
+            id=pid,
+            platform="tiktok",
+        )
     metadata = {}
     if link:
         metadata["link"] = link
@@ -88,6 +93,12 @@ def _post(obj, entry: Entry, index: int) -> Record:
     if disclosure not in (None, ""):
         metadata["content_disclosure"] = disclosure
     caption = obj.get("Title")
-    return platform_post(source, id=pid, caption="" if caption is None else caption,
-                         platform="tiktok", posted_at=_date(obj.get("Date")),
-                         paid_partnership=disclosed(disclosure), metadata=metadata)
+    return platform_post(
+        source,
+        id=pid,
+        caption="" if caption is None else caption,
+        platform="tiktok",
+        posted_at=_date(obj.get("Date")),
+        paid_partnership=disclosed(disclosure),
+        metadata=metadata,
+    )

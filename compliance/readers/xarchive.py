@@ -12,6 +12,7 @@ note-tweet.js beside it. A note replaces a tweet's text when the tweet (less its
 t.co link and ellipsis) is the start of the note and, where both carry a time, they were
 created within two minutes of each other. The author is the username from account.js.
 """
+
 from __future__ import annotations
 
 import html
@@ -50,7 +51,7 @@ def strip_trailing(text: str) -> str:
             end, stripped = i - 3, True
         else:
             j = text.rfind(_TCO, 0, i)
-            word = text[j + len(_TCO):i] if j >= 0 else ""
+            word = text[j + len(_TCO) : i] if j >= 0 else ""
             if j < 4 or not word or not all(ch.isalnum() or ch == "_" for ch in word):
                 break
             if text.endswith("https", 0, j):
@@ -202,8 +203,7 @@ def read(entry: Entry, options: ReadOptions) -> Iterator[Record]:
             yield _post(obj, entry, index, notes, author)
             index += 1
     except JsonStreamError as exc:
-        yield InputError(entry.source(index=index), f"{exc}: the rest of this file cannot be read",
-                         platform="x")
+        yield InputError(entry.source(index=index), f"{exc}: the rest of this file cannot be read", platform="x")
 
 
 def _post(obj, entry: Entry, index: int, notes: _NoteIndex, author: str | None) -> Record:
@@ -228,13 +228,13 @@ def _post(obj, entry: Entry, index: int, notes: _NoteIndex, author: str | None) 
             whole = note.matches(prefix, created)
             if whole is not None and whole != text:
                 text, metadata["note_tweet_id"] = whole, note.id
-                urls = expanded_urls(whole, note.urls, ("shortUrl", "url"),
-                                     ("expandedUrl", "expanded_url", "displayUrl"))
+                urls = expanded_urls(
+                    whole, note.urls, ("shortUrl", "url"), ("expandedUrl", "expanded_url", "displayUrl")
+                )
                 break
     if urls:
         metadata["expanded_urls"] = urls
     if text.startswith("RT @"):
         metadata["retweet"] = True
     posted = created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else None
-    return platform_post(source, id=pid, caption=text, platform="x", posted_at=posted,
-                         author=author, metadata=metadata)
+    return platform_post(source, id=pid, caption=text, platform="x", posted_at=posted, author=author, metadata=metadata)

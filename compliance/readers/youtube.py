@@ -7,6 +7,7 @@ promotion" and affiliate links; the title goes to metadata["title"]. A video lis
 than once keeps its newest row (by update, then publish, then create timestamp; a later
 row wins a tie), at the position where the video first appears.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -30,8 +31,7 @@ KNOWN = set(ID + TITLE + DESCRIPTION + PUBLISHED + CREATED + UPDATED)
 
 def is_videos_csv(header: list[str]) -> bool:
     normal = {normalise_header(h) for h in header}
-    return "video id" in normal and ("video description (original)" in normal
-                                     or "video title (original)" in normal)
+    return "video id" in normal and ("video description (original)" in normal or "video title (original)" in normal)
 
 
 def _column(normal: list[str], names: tuple[str, ...]) -> int | None:
@@ -51,10 +51,18 @@ def read(entry: Entry, options: ReadOptions, table: Table) -> Iterator[Record]:
     the first picks each video's newest row, the second yields the chosen rows in the order
     the videos first appear (a chosen row that comes later is held until its turn)."""
     normal = [normalise_header(h) for h in table.header]
-    at = {name: _column(normal, names) for name, names in
-          (("id", ID), ("title", TITLE), ("description", DESCRIPTION),
-           ("published", PUBLISHED), ("created", CREATED), ("updated", UPDATED))}
-    chosen: dict[str, tuple[tuple, int]] = {}   # video id -> (age key, row)
+    at = {
+        name: _column(normal, names)
+        for name, names in (
+            ("id", ID),
+            ("title", TITLE),
+            ("description", DESCRIPTION),
+            ("published", PUBLISHED),
+            ("created", CREATED),
+            ("updated", UPDATED),
+        )
+    }
+    chosen: dict[str, tuple[tuple, int]] = {}  # video id -> (age key, row)
     order: deque[str | InputError] = deque()
     for row, fields in rows(entry, table):
         problem = _problem(entry, table, row, fields, at)
@@ -104,8 +112,9 @@ def _problem(entry: Entry, table: Table, row: int, fields: list[str] | str, at: 
     if broken:
         col, byte = broken
         name = repr(table.header[col]) if col < len(table.header) else str(col + 1)  # a row longer than the header
-        return InputError(source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in column {name})",
-                          platform="youtube")
+        return InputError(
+            source, f"row {row}: not valid UTF-8 (byte 0x{byte:02x} in column {name})", platform="youtube"
+        )
     vid = _cell(fields, at, "id").strip()
     if not vid:
         return InputError(source, f"row {row}: no Video ID", platform="youtube")
@@ -118,6 +127,11 @@ def _post(entry: Entry, row: int, fields: list[str], at: dict, vid: str) -> Reco
         return fields[i] if i is not None and i < len(fields) else ""
 
     metadata = {"title": cell("title"), "link": "https://www.youtube.com/watch?v=" + quote(vid, safe="")}
-    return platform_post(entry.source(row=row), id=vid, caption=cell("description"),
-                         platform="youtube", posted_at=_iso(cell("published") or cell("created")),
-                         metadata=metadata)
+    return platform_post(
+        entry.source(row=row),
+        id=vid,
+        caption=cell("description"),
+        platform="youtube",
+        posted_at=_iso(cell("published") or cell("created")),
+        metadata=metadata,
+    )

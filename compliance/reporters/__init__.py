@@ -3,6 +3,7 @@
 A reporter is `render(report, out, options)`: it writes the report to the text stream `out`
 and never sees the engine. Modules are imported here explicitly so registration is visible.
 """
+
 from __future__ import annotations
 
 from compliance.reporters import (
@@ -17,5 +18,15 @@ from compliance.reporters import (
 )
 from compliance.reporters.registry import REPORTERS, Reporter
 
-__all__ = ["REPORTERS", "Reporter", "csv_report", "github_report", "html_report", "json_report", "jsonl_report",
-           "sarif_report", "text_report", "xlsx_report"]
+__all__ = [
+    "REPORTERS",
+    "Reporter",
+    "csv_report",
+    "github_report",
+    "html_report",
+    "json_report",
+    "jsonl_report",
+    "sarif_report",
+    "text_report",
+    "xlsx_report",
+]

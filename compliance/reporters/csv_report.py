@@ -3,6 +3,7 @@
 Cells are untrusted text opened in Excel or Sheets, so any cell a spreadsheet would read as
 a formula (starting with = + - @, tab or carriage return) gets a leading apostrophe.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,10 @@ def rows(report: Report):
             findings = verdict.get("findings") or []
             rules = "; ".join(dict.fromkeys(str(f.get("rule") or "") for f in findings))
             messages = "\n".join(f"{f.get('rule') or ''}: {f.get('message') or ''}" for f in findings)
-            waived = "\n".join(f"{w.get('rule') or ''}: {(w.get('waiver') or {}).get('reason') or 'accepted exception'}"
-                               for w in verdict.get("waived") or ())
+            waived = "\n".join(
+                f"{w.get('rule') or ''}: {(w.get('waiver') or {}).get('reason') or 'accepted exception'}"
+                for w in verdict.get("waived") or ()
+            )
             yield base + [code, verdict.get("status"), rules, messages, "", waived]
 
 

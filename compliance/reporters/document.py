@@ -1,4 +1,5 @@
 """The one immutable report every reporter renders; built once from the judged posts."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,8 +21,9 @@ def empty_counts() -> dict[str, int]:
 NOT_ALL_JUDGED = 3
 
 
-def summarise(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str],
-              waivers: Sequence[Waiver] = ()) -> dict[str, Any]:
+def summarise(
+    posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], waivers: Sequence[Waiver] = ()
+) -> dict[str, Any]:
     """Counts per jurisdiction and status, from post dicts (so merged partial reports agree).
 
     With accepted exceptions, each is listed with how many findings it set aside: one that
@@ -74,16 +76,24 @@ class Report:
         return NOT_ALL_JUDGED if summary.get("errors") else 0
 
 
-def build_report(results: Iterable[PostResult], jurisdictions: list[str],
-                 rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
-                 waivers: Sequence[Waiver] = ()) -> Report:
+def build_report(
+    results: Iterable[PostResult],
+    jurisdictions: list[str],
+    rulesets: Mapping[str, Mapping[str, Any]],
+    inputs: list[str],
+    waivers: Sequence[Waiver] = (),
+) -> Report:
     posts = [r.to_dict() for r in results]
     return report_from_posts(posts, jurisdictions, rulesets, inputs, waivers)
 
 
-def report_from_posts(posts: Sequence[Mapping[str, Any]], jurisdictions: list[str],
-                      rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
-                      waivers: Sequence[Waiver] = ()) -> Report:
+def report_from_posts(
+    posts: Sequence[Mapping[str, Any]],
+    jurisdictions: list[str],
+    rulesets: Mapping[str, Mapping[str, Any]],
+    inputs: list[str],
+    waivers: Sequence[Waiver] = (),
+) -> Report:
     data = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "compliance", "version": __version__},

@@ -38,9 +38,15 @@ def annotations(report: Report) -> list[str]:
         if post.get("error"):
             source = post.get("source") or {}
             line = source.get("line") if isinstance(source.get("line"), int) else source.get("row")
-            lines.append(command("error", f"Input error ({source_text(source)}): {post['error']}",
-                                 file=_file(post), line=line if isinstance(line, int) else None,
-                                 title="compliance: input error"))
+            lines.append(
+                command(
+                    "error",
+                    f"Input error ({source_text(source)}): {post['error']}",
+                    file=_file(post),
+                    line=line if isinstance(line, int) else None,
+                    title="compliance: input error",
+                )
+            )
     for post, code, finding in _findings(report):
         place = finding_place(post, finding)
         message = f"{finding.get('message') or ''}"
@@ -49,11 +55,18 @@ def annotations(report: Report) -> list[str]:
         cite = finding.get("citation") or {}
         if cite.get("url"):
             message += f"\nSource: {cite.get('source') or ''} <{cite['url']}>"
-        lines.append(command(
-            COMMANDS.get(str(finding.get("severity")), "warning"), message,
-            file=_file(post), line=place.get("startLine"), col=place.get("startColumn"),
-            endLine=place.get("endLine"), endColumn=place.get("endColumn"),
-            title=f"{code.upper()} {finding.get('rule') or ''} {finding.get('name') or ''} (post {post.get('id')})"))
+        lines.append(
+            command(
+                COMMANDS.get(str(finding.get("severity")), "warning"),
+                message,
+                file=_file(post),
+                line=place.get("startLine"),
+                col=place.get("startColumn"),
+                endLine=place.get("endLine"),
+                endColumn=place.get("endColumn"),
+                title=f"{code.upper()} {finding.get('rule') or ''} {finding.get('name') or ''} (post {post.get('id')})",
+            )
+        )
     return lines
 
 

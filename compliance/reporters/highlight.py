@@ -4,6 +4,7 @@ The caption is cut at every span edge; each piece says what covers it (a problem
 label, a signal) as CSS classes from `_marks.css.j2` and a title listing everything there.
 Pieces are plain text; templates escape them.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -20,14 +21,26 @@ SIGNAL_CLASSES = {
     "partnership": "hl-gift",
     "brand": "hl-brand",
 }
-HIGHLIGHT_PRIORITY = ("hl-problem", "hl-accepted", "hl-affiliate", "hl-code", "hl-gift",
-                      "hl-brand", "hl-signal", "hl-flag")
-
+HIGHLIGHT_PRIORITY = (
+    "hl-problem",
+    "hl-accepted",
+    "hl-affiliate",
+    "hl-code",
+    "hl-gift",
+    "hl-brand",
+    "hl-signal",
+    "hl-flag",
+)
 
 
 def span_ok(start: Any, end: Any, length: int) -> bool:
-    return (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
-            and not isinstance(end, bool) and 0 <= start < end <= length)
+    return (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and not isinstance(start, bool)
+        and not isinstance(end, bool)
+        and 0 <= start < end <= length
+    )
 
 
 class _Overlaps:
@@ -94,8 +107,7 @@ def caption_segments(post: Mapping[str, Any], jurisdictions: Iterable[str] = ())
         hits = list(dict.fromkeys(findings[i][2] for i in finding_at(start, end)))
         label = d.get("text") or caption[start:end]
         if hits:
-            marks.append((start, end, "hl-problem",
-                          f"Disclosure \u201c{label}\u201d flagged by {', '.join(hits)}"))
+            marks.append((start, end, "hl-problem", f"Disclosure \u201c{label}\u201d flagged by {', '.join(hits)}"))
         else:
             marks.append((start, end, "hl-accepted", f"Disclosure \u201c{label}\u201d accepted"))
     flagged: dict[tuple[int, int], list[str]] = {}

@@ -6,6 +6,7 @@ side only cuts them into pieces (highlight segments) and the jinja2 template esc
 piece (autoescape on, no `|safe` on user data). A Content-Security-Policy that admits only
 the page's own style and script by hash is a second wall behind the escaping.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,11 +34,12 @@ from compliance.reporters.views import (
 
 # ---- the view the template renders -------------------------------------------------------
 
+
 def _finding_view(f: Mapping[str, Any], caption: str | None) -> dict[str, Any]:
     citation = f.get("citation") or {}
     text = f.get("text")
     if not text and isinstance(caption, str) and span_ok(f.get("start"), f.get("end"), len(caption)):
-        text = caption[f["start"]:f["end"]]
+        text = caption[f["start"] : f["end"]]
     return {
         "rule": f.get("rule") or "",
         "name": f.get("name") or "",
@@ -91,9 +93,13 @@ def _rule_rows(posts: Iterable[Mapping[str, Any]], j_names: Mapping[str, str]) -
                 if row is None:
                     citation = f.get("citation") or {}
                     row = rows[key] = {
-                        "rule": rule, "name": f.get("name") or "", "jurisdiction": code,
+                        "rule": rule,
+                        "name": f.get("name") or "",
+                        "jurisdiction": code,
                         "jurisdiction_name": j_names.get(code, code),
-                        "severity": f.get("severity") or "", "posts": 0, "findings": 0,
+                        "severity": f.get("severity") or "",
+                        "posts": 0,
+                        "findings": 0,
                         "citation_source": citation.get("source") or "",
                         "citation_url": citation.get("url") or "",
                         "citation_href": safe_href(citation.get("url")),
@@ -103,8 +109,9 @@ def _rule_rows(posts: Iterable[Mapping[str, Any]], j_names: Mapping[str, str]) -
                 if rule not in seen:
                     seen.add(rule)
                     row["posts"] += 1
-    return sorted(rows.values(), key=lambda r: (_severity_rank(r["severity"]), -r["posts"],
-                                                 r["jurisdiction"], r["rule"]))
+    return sorted(
+        rows.values(), key=lambda r: (_severity_rank(r["severity"]), -r["posts"], r["jurisdiction"], r["rule"])
+    )
 
 
 def _creator_rows(posts: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -114,13 +121,21 @@ def _creator_rows(posts: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for post in posts:
         author = post.get("author") or ""
-        row = rows.setdefault(author, {"author": author, "posts": 0, "violation": 0, "review": 0,
-                                       "error": 0, "ok": 0})
+        row = rows.setdefault(author, {"author": author, "posts": 0, "violation": 0, "review": 0, "error": 0, "ok": 0})
         row["posts"] += 1
         status = worst_status(post)
         row[status if status in ("violation", "review", "error") else "ok"] += 1
-    return sorted(rows.values(), key=lambda r: (-r["violation"], -r["review"], -r["error"],
-                                                 r["author"] == "", r["author"].casefold(), r["author"]))
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            -r["violation"],
+            -r["review"],
+            -r["error"],
+            r["author"] == "",
+            r["author"].casefold(),
+            r["author"],
+        ),
+    )
 
 
 def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,16 +155,30 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
     for code in jurisdictions:
         meta = rulesets.get(code) or {}
         counts = {s: int((by_j.get(code) or {}).get(s, 0)) for s in STATUSES}
-        j_views.append({"code": code, "index": j_index[code], "name": meta.get("name") or code.upper(),
-                        "regulator": meta.get("regulator") or "", "version": meta.get("version") or "",
-                        "effective": meta.get("effective") or "", "reviewed": meta.get("reviewed") or "",
-                        "counts": counts, "total": sum(counts.values()), "bar": percentages(counts)})
+        j_views.append(
+            {
+                "code": code,
+                "index": j_index[code],
+                "name": meta.get("name") or code.upper(),
+                "regulator": meta.get("regulator") or "",
+                "version": meta.get("version") or "",
+                "effective": meta.get("effective") or "",
+                "reviewed": meta.get("reviewed") or "",
+                "counts": counts,
+                "total": sum(counts.values()),
+                "bar": percentages(counts),
+            }
+        )
     j_names = {j["code"]: j["name"] for j in j_views}
     j_table = sorted(j_views, key=lambda j: (-j["counts"]["violation"], -j["counts"]["review"], j["index"]))
 
     creators = _creator_rows(posts)
-    creator_index = {row["author"]: str(i) for i, row in enumerate(
-        sorted(creators, key=lambda r: (r["author"] == "", r["author"].casefold(), r["author"])))}
+    creator_index = {
+        row["author"]: str(i)
+        for i, row in enumerate(
+            sorted(creators, key=lambda r: (r["author"] == "", r["author"].casefold(), r["author"]))
+        )
+    }
 
     action, errors, ok = [], [], []
     status_posts = {s: 0 for s in ("error",) + STATUSES}
@@ -158,11 +187,15 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         status_posts[status if status in status_posts else "review"] += 1
         verdicts = []
         for code, verdict in ordered_verdicts(post, jurisdictions):
-            verdicts.append({
-                "code": code, "index": j_index.get(code, -1), "name": j_names.get(code, code),
-                "status": verdict.get("status") or "",
-                "findings": [_finding_view(f, post.get("caption")) for f in verdict.get("findings") or ()],
-            })
+            verdicts.append(
+                {
+                    "code": code,
+                    "index": j_index.get(code, -1),
+                    "name": j_names.get(code, code),
+                    "status": verdict.get("status") or "",
+                    "findings": [_finding_view(f, post.get("caption")) for f in verdict.get("findings") or ()],
+                }
+            )
         author = post.get("author") or ""
         view = {
             "number": number,
@@ -214,16 +247,25 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "statuses": STATUSES,
         "waivers": list(summary.get("waivers") or []),
-        "waived": [{"post": post.get("id") if post.get("id") is not None else "", "code": code,
-                    "rule": w.get("rule") or "", "message": w.get("message") or "", "text": w.get("text") or "",
-                    "reason": (w.get("waiver") or {}).get("reason") or ""}
-                   for post in posts for code, verdict in ordered_verdicts(post, jurisdictions)
-                   for w in verdict.get("waived") or ()],
+        "waived": [
+            {
+                "post": post.get("id") if post.get("id") is not None else "",
+                "code": code,
+                "rule": w.get("rule") or "",
+                "message": w.get("message") or "",
+                "text": w.get("text") or "",
+                "reason": (w.get("waiver") or {}).get("reason") or "",
+            }
+            for post in posts
+            for code, verdict in ordered_verdicts(post, jurisdictions)
+            for w in verdict.get("waived") or ()
+        ],
         "discovered": discovered_rows(posts, action),  # --discover only; empty otherwise
     }
 
 
 # ---- rendering ---------------------------------------------------------------------------
+
 
 def _csp_hash(value: Any) -> str:
     """The CSP source expression admitting exactly this inline <style>/<script> text."""

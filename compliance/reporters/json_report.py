@@ -1,4 +1,5 @@
 """The JSON report of the contract: sorted keys, no timestamps, byte-identical across runs."""
+
 from __future__ import annotations
 
 import json

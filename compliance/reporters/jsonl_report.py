@@ -4,6 +4,7 @@ The report's other parts (summary, rule sets, `resolved`) do not fit a line-per-
 they go to the file named by the `summary` option, else to stderr as one JSON line, so stdout
 stays pure post records.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The HTML report's view of a post's on-screen labels: figures in words and a safe thumbnail."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,13 @@ def onscreen_view(post: Mapping[str, Any]) -> list[dict[str, str]]:
             figures.append(f"covered by the app's {str(o['covered_by']).replace('-', ' ')}")
         if o.get("first_visible_s") is not None and o.get("duration_s") is not None:
             figures.append(f"on screen from {float(o['first_visible_s']):.1f} s for {float(o['duration_s']):.1f} s")
-        out.append({"text": str(o.get("text", "")), "label": str(o.get("label", "")),
-                    "file": str(media.get("file", "")), "thumbnail": thumb,
-                    "figures": ", ".join(figures)})
+        out.append(
+            {
+                "text": str(o.get("text", "")),
+                "label": str(o.get("label", "")),
+                "file": str(media.get("file", "")),
+                "thumbnail": thumb,
+                "figures": ", ".join(figures),
+            }
+        )
     return out

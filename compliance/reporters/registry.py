@@ -3,6 +3,7 @@
 Apart from the package's `__init__`, which imports every reporter module so that each registers
 itself, so that a reporter module never imports the package that imports it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -7,6 +7,7 @@ line and column in that file; a post read from a JSONL line or CSV row points at
 row. Columns count Unicode code points (the run says so in `columnKind`). Input errors are tool
 notifications, not results: they are about the input, not a rule. The output is deterministic.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,9 +77,12 @@ def sarif_log(report: Report) -> dict[str, Any]:
         rule_id = str(finding.get("rule") or "")
         if rule_id not in rules:
             cite = finding.get("citation") or {}
-            rule = {"id": rule_id, "name": str(finding.get("name") or rule_id),
-                    "shortDescription": {"text": str(finding.get("name") or rule_id)},
-                    "properties": {"jurisdiction": code}}
+            rule = {
+                "id": rule_id,
+                "name": str(finding.get("name") or rule_id),
+                "shortDescription": {"text": str(finding.get("name") or rule_id)},
+                "properties": {"jurisdiction": code},
+            }
             if cite.get("url"):
                 rule["helpUri"] = str(cite["url"])
             if cite.get("source"):
@@ -91,14 +95,17 @@ def sarif_log(report: Report) -> dict[str, Any]:
             "ruleId": rule_id,
             "level": LEVELS.get(str(finding.get("severity")), "warning"),
             "message": {"text": f"[{code}] {message}"},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": source_uri(post.get("source"))},
-                                     "region": finding_place(post, finding)},
-                "logicalLocations": [{"name": str(post.get("id") or ""), "kind": "object"}],
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": source_uri(post.get("source"))},
+                        "region": finding_place(post, finding),
+                    },
+                    "logicalLocations": [{"name": str(post.get("id") or ""), "kind": "object"}],
+                }
+            ],
             "partialFingerprints": {"postRuleJurisdiction/v1": f"{post.get('id')}|{rule_id}|{code}"},
-            "properties": {"jurisdiction": code, "postId": post.get("id"),
-                           "confidence": finding.get("confidence")},
+            "properties": {"jurisdiction": code, "postId": post.get("id"), "confidence": finding.get("confidence")},
         }
         if finding.get("text") is not None:
             result["locations"][0]["physicalLocation"]["region"]["snippet"] = {"text": str(finding["text"])}
@@ -108,16 +115,30 @@ def sarif_log(report: Report) -> dict[str, Any]:
     for result in results:
         result["ruleIndex"] = index[result["ruleId"]]
     notifications = [
-        {"level": "error", "message": {"text": str(post.get("error"))},
-         "locations": [{"physicalLocation": {
-             "artifactLocation": {"uri": source_uri(post.get("source"))},
-             **({"region": {"startLine": post["source"][k]}} if (k := _place_key(post)) else {})}}]}
-        for post in report.data.get("posts") or [] if post.get("error")]
+        {
+            "level": "error",
+            "message": {"text": str(post.get("error"))},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": source_uri(post.get("source"))},
+                        **({"region": {"startLine": post["source"][k]}} if (k := _place_key(post)) else {}),
+                    }
+                }
+            ],
+        }
+        for post in report.data.get("posts") or []
+        if post.get("error")
+    ]
     tool = report.data.get("tool") or {}
     run = {
-        "tool": {"driver": {"name": str(tool.get("name") or "compliance"),
-                            "version": str(tool.get("version") or ""),
-                            "rules": [rules[r] for r in ordered_rules]}},
+        "tool": {
+            "driver": {
+                "name": str(tool.get("name") or "compliance"),
+                "version": str(tool.get("version") or ""),
+                "rules": [rules[r] for r in ordered_rules],
+            }
+        },
         "columnKind": "unicodeCodePoints",
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "results": results,

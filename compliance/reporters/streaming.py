@@ -5,6 +5,7 @@ sorted, so "posts" comes before "summary": post blocks go to a temporary file as
 (already indented as the reporter would indent them) and the document is assembled at the
 end around them. The header is rendered by the same `json.dumps` call the reporter uses.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,13 @@ from compliance.reporters.document import Report, report_from_posts, summarise
 _PLACEHOLDER = "\x00posts\x00"
 
 
-def header(jurisdictions: list[str], rulesets: Mapping[str, Mapping[str, Any]], inputs: list[str],
-           summary: dict[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def header(
+    jurisdictions: list[str],
+    rulesets: Mapping[str, Mapping[str, Any]],
+    inputs: list[str],
+    summary: dict[str, Any],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The report document without its posts (built by the contract's own constructor)."""
     data = dict(report_from_posts([], jurisdictions, rulesets, inputs).data)
     data["summary"] = summary
@@ -42,8 +48,9 @@ class Rendered(dict):
     what summaries need (id, error, statuses); `full()` gives the whole record. Texts may be
     given zlib-compressed (bytes): they are expanded only if asked for."""
 
-    def __init__(self, data: dict, line: str | bytes | None = None, block: str | bytes | None = None,
-                 partial: bool = False):
+    def __init__(
+        self, data: dict, line: str | bytes | None = None, block: str | bytes | None = None, partial: bool = False
+    ):
         super().__init__(data)
         self._line = line
         self._block = block
@@ -123,8 +130,9 @@ def jsonl_line(post: Mapping[str, Any]) -> str:
     return json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def summarise_stream(posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], sink,
-                     waivers: Sequence[Waiver] = ()) -> dict[str, Any]:
+def summarise_stream(
+    posts: Iterable[Mapping[str, Any]], jurisdictions: list[str], sink, waivers: Sequence[Waiver] = ()
+) -> dict[str, Any]:
     """Count posts with the report's own `summarise`, handing each to `sink` as it passes."""
 
     def passing():

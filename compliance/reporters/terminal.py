@@ -8,6 +8,7 @@ draws them: wide CJK and emoji take two cells, combining marks none). Captions a
 control characters and bidirectional overrides are shown as visible escapes, so a caption
 cannot move the cursor, recolour the terminal or reorder the line around the carets.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -30,8 +31,13 @@ _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
 def _is_unsafe(ch: str) -> bool:
     code = ord(ch)
-    return (code < 0x20 or 0x7F <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
-            or ch in "\u061c\u200e\u200f")
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0x202A <= code <= 0x202E
+        or 0x2066 <= code <= 0x2069
+        or ch in "\u061c\u200e\u200f"
+    )
 
 
 def shown(ch: str) -> str:
@@ -101,9 +107,14 @@ def _style(text: str, colour: str | None = None, bold: bool = False) -> str:
     return click.style(text, fg=colour, bold=bold) if (colour or bold) else text
 
 
-def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any]],
-                whys: Mapping[str, str], jurisdictions: list[str], fixed: str | None = None,
-                unsatisfied: tuple[str, ...] = ()) -> str:
+def render_post(
+    post: Mapping[str, Any],
+    rulesets: Mapping[str, Mapping[str, Any]],
+    whys: Mapping[str, str],
+    jurisdictions: list[str],
+    fixed: str | None = None,
+    unsatisfied: tuple[str, ...] = (),
+) -> str:
     """The whole answer for one caption, as text with click styles (stripped off a terminal)."""
     if post.get("error"):
         return f"Not checked: {clean(post['error'])}"
@@ -141,8 +152,11 @@ def render_post(post: Mapping[str, Any], rulesets: Mapping[str, Mapping[str, Any
                 lines.append(f"{INDENT}Source: {clean(cite['source'])}{at} <{clean(cite['url'])}>")
         lines.append("")
     if fixed is not None and fixed != caption:
-        lines.append(_style("Corrected caption", bold=True)
-                     + (f" (still not enough for: {', '.join(unsatisfied)})" if unsatisfied else "") + ":")
+        lines.append(
+            _style("Corrected caption", bold=True)
+            + (f" (still not enough for: {', '.join(unsatisfied)})" if unsatisfied else "")
+            + ":"
+        )
         lines.extend(f"{INDENT}{clean(line)}".rstrip() for line in fixed.rstrip("\n").split("\n"))
         lines.append("")
     elif fixed is not None and unsatisfied:

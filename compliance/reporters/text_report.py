@@ -4,6 +4,7 @@ Stable output (no timestamps) so it can be diffed. Colour only on a terminal, or
 options force it. Captions are untrusted: control characters (ANSI escapes, carriage
 returns) and bidirectional overrides are shown escaped so they cannot rewrite the screen.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -64,15 +65,24 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
     if options.get("generated_at"):
         lines.append(f"Generated: {clean(options['generated_at'])}")
     inputs = ", ".join(clean(name) for name in data.get("inputs") or []) or "(no input named)"
-    lines.append(f"{tool.get('name', 'compliance')} {tool.get('version', '')}: "
-                 f"{plural(summary.get('posts', len(posts)), 'post')} from {inputs}; "
-                 f"{plural(summary.get('errors', 0), 'input error')}")
+    lines.append(
+        f"{tool.get('name', 'compliance')} {tool.get('version', '')}: "
+        f"{plural(summary.get('posts', len(posts)), 'post')} from {inputs}; "
+        f"{plural(summary.get('errors', 0), 'input error')}"
+    )
     for code in jurisdictions:
         meta = rulesets.get(code) or {}
-        details = " \u00b7 ".join(str(x) for x in (meta.get("name"), meta.get("regulator"),
-                                                   f"v{meta['version']}" if meta.get("version") else None,
-                                                   f"effective {meta['effective']}" if meta.get("effective") else None,
-                                                   f"reviewed {meta['reviewed']}" if meta.get("reviewed") else None) if x)
+        details = " \u00b7 ".join(
+            str(x)
+            for x in (
+                meta.get("name"),
+                meta.get("regulator"),
+                f"v{meta['version']}" if meta.get("version") else None,
+                f"effective {meta['effective']}" if meta.get("effective") else None,
+                f"reviewed {meta['reviewed']}" if meta.get("reviewed") else None,
+            )
+            if x
+        )
         if details:
             lines.append(f"  {code:<4} {clean(details)}")
     lines.append("")
@@ -91,15 +101,21 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
     lines.append("")
 
     action = [p for p in posts if worst_status(p) in ("violation", "review", "error")]
-    waived = [(post, code, w) for post in posts for code, verdict in ordered_verdicts(post, jurisdictions)
-              for w in verdict.get("waived") or ()]
+    waived = [
+        (post, code, w)
+        for post in posts
+        for code, verdict in ordered_verdicts(post, jurisdictions)
+        for w in verdict.get("waived") or ()
+    ]
     unmatched = [w for w in summary.get("waivers") or () if not w.get("matched")]
     if waived or unmatched:
         lines.append(style(f"Accepted exceptions: {plural(len(waived), 'finding')} set aside", bold=True))
         for post, code, w in waived:
             reason = (w.get("waiver") or {}).get("reason")
-            lines.append(f"  {clean(post.get('id'))}  {code:<4} {clean(w.get('rule') or '')}  {clean(w.get('message') or '')}"
-                         + (f"  (waived: {clean(reason)})" if reason else ""))
+            lines.append(
+                f"  {clean(post.get('id'))}  {code:<4} {clean(w.get('rule') or '')}  {clean(w.get('message') or '')}"
+                + (f"  (waived: {clean(reason)})" if reason else "")
+            )
         for w in unmatched:
             lines.append(f"  {clean(w.get('post'))}:{clean(w.get('rule'))}  matched no finding")
         lines.append("")
@@ -110,8 +126,11 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
     for post in action:
         lines.append("")
         status = worst_status(post)
-        head = [style(clean(post.get("id") if post.get("id") is not None else "(no id)"), bold=True),
-                status_word(status), clean(source_text(post.get("source")))]
+        head = [
+            style(clean(post.get("id") if post.get("id") is not None else "(no id)"), bold=True),
+            status_word(status),
+            clean(source_text(post.get("source"))),
+        ]
         if post.get("author"):
             head.append(clean(post["author"]))
         if post.get("platform"):
@@ -130,9 +149,14 @@ def render_text(report: Report, options: Mapping[str, Any], colour: bool = False
                 lines.append(f"       {rule}  {clean(f.get('message') or '')}")
                 text = f.get("text")
                 caption = post.get("caption")
-                if not text and isinstance(caption, str) and isinstance(f.get("start"), int) \
-                        and isinstance(f.get("end"), int) and 0 <= f["start"] < f["end"] <= len(caption):
-                    text = caption[f["start"]:f["end"]]
+                if (
+                    not text
+                    and isinstance(caption, str)
+                    and isinstance(f.get("start"), int)
+                    and isinstance(f.get("end"), int)
+                    and 0 <= f["start"] < f["end"] <= len(caption)
+                ):
+                    text = caption[f["start"] : f["end"]]
                 if text:
                     lines.append(f"         at {quote(text)}")
     return "\n".join(lines) + "\n"

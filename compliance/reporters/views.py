@@ -4,6 +4,7 @@ Status names, hints and colours, signal names, a post's place and worst verdict,
 may become links: shared by the HTML report, the web page, `compliance check` and the text format,
 so they never disagree. (Highlighting is in `highlight.py`; the CSS for it in `_marks.css.j2`.)
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -20,8 +21,13 @@ STATUS_LABELS = {
     "error": "Input error",
 }
 ACTION_STATUSES = ("violation", "review")
-STATUS_WORDS = {"violation": "VIOLATION", "review": "REVIEW", "compliant": "COMPLIANT", "clear": "CLEAR",
-                "error": "ERROR"}  # terminals
+STATUS_WORDS = {
+    "violation": "VIOLATION",
+    "review": "REVIEW",
+    "compliant": "COMPLIANT",
+    "clear": "CLEAR",
+    "error": "ERROR",
+}  # terminals
 STATUS_COLOURS = {"violation": "red", "review": "yellow", "compliant": "green", "clear": None, "error": "magenta"}
 STATUS_HINTS = {
     "violation": "Followers may not see that this is an ad.",

@@ -7,6 +7,7 @@ leading apostrophe), never as a formula. The bytes are deterministic: fixed docu
 properties and zip timestamps, so the same report gives the same file. Needs openpyxl
 (`pip install 'compliance[xlsx]'`).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -25,8 +26,17 @@ from compliance.reporters.views import STATUS_LABELS, ordered_verdicts, source_t
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIME = datetime.datetime(2000, 1, 1)  # documents carry no run time (deterministic output)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-COLUMNS = (("Post", 18), ("Source", 28), ("Author", 18), ("Platform", 11), ("Posted", 20),
-           ("Status", 13), ("Rules", 14), ("Findings", 60), ("Caption", 70))
+COLUMNS = (
+    ("Post", 18),
+    ("Source", 28),
+    ("Author", 18),
+    ("Platform", 11),
+    ("Posted", 20),
+    ("Status", 13),
+    ("Rules", 14),
+    ("Findings", 60),
+    ("Caption", 70),
+)
 CAPTION_COLUMN = "I"
 MAX_CELL = 32_767  # Excel's limit on characters in a cell
 
@@ -86,7 +96,7 @@ def _table(ws, header: list[str], rows: list[list[Any]], widths: list[int], wrap
 
 
 def _sheet_title(code: str, used: set[str]) -> str:
-    bad = set('[]:*?/\\')
+    bad = set("[]:*?/\\")
     title = "".join("_" if ch in bad else ch for ch in code.upper())[:31] or "_"
     while title in used or title.lower() in ("summary", "input errors"):
         title = (title[:28] + "_") if len(title) < 31 else title[:30] + "_"
@@ -119,10 +129,12 @@ def workbook_bytes(report: Report) -> bytes:
     _table(summary, header, rows, [13, 40, 12] + [14] * len(STATUSES), set())
     tail = len(rows) + 3
     tool = data.get("tool") or {}
-    facts = [("Posts", (data.get("summary") or {}).get("posts", len(posts))),
-             ("Input errors", (data.get("summary") or {}).get("errors", 0)),
-             ("Inputs", "\n".join(str(i) for i in data.get("inputs") or [])),
-             ("Tool", f"{tool.get('name', 'compliance')} {tool.get('version', '')}".strip())]
+    facts = [
+        ("Posts", (data.get("summary") or {}).get("posts", len(posts))),
+        ("Input errors", (data.get("summary") or {}).get("errors", 0)),
+        ("Inputs", "\n".join(str(i) for i in data.get("inputs") or [])),
+        ("Tool", f"{tool.get('name', 'compliance')} {tool.get('version', '')}".strip()),
+    ]
     if data.get("resolved"):
         facts.append(("Resolved violations", len(data["resolved"])))
     for i, (name, value) in enumerate(facts):
@@ -142,10 +154,19 @@ def workbook_bytes(report: Report) -> bytes:
             findings = verdict.get("findings") or []
             rules = "; ".join(dict.fromkeys(str(f.get("rule") or "") for f in findings))
             messages = "\n".join(f"{f.get('rule') or ''}: {f.get('message') or ''}" for f in findings)
-            rows.append([post.get("id"), source_text(post.get("source")), post.get("author"),
-                         post.get("platform"), post.get("posted_at"),
-                         STATUS_LABELS.get(str(verdict.get("status")), verdict.get("status")), rules, messages,
-                         post.get("caption")])
+            rows.append(
+                [
+                    post.get("id"),
+                    source_text(post.get("source")),
+                    post.get("author"),
+                    post.get("platform"),
+                    post.get("posted_at"),
+                    STATUS_LABELS.get(str(verdict.get("status")), verdict.get("status")),
+                    rules,
+                    messages,
+                    post.get("caption"),
+                ]
+            )
         _table(ws, [c[0] for c in COLUMNS], rows, [c[1] for c in COLUMNS], {8, 9})
 
     errors = [p for p in posts if p.get("error")]

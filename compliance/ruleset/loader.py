@@ -4,6 +4,7 @@ A jurisdiction file `extends` another (usually `base`) and inherits its vocabula
 wording, platform folds and label classes; it states its own rules. A legal team must never get
 a report that silently dropped a jurisdiction, so anything wrong stops the run.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,21 +37,89 @@ class RuleFileError(Exception):
     """A rule file that cannot be used; the message names file, line and rule."""
 
 
-RULESET_KEYS = {"code", "name", "version", "extends", "abstract", "regulator", "languages", "order", "default",
-                "summary", "url", "status", "effective", "reviewed"}
-TOP_KEYS = {"ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "rules", "examples",
-            "authorities", "cases", "statements", "fix"}
-VOCAB_KEYS = {"meaning", "language", "hashtags", "words", "phrases", "brand_hashtags",
-              "brand_phrases", "patterns", "commercial", "note", "cjk_forms", "display"}
-LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove",
-              "accepted_statements", "review_statements"}
-RULE_KEYS = {"id", "name", "check", "severity", "message", "why", "fix", "citation", "params",
-             "examples", "confidence", "group", "note", "see_also", "effective", "reviewed"}
+RULESET_KEYS = {
+    "code",
+    "name",
+    "version",
+    "extends",
+    "abstract",
+    "regulator",
+    "languages",
+    "order",
+    "default",
+    "summary",
+    "url",
+    "status",
+    "effective",
+    "reviewed",
+}
+TOP_KEYS = {
+    "ruleset",
+    "vocabulary",
+    "signals",
+    "platforms",
+    "placement",
+    "labels",
+    "rules",
+    "examples",
+    "authorities",
+    "cases",
+    "statements",
+    "fix",
+}
+VOCAB_KEYS = {
+    "meaning",
+    "language",
+    "hashtags",
+    "words",
+    "phrases",
+    "brand_hashtags",
+    "brand_phrases",
+    "patterns",
+    "commercial",
+    "note",
+    "cjk_forms",
+    "display",
+}
+LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove", "accepted_statements", "review_statements"}
+RULE_KEYS = {
+    "id",
+    "name",
+    "check",
+    "severity",
+    "message",
+    "why",
+    "fix",
+    "citation",
+    "params",
+    "examples",
+    "confidence",
+    "group",
+    "note",
+    "see_also",
+    "effective",
+    "reviewed",
+}
 CITATION_KEYS = {"source", "url", "pinpoint", "outside_authorities"}
 SEE_ALSO_KEYS = {"source", "url", "pinpoint"}
 AUTHORITY_KEYS = {"name", "domains"}
-CASE_KEYS = {"id", "title", "authority", "decided", "url", "caption", "outcome", "expect", "rules", "brands",
-             "platform", "paid_partnership", "decided_under", "not_run", "note"}
+CASE_KEYS = {
+    "id",
+    "title",
+    "authority",
+    "decided",
+    "url",
+    "caption",
+    "outcome",
+    "expect",
+    "rules",
+    "brands",
+    "platform",
+    "paid_partnership",
+    "decided_under",
+    "not_run",
+    "note",
+}
 EXAMPLE_KEYS = {"pass", "fail", "brands", "platform", "paid_partnership", "metadata"}
 PLATFORM_KEYS = {"fold_chars", "fold_lines", "video"}
 
@@ -81,8 +150,9 @@ class _Loader:
             if p.is_file():
                 return p
         known = sorted({p.stem for d in self.dirs if d.is_dir() for p in d.glob("*.toml")} - {"base"})
-        raise RuleFileError(f"no rule file for jurisdiction {code!r}{_suggest(code, known)}; "
-                            f"available: {', '.join(known)}")
+        raise RuleFileError(
+            f"no rule file for jurisdiction {code!r}{_suggest(code, known)}; available: {', '.join(known)}"
+        )
 
     def raw(self, code: str) -> tuple[Path, str, dict]:
         if code not in self.cache:
@@ -161,14 +231,32 @@ def _guarded_build(code: str, loader: _Loader) -> RuleSet:
 
 # Expected types of the tables every file may hold (checked per file, before `extends` merges them).
 _STR, _INT, _BOOL, _STRS = "a string", "a positive whole number", "true or false", "a list of strings"
-RULESET_TYPES = {"code": _STR, "name": _STR, "version": _STR, "extends": _STR, "abstract": _BOOL,
-                 "regulator": _STR, "languages": _STRS, "order": "a whole number", "default": _BOOL,
-                 "summary": _STR, "url": _STR, "status": _STR}
+RULESET_TYPES = {
+    "code": _STR,
+    "name": _STR,
+    "version": _STR,
+    "extends": _STR,
+    "abstract": _BOOL,
+    "regulator": _STR,
+    "languages": _STRS,
+    "order": "a whole number",
+    "default": _BOOL,
+    "summary": _STR,
+    "url": _STR,
+    "status": _STR,
+}
 PLATFORM_TYPES = {"fold_chars": _INT, "fold_lines": _INT, "video": _BOOL}
 PLACEMENT_TYPES = {"hashtag_block_min": _INT}
-VOCAB_TYPES = {"meaning": _STR, "language": _STR, "note": _STR, "commercial": _BOOL,
-               **{key: _STRS for key in ("hashtags", "words", "phrases", "brand_hashtags", "brand_phrases",
-                                         "patterns", "cjk_forms")}}
+VOCAB_TYPES = {
+    "meaning": _STR,
+    "language": _STR,
+    "note": _STR,
+    "commercial": _BOOL,
+    **{
+        key: _STRS
+        for key in ("hashtags", "words", "phrases", "brand_hashtags", "brand_phrases", "patterns", "cjk_forms")
+    },
+}
 TABLES = ("ruleset", "vocabulary", "signals", "platforms", "placement", "labels", "examples", "fix", "statements")
 LISTS = ("rules", "cases", "authorities")
 
@@ -187,18 +275,22 @@ def _type_ok(value: Any, kind: str) -> bool:
 def _check_types(path: Path, text: str, data: dict) -> None:
     """Every value of [ruleset], [platforms], [placement], [signals] and [labels] has its type, and
     every table is a table, so a wrong type stops at load naming file, line and key (exit 2)."""
+
     def fail(key: str, what: str, value: Any) -> None:
-        raise RuleFileError(f"{path}:{_key_line(text, key.split()[-1])}: {key} must be {what}, "
-                            f"not {value!r}")
+        raise RuleFileError(f"{path}:{_key_line(text, key.split()[-1])}: {key} must be {what}, not {value!r}")
 
     for name in TABLES:
         if name in data and not isinstance(data[name], dict):
-            raise RuleFileError(f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
-                                f"a table ([{name}]), not {data[name]!r}")
+            raise RuleFileError(
+                f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
+                f"a table ([{name}]), not {data[name]!r}"
+            )
     for name in LISTS:
         if name in data and not isinstance(data[name], list):
-            raise RuleFileError(f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
-                                f"an array of tables ([[{name}]]), not {data[name]!r}")
+            raise RuleFileError(
+                f"{path}:{_key_line(text, name) or _where(path, text, name)}: {name} must be "
+                f"an array of tables ([[{name}]]), not {data[name]!r}"
+            )
     for key, kind in RULESET_TYPES.items():
         value = data.get("ruleset", {}).get(key)
         if value is not None and not _type_ok(value, kind):
@@ -270,8 +362,7 @@ def _resolve(code: str, loader: _Loader, seen: tuple[str, ...]) -> tuple[Path, s
     _check_types(path, text, data)
     unknown = set(data) - TOP_KEYS
     for key in sorted(unknown):
-        raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}"
-                            f"{_suggest(key, TOP_KEYS)}")
+        raise RuleFileError(f"{path}:{_where(path, text, key)}: unknown table {key!r}{_suggest(key, TOP_KEYS)}")
     data = {**data, "authorities": _authorities(data.get("authorities", []), path, text)}
     _check_signals(data.get("signals", {}), path, text)
     parent_code = data.get("ruleset", {}).get("extends")
@@ -295,67 +386,92 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
     meta = data.get("ruleset", {})
     for key in meta:
         if key not in RULESET_KEYS:
-            raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [ruleset] unknown key {key!r}"
-                                f"{_suggest(key, RULESET_KEYS)}")
+            raise RuleFileError(
+                f"{ctx}:{_where(path, text, key)}: [ruleset] unknown key {key!r}{_suggest(key, RULESET_KEYS)}"
+            )
     for key in ("code", "name", "version"):
         if not isinstance(meta.get(key), str) or not meta.get(key):
             raise RuleFileError(f"{ctx}:{_where(path, text, '[ruleset]')}: [ruleset] needs a `{key}` string")
     if meta["code"] != path.stem:
-        raise RuleFileError(f"{ctx}:{_where(path, text, 'code')}: [ruleset] code {meta['code']!r} "
-                            f"must match the file name {path.stem!r}")
+        raise RuleFileError(
+            f"{ctx}:{_where(path, text, 'code')}: [ruleset] code {meta['code']!r} "
+            f"must match the file name {path.stem!r}"
+        )
     vocabulary = _vocabulary(data.get("vocabulary", {}), path, text)
     platforms = data.get("platforms", {})
     if "default" not in platforms:
-        raise RuleFileError(f"{ctx}: no [platforms.default] fold (inherit it with extends = \"base\")")
+        raise RuleFileError(f'{ctx}: no [platforms.default] fold (inherit it with extends = "base")')
     for name, table in platforms.items():
         for key in table:
             if key not in PLATFORM_KEYS:
-                raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [platforms.{name}] unknown key "
-                                    f"{key!r}{_suggest(key, PLATFORM_KEYS)}")
+                raise RuleFileError(
+                    f"{ctx}:{_where(path, text, key)}: [platforms.{name}] unknown key "
+                    f"{key!r}{_suggest(key, PLATFORM_KEYS)}"
+                )
     labels = data.get("labels", {})
     for key in labels:
         if key not in LABEL_KEYS:
-            raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [labels] unknown key {key!r}"
-                                f"{_suggest(key, LABEL_KEYS)}")
+            raise RuleFileError(
+                f"{ctx}:{_where(path, text, key)}: [labels] unknown key {key!r}{_suggest(key, LABEL_KEYS)}"
+            )
     for key in ("accepted", "review"):
         for label in labels.get(key, []):
             if label not in vocabulary and label != "platform-paid-partnership":
-                raise RuleFileError(f"{ctx}:{_where(path, text, label)}: [labels] {key} names unknown "
-                                    f"label {label!r}{_suggest(label, vocabulary)}")
-    dates = {key: _date(meta[key], f"{ctx}:{_key_line(text, key)}: [ruleset] {key}")
-             for key in ("effective", "reviewed") if key in meta}
+                raise RuleFileError(
+                    f"{ctx}:{_where(path, text, label)}: [labels] {key} names unknown "
+                    f"label {label!r}{_suggest(label, vocabulary)}"
+                )
+    dates = {
+        key: _date(meta[key], f"{ctx}:{_key_line(text, key)}: [ruleset] {key}")
+        for key in ("effective", "reviewed")
+        if key in meta
+    }
     statements = _statements(data.get("statements", {}), path, text)
     for key in ("accepted_statements", "review_statements"):
         for cls in _strings(labels.get(key), f"{ctx}:{_where(path, text, key)}: [labels] {key}"):
             if cls not in STATEMENT_CLASSES or cls == "denial":
-                raise RuleFileError(f"{ctx}:{_where(path, text, key)}: [labels] {key} names unknown statement "
-                                    f"class {cls!r}{_suggest(cls, STATEMENT_CLASSES)}")
+                raise RuleFileError(
+                    f"{ctx}:{_where(path, text, key)}: [labels] {key} names unknown statement "
+                    f"class {cls!r}{_suggest(cls, STATEMENT_CLASSES)}"
+                )
     fix = data.get("fix", {})
     if not isinstance(fix, dict) or set(fix) - {"order"}:
         raise RuleFileError(f"{ctx}:{_where(path, text, '[fix]')}: [fix] holds only `order`, a list of label keys")
     fix_order = _strings(fix.get("order"), f"{ctx}:{_where(path, text, 'order')}: [fix] order")
     example_brands = tuple(data.get("examples", {}).get("brands", ()))
-    rules = tuple(_rule(r, i, path, text, code, vocabulary, example_brands, dates.get("reviewed"))
-                  for i, r in enumerate(data.get("rules", [])))
+    rules = tuple(
+        _rule(r, i, path, text, code, vocabulary, example_brands, dates.get("reviewed"))
+        for i, r in enumerate(data.get("rules", []))
+    )
     rules = _hand_out_labels(rules)
     seen_ids: dict[str, int] = {}
     for rule in rules:
         if rule.id in seen_ids:
-            raise RuleFileError(f"{ctx}:{rule.line}: rule {rule.id}: id used twice "
-                                f"(first at line {seen_ids[rule.id]})")
+            raise RuleFileError(f"{ctx}:{rule.line}: rule {rule.id}: id used twice (first at line {seen_ids[rule.id]})")
         seen_ids[rule.id] = rule.line
     if not meta.get("abstract") and not rules:
         raise RuleFileError(f"{ctx}: a jurisdiction file needs at least one [[rules]] entry")
     return RuleSet(
-        code=code, name=meta["name"], version=meta["version"], file=str(path),
-        regulator=str(meta.get("regulator", "")), vocabulary=vocabulary,
-        signals=data.get("signals", {}), platforms=platforms, placement=data.get("placement", {}),
-        accepted=frozenset(labels.get("accepted", [])), review=frozenset(labels.get("review", [])),
-        rules=rules, example_brands=example_brands, meta=dict(meta),
-        effective=dates.get("effective"), reviewed=dates.get("reviewed"),
+        code=code,
+        name=meta["name"],
+        version=meta["version"],
+        file=str(path),
+        regulator=str(meta.get("regulator", "")),
+        vocabulary=vocabulary,
+        signals=data.get("signals", {}),
+        platforms=platforms,
+        placement=data.get("placement", {}),
+        accepted=frozenset(labels.get("accepted", [])),
+        review=frozenset(labels.get("review", [])),
+        rules=rules,
+        example_brands=example_brands,
+        meta=dict(meta),
+        effective=dates.get("effective"),
+        reviewed=dates.get("reviewed"),
         authorities=tuple(data.get("authorities", ())),
         cases=_cases(data.get("cases", []), path, text, code, rules, platforms),
-        statements=statements, accepted_statements=frozenset(labels.get("accepted_statements", [])),
+        statements=statements,
+        accepted_statements=frozenset(labels.get("accepted_statements", [])),
         review_statements=frozenset(labels.get("review_statements", [])),
         fix_order=fix_order,
     )
@@ -367,8 +483,12 @@ def _hand_out_labels(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     claimed: dict[str, set[str]] = {}
     for rule in rules:
         claimed.setdefault(rule.check, set()).update(getattr(rule.params, "labels", ()))
-    return tuple(replace(rule, params=replace(rule.params, _claimed=tuple(sorted(claimed[rule.check]))))
-                 if hasattr(rule.params, "_claimed") and not rule.params.labels else rule for rule in rules)
+    return tuple(
+        replace(rule, params=replace(rule.params, _claimed=tuple(sorted(claimed[rule.check]))))
+        if hasattr(rule.params, "_claimed") and not rule.params.labels
+        else rule
+        for rule in rules
+    )
 
 
 def _display(value: Any, where: str) -> str | None:
@@ -402,13 +522,16 @@ def _vocabulary(table: dict, path: Path, text: str) -> dict[str, VocabEntry]:
             if "{brand}" not in tmpl:
                 raise RuleFileError(f"{where} brand template {tmpl!r} has no {{brand}}")
         out[key] = VocabEntry(
-            key=key, meaning=str(entry.get("meaning", "advertising")), language=str(entry.get("language", "")),
+            key=key,
+            meaning=str(entry.get("meaning", "advertising")),
+            language=str(entry.get("language", "")),
             hashtags=_strings(entry.get("hashtags"), f"{where} hashtags"),
             words=_strings(entry.get("words"), f"{where} words"),
             phrases=_strings(entry.get("phrases"), f"{where} phrases"),
             brand_hashtags=_strings(entry.get("brand_hashtags"), where),
             brand_phrases=_strings(entry.get("brand_phrases"), where),
-            patterns=patterns, commercial=bool(entry.get("commercial", True)),
+            patterns=patterns,
+            commercial=bool(entry.get("commercial", True)),
             cjk_forms=_strings(entry.get("cjk_forms"), f"{where} cjk_forms"),
             display=_display(entry.get("display"), where),
         )
@@ -422,8 +545,9 @@ def _compile(pattern: str, where: str):
         raise RuleFileError(f"{where}: {exc}") from None
 
 
-def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands,
-          file_reviewed: str | None = None) -> Rule:
+def _rule(
+    raw: Any, index: int, path: Path, text: str, code: str, vocabulary, example_brands, file_reviewed: str | None = None
+) -> Rule:
     # Imported here, not at the top: the check types pull in the analysis, and `compliance --help`
     # imports this module through `compliance rules` (measured: 150 ms of a 290 ms start-up).
     from compliance.ruleset.checks import CHECKS, ParamError
@@ -441,7 +565,7 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
             raise RuleFileError(f"{where}: needs a `{key}` string")
     assert isinstance(rid, str)  # raw["id"], checked just above
     prefix = rid.split("-")[0]
-    if not rid[len(prefix):].startswith("-") or not prefix.isupper():
+    if not rid[len(prefix) :].startswith("-") or not prefix.isupper():
         raise RuleFileError(f"{where}: id must be PREFIX-NNN with an upper-case jurisdiction prefix")
     if raw["check"] not in CHECKS:
         raise RuleFileError(f"{where}: unknown check type {raw['check']!r}{_suggest(raw['check'], CHECKS.names())}")
@@ -451,18 +575,22 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
         raise RuleFileError(f"{where}: name must be kebab-case, e.g. 'missing-disclosure'")
     cit = raw.get("citation")
     if not isinstance(cit, dict) or not cit.get("source") or not str(cit.get("url", "")).startswith("http"):
-        raise RuleFileError(f"{where}: needs citation = {{ source = \"...\", url = \"https://...\" }}")
+        raise RuleFileError(f'{where}: needs citation = {{ source = "...", url = "https://..." }}')
     who = f"rule {rid}"
     citation, outside = _citation(cit, path, text, line, who)
     see_also = _see_also(raw.get("see_also"), path, text, line, who)
-    rule_dates = {key: _date(raw[key], f"{path}:{_key_line(text, key, line)}: rule {rid}: {key}")
-                  for key in ("effective", "reviewed") if key in raw}
+    rule_dates = {
+        key: _date(raw[key], f"{path}:{_key_line(text, key, line)}: rule {rid}: {key}")
+        for key in ("effective", "reviewed")
+        if key in raw
+    }
     table = raw.get("params", {})
     if isinstance(table, dict):
         for label in table.get("labels", []) if isinstance(table.get("labels"), list) else ():
             if label not in vocabulary and label not in STATEMENT_CLASSES and label != "platform-paid-partnership":
-                raise RuleFileError(f"{where}: params.labels names unknown label {label!r}"
-                                    f"{_suggest(label, vocabulary)}")
+                raise RuleFileError(
+                    f"{where}: params.labels names unknown label {label!r}{_suggest(label, vocabulary)}"
+                )
     try:
         params = CHECKS.get(raw["check"]).parse(table)
     except ParamError as exc:
@@ -479,17 +607,30 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
         passing=_strings(ex.get("pass"), f"{where}: examples.pass"),
         failing=_strings(ex.get("fail"), f"{where}: examples.fail"),
         brands=_strings(ex.get("brands"), f"{where}: examples.brands") or example_brands,
-        platform=ex.get("platform"), paid_partnership=bool(ex.get("paid_partnership", False)),
+        platform=ex.get("platform"),
+        paid_partnership=bool(ex.get("paid_partnership", False)),
         metadata=dict(ex.get("metadata", {})),
     )
     return Rule(
-        id=rid, name=raw["name"], check=raw["check"], severity=raw["severity"],
-        message=raw["message"].strip(), citation=citation,
-        jurisdiction=code, file=str(path), line=line, why=str(raw.get("why", "")).strip(),
-        fix=raw.get("fix"), params=params, examples=examples,
-        confidence=str(raw.get("confidence", "high")), group=raw.get("group"),
-        see_also=see_also, effective=rule_dates.get("effective"),
-        reviewed=rule_dates.get("reviewed", file_reviewed), outside_authorities=outside,
+        id=rid,
+        name=raw["name"],
+        check=raw["check"],
+        severity=raw["severity"],
+        message=raw["message"].strip(),
+        citation=citation,
+        jurisdiction=code,
+        file=str(path),
+        line=line,
+        why=str(raw.get("why", "")).strip(),
+        fix=raw.get("fix"),
+        params=params,
+        examples=examples,
+        confidence=str(raw.get("confidence", "high")),
+        group=raw.get("group"),
+        see_also=see_also,
+        effective=rule_dates.get("effective"),
+        reviewed=rule_dates.get("reviewed", file_reviewed),
+        outside_authorities=outside,
     )
 
 
@@ -498,10 +639,11 @@ def _rule(raw: Any, index: int, path: Path, text: str, code: str, vocabulary, ex
 # authorities, citations on an authority's domain) is checked by `compliance rules validate`
 # (compliance.ruleset.sources), so files being converted still load.
 
+
 def _key_line(text: str, key: str, start: int = 1) -> int:
     """The first line at or after `start` (1-based) that sets `key` (`key =`, `key.x =` or inline)."""
     pattern = re.compile(r"(?:^|[\s{,])" + re.escape(key) + r"\s*[=.]")
-    for i, line in enumerate(text.splitlines()[max(start, 1) - 1:], max(start, 1)):
+    for i, line in enumerate(text.splitlines()[max(start, 1) - 1 :], max(start, 1)):
         if pattern.search(line):
             return i
     return start if start > 1 else 0
@@ -516,8 +658,7 @@ def _nth_line(text: str, header: str, n: int) -> int:
 def _date(value: Any, where: str) -> str:
     """A TOML local date as an ISO string; anything else (a quoted string, a date-time) is an error."""
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise RuleFileError(f"{where} must be a TOML date like 2023-07-26 (no quotes, no time), "
-                            f"not {value!r}")
+        raise RuleFileError(f"{where} must be a TOML date like 2023-07-26 (no quotes, no time), not {value!r}")
     return value.isoformat()
 
 
@@ -536,15 +677,15 @@ def _url(value: Any, where: str) -> str:
 def _citation(cit: dict, path: Path, text: str, line: int, who: str) -> tuple[Citation, str | None]:
     for key in cit:
         if key not in CITATION_KEYS:
-            raise RuleFileError(f"{path}:{_key_line(text, key, line)}: {who}: citation: "
-                                f"unknown key {key!r}{_suggest(key, CITATION_KEYS)}")
+            raise RuleFileError(
+                f"{path}:{_key_line(text, key, line)}: {who}: citation: "
+                f"unknown key {key!r}{_suggest(key, CITATION_KEYS)}"
+            )
     out = {}
     for key in ("pinpoint", "outside_authorities"):
         if key in cit:
-            out[key] = _text(cit[key], f"{path}:{_key_line(text, key, line)}: {who}: "
-                                       f"citation.{key}")
-    return (Citation(str(cit["source"]), str(cit["url"]), out.get("pinpoint")),
-            out.get("outside_authorities"))
+            out[key] = _text(cit[key], f"{path}:{_key_line(text, key, line)}: {who}: citation.{key}")
+    return (Citation(str(cit["source"]), str(cit["url"]), out.get("pinpoint")), out.get("outside_authorities"))
 
 
 def _see_also(value: Any, path: Path, text: str, line: int, who: str) -> tuple[Citation, ...]:
@@ -554,7 +695,7 @@ def _see_also(value: Any, path: Path, text: str, line: int, who: str) -> tuple[C
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        raise RuleFileError(f"{at} must be a list of {{ source = \"...\", url = \"https://...\" }} tables")
+        raise RuleFileError(f'{at} must be a list of {{ source = "...", url = "https://..." }} tables')
     out = []
     for i, item in enumerate(value, 1):
         if not isinstance(item, dict):
@@ -573,8 +714,9 @@ def _authorities(value: Any, path: Path, text: str) -> tuple[Authority, ...]:
     if isinstance(value, tuple):  # already parsed (a merged parent)
         return value
     if not isinstance(value, list):
-        raise RuleFileError(f"{path}:{_nth_line(text, '[[authorities]]', 0)}: authorities must be "
-                            f"[[authorities]] tables")
+        raise RuleFileError(
+            f"{path}:{_nth_line(text, '[[authorities]]', 0)}: authorities must be [[authorities]] tables"
+        )
     out = []
     for i, item in enumerate(value):
         line = _nth_line(text, "[[authorities]]", i)
@@ -583,24 +725,29 @@ def _authorities(value: Any, path: Path, text: str) -> tuple[Authority, ...]:
             raise RuleFileError(f"{where} is not a table")
         for key in item:
             if key not in AUTHORITY_KEYS:
-                raise RuleFileError(f"{path}:{_key_line(text, key, line)}: [[authorities]] entry {i + 1}: "
-                                    f"unknown key {key!r}{_suggest(key, AUTHORITY_KEYS)}")
+                raise RuleFileError(
+                    f"{path}:{_key_line(text, key, line)}: [[authorities]] entry {i + 1}: "
+                    f"unknown key {key!r}{_suggest(key, AUTHORITY_KEYS)}"
+                )
         name = _text(item.get("name"), f"{where}: name")
         domains = item.get("domains")
         dline = _key_line(text, "domains", line)
         if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
-            raise RuleFileError(f"{path}:{dline}: [[authorities]] {name!r}: domains must be a non-empty "
-                                f"list of domain names, e.g. [\"ftc.gov\"]")
+            raise RuleFileError(
+                f"{path}:{dline}: [[authorities]] {name!r}: domains must be a non-empty "
+                f'list of domain names, e.g. ["ftc.gov"]'
+            )
         for d in domains:
             if "/" in d or ":" in d or " " in d or d != d.lower() or d.startswith("."):
-                raise RuleFileError(f"{path}:{dline}: [[authorities]] {name!r}: domain {d!r} must be a lower-case "
-                                    f"host name like \"ftc.gov\" (no scheme, path or leading dot)")
+                raise RuleFileError(
+                    f"{path}:{dline}: [[authorities]] {name!r}: domain {d!r} must be a lower-case "
+                    f'host name like "ftc.gov" (no scheme, path or leading dot)'
+                )
         out.append(Authority(name, tuple(domains), str(path), line))
     return tuple(out)
 
 
-def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...],
-           platforms: dict) -> tuple[Case, ...]:
+def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...], platforms: dict) -> tuple[Case, ...]:
     if not isinstance(value, list):
         raise RuleFileError(f"{path}:{_nth_line(text, '[[cases]]', 0)}: cases must be [[cases]] tables")
     rule_ids = {r.id for r in rules}
@@ -618,8 +765,9 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
 
         for key in item:
             if key not in CASE_KEYS:
-                raise RuleFileError(f"{path}:{_key_line(text, key, line)}: {name}: unknown key {key!r}"
-                                    f"{_suggest(key, CASE_KEYS)}")
+                raise RuleFileError(
+                    f"{path}:{_key_line(text, key, line)}: {name}: unknown key {key!r}{_suggest(key, CASE_KEYS)}"
+                )
         for key in ("id", "title", "authority", "outcome"):
             if key not in item:
                 raise RuleFileError(f"{path}:{line}: {name}: needs `{key}`")
@@ -636,8 +784,9 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
         if expect is None and not not_run:
             raise RuleFileError(f"{path}:{line}: {name}: needs `expect` ({' | '.join(STATUSES)})")
         if expect is not None and expect not in STATUSES:
-            raise RuleFileError(f"{at('expect')} must be one of {', '.join(STATUSES)}, not {expect!r}"
-                                f"{_suggest(str(expect), STATUSES)}")
+            raise RuleFileError(
+                f"{at('expect')} must be one of {', '.join(STATUSES)}, not {expect!r}{_suggest(str(expect), STATUSES)}"
+            )
         case_rules = _strings(item.get("rules"), at("rules"))
         if case_rules and expect not in ("violation", "review"):
             raise RuleFileError(f"{at('rules')}: only a case that expects violation or review names rules")
@@ -646,20 +795,30 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
                 raise RuleFileError(f"{at('rules')}: no rule {rid!r} in this file{_suggest(rid, rule_ids)}")
         platform = item.get("platform")
         if platform is not None and (not isinstance(platform, str) or platform not in _platform_names(platforms)):
-            raise RuleFileError(f"{at('platform')} must be one of {', '.join(sorted(_platform_names(platforms)))}"
-                                f", not {platform!r}")
+            raise RuleFileError(
+                f"{at('platform')} must be one of {', '.join(sorted(_platform_names(platforms)))}, not {platform!r}"
+            )
         paid = item.get("paid_partnership", False)
         if not isinstance(paid, bool):
             raise RuleFileError(f"{at('paid_partnership')} must be true or false")
         case = Case(
-            id=cid.strip(), title=item["title"].strip(), authority=item["authority"].strip(),
-            decided=_date(item["decided"], at("decided")), url=_url(item["url"], at("url")),
-            caption=caption, outcome=item["outcome"].strip(), file=str(path),
+            id=cid.strip(),
+            title=item["title"].strip(),
+            authority=item["authority"].strip(),
+            decided=_date(item["decided"], at("decided")),
+            url=_url(item["url"], at("url")),
+            caption=caption,
+            outcome=item["outcome"].strip(),
+            file=str(path),
             line=_key_line(text, "id", line) if line else _where(path, text, f'"{cid}"'),
-            expect=expect, rules=case_rules, brands=_strings(item.get("brands"), at("brands")),
-            platform=platform, paid_partnership=paid,
+            expect=expect,
+            rules=case_rules,
+            brands=_strings(item.get("brands"), at("brands")),
+            platform=platform,
+            paid_partnership=paid,
             decided_under=_text(item["decided_under"], at("decided_under")) if "decided_under" in item else None,
-            not_run=not_run, note=_text(item["note"], at("note")) if "note" in item else None,
+            not_run=not_run,
+            note=_text(item["note"], at("note")) if "note" in item else None,
         )
         if case.id in seen:
             raise RuleFileError(f"{path}:{case.line}: case {case.id}: id used twice (first at line {seen[case.id]})")
@@ -679,8 +838,7 @@ def _platform_names(platforms: dict) -> set[str]:
 # the class says what the sentence discloses, and `[labels] accepted_statements` decides per
 # jurisdiction which classes suffice. Patterns are checked here so a typo names file and line.
 STATEMENT_KEYS = {"class", "language", "patterns", "examples", "not_examples", "note", "commercial"}
-TOKEN_ATTRS = {"ORTH", "TEXT", "LOWER", "NORM", "IS_PUNCT", "IS_SPACE", "IS_DIGIT", "IS_ALPHA",
-               "LIKE_URL", "LIKE_NUM"}
+TOKEN_ATTRS = {"ORTH", "TEXT", "LOWER", "NORM", "IS_PUNCT", "IS_SPACE", "IS_DIGIT", "IS_ALPHA", "LIKE_URL", "LIKE_NUM"}
 TOKEN_OPS = {"?", "!", "+"}
 MAX_REPEAT = 12  # wildcards are bounded: `{0,12}` at most, never `*`
 
@@ -698,7 +856,7 @@ def _op_ok(op: Any) -> bool:
 def _token_problem(token: Any) -> str | None:
     """Why one token pattern is malformed, or None."""
     if not isinstance(token, dict):
-        return "a token pattern must be a table such as { LOWER = \"commission\" }"
+        return 'a token pattern must be a table such as { LOWER = "commission" }'
     for attr, value in token.items():
         if attr == "OP":
             if not _op_ok(value):
@@ -718,7 +876,7 @@ def _token_problem(token: Any) -> str | None:
         elif not isinstance(value, str) or not value:
             return f"{attr} must be a string or {{ IN = [...] }}"
     if token.get("OP") == "+" and set(token) == {"OP"}:
-        return "a wildcard token needs a bounded OP such as \"{0,6}\""
+        return 'a wildcard token needs a bounded OP such as "{0,6}"'
     return None
 
 
@@ -735,8 +893,9 @@ def _statements(table: Any, path: Path, text: str) -> dict[str, StatementEntry]:
                 raise RuleFileError(f"{where} unknown key {k!r}{_suggest(k, STATEMENT_KEYS)}")
         cls = entry.get("class")
         if cls not in STATEMENT_CLASSES:
-            raise RuleFileError(f"{where} class must be one of {', '.join(STATEMENT_CLASSES)}"
-                                f"{_suggest(str(cls), STATEMENT_CLASSES)}")
+            raise RuleFileError(
+                f"{where} class must be one of {', '.join(STATEMENT_CLASSES)}{_suggest(str(cls), STATEMENT_CLASSES)}"
+            )
         patterns = entry.get("patterns")
         if not isinstance(patterns, list) or not patterns:
             raise RuleFileError(f"{where} needs `patterns`: a list of token-pattern lists")
@@ -753,8 +912,11 @@ def _statements(table: Any, path: Path, text: str) -> dict[str, StatementEntry]:
         if not examples:
             raise RuleFileError(f"{where} needs `examples`: sentences it must find (they run as tests)")
         out[key] = StatementEntry(
-            key=key, cls=cls, language=str(entry.get("language", "")),
-            patterns=tuple(tuple(dict(t) for t in p) for p in patterns), examples=examples,
+            key=key,
+            cls=cls,
+            language=str(entry.get("language", "")),
+            patterns=tuple(tuple(dict(t) for t in p) for p in patterns),
+            examples=examples,
             not_examples=_strings(entry.get("not_examples"), f"{where} not_examples"),
             commercial=bool(entry.get("commercial", cls != "denial")),
         )

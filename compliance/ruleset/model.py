@@ -3,6 +3,7 @@
 Kept apart from the loader so that the analysis can read vocabularies without importing the
 machinery that parses and validates rule files.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,8 +36,14 @@ def rule_selected(rule: Any, select: list[str], ignore: list[str]) -> bool:
 
 
 # What a disclosure statement (a sentence, not a tag) can say; rule files decide which suffice.
-STATEMENT_CLASSES = ("payment-explained", "sponsorship-named", "gift-named", "support-the-channel",
-                     "bare-affiliate", "denial")
+STATEMENT_CLASSES = (
+    "payment-explained",
+    "sponsorship-named",
+    "gift-named",
+    "support-the-channel",
+    "bare-affiliate",
+    "denial",
+)
 
 
 @dataclass(frozen=True)
@@ -185,8 +192,13 @@ class RuleSet:
         return "insufficient"
 
     def summary(self) -> dict[str, Any]:
-        out = {"code": self.code, "name": self.name, "version": self.version,
-               "regulator": self.regulator, "rules": len(self.rules)}
+        out = {
+            "code": self.code,
+            "name": self.name,
+            "version": self.version,
+            "regulator": self.regulator,
+            "rules": len(self.rules),
+        }
         for key in ("effective", "reviewed"):  # only when the file states them
             if getattr(self, key):
                 out[key] = getattr(self, key)

@@ -7,6 +7,7 @@ tokenizer cache do not grow with every new word; the matchers that are built laz
 set are warmed outside the zone first, because anything created inside a zone is freed at
 its end. With a state file (`compliance.run.state`) unchanged posts are not judged again.
 """
+
 from __future__ import annotations
 
 import threading
@@ -61,7 +62,7 @@ def warm(scanner, post: Post) -> None:
     analyser = scanner.analyser
     nlp = analyser.nlp
     found = analyser.brands_for(post)
-    for brands in (found if isinstance(found, (list, tuple)) else [found]):
+    for brands in found if isinstance(found, (list, tuple)) else [found]:
         if brands:
             if brands.names:
                 brands.matcher(nlp)
@@ -153,8 +154,9 @@ def _resolve(entry):
     return item, (future.result() if future is not None else [])
 
 
-def scan_stream(records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=None,
-                progress=None) -> Iterator[tuple[dict[str, Any], bool]]:
+def scan_stream(
+    records: Iterable, backend, chunk_size: int = CHUNK_SIZE, state=None, progress=None
+) -> Iterator[tuple[dict[str, Any], bool]]:
     """Yield (post dict, judged in this run) for every record, in input order.
 
     With a state, each chunk's results are committed before they are yielded, so a killed

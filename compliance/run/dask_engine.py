@@ -11,6 +11,7 @@ renamed, so a retried task never leaves a half or doubled file.
 Workers need the input files at the same paths (a shared or network filesystem) and this
 package installed; `--scheduler` names a running cluster, otherwise a LocalCluster starts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -98,8 +99,15 @@ def _judge_for(spec: ScannerSpec, key: str) -> ChunkJudge:
         return _JUDGES[key]
 
 
-def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read_options,
-                output_dir: str, chunk_size: int = CHUNK_SIZE) -> dict[str, Any]:
+def judge_block(
+    block: Block,
+    first_line: int,
+    spec: ScannerSpec,
+    key: str,
+    read_options,
+    output_dir: str,
+    chunk_size: int = CHUNK_SIZE,
+) -> dict[str, Any]:
     """Judge one block and write it as a partition; return its name and summary."""
 
     judge = _judge_for(spec, key)
@@ -118,7 +126,7 @@ def judge_block(block: Block, first_line: int, spec: ScannerSpec, key: str, read
             changes = {"source": dataclasses.replace(record.source, line=line + offset)}
             message = getattr(record, "message", None)
             if message and message.startswith(f"line {line}:"):  # the reader names the line too
-                changes["message"] = f"line {line + offset}:" + message[len(f"line {line}:"):]
+                changes["message"] = f"line {line + offset}:" + message[len(f"line {line}:") :]
             yield dataclasses.replace(record, **changes)
 
     def posts(out):
@@ -153,8 +161,9 @@ def merge_summaries(parts: list[dict[str, Any]], jurisdictions: list[str]) -> di
     return merged
 
 
-def run_blocks(client, blocks: list[Block], spec: ScannerSpec, read_options, output_dir: str,
-               chunk_size: int = CHUNK_SIZE) -> list[dict[str, Any]]:
+def run_blocks(
+    client, blocks: list[Block], spec: ScannerSpec, read_options, output_dir: str, chunk_size: int = CHUNK_SIZE
+) -> list[dict[str, Any]]:
     """Both passes on `client`'s cluster, as dask.bag computations; parts in input order."""
     import dask.bag as db
 
@@ -170,8 +179,9 @@ def run_blocks(client, blocks: list[Block], spec: ScannerSpec, read_options, out
         firsts.append(line)
         line += n
     work = db.from_sequence(list(zip(blocks, firsts, strict=False)), npartitions=len(blocks))
-    parts = work.map(lambda item: judge_block(item[0], item[1], spec, key, read_options, output_dir,
-                                              chunk_size)).compute(scheduler=client.get)
+    parts = work.map(
+        lambda item: judge_block(item[0], item[1], spec, key, read_options, output_dir, chunk_size)
+    ).compute(scheduler=client.get)
     return sorted(parts, key=lambda p: p["part"])
 
 
@@ -186,8 +196,12 @@ def _previous_parts(output_dir: str) -> set[str]:
             head = json.load(stream)
     except (OSError, ValueError, RecursionError):
         return set()
-    if not isinstance(head, dict) or not isinstance(head.get("tool"), dict) \
-            or head["tool"].get("name") != "compliance" or not isinstance(head.get("partitions"), list):
+    if (
+        not isinstance(head, dict)
+        or not isinstance(head.get("tool"), dict)
+        or head["tool"].get("name") != "compliance"
+        or not isinstance(head.get("partitions"), list)
+    ):
         return set()
     return {p for p in head["partitions"] if isinstance(p, str) and _PART.fullmatch(p)}
 
@@ -200,18 +214,25 @@ def check_output_dir(output_dir: str, inputs: list[str]) -> None:
         if name == "-":
             continue
         real = os.path.realpath(name)
-        if real == root or real.startswith(root.rstrip(os.sep) + os.sep) \
-                or (os.path.isdir(real) and root.startswith(real.rstrip(os.sep) + os.sep)):
-            raise DaskProblem(f"--output-dir {output_dir}: holds or is inside the input {name}; "
-                              "results would overwrite it (choose another folder)")
+        if (
+            real == root
+            or real.startswith(root.rstrip(os.sep) + os.sep)
+            or (os.path.isdir(real) and root.startswith(real.rstrip(os.sep) + os.sep))
+        ):
+            raise DaskProblem(
+                f"--output-dir {output_dir}: holds or is inside the input {name}; "
+                "results would overwrite it (choose another folder)"
+            )
     if not os.path.isdir(output_dir):
         return
     ours = _previous_parts(output_dir)
     foreign = sorted(n for n in os.listdir(output_dir) if _PART.fullmatch(n) and n not in ours)
     if foreign:
-        raise DaskProblem(f"--output-dir {output_dir}: holds {foreign[0]}"
-                          f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, which no earlier "
-                          "run listed in its summary.json; the run would overwrite it (choose another folder)")
+        raise DaskProblem(
+            f"--output-dir {output_dir}: holds {foreign[0]}"
+            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, which no earlier "
+            "run listed in its summary.json; the run would overwrite it (choose another folder)"
+        )
 
 
 def _remove_old_parts(output_dir: str) -> None:
@@ -248,9 +269,13 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         if batch.get("scheduler"):
             client = Client(batch["scheduler"])
         else:
-
-            cluster = LocalCluster(n_workers=batch.get("jobs") or default_jobs(), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=batch.get("jobs") or default_jobs(),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             client = Client(cluster)
     except (OSError, TimeoutError, ValueError) as exc:
         raise DaskProblem(f"cannot reach the Dask scheduler: {exc}") from None
@@ -261,8 +286,9 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         if cluster is not None:
             cluster.close()
     summary = merge_summaries(parts, scanner.jurisdictions)
-    head = header(scanner.jurisdictions, scanner.ruleset_meta(), shown, summary,
-                  {"partitions": [p["part"] for p in parts]})
+    head = header(
+        scanner.jurisdictions, scanner.ruleset_meta(), shown, summary, {"partitions": [p["part"] for p in parts]}
+    )
     with atomic_text(os.path.join(output_dir, "summary.json")) as out:
         out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
     return exit_code(summary)

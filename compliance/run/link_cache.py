@@ -3,6 +3,7 @@
 A table of its own (`resolved_links`) beside the scan state's tables; the scan state never
 reads it. The fetch time is kept for people who look at the file, never put in a report.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,11 @@ class LinkCache:
         """url -> {url, chain, status, final?, code?} for the URLs the table knows."""
         out = {}
         for i in range(0, len(urls), 500):
-            part = urls[i:i + 500]
+            part = urls[i : i + 500]
             marks = ",".join("?" * len(part))
             rows = self.conn.execute(
-                f"SELECT url, final, chain, status, code FROM resolved_links WHERE url IN ({marks})", part)
+                f"SELECT url, final, chain, status, code FROM resolved_links WHERE url IN ({marks})", part
+            )
             for url, final, chain, status, code in rows:
                 row = {"url": url, "chain": json.loads(chain), "status": status}
                 if final is not None:
@@ -54,8 +56,11 @@ class LinkCache:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO resolved_links (url, final, chain, status, code, fetched) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(r["url"], r.get("final"), json.dumps(list(r["chain"])), r["status"], r.get("code"), now)
-                 for r in results])
+                [
+                    (r["url"], r.get("final"), json.dumps(list(r["chain"])), r["status"], r.get("code"), now)
+                    for r in results
+                ],
+            )
 
     def close(self) -> None:
         self.conn.close()

@@ -12,6 +12,7 @@ are written, so a failure loses nothing: it is printed as a warning on stderr an
 code stays the scan's own (0 or 1). Webhook URLs often hold tokens, so messages show only the
 scheme and host.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,9 @@ def check_urls(urls: Iterable[str]) -> None:
         try:
             import apprise  # noqa: F401
         except ImportError:
-            raise NotifyProblem(f"--notify {scheme}://…: this scheme needs Apprise: "
-                                "pip install 'compliance[notify]'") from None
+            raise NotifyProblem(
+                f"--notify {scheme}://…: this scheme needs Apprise: pip install 'compliance[notify]'"
+            ) from None
 
 
 def _safe_link(value: Any) -> str | None:
@@ -70,8 +72,7 @@ class Watcher:
 
     urls: dict[str, str] = field(default_factory=dict)
     flagged: list[dict[str, Any]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"new_posts": 0, "violation": 0, "review": 0,
-                                                            "errors": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"new_posts": 0, "violation": 0, "review": 0, "errors": 0})
 
     def records(self, records: Iterable) -> Iterator:
         """Pass records through, noting each post's link (from the input's `url` field)."""
@@ -103,40 +104,67 @@ class Watcher:
         self.counts[worst] += 1
 
         full = full_post(post)
-        rules = sorted({f.get("rule") for v in (full.get("verdicts") or {}).values()
-                        for f in v.get("findings") or [] if f.get("severity") == "error" or worst == "review"})
-        self.flagged.append({
-            "id": full.get("id"), "author": full.get("author"), "platform": full.get("platform"), "url": link,
-            "status": worst, "rules": [r for r in rules if r],
-            "jurisdictions": sorted(j for j, v in verdicts.items() if v.get("status") == worst),
-        })
+        rules = sorted(
+            {
+                f.get("rule")
+                for v in (full.get("verdicts") or {}).values()
+                for f in v.get("findings") or []
+                if f.get("severity") == "error" or worst == "review"
+            }
+        )
+        self.flagged.append(
+            {
+                "id": full.get("id"),
+                "author": full.get("author"),
+                "platform": full.get("platform"),
+                "url": link,
+                "status": worst,
+                "rules": [r for r in rules if r],
+                "jurisdictions": sorted(j for j, v in verdicts.items() if v.get("status") == worst),
+            }
+        )
         if len(self.flagged) > 20 * WORST:
             self.flagged = self.worst()
 
     def worst(self) -> list[dict[str, Any]]:
-        return sorted(self.flagged, key=lambda p: (STATUS_ORDER.index(p["status"]), -len(p["jurisdictions"]),
-                                                   str(p["id"])))[:WORST]
+        return sorted(
+            self.flagged, key=lambda p: (STATUS_ORDER.index(p["status"]), -len(p["jurisdictions"]), str(p["id"]))
+        )[:WORST]
 
     def summary(self, resolved: list[dict[str, Any]], inputs: list[str]) -> dict[str, Any]:
         c = self.counts
-        title = (f"compliance: {c['violation']} new post(s) with a violation, {c['review']} to review, "
-                 f"{len(resolved)} violation(s) resolved")
+        title = (
+            f"compliance: {c['violation']} new post(s) with a violation, {c['review']} to review, "
+            f"{len(resolved)} violation(s) resolved"
+        )
         lines = [title]
         for p in self.worst():
             who = f" by {p['author']}" if p.get("author") else ""
             where = f" {p['url']}" if p.get("url") else ""
-            lines.append(f"- {p['status']}: post {p['id']}{who} ({', '.join(p['jurisdictions'])}: "
-                         f"{', '.join(p['rules']) or 'see report'}){where}")
+            lines.append(
+                f"- {p['status']}: post {p['id']}{who} ({', '.join(p['jurisdictions'])}: "
+                f"{', '.join(p['rules']) or 'see report'}){where}"
+            )
         for r in resolved[:WORST]:
-            lines.append(f"- resolved ({r.get('reason')}): post {r.get('id')} ({', '.join(r.get('jurisdictions', []))})")
+            lines.append(
+                f"- resolved ({r.get('reason')}): post {r.get('id')} ({', '.join(r.get('jurisdictions', []))})"
+            )
         if c["errors"]:
             lines.append(f"- {c['errors']} input error(s): see the report")
         return {
             "tool": {"name": "compliance", "version": __version__},
-            "title": title, "text": "\n".join(lines), "inputs": list(inputs),
-            "counts": {"new_posts": c["new_posts"], "new_violations": c["violation"], "new_review": c["review"],
-                       "resolved": len(resolved), "input_errors": c["errors"]},
-            "worst": self.worst(), "resolved": resolved[:WORST],
+            "title": title,
+            "text": "\n".join(lines),
+            "inputs": list(inputs),
+            "counts": {
+                "new_posts": c["new_posts"],
+                "new_violations": c["violation"],
+                "new_review": c["review"],
+                "resolved": len(resolved),
+                "input_errors": c["errors"],
+            },
+            "worst": self.worst(),
+            "resolved": resolved[:WORST],
         }
 
 
@@ -150,8 +178,12 @@ def post_json(url: str, payload: dict[str, Any], timeout: float = 15.0) -> None:
     import urllib.request
 
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": f"compliance/{__version__}"})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": f"compliance/{__version__}"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             resp.read(65536)
@@ -188,6 +220,8 @@ def send_all(urls: Iterable[str], summary: dict[str, Any], warn: Callable[[str],
         except Exception as exc:  # noqa: BLE001 (a notification must never cost the scan's results)
             failures += 1
             text = str(exc).replace(url, shown_url(url))
-            warn(f"compliance: warning: notification to {shown_url(url)} failed: {text}; the report and the "
-                 "state are written; the exit code is the scan's own")
+            warn(
+                f"compliance: warning: notification to {shown_url(url)} failed: {text}; the report and the "
+                "state are written; the exit code is the scan's own"
+            )
     return failures

@@ -4,6 +4,7 @@ Workers start with the "spawn" method (safe with threads, the same on every OS) 
 module-level functions cross the process boundary. A chunk goes out as Post records and
 comes back as plain post dicts; spaCy objects never leave a worker.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -50,6 +51,7 @@ def _watch_parent(parent: int) -> None:
     """Exit when the parent goes (kill -9 leaves no one to shut the pool down): a worker is then
     adopted by another process, and its parent id changes. A daemon thread, so it never delays
     a normal exit."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL)
@@ -68,8 +70,9 @@ class PoolBackend:
 
     def __init__(self, spec: ScannerSpec, jobs: int):
         self.jobs = jobs
-        self.executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker, initargs=(spec,))
+        self.executor = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(spec,)
+        )
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
         def submit(batch: Batch):

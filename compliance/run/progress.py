@@ -3,6 +3,7 @@
 It draws only on a terminal (unless forced), never on stdout, and at most a few times a
 second, so it costs nothing measurable and never mixes with a report piped to a file.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -39,8 +40,14 @@ def _clock(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, total: int | None = None, enabled: bool | None = None, stream: TextIO | None = None,
-                 interval: float = 0.2, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        total: int | None = None,
+        enabled: bool | None = None,
+        stream: TextIO | None = None,
+        interval: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())

@@ -6,6 +6,7 @@ HEAD; the body is never read), at most `max_hops` redirects, `timeout` seconds p
 bounded pool of threads, no cookies and no credentials, http and https only. Results can be
 kept in the state file (`compliance.run.link_cache`) so a re-run asks nothing twice.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -51,8 +52,13 @@ class Resolution:
 
     @classmethod
     def from_dict(cls, data: dict) -> Resolution:
-        return cls(str(data["url"]), tuple(str(u) for u in data.get("chain", ())), str(data["status"]),
-                   data.get("final"), data.get("code"))
+        return cls(
+            str(data["url"]),
+            tuple(str(u) for u in data.get("chain", ())),
+            str(data["status"]),
+            data.get("final"),
+            data.get("code"),
+        )
 
 
 def with_scheme(url: str) -> str:
@@ -61,8 +67,13 @@ def with_scheme(url: str) -> str:
     if "://" in url[:16]:
         return url
     scheme, sep, rest = url.partition(":")
-    if sep and scheme[:1].isalpha() and "." not in scheme and not rest[:1].isdigit() \
-            and scheme.replace("+", "").replace("-", "").isalnum():
+    if (
+        sep
+        and scheme[:1].isalpha()
+        and "." not in scheme
+        and not rest[:1].isdigit()
+        and scheme.replace("+", "").replace("-", "").isalnum()
+    ):
         return url
     return "https://" + url
 
@@ -71,8 +82,14 @@ class Resolver:
     """Follows redirects. `host_map` points hosts at another address (tests: bit.ly -> 127.0.0.1),
     spoken to in plain HTTP with the original Host header."""
 
-    def __init__(self, timeout: float = TIMEOUT, max_hops: int = MAX_HOPS, workers: int = WORKERS,
-                 host_map: dict[str, tuple[str, int]] | None = None, cache=None):
+    def __init__(
+        self,
+        timeout: float = TIMEOUT,
+        max_hops: int = MAX_HOPS,
+        workers: int = WORKERS,
+        host_map: dict[str, tuple[str, int]] | None = None,
+        cache=None,
+    ):
         self.timeout = timeout
         self.max_hops = max_hops
         self.workers = max(1, workers)
@@ -131,17 +148,25 @@ class Resolver:
         if mapped:
             conn = http.client.HTTPConnection(mapped[0], mapped[1], timeout=self.timeout)
         elif parts.scheme.lower() == "https":
-            conn = http.client.HTTPSConnection(host, port or 443, timeout=self.timeout,
-                                               context=ssl.create_default_context())
+            conn = http.client.HTTPSConnection(
+                host, port or 443, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             conn = http.client.HTTPConnection(host, port or 80, timeout=self.timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.requests += 1
         try:
             # Only these headers: no cookies, no credentials, nothing about the user.
-            conn.request(method, path, headers={"Host": parts.netloc.rsplit("@", 1)[-1],
-                                                "User-Agent": USER_AGENT, "Accept": "*/*",
-                                                "Connection": "close"})
+            conn.request(
+                method,
+                path,
+                headers={
+                    "Host": parts.netloc.rsplit("@", 1)[-1],
+                    "User-Agent": USER_AGENT,
+                    "Accept": "*/*",
+                    "Connection": "close",
+                },
+            )
             response = conn.getresponse()
             return response.status, response.getheader("Location")
         finally:

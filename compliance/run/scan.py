@@ -5,6 +5,7 @@ posts stream through, so memory stays flat; other formats need the whole report 
 it. With `--only-new` only posts judged new or changed since the last complete run are
 reported (input errors always are), plus the violations that went away ("resolved").
 """
+
 from __future__ import annotations
 
 import sys
@@ -47,14 +48,21 @@ def _nothing() -> None:
     return None
 
 
-def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scanner, fmt: str,
-                 output: str | None, render_options: dict, batch: dict[str, Any]) -> int:
+def run_from_cli(
+    inputs: list[str],
+    shown_inputs: list[str],
+    read_options,
+    scanner,
+    fmt: str,
+    output: str | None,
+    render_options: dict,
+    batch: dict[str, Any],
+) -> int:
     """Check the option mix, then run locally or on Dask; problems become exit-2 messages."""
 
     if batch["only_new"] and not batch["state_path"]:
         raise BatchProblem("--only-new needs --state FILE (what is new is relative to a state)")
     if batch.get("notify_urls"):  # what is new is relative to a state; targets checked before the scan
-
         if not batch["state_path"] or batch["engine"] == "dask":
             raise BatchProblem("--notify needs --state FILE (and the local engine): it reports what is new")
         try:
@@ -63,8 +71,11 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
             raise BatchProblem(str(exc)) from None
     if batch["summary_path"] and fmt != "jsonl" and batch["engine"] != "dask":
         raise BatchProblem("--summary is for --format jsonl (the other reports hold their summary)")
-    clash = clashes(inputs, [("-o", output), ("--summary", batch["summary_path"]),
-                                ("--state", batch["state_path"])], keep=is_own_report)
+    clash = clashes(
+        inputs,
+        [("-o", output), ("--summary", batch["summary_path"]), ("--state", batch["state_path"])],
+        keep=is_own_report,
+    )
     if clash:
         raise BatchProblem(clash)
     if batch["engine"] == "dask":
@@ -89,11 +100,18 @@ def run_from_cli(inputs: list[str], shown_inputs: list[str], read_options, scann
             progress.total = count_posts(inputs)
         else:
             progress = None
-    opts = BatchOptions(fmt=fmt, output=output, render_options=render_options,
-                        jobs=batch["jobs"] or default_jobs(), chunk_size=batch["chunk_size"],
-                        state_path=batch["state_path"], only_new=batch["only_new"],
-                        summary_path=batch["summary_path"], progress=progress,
-                        notify=tuple(batch.get("notify_urls") or ()))
+    opts = BatchOptions(
+        fmt=fmt,
+        output=output,
+        render_options=render_options,
+        jobs=batch["jobs"] or default_jobs(),
+        chunk_size=batch["chunk_size"],
+        state_path=batch["state_path"],
+        only_new=batch["only_new"],
+        summary_path=batch["summary_path"],
+        progress=progress,
+        notify=tuple(batch.get("notify_urls") or ()),
+    )
     records = prime(read_inputs(inputs, read_options))
     close_links: Callable[[], object] = _nothing
     if batch.get("resolve_links"):  # the only network use; asked for by name
@@ -162,7 +180,6 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
 
     state = None
     if opts.state_path:
-
         state = ScanState(opts.state_path, scanner, inputs)
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
@@ -195,13 +212,11 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
             finally:
                 writer.close()
         elif opts.fmt == "jsonl":
-
             with output_stream(opts.output) as out:
                 summary = summarise_stream(posts, jurisdictions, lambda post: out.write(line_of(post)), waivers)
             _finish_progress(opts)
             write_summary(header(jurisdictions, rulesets, inputs, summary, extra()), opts.summary_path)
         else:
-
             collected = [full_post(post) for post in posts]
             _finish_progress(opts)
             data = dict(report_from_posts(collected, jurisdictions, rulesets, inputs, waivers).data)
@@ -227,8 +242,10 @@ def warn_unmatched(summary: dict[str, Any]) -> None:
     """An accepted exception that set nothing aside is a stale or mistyped entry: say so."""
     for waiver in unmatched_waivers(summary):
         where = f" ({waiver['source']})" if waiver.get("source") else ""
-        click.echo(clean(f"compliance: warning: exception {waiver['post']}:{waiver['rule']}{where} matched no finding"),
-                   err=True)
+        click.echo(
+            clean(f"compliance: warning: exception {waiver['post']}:{waiver['rule']}{where} matched no finding"),
+            err=True,
+        )
 
 
 def _finish_progress(opts: BatchOptions) -> None:

@@ -13,6 +13,7 @@ per post (its status per jurisdiction); `resolved` compares a run with the last 
 Posts are keyed by id: two different posts sharing an id are both reported correctly, but
 only the last one is remembered. Records without an id (input errors) are never stored.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -97,8 +98,13 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "ignore": list(scanner.settings.ignore),
         "brands": list(scanner.analyser.campaign),
     }
-    parts = [config, canonical(scanner.rulesets), canonical(scanner.rules),
-             sorted(scanner.settings.severity.items()), sorted(w.to_dict() for w in scanner.settings.exceptions)]
+    parts = [
+        config,
+        canonical(scanner.rulesets),
+        canonical(scanner.rules),
+        sorted(scanner.settings.severity.items()),
+        sorted(w.to_dict() for w in scanner.settings.exceptions),
+    ]
     if scanner.settings.discover:  # --discover results depend on the cue catalogue
         config["discover"] = True
         parts.append(load_catalogue().canonical())
@@ -114,8 +120,15 @@ def input_key(inputs: list[str]) -> list[str]:
 
 
 def post_hash(post: Post) -> str:
-    data = [post.caption, post.platform, post.author, post.posted_at, post.paid_partnership,
-            list(post.brands), post.metadata]
+    data = [
+        post.caption,
+        post.platform,
+        post.author,
+        post.posted_at,
+        post.paid_partnership,
+        list(post.brands),
+        post.metadata,
+    ]
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -133,29 +146,37 @@ def _source_text(source: Mapping[str, Any]) -> str:
 
 
 # Our tables and their columns: a file holding other tables, or ours with other columns, is not ours.
-_COLUMNS = {"meta": ["key", "value"],
-            "runs": ["run", "fingerprint", "config", "complete", "posts", "judged"],
-            "posts": ["key", "id", "hash", "fingerprint", "run", "source", "statuses", "result", "block"],
-            "history": ["key", "run", "statuses"]}
+_COLUMNS = {
+    "meta": ["key", "value"],
+    "runs": ["run", "fingerprint", "config", "complete", "posts", "judged"],
+    "posts": ["key", "id", "hash", "fingerprint", "run", "source", "statuses", "result", "block"],
+    "history": ["key", "run", "statuses"],
+}
 
 
 def _check_ours(conn: sqlite3.Connection, path: str) -> None:
     """Refuse, before anything is written (tables, WAL), a SQLite file that is not a state file."""
-    tables = {name for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+    tables = {
+        name
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+    }
     if not tables:
         return  # new or empty: ours to set up
     ours = "meta" in tables and conn.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
     foreign = sorted(tables - set(_COLUMNS))
     if not ours or foreign:
         what = f"tables {', '.join(foreign or sorted(tables))}"
-        raise StateError(f"{path}: not a compliance state file (it holds {what}); it was left unchanged: "
-                         "give --state a new file name")
+        raise StateError(
+            f"{path}: not a compliance state file (it holds {what}); it was left unchanged: "
+            "give --state a new file name"
+        )
     for table, columns in _COLUMNS.items():
         found = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
         if table in tables and found != columns:
-            raise StateError(f"{path}: damaged state file: table {table} has columns {', '.join(found)}; "
-                             "it was left unchanged: delete it or give --state a new file name")
+            raise StateError(
+                f"{path}: damaged state file: table {table} has columns {', '.join(found)}; "
+                "it was left unchanged: delete it or give --state a new file name"
+            )
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -187,12 +208,14 @@ def _damaged(method, decoding: bool = False):
     import functools
 
     if not decoding:
+
         @functools.wraps(method)
         def guarded_sql(self, *args, **kwargs):
             try:
                 return method(self, *args, **kwargs)
             except sqlite3.DatabaseError as exc:
                 raise _state_error(self.path, exc) from None
+
         return guarded_sql
 
     @functools.wraps(method)
@@ -202,17 +225,21 @@ def _damaged(method, decoding: bool = False):
         except sqlite3.DatabaseError as exc:
             raise _state_error(self.path, exc) from None
         except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StateError(f"{self.path}: damaged state file: {type(exc).__name__}: {exc}; delete it "
-                             "(or give --state a new name) to start afresh") from None
+            raise StateError(
+                f"{self.path}: damaged state file: {type(exc).__name__}: {exc}; delete it "
+                "(or give --state a new name) to start afresh"
+            ) from None
+
     return guarded
 
 
 def _state_error(path: str, exc: Exception) -> StateError:
     if "full" in str(exc):
-        return StateError(f"{path}: cannot write the state file, the disk is full ({exc}); the chunks "
-                          "already stored are kept: free space and run again to resume")
-    return StateError(f"{path}: damaged state file: {exc}; delete it (or give --state a new name) "
-                      "to start afresh")
+        return StateError(
+            f"{path}: cannot write the state file, the disk is full ({exc}); the chunks "
+            "already stored are kept: free space and run again to resume"
+        )
+    return StateError(f"{path}: damaged state file: {exc}; delete it (or give --state a new name) to start afresh")
 
 
 def _damaged_reading(method):
@@ -230,8 +257,10 @@ class ScanState:
         if inputs is not None:  # kept with the run, not in the fingerprint: results stay shared
             config = {**config, "inputs": input_key(inputs)}
         self.previous: int | None = self._previous(config.get("inputs"))
-        cur = self.conn.execute("INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
-                                (self.fingerprint, json.dumps(config, sort_keys=True)))
+        cur = self.conn.execute(
+            "INSERT INTO runs (fingerprint, config) VALUES (?, ?)",
+            (self.fingerprint, json.dumps(config, sort_keys=True)),
+        )
         assert cur.lastrowid is not None  # set by the INSERT just above
         self.run: int = cur.lastrowid
         self.posts = 0
@@ -267,11 +296,13 @@ class ScanState:
         rows: dict[str, tuple] = {}
         wanted = sorted({k for k in keys if k is not None})
         for start in range(0, len(wanted), _LOOKUP_BATCH):
-            part = wanted[start:start + _LOOKUP_BATCH]
+            part = wanted[start : start + _LOOKUP_BATCH]
             marks = ",".join("?" * len(part))
             for row in self.conn.execute(
-                    "SELECT key, hash, fingerprint, run, source, statuses, result, block FROM posts "
-                    f"WHERE key IN ({marks})", part):
+                "SELECT key, hash, fingerprint, run, source, statuses, result, block FROM posts "
+                f"WHERE key IN ({marks})",
+                part,
+            ):
                 rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
@@ -288,9 +319,12 @@ class ScanState:
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
                 # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
                 # in the middle of writing the report.
-                post = Rendered({"id": record.id, "error": None, "verdicts": verdicts},
-                                line=zlib.decompress(line).decode("utf-8"),
-                                block=zlib.decompress(block).decode("utf-8"), partial=True)
+                post = Rendered(
+                    {"id": record.id, "error": None, "verdicts": verdicts},
+                    line=zlib.decompress(line).decode("utf-8"),
+                    block=zlib.decompress(block).decode("utf-8"),
+                    partial=True,
+                )
             else:
                 post = json.loads(zlib.decompress(line).decode("utf-8"))
                 post["source"] = here
@@ -310,8 +344,19 @@ class ScanState:
             statuses = _statuses(post)
             if done is None:
                 line, block = jsonl_line(post), post_block(post)
-                upserts.append((key, post["id"], h, self.fingerprint, self.run, _source_text(post["source"]),
-                                statuses, _pack(line), _pack(block)))
+                upserts.append(
+                    (
+                        key,
+                        post["id"],
+                        h,
+                        self.fingerprint,
+                        self.run,
+                        _source_text(post["source"]),
+                        statuses,
+                        _pack(line),
+                        _pack(block),
+                    )
+                )
                 posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
             history.append((key, self.run, statuses))
         self.posts += len(posts)
@@ -334,18 +379,28 @@ class ScanState:
         if self.previous is None:
             return []
         out = []
-        query = ("SELECT h0.key, p.id, h0.statuses, h1.statuses FROM history h0 "
-                 "LEFT JOIN history h1 ON h1.key = h0.key AND h1.run = ? "
-                 "LEFT JOIN posts p ON p.key = h0.key "
-                 "WHERE h0.run = ? ORDER BY h0.key")
+        query = (
+            "SELECT h0.key, p.id, h0.statuses, h1.statuses FROM history h0 "
+            "LEFT JOIN history h1 ON h1.key = h0.key AND h1.run = ? "
+            "LEFT JOIN posts p ON p.key = h0.key "
+            "WHERE h0.run = ? ORDER BY h0.key"
+        )
         for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
             before = json.loads(before)
             now = json.loads(after) if after is not None else None
-            gone = sorted(j for j, status in before.items()
-                          if status == "violation" and (now is None or now.get(j, "violation") != "violation"))
+            gone = sorted(
+                j
+                for j, status in before.items()
+                if status == "violation" and (now is None or now.get(j, "violation") != "violation")
+            )
             if gone:
-                out.append({"id": post_id if post_id is not None else key,
-                            "jurisdictions": gone, "reason": "deleted" if now is None else "fixed"})
+                out.append(
+                    {
+                        "id": post_id if post_id is not None else key,
+                        "jurisdictions": gone,
+                        "reason": "deleted" if now is None else "fixed",
+                    }
+                )
         return out
 
     @_damaged
@@ -378,9 +433,11 @@ def post_history(path: str, post_id: str) -> list[dict[str, Any]]:
     """One post's status per jurisdiction in every complete run it was part of."""
     conn = connect(path)
     try:
-        rows = conn.execute("SELECT h.run, h.statuses FROM history h JOIN runs r ON r.run = h.run "
-                            "WHERE h.key = ? AND r.complete = 1 ORDER BY h.run", (post_id,))
+        rows = conn.execute(
+            "SELECT h.run, h.statuses FROM history h JOIN runs r ON r.run = h.run "
+            "WHERE h.key = ? AND r.complete = 1 ORDER BY h.run",
+            (post_id,),
+        )
         return [{"run": run, "statuses": json.loads(statuses)} for run, statuses in rows]
     finally:
         conn.close()
-

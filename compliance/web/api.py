@@ -7,6 +7,7 @@ exactly what `compliance check --format json` prints for that caption. Bad input
 `application/json` is accepted: a browser cannot send that cross-site without a CORS preflight,
 which this server never grants, so other web pages cannot use a person's local server.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,9 @@ def read_json(environ: dict) -> Any:
     except UnicodeDecodeError:
         raise BadRequest(400, "", "the body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise BadRequest(400, "", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                  f"column {exc.colno}") from None
+        raise BadRequest(
+            400, "", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except RecursionError:
         raise BadRequest(400, "", "the body is nested too deeply") from None
 
@@ -67,8 +69,7 @@ def parse_request(engine: Engine, data: Any) -> tuple[str, tuple[str, ...], tupl
         raise BadRequest(400, "", "the body must be a JSON object")
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise BadRequest(400, "", f"unknown field(s): {', '.join(map(repr, unknown))}; "
-                                  f"known: {', '.join(FIELDS)}")
+        raise BadRequest(400, "", f"unknown field(s): {', '.join(map(repr, unknown))}; known: {', '.join(FIELDS)}")
     caption = data.get("caption")
     if not isinstance(caption, str):
         raise BadRequest(400, "", "`caption` is required and must be a string")
@@ -77,7 +78,7 @@ def parse_request(engine: Engine, data: Any) -> tuple[str, tuple[str, ...], tupl
     if codes_in is None:
         codes_in = list(engine.ticked())
     if not isinstance(codes_in, list) or not all(isinstance(c, str) for c in codes_in) or not codes_in:
-        raise BadRequest(400, "", "`jurisdictions` must be a non-empty list of codes, e.g. [\"us\", \"de\"]")
+        raise BadRequest(400, "", '`jurisdictions` must be a non-empty list of codes, e.g. ["us", "de"]')
     codes: list[str] = []
     for code in codes_in:
         code = code.strip().lower()

@@ -1,4 +1,5 @@
 """The rule sets and scanners behind the local pages, built from the one `Settings` object."""
+
 from __future__ import annotations
 
 import threading
@@ -20,7 +21,7 @@ class Country:
 
     @property
     def short(self) -> str:
-        """"Germany" for "Germany (Medienanstalten, UWG)": the full name goes in the tooltip."""
+        """ "Germany" for "Germany (Medienanstalten, UWG)": the full name goes in the tooltip."""
         return self.name.split(" (")[0].strip() or self.name
 
 

@@ -10,6 +10,7 @@
   a bounded time for its turn and then gets a 503, never an unbounded queue behind a lock; each
   judgement runs inside a spaCy memory zone so memory stays flat over many requests.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -21,14 +22,16 @@ from urllib.parse import urlsplit
 from compliance.web.engine import judging
 from compliance.web.http import BadRequest
 
-MAX_CONNECTIONS = 32      # requests handled at once; the next gets a 503
-SOCKET_TIMEOUT = 15.0     # seconds a client may take between bytes
-JUDGE_WAIT = 20.0         # seconds a request waits for its turn to judge before a 503
+MAX_CONNECTIONS = 32  # requests handled at once; the next gets a 503
+SOCKET_TIMEOUT = 15.0  # seconds a client may take between bytes
+JUDGE_WAIT = 20.0  # seconds a request waits for its turn to judge before a 503
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "localhost.localdomain"})
-BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                 b"Retry-After: 5\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
-                 b"Too many connections at once; try again soon.\n")
+BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
+    b"Too many connections at once; try again soon.\n"
+)
 
 
 def _split_host(value: str) -> tuple[str, int | None] | None:
@@ -75,8 +78,11 @@ class Guard:
         if not host:
             raise BadRequest(400, "Bad request", "The request did not say which host it is for.")
         if not self.host_ok(host):
-            raise BadRequest(421, "Wrong host", "This page answers only at the address it was started on "
-                             "(for example http://127.0.0.1:PORT/).")
+            raise BadRequest(
+                421,
+                "Wrong host",
+                "This page answers only at the address it was started on (for example http://127.0.0.1:PORT/).",
+            )
         if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD", "OPTIONS"):
             fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").strip().lower()
             if fetch_site in ("cross-site", "same-site"):
@@ -90,8 +96,13 @@ class Guard:
                 return  # not a browser form post from another site: browsers send Origin on cross-site POSTs
             parts = urlsplit(claimed.strip()) if claimed.strip() != "null" else None
             try:
-                ok = parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc) \
-                    and self.host_ok(parts.netloc) and _split_host(parts.netloc) == _split_host(host)
+                ok = (
+                    parts is not None
+                    and parts.scheme in ("http", "https")
+                    and bool(parts.netloc)
+                    and self.host_ok(parts.netloc)
+                    and _split_host(parts.netloc) == _split_host(host)
+                )
             except ValueError:
                 ok = False
             if not ok:

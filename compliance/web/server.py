@@ -8,6 +8,7 @@ pieces cut in Python and escaped by jinja2 (autoescape on, no `|safe` on user da
 Content-Security-Policy that admits only this response's own style and script (by nonce) is a
 second wall behind the escaping. Rule sets and scanners are cached; spaCy is loaded once.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -52,12 +53,14 @@ class FormInput:
 
 # ------------------------------------------------------------------------------- request parsing
 
+
 def read_form(environ: dict) -> dict[str, list[str]]:
     """The urlencoded POST body as fields, or BadRequest with the reason (size, type, encoding)."""
     ctype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
-        raise BadRequest(415, "Unsupported form", "Send the caption with the form on this page "
-                         "(application/x-www-form-urlencoded).")
+        raise BadRequest(
+            415, "Unsupported form", "Send the caption with the form on this page (application/x-www-form-urlencoded)."
+        )
     raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
     if not raw_length:
         raise BadRequest(411, "Length required", "The request did not say how long it is.")
@@ -70,8 +73,11 @@ def read_form(environ: dict) -> dict[str, list[str]]:
     stream = environ["wsgi.input"]
     if length > MAX_BODY:
         drain(stream, min(length, DRAIN_LIMIT))
-        raise BadRequest(413, "Caption too long", f"The form was {length:,} bytes; this page takes up to "
-                         f"{MAX_BODY // 1024} KB. Paste one caption at a time.")
+        raise BadRequest(
+            413,
+            "Caption too long",
+            f"The form was {length:,} bytes; this page takes up to {MAX_BODY // 1024} KB. Paste one caption at a time.",
+        )
     body = stream.read(length) if length else b""
     if len(body) < length:
         raise BadRequest(400, "Bad request", "The request ended before all of the form arrived.")
@@ -86,6 +92,7 @@ def read_form(environ: dict) -> dict[str, list[str]]:
 
 def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[FormInput, str | None]:
     """The form's values, and a message for the person if something is missing (shown on the form)."""
+
     def one(name: str) -> str:
         values = fields.get(name, [])
         if len(values) > 1:
@@ -98,8 +105,9 @@ def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[For
     for code in fields.get("j", []):
         code = code.strip().lower()
         if code not in known:
-            raise BadRequest(400, "Unknown country", f"There is no rule file for {code!r}. "
-                             f"Choose from: {', '.join(known)}.")
+            raise BadRequest(
+                400, "Unknown country", f"There is no rule file for {code!r}. Choose from: {', '.join(known)}."
+            )
         if code not in codes:
             codes.append(code)
     brands_text = one("brands").replace("\r\n", "\n")
@@ -125,6 +133,7 @@ def parse_input(fields: dict[str, list[str]], known: Iterable[str]) -> tuple[For
 
 # ------------------------------------------------------------------------------ the view model
 
+
 def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) -> list[dict[str, Any]]:
     cards = []
     for code in codes:
@@ -132,14 +141,31 @@ def verdict_cards(engine: Engine, result: PostResult, codes: tuple[str, ...]) ->
         whys = {r.id: r.why for r in rs.rules}
         verdict = result.verdicts.get(code)
         status = verdict.status if verdict else "review"
-        findings = [{
-            "rule": f.rule, "name": f.name.replace("-", " "), "severity": f.severity,
-            "message": f.message, "why": whys.get(f.rule, ""), "fix": f.fix or "", "text": f.text or "",
-            "source": f.citation.source, "url": safe_href(f.citation.url),
-        } for f in (verdict.findings if verdict else ())]
-        cards.append({"code": code, "name": rs.name, "regulator": rs.regulator, "status": status,
-                      "status_label": STATUS_LABELS.get(status, status), "hint": STATUS_HINTS.get(status, ""),
-                      "findings": findings})
+        findings = [
+            {
+                "rule": f.rule,
+                "name": f.name.replace("-", " "),
+                "severity": f.severity,
+                "message": f.message,
+                "why": whys.get(f.rule, ""),
+                "fix": f.fix or "",
+                "text": f.text or "",
+                "source": f.citation.source,
+                "url": safe_href(f.citation.url),
+            }
+            for f in (verdict.findings if verdict else ())
+        ]
+        cards.append(
+            {
+                "code": code,
+                "name": rs.name,
+                "regulator": rs.regulator,
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, status),
+                "hint": STATUS_HINTS.get(status, ""),
+                "findings": findings,
+            }
+        )
     return cards
 
 
@@ -151,18 +177,32 @@ def check_caption(engine: Engine, form: FormInput) -> dict[str, Any]:
         with memory_zone(scanner):
             result = scanner.judge_record(post)
             fixed = Fixer(scanner).fix(post, before=result)
-    after = [{"code": code, "status": fixed.after.verdicts[code].status,
-              "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, "")}
-             for code in form.codes if code in fixed.after.verdicts]
-    unsatisfied = [{"code": code, "status": fixed.after.verdicts[code].status if code in fixed.after.verdicts else "",
-                    "reasons": [f.message for f in fixed.after.verdicts[code].findings]
-                    if code in fixed.after.verdicts else []} for code in fixed.unsatisfied]
+    after = [
+        {
+            "code": code,
+            "status": fixed.after.verdicts[code].status,
+            "status_label": STATUS_LABELS.get(fixed.after.verdicts[code].status, ""),
+        }
+        for code in form.codes
+        if code in fixed.after.verdicts
+    ]
+    unsatisfied = [
+        {
+            "code": code,
+            "status": fixed.after.verdicts[code].status if code in fixed.after.verdicts else "",
+            "reasons": [f.message for f in fixed.after.verdicts[code].findings] if code in fixed.after.verdicts else [],
+        }
+        for code in fixed.unsatisfied
+    ]
     return {
         "error": result.error,
         "segments": caption_segments(result.to_dict(), form.codes),
         "verdicts": verdict_cards(engine, result, form.codes),
-        "fixed": fixed.caption, "changed": fixed.changed, "fix_error": fixed.error,
-        "after": after, "unsatisfied": unsatisfied,
+        "fixed": fixed.caption,
+        "changed": fixed.changed,
+        "fix_error": fixed.error,
+        "after": after,
+        "unsatisfied": unsatisfied,
         "worst": _worst(result, form.codes),
     }
 
@@ -174,6 +214,7 @@ def _worst(result: PostResult, codes: tuple[str, ...]) -> str:
 
 # ----------------------------------------------------------------------------------- the app
 
+
 class WebApp:
     """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
 
@@ -182,7 +223,10 @@ class WebApp:
         self.guard = guard  # Host and Origin checks; make_server sets one for the bound address
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
@@ -195,9 +239,13 @@ class WebApp:
             status, headers, body = self.error(exc.status, exc.title, exc.message, nonce)
         except Exception as exc:  # never a traceback to the visitor; the server log gets one line
             print(f"compliance serve: internal error: {type(exc).__name__}", file=sys.stderr)
-            status, headers, body = self.error(500, "Something went wrong",
-                                               "The caption could not be checked. Nothing was saved; "
-                                               "try again, or run `compliance check` in a terminal.", nonce)
+            status, headers, body = self.error(
+                500,
+                "Something went wrong",
+                "The caption could not be checked. Nothing was saved; "
+                "try again, or run `compliance check` in a terminal.",
+                nonce,
+            )
         headers = self._security_headers(nonce) + headers + [("Content-Length", str(len(body)))]
         start_response(f"{status} {HTTP_REASONS.get(status, 'Error')}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
@@ -214,8 +262,9 @@ class WebApp:
         if method in ("GET", "HEAD"):
             return 200, self._html(), self.page(nonce)
         if method != "POST":
-            status, headers, body = self.error(405, "Method not allowed",
-                                               "Use the form on this page to check a caption.", nonce)
+            status, headers, body = self.error(
+                405, "Method not allowed", "Use the form on this page to check a caption.", nonce
+            )
             return status, headers + [("Allow", "GET, HEAD, POST")], body
         fields = read_form(environ)
         shown, _ = self.engine.countries()
@@ -224,20 +273,34 @@ class WebApp:
             return 400, self._html(), self.page(nonce, form, notice=problem)
         return 200, self._html(), self.page(nonce, form, results=check_caption(self.engine, form))
 
-    def page(self, nonce: str, form: FormInput | None = None, results: dict | None = None,
-             notice: str | None = None) -> bytes:
+    def page(
+        self, nonce: str, form: FormInput | None = None, results: dict | None = None, notice: str | None = None
+    ) -> bytes:
         shown, broken = self.engine.countries()
         ticked = form.codes if form is not None else tuple(c.code for c in shown if c.code in self.engine.ticked())
-        return self.env.get_template("web.html.j2").render(
-            nonce=nonce, countries=shown, broken=broken, platforms=PLATFORMS, ticked=ticked,
-            form=form or FormInput(), results=results, notice=notice,
-            status_labels=STATUS_LABELS,
-        ).encode("utf-8")
+        return (
+            self.env.get_template("web.html.j2")
+            .render(
+                nonce=nonce,
+                countries=shown,
+                broken=broken,
+                platforms=PLATFORMS,
+                ticked=ticked,
+                form=form or FormInput(),
+                results=results,
+                notice=notice,
+                status_labels=STATUS_LABELS,
+            )
+            .encode("utf-8")
+        )
 
     def error(self, status: int, title: str, message: str, nonce: str) -> tuple[int, list, bytes]:
         try:
-            body = self.env.get_template("web_error.html.j2").render(
-                nonce=nonce, status=status, title=title, message=message).encode("utf-8")
+            body = (
+                self.env.get_template("web_error.html.j2")
+                .render(nonce=nonce, status=status, title=title, message=message)
+                .encode("utf-8")
+            )
             return status, self._html(), body
         except Exception:  # the template itself failed: still no traceback
             return status, [("Content-Type", "text/plain; charset=utf-8")], f"{status} {title}\n{message}\n".encode()
@@ -248,16 +311,23 @@ class WebApp:
 
     @staticmethod
     def _security_headers(nonce: str) -> list[tuple[str, str]]:
-        csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
-               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-        return [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
-                # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
-                # page's own form post, and the Origin check (compliance/web/guard.py) needs the real one
-                ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
-                ("Cache-Control", "no-store")]
+        csp = (
+            f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
+        return [
+            ("Content-Security-Policy", csp),
+            ("X-Content-Type-Options", "nosniff"),
+            # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+            # page's own form post, and the Origin check (compliance/web/guard.py) needs the real one
+            ("Referrer-Policy", "same-origin"),
+            ("X-Frame-Options", "DENY"),
+            ("Cache-Control", "no-store"),
+        ]
 
 
 # ---------------------------------------------------------------------------------- the server
+
 
 def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, engine: Engine | None = None):
     """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`)."""
@@ -316,11 +386,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
     warm_up(engine)
     server = make_server(host, port, engine=engine)
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"compliance: caption check on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)",
-          file=sys.stderr)
+    print(f"compliance: caption check on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)", file=sys.stderr)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print("compliance: warning: listening beyond this computer; anyone who can reach it can use the page",
-              file=sys.stderr)
+        print(
+            "compliance: warning: listening beyond this computer; anyone who can reach it can use the page",
+            file=sys.stderr,
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ Deterministic for a given seed: valid posts from the fixtures interleaved with t
 bad encodings, binary garbage, duplicate ids, a 10 MB line, lone surrogates, non-object JSON,
 deep nesting, NULs, CR line ends, blank and whitespace-only lines, and a last line with no newline.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,11 @@ def hostile_lines(big: int = BIG) -> list[bytes]:
         b'{"id": "latin1", "caption": "caf\xe9 #Werbung"}',
         b"\x00\x01\x02\xff\xfe\x80garbage\x9c\x00",
         b'{"id": "sur", "caption": "\\ud800 #ad Glowly \\udfff", "author": "\\udc80"}',
-        b'["an", "array"]', b"42", b"null", b'"a string"', b"true",
+        b'["an", "array"]',
+        b"42",
+        b"null",
+        b'"a string"',
+        b"true",
         b"[" * 100_000,
         b'{"id": "big", "caption": "' + b"#ad " * (big // 4) + b'"}',
         b"x" * big,
@@ -38,7 +43,7 @@ def hostile_lines(big: int = BIG) -> list[bytes]:
         b'{"id": "plat", "caption": "#ad", "platform": "myspace"}',
         b'\xef\xbb\xbf{"id": "bom-mid", "caption": "a BOM not at the start"}',
         b'{"id": "rtl", "caption": "\\u202e#ad\\u202c Glowly \\u2066x\\u2069"}',
-        b"{\"id\": \"deep\", \"caption\": \"x\", \"meta\": " + b"{\"a\": " * 5000 + b"1" + b"}" * 5000 + b"}",
+        b'{"id": "deep", "caption": "x", "meta": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}",
     ]
 
 
@@ -53,7 +58,7 @@ def corrupted_jsonl(seed: int = 0, big: int = BIG) -> bytes:
             line = line[: rnd.randrange(1, len(line))]
         elif roll < 0.25:
             i = rnd.randrange(len(line))
-            line = line[:i] + bytes([rnd.randrange(0x80, 0x100)]) + line[i + 1:]
+            line = line[:i] + bytes([rnd.randrange(0x80, 0x100)]) + line[i + 1 :]
         elif roll < 0.3:
             line = line.replace(b"\n", b"") + b"\r"
         lines.append(line)

@@ -14,6 +14,7 @@ Short run: `tests/fuzz/test_fuzz_readers.py` (part of the normal suite, derandom
 Long run:  `python3 -m tests.fuzz.harness --examples 3000` (random; crashers are written to
 fixtures/regressions/ and replayed by the suite from then on). See tests/fuzz/README.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,10 +41,14 @@ FORMATS = ("json", "csv", "text", "html")
 KINDS: dict[str, tuple[str, tuple[Path, ...]]] = {
     "jsonl": ("posts.jsonl", (FIXTURES / "posts" / "campaign.jsonl", FIXTURES / "posts" / "malformed.jsonl")),
     "jsonl_gz": ("posts.jsonl.gz", (FIXTURES / "posts" / "malformed.jsonl",)),
-    "csv": ("posts.csv", tuple(sorted(p for p in (FIXTURES / "exports" / "csv").glob("*.csv")
-                                      if p.name != "custom_columns.csv"))),  # that one needs --caption-column
-    "instagram": ("posts_1.json", (FIXTURES / "exports" / "instagram" / "your_instagram_activity" / "content"
-                                   / "posts_1.json",)),
+    "csv": (
+        "posts.csv",
+        tuple(sorted(p for p in (FIXTURES / "exports" / "csv").glob("*.csv") if p.name != "custom_columns.csv")),
+    ),  # that one needs --caption-column
+    "instagram": (
+        "posts_1.json",
+        (FIXTURES / "exports" / "instagram" / "your_instagram_activity" / "content" / "posts_1.json",),
+    ),
     "tiktok": ("user_data_tiktok.json", (FIXTURES / "exports" / "tiktok" / "user_data_tiktok.json",)),
     "x": ("tweets.js", (FIXTURES / "exports" / "x" / "data" / "tweets.js",)),
     "youtube": ("videos.csv", tuple((FIXTURES / "exports" / "youtube").rglob("videos.csv"))),
@@ -51,12 +56,41 @@ KINDS: dict[str, tuple[str, tuple[Path, ...]]] = {
 }
 
 HOSTILE_BYTES = (
-    b"\xff\xfe", b"\x00", b"\xc3", b"\xed\xa0\x80", b'"\\ud800"', b'"\\udfff\\ud800"', b"\n", b"\r\n",
-    b"\r", b"{", b"}", b"[", b"]", b'"', b",", b":", b"\\", b"[" * 3000, b"{\"a\":" * 2000,
-    b'{"id": "dup", "caption": "#ad dup"}\n', b'{"id": 1, "caption": ["x"]}\n', b"null\n", b"42\n",
-    b'"just a string"\n', b'{"id": "x", "caption": "\\u202e#ad <script>alert(1)</script>"}\n',
-    b"=cmd|' /C calc'!A0", b"\xef\xbb\xbf", b"PK\x03\x04", b"\x1f\x8b", b"window.YTD.tweets.part0 = ",
-    b"\t", b"\x85", "\u2028".encode(), "\U0001f44d\U0001f3fd".encode(), b"#ad" * 50,
+    b"\xff\xfe",
+    b"\x00",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b'"\\ud800"',
+    b'"\\udfff\\ud800"',
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b",",
+    b":",
+    b"\\",
+    b"[" * 3000,
+    b'{"a":' * 2000,
+    b'{"id": "dup", "caption": "#ad dup"}\n',
+    b'{"id": 1, "caption": ["x"]}\n',
+    b"null\n",
+    b"42\n",
+    b'"just a string"\n',
+    b'{"id": "x", "caption": "\\u202e#ad <script>alert(1)</script>"}\n',
+    b"=cmd|' /C calc'!A0",
+    b"\xef\xbb\xbf",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"window.YTD.tweets.part0 = ",
+    b"\t",
+    b"\x85",
+    "\u2028".encode(),
+    "\U0001f44d\U0001f3fd".encode(),
+    b"#ad" * 50,
 )
 
 
@@ -67,6 +101,7 @@ class Hang(Exception):
 @contextmanager
 def deadline(seconds: float):
     """Raise Hang in the main thread if the block runs too long (SIGALRM; POSIX only)."""
+
     def alarm(signum, frame):
         raise Hang(f"no result after {seconds} s")
 
@@ -80,6 +115,7 @@ def deadline(seconds: float):
 
 
 # --- mutation ----------------------------------------------------------------------------------
+
 
 def mutate(data: bytes, ops: list[tuple]) -> bytes:
     """Apply ops: ("truncate", at) ("flip", at, byte) ("insert", at, piece) ("delete", at, n)
@@ -95,9 +131,9 @@ def mutate(data: bytes, ops: list[tuple]) -> bytes:
         elif op[0] == "insert":
             buf[at:at] = op[2]
         elif op[0] == "delete":
-            del buf[at:at + op[2]]
+            del buf[at : at + op[2]]
         elif op[0] == "duplicate":
-            buf[at:at] = buf[at:at + op[2]]
+            buf[at:at] = buf[at : at + op[2]]
     return bytes(buf)
 
 
@@ -122,14 +158,15 @@ def build(kind: str, seed: bytes, ops: list[tuple], damage_container: bool = Fal
 
 # --- one input -------------------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     kind: str
     records: int = 0
-    refused: str | None = None   # UnreadableInput message: the whole input is a usage error
-    crash: str | None = None     # traceback text
+    refused: str | None = None  # UnreadableInput message: the whole input is a usage error
+    crash: str | None = None  # traceback text
     hang: bool = False
-    lost: int = 0                # JSONL lines not accounted for exactly once
+    lost: int = 0  # JSONL lines not accounted for exactly once
     formats: list[str] = field(default_factory=list)
 
 
@@ -147,8 +184,18 @@ class Judge:
 
         if isinstance(record, InputError):
             return self.scanner.judge_record(record)
-        key = repr((record.id, record.caption, record.platform, record.author, record.posted_at,
-                    record.paid_partnership, record.brands, sorted(record.metadata.items(), key=str)))
+        key = repr(
+            (
+                record.id,
+                record.caption,
+                record.platform,
+                record.author,
+                record.posted_at,
+                record.paid_partnership,
+                record.brands,
+                sorted(record.metadata.items(), key=str),
+            )
+        )
         result = self.memo.get(key)
         if result is None:
             if len(self.memo) > 5000:
@@ -216,6 +263,7 @@ def save_regression(kind: str, data: bytes, outcome: Outcome) -> Path:
 
 # --- hypothesis strategies -----------------------------------------------------------------------
 
+
 def ops_strategy():
     from hypothesis import strategies as st
 
@@ -248,6 +296,7 @@ def input_strategy(kinds=tuple(KINDS)):
 
 # --- the long run ------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000, help="inputs to try (default 1000)")
@@ -261,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     judge = Judge()
     totals = {"inputs": 0, "refused": 0, "crashes": 0, "hangs": 0, "lost": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        @settings(max_examples=args.examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(max_examples=args.examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(input_strategy(tuple(args.kind or KINDS)))
         def explore(sample):
             kind, data = sample

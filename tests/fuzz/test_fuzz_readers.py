@@ -3,6 +3,7 @@
 The long random run is `python3 -m tests.fuzz.harness --examples 3000` (tests/fuzz/README.md);
 what it finds lands in fixtures/regressions/ and is replayed here for good.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -46,8 +47,10 @@ def test_every_seed_reads_cleanly_before_damage(judge, tmp_path, kind):
 
 def test_jsonl_accounting_counts_what_it_should(judge, tmp_path):
     """The loss check is real: blank lines are skipped, everything else is one record each."""
-    data = (b'\xef\xbb\xbf{"id": "a", "caption": "#ad hi"}\n\n   \n{"id": "a", "caption": "dup id"}\n'
-            b'\xff\xfe garbage\n["x"]\n{"id": "b", "caption": "\\ud800"}\n{"id": "c", "capt')
+    data = (
+        b'\xef\xbb\xbf{"id": "a", "caption": "#ad hi"}\n\n   \n{"id": "a", "caption": "dup id"}\n'
+        b'\xff\xfe garbage\n["x"]\n{"id": "b", "caption": "\\ud800"}\n{"id": "c", "capt'
+    )
     assert nonblank_lines(data) == [1, 4, 5, 6, 7, 8]
     outcome = run_one("jsonl", data, judge, tmp_path)
     _assert_clean(outcome)

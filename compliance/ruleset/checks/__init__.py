@@ -4,6 +4,7 @@ A check is `check(ctx, rule) -> list[Finding]`, registered with the frozen datac
 table parses into (see `registry.py`). Lawyers edit rule data; engineers add checks. Each module
 registers its checks when imported here, explicitly.
 """
+
 from __future__ import annotations
 
 from compliance.ruleset.checks import categories, labels, placement

@@ -9,6 +9,7 @@ Each check's parameters are a frozen dataclass below, parsed once when the rule 
 `terms` are whole words or phrases (`casino*` lets the word go on; `sports betting` also finds
 `#sportsbetting`); `patterns` are regular expressions over the normalised caption, run with a timeout.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -97,8 +98,9 @@ def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
         raise ValueError(f"params.{key}: {exc}") from None
 
 
-def _matches(cap: _Caption, terms: tuple[str, ...] = (), patterns: tuple[Any, ...] = (),
-             plural: bool = False) -> list[Span]:
+def _matches(
+    cap: _Caption, terms: tuple[str, ...] = (), patterns: tuple[Any, ...] = (), plural: bool = False
+) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
     found = []
     term_re = _compiled_terms(tuple(terms), plural)
@@ -140,8 +142,12 @@ class RestrictedParams:
 class RetouchParams:
     triggers: tuple[str, ...] = field(default=(), metadata={"help": "wording about filters or retouching: " + _WORDS})
     trigger_patterns: tuple[str, ...] = field(default=(), metadata={"help": _REGEXES})
-    notices: tuple[str, ...] = field(default=(), metadata={
-        "help": "the required notice, singular or plural; none: the notice is not text, so every trigger asks for a look"})
+    notices: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "the required notice, singular or plural; none: the notice is not text, so every trigger asks for a look"
+        },
+    )
     commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
     _triggers: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
@@ -153,18 +159,23 @@ class RetouchParams:
 
 @dataclass(frozen=True)
 class VideoParams:
-    platforms: tuple[str, ...] = field(default=(), metadata={
-        "help": "the platforms this applies to; none: those whose [platforms] table says video = true"})
+    platforms: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "the platforms this applies to; none: those whose [platforms] table says video = true"},
+    )
     # Figures for posts whose image or video was read (`compliance.media`); give one only where the
     # regulator gives a number. None of them: the measurement goes to a person as a `review`.
     min_height_share: float | None = field(default=None, metadata={"help": "label height / frame height, at least"})
-    min_contrast: float | None = field(default=None, metadata={
-        "help": "WCAG contrast ratio of the label against the pixels behind it, at least"})
-    visible_within_s: float | None = field(default=None, metadata={
-        "help": "first on screen no later than this many seconds into the video"})
+    min_contrast: float | None = field(
+        default=None, metadata={"help": "WCAG contrast ratio of the label against the pixels behind it, at least"}
+    )
+    visible_within_s: float | None = field(
+        default=None, metadata={"help": "first on screen no later than this many seconds into the video"}
+    )
     min_duration_s: float | None = field(default=None, metadata={"help": "on screen for at least this many seconds"})
-    min_duration_share: float | None = field(default=None, metadata={
-        "help": "on screen for at least this share of the video (1.0: throughout)"})
+    min_duration_share: float | None = field(
+        default=None, metadata={"help": "on screen for at least this share of the video (1.0: throughout)"}
+    )
     uncovered: bool = field(default=False, metadata={"help": "true: not under one of the platform's icons"})
 
 
@@ -237,7 +248,6 @@ def video_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
         return []
     label = next((lbl for lbl in ctx.placed if lbl.span is not None), None)
     return [ctx.finding(rule, label.span if label else None)]
-
 
 
 # ------------------------------------------------------------------------ audience-threshold

@@ -1,4 +1,5 @@
 """What every check needs to know about one post under one jurisdiction, computed once."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,14 +19,25 @@ BLOCKS = ("forbid", "edges", "allow")
 class PlacementParams:
     """Where a label must sit (`label-placement`); every check reads it to know a well-placed label."""
 
-    require: str = field(default="anywhere", metadata={
-        "choices": POSITIONS, "help": "the zone the label must be in: " + ", ".join(POSITIONS)})
-    near_links: str = field(default="accept", metadata={
-        "choices": ("accept", "ignore"),
-        "help": "accept: an affiliate statement before or next to the first affiliate link is well placed "
-                "wherever the fold falls"})
-    hashtag_block: str = field(default="allow", metadata={
-        "choices": BLOCKS, "help": "a label inside a trailing hashtag block: forbid, allow only at its edges, or allow"})
+    require: str = field(
+        default="anywhere",
+        metadata={"choices": POSITIONS, "help": "the zone the label must be in: " + ", ".join(POSITIONS)},
+    )
+    near_links: str = field(
+        default="accept",
+        metadata={
+            "choices": ("accept", "ignore"),
+            "help": "accept: an affiliate statement before or next to the first affiliate link is well placed "
+            "wherever the fold falls",
+        },
+    )
+    hashtag_block: str = field(
+        default="allow",
+        metadata={
+            "choices": BLOCKS,
+            "help": "a label inside a trailing hashtag block: forbid, allow only at its edges, or allow",
+        },
+    )
 
 
 def satisfies(zones: tuple[str, ...], params: PlacementParams) -> bool:
@@ -119,8 +131,12 @@ class Context:
 
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
         text = span.text if span else None
-        values = {"text": text or "", "label": (span.text if span else extra.get("label", "")),
-                  "platform": self.analysis.platform, **extra}
+        values = {
+            "text": text or "",
+            "label": (span.text if span else extra.get("label", "")),
+            "platform": self.analysis.platform,
+            **extra,
+        }
         message = rule.message
         fix = rule.fix
         for key, value in values.items():
@@ -130,9 +146,15 @@ class Context:
         if severity == "error" and self.analysis.tentative:  # commercial only by short links + shopping words
             severity = "warning"
         return Finding(
-            rule=rule.id, name=rule.name, severity=severity, message=message,
-            citation=rule.citation, fix=fix, start=span.start if span else None,
-            end=span.end if span else None, text=text,
+            rule=rule.id,
+            name=rule.name,
+            severity=severity,
+            message=message,
+            citation=rule.citation,
+            fix=fix,
+            start=span.start if span else None,
+            end=span.end if span else None,
+            text=text,
             confidence=_confidence(rule, span),
         )
 

@@ -1,4 +1,5 @@
 """Checks about whether a disclosure is there at all and whether this jurisdiction accepts it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,8 +12,12 @@ from compliance.ruleset.model import Rule
 
 @dataclass(frozen=True)
 class LabelParams:
-    labels: tuple[str, ...] = field(default=(), metadata={
-        "help": "the vocabulary keys this rule is about; none: every label no other rule of this check type names"})
+    labels: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "the vocabulary keys this rule is about; none: every label no other rule of this check type names"
+        },
+    )
     # Filled in by the loader for a rule without `labels`: the keys its sibling rules name, so the
     # catch-all leaves them alone. Written down on the rule, not looked up at judging time.
     _claimed: tuple[str, ...] = ()
@@ -40,8 +45,11 @@ def label_insufficient(ctx: Context, rule: Rule) -> list[Finding]:
     """Only labels this jurisdiction does not accept (#sp, thanks, sponsored in the UK ...)."""
     if not ctx.commercial or ctx.candidates:
         return []
-    return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.labels
-            if lbl.cls == "insufficient" and _concerned(rule, lbl)]
+    return [
+        ctx.finding(rule, lbl.span, label=lbl.key)
+        for lbl in ctx.labels
+        if lbl.cls == "insufficient" and _concerned(rule, lbl)
+    ]
 
 
 @check("label-review", LabelParams)
@@ -49,5 +57,8 @@ def label_review(ctx: Context, rule: Rule) -> list[Finding]:
     """A well-placed label whose sufficiency is unsettled here, and no accepted one: a person decides."""
     if not ctx.commercial or not ctx.placed or any(lbl.cls == "accepted" for lbl in ctx.placed):
         return []
-    return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.placed
-            if lbl.cls == "review" and _concerned(rule, lbl)]
+    return [
+        ctx.finding(rule, lbl.span, label=lbl.key)
+        for lbl in ctx.placed
+        if lbl.cls == "review" and _concerned(rule, lbl)
+    ]

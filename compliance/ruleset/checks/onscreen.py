@@ -14,6 +14,7 @@ All given figures met: no finding. One missed: a finding that says which and wha
 No figure at all for this jurisdiction: a `review` warning that reports the measurement, so a
 person judges legibility. No accepted label on screen: a finding that says so.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -33,15 +34,19 @@ def figures(params: Any) -> dict[str, Any]:
 
 def describe(label: dict, kind: str | None) -> str:
     """The measurement in words: size, contrast, position, cover, and for a video the timing."""
-    parts = [f"{label['height_share'] * 100:.1f}% of the frame height",
-             f"contrast {label['contrast']:.1f}:1",
-             f"{label['position']['zone']} of the frame"]
+    parts = [
+        f"{label['height_share'] * 100:.1f}% of the frame height",
+        f"contrast {label['contrast']:.1f}:1",
+        f"{label['position']['zone']} of the frame",
+    ]
     if label.get("covered_by"):
         parts.append(f"under the app's {label['covered_by'].replace('-', ' ')}")
     if kind == "video" and label.get("first_visible_s") is not None:
         share = label.get("duration_share")
-        parts.append(f"from {label['first_visible_s']:.1f} s for {label['duration_s']:.1f} s"
-                     + (f" ({share * 100:.0f}% of the video)" if share is not None else ""))
+        parts.append(
+            f"from {label['first_visible_s']:.1f} s for {label['duration_s']:.1f} s"
+            + (f" ({share * 100:.0f}% of the video)" if share is not None else "")
+        )
     return ", ".join(parts)
 
 
@@ -72,19 +77,28 @@ def judge_onscreen(ctx, rule, media: dict, onscreen: list[dict]):
     accepted = [o for o in onscreen if ctx.ruleset.label_class(o.get("label")) == "accepted"]
     base = ctx.finding(rule, None)
     if not accepted:
-        seen = ", ".join(f"\"{o['text']}\"" for o in onscreen)
-        text = (f"On screen in {where}: no label accepted here"
-                + (f" (read: {seen})" if seen else " was read") + ".")
+        seen = ", ".join(f'"{o["text"]}"' for o in onscreen)
+        text = f"On screen in {where}: no label accepted here" + (f" (read: {seen})" if seen else " was read") + "."
         return [replace(base, message=text)]
     best = max(accepted, key=lambda o: (not o.get("covered_by"), o["height_share"], -(o.get("time_s") or 0)))
     measured = describe(best, kind)
     given = figures(rule.params)
     missed = shortfalls(best, kind, given)
     if missed:
-        return [replace(base, message=f"On-screen \"{best['text']}\" in {where}: {measured}. "
-                                      f"Required here: {'; '.join(missed)}.")]
+        return [
+            replace(
+                base, message=f'On-screen "{best["text"]}" in {where}: {measured}. Required here: {"; ".join(missed)}.'
+            )
+        ]
     if not given:
-        return [replace(base, severity="warning", message=(
-            f"On-screen \"{best['text']}\" in {where}: {measured}. The regulator gives no figure for "
-            "size, contrast or time on screen: check that a follower can read it."))]
+        return [
+            replace(
+                base,
+                severity="warning",
+                message=(
+                    f'On-screen "{best["text"]}" in {where}: {measured}. The regulator gives no figure for '
+                    "size, contrast or time on screen: check that a follower can read it."
+                ),
+            )
+        ]
     return []

@@ -1,4 +1,5 @@
 """Checks about where an acceptable label sits: upfront, above the fold, not buried in hashtags."""
+
 from __future__ import annotations
 
 from compliance.model import Finding
@@ -14,5 +15,8 @@ def label_placement(ctx: Context, rule: Rule) -> list[Finding]:
     """Fires on each candidate label that breaks this rule, when no candidate is placed well."""
     if not ctx.commercial or not ctx.candidates or ctx.placed:
         return []
-    return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.candidates
-            if lbl.span is not None and not satisfies(lbl.zones, rule.params)]
+    return [
+        ctx.finding(rule, lbl.span, label=lbl.key)
+        for lbl in ctx.candidates
+        if lbl.span is not None and not satisfies(lbl.zones, rule.params)
+    ]

@@ -4,6 +4,7 @@ A rule file's `params` table is turned into that dataclass once, when the file l
 or a wrong type stops the load naming file, line and rule, and a check reads typed attributes
 instead of probing a dict. The registry is what `rules explain` and the generated reference read.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,8 +39,11 @@ class CheckType:
     def describe_params(self) -> list[tuple[str, str, str]]:
         """(name, type, help) for every parameter, for `rules explain` and docs/checks.md."""
         hints = typing.get_type_hints(self.params)
-        return [(f.name, _type_name(hints[f.name]), f.metadata.get("help", ""))
-                for f in dataclasses.fields(self.params) if not f.name.startswith("_")]
+        return [
+            (f.name, _type_name(hints[f.name]), f.metadata.get("help", ""))
+            for f in dataclasses.fields(self.params)
+            if not f.name.startswith("_")
+        ]
 
 
 CHECKS: Registry[CheckType] = Registry("check type")
@@ -70,8 +74,11 @@ def parse_params(cls: type, table: Any) -> Any:
     values = {}
     for key, value in table.items():
         values[key] = _coerce(key, value, hints[key], fields[key].metadata)
-    missing = [name for name, f in fields.items() if name not in values
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     if missing:
         raise ParamError(f"params.{missing[0]} is required")
     try:
