@@ -113,5 +113,4 @@ def _strip_tags(rest: str) -> str:
 
 
 def _with_zone(span: Span, zone: tuple[str, ...]) -> Span:
-
     return span.moved(zone=zone)

@@ -317,7 +317,6 @@ def _check_inputs(captions, as_files: bool) -> list[tuple[str, str, str, str | N
 
 
 def _input_error(name: str, problem: str, platform: str | None):
-
     return InputError(Source(name), f"{name}: {problem}", id=name, platform=platform)
 
 

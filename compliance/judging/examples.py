@@ -28,7 +28,6 @@ class ExampleResult:
 
 
 def run_examples(ruleset: RuleSet, rules: list[Rule] | None = None) -> list[ExampleResult]:
-
     results = []
     scanners: dict[tuple[str, ...], Scanner] = {}
     for rule in rules if rules is not None else ruleset.rules:

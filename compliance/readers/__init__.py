@@ -64,7 +64,6 @@ def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterat
 
 
 def _plan(name: str, options: ReadOptions) -> _Plan:
-
     if name == "-":
         return _Plan([lambda: jsonl.read_stream(sys.stdin.buffer, "<stdin>", options)])
     if os.path.isdir(name):
@@ -87,7 +86,6 @@ def _plan(name: str, options: ReadOptions) -> _Plan:
 
 
 def _plan_file(entry: Entry, options: ReadOptions, pipe: bool = False) -> _Plan:
-
     found = detect(entry, options)
     if isinstance(found, Reader):
         return _Plan([_guarded(entry, found, options)])

@@ -828,7 +828,6 @@ def _cases(value: Any, path: Path, text: str, code: str, rules: tuple[Rule, ...]
 
 
 def _platform_names(platforms: dict) -> set[str]:
-
     return set(PLATFORMS) | {p for p in platforms if p != "default"}
 
 
