@@ -264,3 +264,27 @@ def test_check_resolve_links(server, monkeypatch):
     data = json.loads(result.output)
     assert [s["programme"] for s in data["signals"] if s["kind"] == "affiliate_link"] == ["ClickBank"]
     assert data["verdicts"]["us"]["status"] == "violation"
+
+
+def test_the_link_cache_never_writes_into_a_foreign_sqlite_file(tmp_path):
+    """--resolve-links opens the --state file before the scan state does: it must refuse a SQLite
+    file that is not ours just as the state does, and leave it byte-identical."""
+    import sqlite3
+
+    from compliance.run.link_cache import LinkCache, LinkCacheError
+
+    foreign = tmp_path / "crm.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    with pytest.raises(LinkCacheError, match="not a compliance state file"):
+        LinkCache(str(foreign))
+    assert foreign.read_bytes() == before
+    # and a state file the link cache started is still the scan state's to use
+    ours = str(tmp_path / "state.sqlite")
+    LinkCache(ours).conn.close()
+    from compliance.run.state import check_ours
+
+    check_ours(sqlite3.connect(ours), ours)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from compliance.run.state import StateError, check_ours
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_links (
     url TEXT PRIMARY KEY,
@@ -28,7 +30,11 @@ class LinkCache:
     def __init__(self, path: str):
         try:
             self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            check_ours(self.conn, path)  # a SQLite file that is not our state is never written to
             self.conn.executescript(_SCHEMA)
+        except StateError as exc:
+            self.conn.close()
+            raise LinkCacheError(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise LinkCacheError(f"--state {path}: cannot keep resolved links there: {exc}") from None
 

@@ -151,10 +151,12 @@ _COLUMNS = {
     "runs": ["run", "fingerprint", "config", "complete", "posts", "judged"],
     "posts": ["key", "id", "hash", "fingerprint", "run", "source", "statuses", "result", "block"],
     "history": ["key", "run", "statuses"],
+    # --resolve-links keeps resolved short links beside the scan state (compliance/run/link_cache.py)
+    "resolved_links": ["url", "final", "chain", "status", "code", "fetched"],
 }
 
 
-def _check_ours(conn: sqlite3.Connection, path: str) -> None:
+def check_ours(conn: sqlite3.Connection, path: str) -> None:
     """Refuse, before anything is written (tables, WAL), a SQLite file that is not a state file."""
     tables = {
         name
@@ -162,7 +164,10 @@ def _check_ours(conn: sqlite3.Connection, path: str) -> None:
     }
     if not tables:
         return  # new or empty: ours to set up
-    ours = "meta" in tables and conn.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+    # Ours: the state's marker is there, or only the link cache has written so far (it runs first).
+    ours = tables <= {"resolved_links"} or (
+        "meta" in tables and conn.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+    )
     foreign = sorted(tables - set(_COLUMNS))
     if not ours or foreign:
         what = f"tables {', '.join(foreign or sorted(tables))}"
@@ -185,7 +190,7 @@ def connect(path: str) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise StateError(f"{path}: cannot use as a state file: {exc}") from None
     try:
-        _check_ours(conn, path)
+        check_ours(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
