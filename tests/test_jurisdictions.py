@@ -15,37 +15,7 @@ from compliance.model import Post, Source
 from compliance.ruleset.loader import default_dirs, jurisdiction_codes, load_ruleset
 from tests.conftest import FIXTURES
 
-ALL = (
-    "us",
-    "uk",
-    "de",
-    "fr",
-    "eu",
-    "ca",
-    "au",
-    "in",
-    "es",
-    "it",
-    "nl",
-    "br",
-    "dk",
-    "no",
-    "se",
-    "fi",
-    "nz",
-    "ie",
-    "be",
-    "at",
-    "ch",
-    "pl",
-    "pt",
-    "jp",
-    "kr",
-    "cn",
-    "sg",
-    "tr",
-    "za",
-)
+ALL = tuple("us uk de fr eu ca au in es it nl br dk no se fi nz ie be at ch pl pt jp kr cn sg tr za".split())
 NEW = ALL[4:]
 
 
