@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-OUTSIDE = ("../shared", "/work/")
+OUTSIDE = ("../" + "shared", "/" + "work/")  # split, so this file does not name them itself
 
 
 def _tracked() -> list[str]:
@@ -18,7 +18,7 @@ def _tracked() -> list[str]:
     except (OSError, subprocess.CalledProcessError):
         pytest.fail("the test suite runs from a git checkout")
     skip = (".png", ".bin", ".xlsx", ".zip", ".gz")
-    return [n for n in out.splitlines() if not n.endswith(skip) and n != "tests/test_standalone.py"]
+    return [n for n in out.splitlines() if not n.endswith(skip)]
 
 
 def test_no_tracked_file_points_outside_the_repository():

@@ -157,12 +157,7 @@ class Scanner:
             waived.sort(key=lambda pair: _finding_order(pair[0]))
             verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings), tuple(waived))
         return PostResult(
-            id=post.id,
-            source=post.source,
-            caption=post.caption,
-            platform=post.platform,
-            author=post.author,
-            posted_at=post.posted_at,
+            **_identity(post),
             paid_partnership=post.paid_partnership,
             signals=_with_cues(analysis),
             disclosures=analysis.disclosures,
@@ -202,16 +197,20 @@ def _encodable(record: Post | InputError) -> Post | InputError:
     return replace(record, source=source, **changes)
 
 
+def _identity(post: Post) -> dict[str, Any]:
+    """What a post's record says about where it is from, judged or not."""
+    return {
+        "id": post.id,
+        "source": post.source,
+        "caption": post.caption,
+        "platform": post.platform,
+        "author": post.author,
+        "posted_at": post.posted_at,
+    }
+
+
 def _failed(post: Post, message: str) -> PostResult:
-    return PostResult(
-        id=post.id,
-        source=post.source,
-        caption=post.caption,
-        platform=post.platform,
-        author=post.author,
-        posted_at=post.posted_at,
-        error=message,
-    )
+    return PostResult(**_identity(post), error=message)
 
 
 def _with_cues(analysis) -> tuple:
