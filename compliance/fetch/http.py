@@ -10,6 +10,7 @@ the sleep function is injectable so tests do not wait.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -171,3 +172,17 @@ def _error_text(body: Any) -> str:
         if isinstance(err, str):
             return err[:300]
     return ""
+
+
+def account_name(text: str, profile_url: str, valid: re.Pattern, platform: str, title: str) -> str:
+    """A handle as people paste it ("@name", "name" or a profile URL) -> the bare account name.
+
+    `profile_url`: a pattern whose group 1 is the name inside a profile link; `valid`: the
+    platform's rule for names. Anything else is refused with a message naming the platform."""
+    text = text.strip().lstrip("@")
+    m = re.search(profile_url, text)
+    if m:
+        text = m.group(1)
+    if not valid.match(text):
+        raise FetchError(f"{platform}: {text!r} is not {title} username")
+    return text

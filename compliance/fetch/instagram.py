@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
-from compliance.fetch.http import FetchError, HttpClient
+from compliance.fetch.http import FetchError, HttpClient, account_name
 
 API_BASE = "https://graph.facebook.com/v21.0"
 USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
@@ -28,13 +28,7 @@ FIELDS = "id,caption,timestamp,permalink,media_type,media_product_type"
 
 
 def username(text: str) -> str:
-    text = text.strip().lstrip("@")
-    m = re.search(r"instagram\.com/([A-Za-z0-9._]+)", text)
-    if m:
-        text = m.group(1)
-    if not USERNAME.match(text):
-        raise FetchError(f"instagram: {text!r} is not an Instagram username")
-    return text
+    return account_name(text, r"instagram\.com/([A-Za-z0-9._]+)", USERNAME, "instagram", "an Instagram")
 
 
 def _translate(exc: FetchError) -> FetchError:

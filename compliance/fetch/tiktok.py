@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from compliance.fetch import NoAccess, Page, QuotaExhausted
-from compliance.fetch.http import FetchError, HttpClient
+from compliance.fetch.http import FetchError, HttpClient, account_name
 
 API_BASE = "https://open.tiktokapis.com"
 USERNAME = re.compile(r"^[A-Za-z0-9._]{2,24}$")
@@ -33,13 +33,7 @@ EXPORT_HINT = (
 
 
 def username(text: str) -> str:
-    text = text.strip().lstrip("@")
-    m = re.search(r"tiktok\.com/@([A-Za-z0-9._]+)", text)
-    if m:
-        text = m.group(1)
-    if not USERNAME.match(text):
-        raise FetchError(f"tiktok: {text!r} is not a TikTok username")
-    return text
+    return account_name(text, r"tiktok\.com/@([A-Za-z0-9._]+)", USERNAME, "tiktok", "a TikTok")
 
 
 def _translate(exc: FetchError) -> FetchError:
