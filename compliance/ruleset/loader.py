@@ -81,7 +81,16 @@ VOCAB_KEYS = {
     "cjk_forms",
     "display",
 }
-LABEL_KEYS = {"accepted", "review", "add_accepted", "add_review", "remove", "accepted_statements", "review_statements"}
+LABEL_KEYS = {
+    "accepted",
+    "review",
+    "add_accepted",
+    "add_review",
+    "remove",
+    "accepted_statements",
+    "review_statements",
+    "hashtag_only",
+}
 RULE_KEYS = {
     "id",
     "name",
@@ -336,7 +345,7 @@ def _merge(parent: dict, child: dict) -> dict:
         merged[key] = {**parent.get(key, {}), **child.get(key, {})}
     labels = dict(parent.get("labels", {}))
     child_labels = child.get("labels", {})
-    for key in ("accepted", "review", "accepted_statements", "review_statements"):
+    for key in ("accepted", "review", "accepted_statements", "review_statements", "hashtag_only"):
         if key in child_labels:
             labels[key] = list(child_labels[key])
     for key, target in (("add_accepted", "accepted"), ("add_review", "review")):
@@ -414,8 +423,8 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
             raise RuleFileError(
                 f"{ctx}:{_where(path, text, key)}: [labels] unknown key {key!r}{_suggest(key, LABEL_KEYS)}"
             )
-    for key in ("accepted", "review"):
-        for label in labels.get(key, []):
+    for key in ("accepted", "review", "hashtag_only"):
+        for label in _strings(labels.get(key), f"{ctx}:{_where(path, text, key)}: [labels] {key}"):
             if label not in vocabulary and label != "platform-paid-partnership":
                 raise RuleFileError(
                     f"{ctx}:{_where(path, text, label)}: [labels] {key} names unknown "
@@ -473,6 +482,7 @@ def _build(code: str, loader: _Loader, seen: tuple[str, ...]) -> RuleSet:
         statements=statements,
         accepted_statements=frozenset(labels.get("accepted_statements", [])),
         review_statements=frozenset(labels.get("review_statements", [])),
+        hashtag_only=frozenset(labels.get("hashtag_only", [])),
         fix_order=fix_order,
     )
 

@@ -171,12 +171,17 @@ class RuleSet:
     statements: dict[str, StatementEntry] = field(default_factory=dict)
     accepted_statements: frozenset[str] = frozenset()
     review_statements: frozenset[str] = frozenset()
+    # Labels accepted only in their hashtag form here ("#Ad", not a bare "ad"): `[labels] hashtag_only`.
+    hashtag_only: frozenset[str] = frozenset()
     fix_order: tuple[str, ...] = ()  # which accepted label `fix` tries first ([fix] order)
 
     def platform(self, name: str | None) -> dict[str, Any]:
         return self.platforms.get(name or "default") or self.platforms["default"]
 
-    def label_class(self, key: str) -> str:
+    def label_class(self, key: str, text: str | None = None) -> str:
+        """accepted | review | insufficient; `text` is the label as written, for `hashtag_only`."""
+        if text is not None and key in self.hashtag_only and not text.lstrip().startswith(("#", "＃")):
+            return "insufficient"
         if key in self.accepted:
             return "accepted"
         if key in self.review:

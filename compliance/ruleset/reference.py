@@ -215,7 +215,8 @@ def rulefile_schema() -> dict[str, Any]:
             "labels": {
                 "type": "object",
                 "properties": {
-                    key: string_list for key in ("accepted", "review", "add_accepted", "add_review", "remove")
+                    key: string_list
+                    for key in ("accepted", "review", "add_accepted", "add_review", "remove", "hashtag_only")
                 }
                 | {
                     key: {"type": "array", "items": {"enum": [c for c in STATEMENT_CLASSES if c != "denial"]}}

@@ -104,7 +104,7 @@ class Context:
         """A statement is judged by its class, or by the best label inside it if that is better."""
         if d.cls is None:
             assert d.label is not None  # every disclosure span names its vocabulary key
-            return self.ruleset.label_class(d.label)
+            return self.ruleset.label_class(d.label, d.text)
         order = ("accepted", "review", "insufficient")
         found = [self.ruleset.statement_class(d.cls)] + [self.ruleset.label_class(k) for k in d.inner]
         return min(found, key=order.index)
