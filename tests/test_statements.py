@@ -83,6 +83,8 @@ EXPLAINED = [
     "Liens affiliés : je touche une commission.\nhttps://amzn.to/3bc9Lmn",
     "Enlaces de afiliado: recibo una pequeña comisión.\nhttps://amzn.to/3bc9Lmn",
     "Link affiliati: ricevo una piccola commissione.\nhttps://amzn.to/3bc9Lmn",
+    "Ich bin Amazon-Partner und verdiene an qualifizierten Verkäufen.\nhttps://amzn.to/3bc9Lmn",
+    "Partenaire Amazon, je réalise un bénéfice sur les achats remplissant les conditions requises.\nhttps://amzn.to/3bc9Lmn",
 ]
 BARE = [
     "Affiliate link: https://amzn.to/3bc9Lmn my go-to running shoes",
