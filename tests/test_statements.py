@@ -83,6 +83,8 @@ EXPLAINED = [
     "Liens affiliés : je touche une commission.\nhttps://amzn.to/3bc9Lmn",
     "Enlaces de afiliado: recibo una pequeña comisión.\nhttps://amzn.to/3bc9Lmn",
     "Link affiliati: ricevo una piccola commissione.\nhttps://amzn.to/3bc9Lmn",
+    "Ich bin Amazon-Partner und verdiene an qualifizierten Verkäufen.\nhttps://amzn.to/3bc9Lmn",
+    "Partenaire Amazon, je réalise un bénéfice sur les achats remplissant les conditions requises.\nhttps://amzn.to/3bc9Lmn",
 ]
 BARE = [
     "Affiliate link: https://amzn.to/3bc9Lmn my go-to running shoes",
@@ -117,6 +119,23 @@ def test_denial_beside_an_explanation_keeps_the_explanation():
     analysis = _analyse(caption)
     assert [d.cls for d in analysis.disclosures] == ["payment-explained"]
     assert not _rules(caption) & {"FTC-001", "FTC-003"}
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Over the years of my affiliate marketing experience I learnt one thing.\nhttps://amzn.to/3bc9Lmn",
+        "What is an affiliate marketing funnel? Watch to the end.\nhttps://amzn.to/3bc9Lmn",
+        "For sponsorships/collabs please email me.\nhttps://amzn.to/3bc9Lmn",
+        "Earn cash back on your online purchases!\nhttps://amzn.to/3bc9Lmn",
+    ],
+)
+def test_wording_about_the_topic_discloses_nothing(caption):
+    """ "my affiliate" inside "my affiliate marketing experience" is neither a label nor a statement."""
+    analysis = _analyse(caption)
+    assert analysis.commercial
+    assert analysis.disclosures == ()
+    assert "FTC-001" in _rules(caption)
 
 
 def test_statement_quotes_the_original_caption_and_reports_its_class():

@@ -46,12 +46,13 @@ def _boundary_words() -> list[str]:
 
 def matcher_pattern(tokens) -> list[dict]:
     """The rule file's token tables as spaCy wants them: accent-free forms added, wildcards kept in
-    their sentence (a wildcard never crosses a full stop or a line break)."""
+    their sentence (a wildcard never crosses a full stop; lines are matched one by one, so it may
+    cross a run of spaces, as in "I am  an affiliate", but never a line break)."""
     out = []
     for token in tokens:
         token = dict(token)
         if set(token) <= {"OP"}:
-            token.update({"IS_SPACE": False, "ORTH": {"NOT_IN": _boundary_words()}})
+            token.update({"ORTH": {"NOT_IN": _boundary_words()}})
         for attr in ("LOWER", "NORM"):
             if attr in token:
                 token[attr] = _with_folds(token[attr])
