@@ -220,3 +220,20 @@ def test_reused_results_render_the_same_in_every_format(tmp_path):
         assert first.stdout == second.stdout and first.stdout.strip(), fmt
     lines = scan(path, tmp_path / "jsonl.sqlite", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["a", "b", "c", "d"]
+
+
+def test_only_new_never_reads_the_stored_texts_it_will_not_report(tmp_path):
+    """An unchanged post is not in an --only-new report, so its stored texts are not expanded (the
+    re-run's cost); a full re-run expands them, and a damaged one is still a usage error there."""
+    db = tmp_path / "state.sqlite"
+    path = posts_file(tmp_path, BASE)
+    assert scan(path, db).returncode == 1
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE posts SET block = x'00112233', result = x'0011' WHERE key = 'c'")
+    conn.commit()
+    conn.close()
+    quiet = scan(path, db, "--only-new")
+    assert quiet.returncode == 0, quiet.stderr
+    assert json.loads(quiet.stdout)["posts"] == []
+    full = scan(path, db)
+    assert full.returncode == 2 and "damaged state file" in full.stderr and "Traceback" not in full.stderr

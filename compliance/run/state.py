@@ -255,8 +255,9 @@ class ScanState:
     """One run's view of the state file: look chunks up, store them, close the run."""
 
     @_damaged
-    def __init__(self, path: str, scanner, inputs: list[str] | None = None):
+    def __init__(self, path: str, scanner, inputs: list[str] | None = None, only_new: bool = False):
         self.path = path
+        self.only_new = only_new  # posts unchanged since the last complete run will not be reported
         self.conn = connect(path)
         self.fingerprint, config = fingerprint(scanner)
         if inputs is not None:  # kept with the run, not in the fingerprint: results stay shared
@@ -318,24 +319,30 @@ class ScanState:
                 recent.append(True)
                 continue
             _, _, run, source, statuses, line, block = row
+            # Judged by an interrupted run after the last complete one: still new to a reader.
+            is_recent = self.previous is None or run > self.previous
             here = record.source.to_dict()
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
-                # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
-                # in the middle of writing the report.
-                post = Rendered(
-                    {"id": record.id, "error": None, "verdicts": verdicts},
-                    line=zlib.decompress(line).decode("utf-8"),
-                    block=zlib.decompress(block).decode("utf-8"),
-                    partial=True,
-                )
+                data = {"id": record.id, "error": None, "verdicts": verdicts}
+                if self.only_new and not is_recent:
+                    # Not reported (--only-new): the texts stay compressed and are never read.
+                    post = Rendered(data, line=line, block=block, partial=True)
+                else:
+                    # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
+                    # in the middle of writing the report.
+                    post = Rendered(
+                        data,
+                        line=zlib.decompress(line).decode("utf-8"),
+                        block=zlib.decompress(block).decode("utf-8"),
+                        partial=True,
+                    )
             else:
                 post = json.loads(zlib.decompress(line).decode("utf-8"))
                 post["source"] = here
             reused.append(post)
-            # Judged by an interrupted run after the last complete one: still new to a reader.
-            recent.append(self.previous is None or run > self.previous)
+            recent.append(is_recent)
         return Batch(records, reused, meta=(keys, hashes), recent=recent)
 
     @_damaged
