@@ -355,7 +355,10 @@ class ScanState:
                 continue
             statuses = _statuses(post)
             if done is None:
-                line, block = jsonl_line(post), post_block(post)
+                # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
+                encoded = post if isinstance(post, Rendered) and post.partial else None
+                line = (encoded.line_text if encoded is not None else None) or jsonl_line(post)
+                block = (encoded.block_text if encoded is not None else None) or post_block(post)
                 upserts.append(
                     (
                         key,
@@ -369,7 +372,8 @@ class ScanState:
                         _pack(block),
                     )
                 )
-                posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
+                if not isinstance(post, Rendered):
+                    posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
             history.append((key, self.run, statuses))
         self.posts += len(posts)
         self.judged += sum(1 for done in batch.reused if done is None)
