@@ -237,3 +237,16 @@ def test_only_new_never_reads_the_stored_texts_it_will_not_report(tmp_path):
     assert json.loads(quiet.stdout)["posts"] == []
     full = scan(path, db)
     assert full.returncode == 2 and "damaged state file" in full.stderr and "Traceback" not in full.stderr
+
+
+def test_a_rerun_counts_what_each_exception_set_aside_as_the_first_run_did(tmp_path):
+    """Reused posts are summarised from the state; the findings an exception waived are counted too."""
+    db = tmp_path / "state.sqlite"
+    caption = "Loving my mornings with @glowlyskin #sp"  # FTC-002 in the US
+    path = posts_file(tmp_path, [{"id": "p1", "caption": caption}, {"id": "p2", "caption": caption}])
+    args = ("-j", "us", "--brand", "@glowlyskin", "--exception", "p1:FTC-002")
+    first = scan(path, db, *args)
+    second = scan(path, db, *args)
+    assert runs(db)[-1][3] == 0  # nothing judged again
+    assert json.loads(first.stdout)["summary"]["waivers"][0]["matched"] == 1
+    assert first.stdout == second.stdout and "matched no finding" not in second.stderr

@@ -258,6 +258,9 @@ class ScanState:
     def __init__(self, path: str, scanner, inputs: list[str] | None = None, only_new: bool = False):
         self.path = path
         self.only_new = only_new  # posts unchanged since the last complete run will not be reported
+        # Posts an accepted exception names: the summary counts the findings it set aside, which
+        # the stored statuses do not hold, so their verdicts are read from the stored line.
+        self.waived_ids = {w.post for w in scanner.settings.exceptions}
         self.conn = connect(path)
         self.fingerprint, config = fingerprint(scanner)
         if inputs is not None:  # kept with the run, not in the fingerprint: results stay shared
@@ -325,6 +328,10 @@ class ScanState:
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
+                if record.id in self.waived_ids:
+                    for j, verdict in json.loads(zlib.decompress(line).decode("utf-8"))["verdicts"].items():
+                        if verdict.get("waived"):
+                            verdicts[j]["waived"] = verdict["waived"]
                 data = {"id": record.id, "error": None, "verdicts": verdicts}
                 if self.only_new and not is_recent:
                     # Not reported (--only-new): the texts stay compressed and are never read.
