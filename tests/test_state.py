@@ -220,3 +220,33 @@ def test_reused_results_render_the_same_in_every_format(tmp_path):
         assert first.stdout == second.stdout and first.stdout.strip(), fmt
     lines = scan(path, tmp_path / "jsonl.sqlite", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["a", "b", "c", "d"]
+
+
+def test_only_new_never_reads_the_stored_texts_it_will_not_report(tmp_path):
+    """An unchanged post is not in an --only-new report, so its stored texts are not expanded (the
+    re-run's cost); a full re-run expands them, and a damaged one is still a usage error there."""
+    db = tmp_path / "state.sqlite"
+    path = posts_file(tmp_path, BASE)
+    assert scan(path, db).returncode == 1
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE posts SET block = x'00112233', result = x'0011' WHERE key = 'c'")
+    conn.commit()
+    conn.close()
+    quiet = scan(path, db, "--only-new")
+    assert quiet.returncode == 0, quiet.stderr
+    assert json.loads(quiet.stdout)["posts"] == []
+    full = scan(path, db)
+    assert full.returncode == 2 and "damaged state file" in full.stderr and "Traceback" not in full.stderr
+
+
+def test_a_rerun_counts_what_each_exception_set_aside_as_the_first_run_did(tmp_path):
+    """Reused posts are summarised from the state; the findings an exception waived are counted too."""
+    db = tmp_path / "state.sqlite"
+    caption = "Loving my mornings with @glowlyskin #sp"  # FTC-002 in the US
+    path = posts_file(tmp_path, [{"id": "p1", "caption": caption}, {"id": "p2", "caption": caption}])
+    args = ("-j", "us", "--brand", "@glowlyskin", "--exception", "p1:FTC-002")
+    first = scan(path, db, *args)
+    second = scan(path, db, *args)
+    assert runs(db)[-1][3] == 0  # nothing judged again
+    assert json.loads(first.stdout)["summary"]["waivers"][0]["matched"] == 1
+    assert first.stdout == second.stdout and "matched no finding" not in second.stderr

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from compliance.reporters.document import Report
+from compliance.reporters.encode import dumps_indent
 from compliance.reporters.registry import REPORTERS
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return dumps_indent(data)
 
 
 @REPORTERS.register("json")

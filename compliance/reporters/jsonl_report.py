@@ -7,13 +7,13 @@ stays pure post records.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from compliance.outputs import atomic_text
 from compliance.reporters.document import Report
+from compliance.reporters.encode import dumps_compact, dumps_indent
 from compliance.reporters.registry import REPORTERS
 from compliance.reporters.streaming import jsonl_line
 
@@ -22,10 +22,10 @@ def write_summary(head: Mapping[str, Any], path: str | None) -> None:
     """The report without its posts: indented JSON in `path`, or one line on stderr."""
     if path:
         with atomic_text(path) as out:
-            out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2))
+            out.write(dumps_indent(head))
             out.write("\n")
     else:
-        sys.stderr.write(json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")
+        sys.stderr.write(dumps_compact(head) + "\n")
 
 
 @REPORTERS.register("jsonl")

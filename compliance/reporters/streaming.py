@@ -3,7 +3,8 @@
 The JSON report must stay byte-identical to the `json` reporter's output, and its keys are
 sorted, so "posts" comes before "summary": post blocks go to a temporary file as they arrive
 (already indented as the reporter would indent them) and the document is assembled at the
-end around them. The header is rendered by the same `json.dumps` call the reporter uses.
+end around them. The header is rendered by the same encoder the reporter uses
+(`compliance.reporters.encode`: orjson, with json's exact bytes).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 
 from compliance.model import Waiver
 from compliance.reporters.document import Report, report_from_posts, summarise
+from compliance.reporters.encode import dumps_compact, dumps_indent
 
 _PLACEHOLDER = "\x00posts\x00"
 
@@ -38,7 +40,7 @@ def header(
 
 def post_block(post: Mapping[str, Any]) -> str:
     """One post as it appears inside the report's "posts" array (indent 2, at depth 2)."""
-    text = json.dumps(post, ensure_ascii=False, sort_keys=True, indent=2)
+    text = dumps_indent(post)
     return "    " + text.replace("\n", "\n    ")
 
 
@@ -106,7 +108,7 @@ class JsonReportWriter:
     def finish(self, out: TextIO, head: Mapping[str, Any]) -> None:
         data = dict(head)
         data["posts"] = _PLACEHOLDER
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+        text = dumps_indent(data)
         marker = json.dumps(_PLACEHOLDER, ensure_ascii=False)
         before, after = text.split(marker, 1)
         out.write(before)
@@ -127,7 +129,7 @@ class JsonReportWriter:
 
 def jsonl_line(post: Mapping[str, Any]) -> str:
     """One post per line: sorted keys, compact separators, UTF-8 as is."""
-    return json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    return dumps_compact(post) + "\n"
 
 
 def summarise_stream(

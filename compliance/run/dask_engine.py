@@ -28,7 +28,8 @@ from typing import Any
 from compliance.outputs import atomic_text
 from compliance.readers.jsonl import read_stream
 from compliance.reporters.document import empty_counts, summarise
-from compliance.reporters.streaming import exit_code, header
+from compliance.reporters.encode import dumps_indent
+from compliance.reporters.streaming import exit_code, header, jsonl_line
 from compliance.run.chunks import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
 from compliance.run.pool import default_jobs
 
@@ -132,7 +133,7 @@ def judge_block(
     def posts(out):
         for chunk in chunked(records(), chunk_size):
             for post in judge(chunk):
-                out.write(json.dumps(post, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")
+                out.write(jsonl_line(post))
                 yield post
 
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
@@ -290,5 +291,5 @@ def run_dask(inputs: list[str], shown: list[str], read_options, scanner, batch: 
         scanner.jurisdictions, scanner.ruleset_meta(), shown, summary, {"partitions": [p["part"] for p in parts]}
     )
     with atomic_text(os.path.join(output_dir, "summary.json")) as out:
-        out.write(json.dumps(head, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+        out.write(dumps_indent(head) + "\n")
     return exit_code(summary)

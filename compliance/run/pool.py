@@ -2,7 +2,8 @@
 
 Workers start with the "spawn" method (safe with threads, the same on every OS) and only
 module-level functions cross the process boundary. A chunk goes out as Post records and
-comes back as plain post dicts; spaCy objects never leave a worker.
+comes back as each post's JSON texts with the few fields the main process reads (`rendered`);
+spaCy objects never leave a worker.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any
 
+from compliance.reporters.streaming import Rendered, jsonl_line, post_block
 from compliance.run.chunks import Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
 
 _JUDGE: ChunkJudge | None = None
@@ -62,7 +64,24 @@ def _watch_parent(parent: int) -> None:
 
 def _judge_chunk(records: list) -> list[dict[str, Any]]:
     assert _JUDGE is not None, "worker used before its initializer ran"
-    return _JUDGE(records)
+    return [rendered(post) for post in _JUDGE(records)]
+
+
+def rendered(post: dict[str, Any]) -> dict[str, Any]:
+    """What a worker sends back for one post: its two JSON texts (the report block and the JSONL
+    line, encoded here, in parallel) and only the fields the main process reads (summary, state,
+    --only-new, --notify); the rest is parsed from the line if a reporter asks for it. The main
+    process then writes texts and unpickles a few small objects instead of every finding."""
+    if post.get("error"):
+        return post
+    verdicts = {}
+    for code, verdict in post["verdicts"].items():
+        brief = {"status": verdict["status"]}
+        if verdict.get("waived"):  # summary counts what each accepted exception set aside
+            brief["waived"] = verdict["waived"]
+        verdicts[code] = brief
+    data = {"id": post["id"], "error": None, "source": post["source"], "verdicts": verdicts}
+    return Rendered(data, line=jsonl_line(post), block=post_block(post), partial=True)
 
 
 class PoolBackend:

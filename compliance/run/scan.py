@@ -180,7 +180,7 @@ def run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], o
 
     state = None
     if opts.state_path:
-        state = ScanState(opts.state_path, scanner, inputs)
+        state = ScanState(opts.state_path, scanner, inputs, only_new=opts.only_new)
     backend = make_backend(spec, scanner, opts.jobs)
     jurisdictions = scanner.jurisdictions
     rulesets = scanner.ruleset_meta()

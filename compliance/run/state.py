@@ -255,8 +255,12 @@ class ScanState:
     """One run's view of the state file: look chunks up, store them, close the run."""
 
     @_damaged
-    def __init__(self, path: str, scanner, inputs: list[str] | None = None):
+    def __init__(self, path: str, scanner, inputs: list[str] | None = None, only_new: bool = False):
         self.path = path
+        self.only_new = only_new  # posts unchanged since the last complete run will not be reported
+        # Posts an accepted exception names: the summary counts the findings it set aside, which
+        # the stored statuses do not hold, so their verdicts are read from the stored line.
+        self.waived_ids = {w.post for w in scanner.settings.exceptions}
         self.conn = connect(path)
         self.fingerprint, config = fingerprint(scanner)
         if inputs is not None:  # kept with the run, not in the fingerprint: results stay shared
@@ -318,24 +322,34 @@ class ScanState:
                 recent.append(True)
                 continue
             _, _, run, source, statuses, line, block = row
+            # Judged by an interrupted run after the last complete one: still new to a reader.
+            is_recent = self.previous is None or run > self.previous
             here = record.source.to_dict()
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
-                # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
-                # in the middle of writing the report.
-                post = Rendered(
-                    {"id": record.id, "error": None, "verdicts": verdicts},
-                    line=zlib.decompress(line).decode("utf-8"),
-                    block=zlib.decompress(block).decode("utf-8"),
-                    partial=True,
-                )
+                if record.id in self.waived_ids:
+                    for j, verdict in json.loads(zlib.decompress(line).decode("utf-8"))["verdicts"].items():
+                        if verdict.get("waived"):
+                            verdicts[j]["waived"] = verdict["waived"]
+                data = {"id": record.id, "error": None, "verdicts": verdicts}
+                if self.only_new and not is_recent:
+                    # Not reported (--only-new): the texts stay compressed and are never read.
+                    post = Rendered(data, line=line, block=block, partial=True)
+                else:
+                    # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
+                    # in the middle of writing the report.
+                    post = Rendered(
+                        data,
+                        line=zlib.decompress(line).decode("utf-8"),
+                        block=zlib.decompress(block).decode("utf-8"),
+                        partial=True,
+                    )
             else:
                 post = json.loads(zlib.decompress(line).decode("utf-8"))
                 post["source"] = here
             reused.append(post)
-            # Judged by an interrupted run after the last complete one: still new to a reader.
-            recent.append(self.previous is None or run > self.previous)
+            recent.append(is_recent)
         return Batch(records, reused, meta=(keys, hashes), recent=recent)
 
     @_damaged
@@ -348,7 +362,10 @@ class ScanState:
                 continue
             statuses = _statuses(post)
             if done is None:
-                line, block = jsonl_line(post), post_block(post)
+                # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
+                encoded = post if isinstance(post, Rendered) and post.partial else None
+                line = (encoded.line_text if encoded is not None else None) or jsonl_line(post)
+                block = (encoded.block_text if encoded is not None else None) or post_block(post)
                 upserts.append(
                     (
                         key,
@@ -362,7 +379,8 @@ class ScanState:
                         _pack(block),
                     )
                 )
-                posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
+                if not isinstance(post, Rendered):
+                    posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
             history.append((key, self.run, statuses))
         self.posts += len(posts)
         self.judged += sum(1 for done in batch.reused if done is None)

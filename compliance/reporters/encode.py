@@ -1,0 +1,112 @@
+"""The report's JSON texts, written by orjson, byte for byte what the standard library writes.
+
+`json.dumps(..., indent=2)` runs the pure-Python encoder (the C one is used only without
+indent) and was about a tenth of a scan's time. orjson writes the same bytes for plain JSON
+data (str keys, str, int, bool, None, list, tuple, dict: same separators, same escapes with
+`ensure_ascii=False`, same key order), but not for floats (`1e-05` against `0.00001`, NaN as
+`null`), integers beyond 64 bits, lone surrogates, non-str keys or subclasses. So one walk
+looks at the types first: floats are handed over as `orjson.Fragment`s holding the
+standard library's own spelling; anything else orjson might write differently, and anything
+orjson refuses, goes to `json.dumps` itself. The output is the standard library's in every
+case (tests/test_encode.py checks this over generated values).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+_INDENT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+_COMPACT = orjson.OPT_SORT_KEYS
+_PLAIN, _FLOATS, _OTHER = 0, 1, 2
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _kind(obj: Any) -> int:
+    """_PLAIN: only types orjson writes exactly as json does; _FLOATS: those and floats; _OTHER: anything else."""
+    t = type(obj)
+    if t in _SCALARS:
+        return _PLAIN
+    if t is float:
+        return _FLOATS
+    found = _PLAIN
+    if t is dict:
+        for key, value in obj.items():
+            if type(key) is not str:
+                return _OTHER
+            vt = type(value)
+            if vt in _SCALARS:
+                continue
+            k = _FLOATS if vt is float else _kind(value)
+            if k == _OTHER:
+                return _OTHER
+            found |= k
+        return found
+    if t is list or t is tuple:
+        for value in obj:
+            vt = type(value)
+            if vt in _SCALARS:
+                continue
+            k = _FLOATS if vt is float else _kind(value)
+            if k == _OTHER:
+                return _OTHER
+            found |= k
+        return found
+    return _OTHER
+
+
+def _float_text(value: float) -> str:
+    """json's own spelling (`json.encoder` floatstr with allow_nan)."""
+    if value != value:
+        return "NaN"
+    if value == float("inf"):
+        return "Infinity"
+    if value == -float("inf"):
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _with_fragments(obj: Any) -> Any:
+    """A copy with every float replaced by a Fragment of its json spelling (types already checked)."""
+    t = type(obj)
+    if t is float:
+        return orjson.Fragment(_float_text(obj))
+    if t is dict:
+        return {key: _with_fragments(value) for key, value in obj.items()}
+    if t is list or t is tuple:
+        return [_with_fragments(value) for value in obj]
+    return obj
+
+
+def _orjson(obj: Any, option: int) -> str | None:
+    """orjson's text when it is certainly json's, else None."""
+    try:
+        kind = _kind(obj)
+    except RecursionError:  # deeper than we walk (or circular): json says what it says about it
+        return None
+    if kind == _OTHER:
+        return None
+    if kind == _FLOATS:
+        obj = _with_fragments(obj)
+    try:
+        return orjson.dumps(obj, option=option).decode("utf-8")
+    except orjson.JSONEncodeError:  # ints beyond 64 bits, lone surrogates, nesting deeper than orjson's limit
+        return None
+
+
+def dumps_indent(obj: Any) -> str:
+    """Exactly `json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)`."""
+    text = _orjson(obj, _INDENT)
+    if text is None:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)
+    return text
+
+
+def dumps_compact(obj: Any) -> str:
+    """Exactly `json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`."""
+    text = _orjson(obj, _COMPACT)
+    if text is None:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text

@@ -1,0 +1,106 @@
+"""The orjson-backed report encoder writes exactly what `json.dumps` writes, for any value."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import OrderedDict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compliance.reporters.encode import dumps_compact, dumps_indent
+from tests.conftest import ROOT
+
+
+def stdlib_indent(obj):
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def stdlib_compact(obj):
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def outcome(fn, obj):
+    """The text, or the kind of error: both encoders must agree on either."""
+    try:
+        return fn(obj)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return type(exc)
+
+
+# Every code point, lone surrogates and controls included; and the ones that matter most, often.
+NASTY_CHARS = st.sampled_from(
+    list('"\\/\x00\x01\x08\t\n\x0c\r\x1f\x7f\x80\xa0\xe9\u2028\u2029\ud800\udfff\ufeff\uffff\U0001f600\U0010ffff')
+)
+TEXT = st.text(st.one_of(st.characters(codec=None), NASTY_CHARS), max_size=12)
+INTS = st.one_of(
+    st.integers(),
+    st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**64 - 1, 2**64, -(2**64), 10**40, -(10**40)]),
+)
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e16, 1e15, 1e-5, 1e-4, 1e21, 1e22, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3]),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), INTS, FLOATS, TEXT)
+KEYS = st.one_of(TEXT, TEXT, TEXT, st.integers(-5, 5), st.booleans(), st.none(), st.floats(-2, 2))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.lists(inner, max_size=5).map(tuple),
+        st.dictionaries(TEXT, inner, max_size=5),
+        st.dictionaries(KEYS, inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(VALUES)
+def test_same_bytes_as_json_dumps(value):
+    assert outcome(dumps_indent, value) == outcome(stdlib_indent, value)
+    assert outcome(dumps_compact, value) == outcome(stdlib_compact, value)
+
+
+class Tagged(str):
+    pass
+
+
+class Mapping(OrderedDict):
+    pass
+
+
+def test_corner_cases_by_name():
+    cases = [
+        {"z": 1, "a": [1.5, 1e-05, float("nan"), float("inf"), -math.inf, -0.0], "é": "\u2028\x00\x7f"},
+        [2**64, -(2**63) - 1, {"b": {}}, [], ()],
+        {"lone": "\ud83d"},
+        {1: "x", "2": "y"},
+        {None: 1, True: 2},
+        {Tagged("k"): Tagged("v")},
+        Mapping(b=1, a=[True, None]),
+        [[[[[[[[[[[]]]]]]]]]]],
+        "\U0001f600 top-level string",
+        12.5,
+        [1.0, {"x": 2.0}],
+    ]
+    for case in cases:
+        assert outcome(dumps_indent, case) == outcome(stdlib_indent, case), case
+        assert outcome(dumps_compact, case) == outcome(stdlib_compact, case), case
+
+
+def test_deep_and_circular_values_behave_as_json_does():
+    deep: list = []
+    for _ in range(400):  # deeper than orjson nests
+        deep = [deep, 1.5]
+    assert dumps_indent(deep) == stdlib_indent(deep)
+    loop: list = []
+    loop.append(loop)
+    assert outcome(dumps_indent, loop) is outcome(stdlib_indent, loop) is ValueError
+    assert outcome(dumps_compact, {"a": object()}) is TypeError
+
+
+def test_golden_report_is_reproduced():
+    text = (ROOT / "tests" / "golden" / "campaign.json").read_text(encoding="utf-8")
+    assert dumps_indent(json.loads(text)) + "\n" == text
