@@ -299,3 +299,33 @@ def test_icon_cover_position_and_timeline_from_data():
     seen = [t >= 4.0 or 1.0 <= t < 2.5 for t in times]
     assert prominence.timeline(times, seen, 6.0) == (1.0, 3.5)
     assert prominence.contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+
+
+def test_jobs_pool_reads_media_in_its_workers_in_input_order(tmp_path, monkeypatch):
+    """With --jobs 2 the reader only reads each file's bytes; the pool's workers decode and OCR
+    them, and the records come out as the in-process reading gives them, in the same order."""
+    from compliance.media import onscreen
+    from compliance.media.pool import complete_in_pool
+    from compliance.readers import ReadOptions, read_inputs
+    from compliance.readers.media_hook import PENDING
+
+    rng = random.Random(12)
+    for name, label in (("a-story.png", ("Werbung", "werbung")), ("c-reel.png", ("#ad", "ad"))):
+        image, _ = media_gen.render(rng, label=label, bg_kind="plain", share=0.05)
+        image.save(tmp_path / name)
+    (tmp_path / "b-posts.jsonl").write_text('{"id": "p1", "caption": "#ad hello"}\n')
+    (tmp_path / "d-broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    inline = list(read_inputs([str(tmp_path)]))
+
+    deferred = list(read_inputs([str(tmp_path)], ReadOptions(media_later=True)))
+    assert [PENDING in getattr(r, "metadata", {}) for r in deferred] == [True, False, True, True]
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("media decoded in the main process")
+
+    monkeypatch.setattr(onscreen, "analyse_bytes", not_here)  # the spawned workers import their own
+    pooled = list(complete_in_pool(iter(deferred), 2))
+    assert pooled == inline
+    assert [type(r).__name__ for r in pooled] == ["Post", "Post", "Post", "InputError"]
+    assert [o["label"] for o in pooled[0].metadata["onscreen"]] == ["werbung"]
+    assert [o["label"] for o in pooled[2].metadata["onscreen"]] == ["ad"]

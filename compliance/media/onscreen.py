@@ -206,3 +206,20 @@ def analyse_video(
         "labels": labels,
         "text": "\n".join(lines),
     }
+
+
+def analyse_bytes(
+    data: bytes,
+    name: str,
+    inner_name: str | None = None,
+    platform: str | None = None,
+    surface_kind: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict:
+    """An image's or a video's analysis from its bytes; which one by its first bytes, else its name."""
+    from compliance.media.probe import kind_by_bytes, kind_by_name
+
+    kind = kind_by_bytes(data[:64]) or kind_by_name(inner_name or name)
+    if kind == "video":
+        return analyse_video(io.BytesIO(data), name, platform, surface_kind, limits)
+    return analyse_image(data, name, platform, surface_kind, limits)

@@ -1,0 +1,125 @@
+"""Media files decoded and read by OCR in worker processes (`scan --jobs N`), in input order.
+
+OCR costs about a second per picture, far more than judging a caption, and the readers run in
+the main process. With `--jobs` above 1 the readers only read each media file's bytes into a
+pending job on its post (`ReadOptions.media_later`); `reading` sends those jobs to a pool of
+`jobs` worker processes and hands the posts on, completed, in the order they were read. Posts
+without media pass straight through, never waiting for more than the jobs in flight ahead of
+them. The pool starts with the first media file, so a scan of captions alone never pays for it.
+
+A worker that fails (killed, out of memory) costs the files it held an error record each, never
+the run; the pool is started again for the rest.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+
+from compliance.media import missing
+from compliance.readers import ReadOptions, read_inputs
+from compliance.readers.media_hook import PENDING, complete, run_job
+
+PARENT_POLL = 0.5  # seconds between a worker's checks that the scan that started it is still there
+MAX_WAITING = 10_000  # records held behind a media file still being read, at most
+
+
+def _init_worker(parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the scan stops the pool; a worker only exits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:  # kill -9 on the scan leaves no one to stop the pool: exit when orphaned
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _work(job: dict) -> dict | str:
+    try:
+        return run_job(job)
+    except Exception as exc:  # a decoder's own failure is this file's error record, not the run's end
+        return f"{type(exc).__name__}: {exc}"
+
+
+class MediaPool:
+    """`jobs` spawned worker processes, started on first use."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.executor: ProcessPoolExecutor | None = None
+
+    def submit(self, job: dict) -> Future:
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
+            )
+        try:
+            return self.executor.submit(_work, job)
+        except BrokenProcessPool:  # a worker died earlier: its files are errors, the rest go on
+            self.close()
+            return self.submit(job)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
+def _outcome(future: Future) -> dict | str:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return "the worker process reading it stopped unexpectedly"
+
+
+def complete_in_pool(records: Iterable, jobs: int) -> Iterator:
+    """The records, each pending media file read in the pool, in input order."""
+    pool = MediaPool(jobs)
+    waiting: deque = deque()  # (record, future or None), in input order
+    in_flight = 0
+
+    def ready() -> bool:
+        future = waiting[0][1]
+        return future is None or future.done()
+
+    def pop():
+        nonlocal in_flight
+        record, future = waiting.popleft()
+        if future is None:
+            return record
+        in_flight -= 1
+        return complete(record, _outcome(future))
+
+    try:
+        for record in records:
+            pending = getattr(record, "metadata", {}).get(PENDING)
+            future = pool.submit(pending["job"]) if pending else None
+            in_flight += future is not None
+            waiting.append((record, future))
+            while waiting and (ready() or in_flight > 2 * jobs or len(waiting) > MAX_WAITING):
+                yield pop()
+        while waiting:
+            yield pop()
+    finally:
+        pool.close()
+
+
+def reading(inputs: list[str], options: ReadOptions, jobs: int) -> Iterator:
+    """`read_inputs`, with media files read by `jobs` worker processes when there are more than one
+    (and the media extra is installed); otherwise exactly `read_inputs`."""
+    if jobs <= 1 or missing() is not None:
+        return read_inputs(inputs, options)
+    return complete_in_pool(read_inputs(inputs, replace(options, media_later=True)), jobs)
