@@ -2,6 +2,7 @@
 
     python bench/ocr.py                 # 60 images, 3 videos
     python bench/ocr.py --images 120 --videos 5 --seed 1
+    python bench/ocr.py --images 0 --videos 0 --pool-images 16 --jobs 1,2   # scan reading, --jobs 1 vs 2
 
 Labels (English, German, French) are drawn onto plain, gradient and photo-like backgrounds in
 six fonts at readable sizes (font 3-6% of the frame height, contrast at least 4.5:1, WCAG's
@@ -24,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from compliance.media import prominence  # noqa: E402
 from compliance.media.onscreen import analyse_video, frame_labels  # noqa: E402
+from compliance.media.pool import reading  # noqa: E402
 from compliance.media.probe import DEFAULT_LIMITS  # noqa: E402
+from compliance.readers import ReadOptions  # noqa: E402
 from tests import media_gen  # noqa: E402
 
 
@@ -91,12 +94,38 @@ def videos(count: int, seed: int) -> None:
     )
 
 
+def scan_pool(count: int, seed: int, jobs_list: list[int]) -> None:
+    """Images per second through the scan's reading path (`compliance.media.pool.reading`), which
+    decodes and OCRs media in `--jobs` worker processes; the same files for each jobs value."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(count):
+            label = media_gen.LABELS[i % len(media_gen.LABELS)]
+            image, _ = media_gen.render(rng, label=label, bg_kind=("plain", "gradient", "photo")[i % 3], share=0.04)
+            image.save(Path(tmp) / f"story{i:03d}.png")
+        for jobs in jobs_list:
+            began = time.perf_counter()
+            records = list(reading([tmp], ReadOptions(), jobs))
+            took = time.perf_counter() - began
+            labelled = sum(bool(getattr(r, "metadata", {}).get("onscreen")) for r in records)
+            print(
+                f"scan reading, --jobs {jobs}: {count} images in {took:.1f} s, {count / took:.2f} images/s "
+                f"(worker start-up included), {labelled} with a label"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=int, default=60)
     ap.add_argument("--videos", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pool-images", type=int, default=0, help="also time the scan's reading with --jobs")
+    ap.add_argument("--jobs", default="1,2", help="the --jobs values to time (comma-separated)")
     args = ap.parse_args()
+    if args.pool_images:
+        scan_pool(args.pool_images, args.seed, [int(j) for j in args.jobs.split(",")])
+        if not args.images and not args.videos:
+            return
     images(args.images, args.seed, ("plain", "gradient", "photo"))
     images(max(6, args.images // 3), args.seed + 1, ("busy",))
     videos(args.videos, args.seed)
