@@ -320,6 +320,10 @@ def test_jobs_pool_reads_media_in_its_workers_in_input_order(tmp_path, monkeypat
     deferred = list(read_inputs([str(tmp_path)], ReadOptions(media_later=True)))
     assert [PENDING in getattr(r, "metadata", {}) for r in deferred] == [True, False, True, True]
 
+    alone = [str(tmp_path / "a-story.png")]
+    one = list(read_inputs(alone, ReadOptions(media_later=True)))
+    assert list(complete_in_pool(iter(one), 2)) == list(read_inputs(alone))  # one file: read here, no pool
+
     def not_here(*args, **kwargs):
         raise AssertionError("media decoded in the main process")
 

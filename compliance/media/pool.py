@@ -5,7 +5,8 @@ the main process. With `--jobs` above 1 the readers only read each media file's 
 pending job on its post (`ReadOptions.media_later`); `reading` sends those jobs to a pool of
 `jobs` worker processes and hands the posts on, completed, in the order they were read. Posts
 without media pass straight through, never waiting for more than the jobs in flight ahead of
-them. The pool starts with the first media file, so a scan of captions alone never pays for it.
+them. The pool starts with the second media file, so a scan of captions (or of one picture)
+never pays for it.
 
 A worker that fails (killed, out of memory) costs the files it held an error record each, never
 the run; the pool is started again for the rest.
@@ -85,29 +86,50 @@ def _outcome(future: Future) -> dict | str:
         return "the worker process reading it stopped unexpectedly"
 
 
+class _Held:
+    """The first media file's job, kept back: with no second file, it is read here (one file
+    is not worth the seconds a worker needs to start)."""
+
+    def __init__(self, job: dict):
+        self.job = job
+
+
 def complete_in_pool(records: Iterable, jobs: int) -> Iterator:
     """The records, each pending media file read in the pool, in input order."""
     pool = MediaPool(jobs)
-    waiting: deque = deque()  # (record, future or None), in input order
+    waiting: deque = deque()  # (record, future or _Held or None), in input order
     in_flight = 0
+    started = False
 
     def ready() -> bool:
         future = waiting[0][1]
-        return future is None or future.done()
+        return future is None or (isinstance(future, Future) and future.done())
 
     def pop():
         nonlocal in_flight
         record, future = waiting.popleft()
         if future is None:
             return record
+        if isinstance(future, _Held):
+            return complete(record, _work(future.job))
         in_flight -= 1
         return complete(record, _outcome(future))
 
     try:
         for record in records:
             pending = getattr(record, "metadata", {}).get(PENDING)
-            future = pool.submit(pending["job"]) if pending else None
-            in_flight += future is not None
+            future: Future | _Held | None = None
+            if pending and not started and not _holding(waiting):
+                future = _Held(pending["job"])
+            elif pending:
+                if not started:  # a second media file: the pool is worth starting
+                    started = True
+                    for i, (held_record, held) in enumerate(waiting):
+                        if isinstance(held, _Held):
+                            waiting[i] = (held_record, pool.submit(held.job))
+                            in_flight += 1
+                future = pool.submit(pending["job"])
+                in_flight += 1
             waiting.append((record, future))
             while waiting and (ready() or in_flight > 2 * jobs or len(waiting) > MAX_WAITING):
                 yield pop()
@@ -115,6 +137,10 @@ def complete_in_pool(records: Iterable, jobs: int) -> Iterator:
             yield pop()
     finally:
         pool.close()
+
+
+def _holding(waiting: deque) -> bool:
+    return any(isinstance(future, _Held) for _, future in waiting)
 
 
 def reading(inputs: list[str], options: ReadOptions, jobs: int) -> Iterator:
