@@ -25,7 +25,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from compliance.media import missing
 from compliance.readers import ReadOptions, read_inputs
 from compliance.readers.media_hook import PENDING, complete, run_job
 
@@ -144,8 +143,9 @@ def _holding(waiting: deque) -> bool:
 
 
 def reading(inputs: list[str], options: ReadOptions, jobs: int) -> Iterator:
-    """`read_inputs`, with media files read by `jobs` worker processes when there are more than one
-    (and the media extra is installed); otherwise exactly `read_inputs`."""
-    if jobs <= 1 or missing() is not None:
+    """`read_inputs`, with media files read by `jobs` worker processes when there are more than one;
+    otherwise exactly `read_inputs`. Nothing optional is imported here: without the media extra
+    the readers skip media files, and no job is ever pending."""
+    if jobs <= 1:
         return read_inputs(inputs, options)
     return complete_in_pool(read_inputs(inputs, replace(options, media_later=True)), jobs)
