@@ -68,10 +68,12 @@ def _job(entry: Entry, platform: str | None, surface: str | None) -> dict:
 def run_job(job: dict) -> dict | str:
     """Decode and OCR one media file: its analysis, or the reason it could not be read."""
     from compliance.media import onscreen
-    from compliance.media.probe import MediaError
+    from compliance.media.probe import DEFAULT_LIMITS, MediaError
 
     try:
-        return onscreen.analyse_bytes(job["data"], job["name"], job["inner_name"], job["platform"], job["surface"])
+        return onscreen.analyse_bytes(
+            job["data"], job["name"], job["inner_name"], job["platform"], job["surface"], DEFAULT_LIMITS
+        )
     except MediaError as exc:
         return str(exc)
 
