@@ -114,8 +114,8 @@ def thumbnail(image, box) -> str:
 
 
 def _record(seen: _Seen, size, layout, kind, first, duration, media_duration) -> dict:
-    text_rgb, back_rgb = prominence.colours(seen.image, seen.box)
-    seen.box = prominence.ink_box(seen.image, seen.box, text_rgb, back_rgb)
+    measured = prominence.measure(seen.image, seen.box)
+    seen.box, text_rgb, back_rgb = measured.box, measured.text_rgb, measured.back_rgb
     rec = {
         "label": seen.key,
         "text": seen.text,
@@ -124,7 +124,7 @@ def _record(seen: _Seen, size, layout, kind, first, duration, media_duration) ->
         "frame": seen.frame,
         "time_s": seen.time_s,
         "height_share": round(seen.box[3] / size[1], 4),
-        "contrast": round(prominence.contrast_ratio(text_rgb, back_rgb), 2),
+        "contrast": round(measured.contrast, 2),
         "text_color": "#{:02x}{:02x}{:02x}".format(*text_rgb),
         "background_color": "#{:02x}{:02x}{:02x}".format(*back_rgb),
         "position": prominence.position(seen.box, size),
@@ -206,3 +206,20 @@ def analyse_video(
         "labels": labels,
         "text": "\n".join(lines),
     }
+
+
+def analyse_bytes(
+    data: bytes,
+    name: str,
+    inner_name: str | None = None,
+    platform: str | None = None,
+    surface_kind: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict:
+    """An image's or a video's analysis from its bytes; which one by its first bytes, else its name."""
+    from compliance.media.probe import kind_by_bytes, kind_by_name
+
+    kind = kind_by_bytes(data[:64]) or kind_by_name(inner_name or name)
+    if kind == "video":
+        return analyse_video(io.BytesIO(data), name, platform, surface_kind, limits)
+    return analyse_image(data, name, platform, surface_kind, limits)

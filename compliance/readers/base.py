@@ -49,6 +49,9 @@ class ReadOptions:
     extra: dict = field(default_factory=dict)
     # Where notes go (files skipped in a folder or archive); stderr keeps stdout for the report.
     note: Callable[[str], None] = _note_to_stderr
+    # Media files are read into a pending job on the post instead of being decoded here: set by
+    # the `--jobs` media pool (compliance/media/pool.py), which decodes them in its workers.
+    media_later: bool = False
 
 
 # ---- what detection decides for one file (readers/detect.py, readers/media_hook.py)

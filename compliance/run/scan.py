@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 import click
 
+from compliance.media.pool import reading
 from compliance.outputs import atomic_text, clashes
-from compliance.readers import read_inputs
 from compliance.readers.detect import own_report
 from compliance.reporters.document import Report, report_from_posts, unmatched_waivers
 from compliance.reporters.jsonl_report import write_summary
@@ -112,7 +112,7 @@ def run_from_cli(
         progress=progress,
         notify=tuple(batch.get("notify_urls") or ()),
     )
-    records = prime(read_inputs(inputs, read_options))
+    records = prime(reading(inputs, read_options, opts.jobs))  # media files read by the --jobs workers
     close_links: Callable[[], object] = _nothing
     if batch.get("resolve_links"):  # the only network use; asked for by name
         try:
