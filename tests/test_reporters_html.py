@@ -468,7 +468,10 @@ def test_title_and_generated_at_come_only_from_options():
 def test_page_is_self_contained(page):
     parsed = parse(page)
     for tag, attrs in parsed.tags:
-        assert tag not in ("link", "img", "iframe", "object", "embed", "base"), tag
+        if tag == "img":  # the summary charts only: server-drawn SVG as a data: URI
+            assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs
+            continue
+        assert tag not in ("link", "iframe", "object", "embed", "base"), tag
         assert "src" not in attrs, (tag, attrs)
         if tag == "a":
             assert attrs["href"].startswith("https://"), attrs  # citations only
@@ -490,6 +493,59 @@ def test_csp_admits_exactly_the_inline_style_and_script(page):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"{kind} 'sha256-{digest}'" in csp
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+
+
+# ---- summary charts ------------------------------------------------------------------------
+
+
+def _chart_svg(page: str, chart_id: str) -> str:
+    import base64
+
+    figure = page[page.index(f'<figure class="chart" id="{chart_id}">') :]
+    src = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', figure).group(1)
+    return base64.b64decode(src).decode("utf-8")
+
+
+def test_charts_draw_the_summary_tables_numbers(page):
+    """Each chart is an inert image of numbers that a table beside it also gives, in the same order."""
+    view = build_view(sample_report(), {})
+    for chart_id, table in (("chart-jurisdictions", "by-jurisdiction"), ("chart-rules", "by-rule")):
+        figure = page[page.index(f'<figure class="chart" id="{chart_id}">') :]
+        img = next(a for t, a in parse(figure).tags if t == "img")
+        assert img["aria-describedby"] == table and f'id="{table}"' in page
+        assert "table below" in img["alt"]
+        svg = _chart_svg(page, chart_id)
+        assert "<script" not in svg and "<!--" not in svg and "href" not in svg
+        assert not re.search(r"https?://(?!www\.w3\.org/)", svg)  # nothing to fetch
+    svg = _chart_svg(page, "chart-jurisdictions")
+    names = [f"{j['code'].upper()} {j['name']}" for j in view["jurisdiction_table"]]
+    # drawn top to bottom in the table's order (pygal alone would start at the bottom)
+    heights = [float(re.search(rf'y="([\d.]+)"[^>]*>{re.escape(name)}</text>', svg).group(1)) for name in names]
+    assert heights == sorted(heights) and len(set(heights)) == len(names)
+    legend = re.findall(r"<text[^>]*>(Violation|Needs review|Compliant|Clear)</text>", svg)
+    assert legend == ["Violation", "Needs review", "Compliant", "Clear"]
+    rules = _chart_svg(page, "chart-rules")
+    top = sorted(view["rules"], key=lambda r: -r["posts"])[:10]
+    assert all(f"{r['rule']} ({r['jurisdiction'].upper()})" in rules for r in top)
+
+
+def test_chart_text_is_escaped_and_bytes_are_stable():
+    rulesets = {"us": {"name": "<b>US</b> & co", "regulator": "x", "version": "1"}}
+    c = "Buy @glowlyskin"
+    p = post("x", c, 1, verdicts={"us": verdict("violation", {"rule": "R<1>", "severity": "error", "message": "m"})})
+    report = report_from_posts([p], ["us"], rulesets, ["x"])
+    page = render_html(report, {})
+    assert page == render_html(report, {})
+    for chart_id in ("chart-jurisdictions", "chart-rules"):
+        svg = _chart_svg(page, chart_id)
+        assert "<b>" not in svg and "R<1>" not in svg
+    assert "&lt;b&gt;US&lt;/b&gt; &amp; co" in _chart_svg(page, "chart-jurisdictions")
+    assert "R&lt;1&gt; (US)" in _chart_svg(page, "chart-rules")
+
+
+def test_no_chart_without_posts():
+    page = render_html(report_from_posts([], ["us"], {}, []), {})
+    assert '<figure class="chart"' not in page and "<img" not in page
 
 
 # ---- header and summary numbers ----------------------------------------------------------
@@ -729,10 +785,14 @@ def test_caption_segments_are_escaped_in_place(page):
 
 def test_untrusted_text_never_becomes_markup(page):
     parsed = parse(page)
-    assert [t for t, _ in parsed.tags if t in ("img", "b", "iframe")] == []
+    charts = 'img src="data:image/svg+xml;base64,'  # the summary charts, drawn by us
+    assert [
+        t for t, a in parsed.tags if t in ("img", "b", "iframe") and a.get("src", "").find("data:image/svg") != 0
+    ] == []
     for tag, attrs in parsed.tags:
         assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
-    assert "<script>window" not in page and "<img" not in page and "<b onmouseover" not in page
+    assert "<script>window" not in page and "<b onmouseover" not in page
+    assert page.count("<img") == page.count("<" + charts) == 2
     assert "javascript:" not in "".join(parsed.script_text)
     text = " ".join(parsed.text)
     assert XSS_CAPTION.split(" now ")[0] in text  # shown as text

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from compliance.analysis.discover import discovered_rows
 from compliance.model import SEVERITIES, STATUSES
 from compliance.paths import data_dir
+from compliance.reporters.charts import STATUS_COLOURS, bar_chart, data_uri
 from compliance.reporters.document import Report
 from compliance.reporters.highlight import caption_segments, span_ok
 from compliance.reporters.onscreen_view import onscreen_view
@@ -138,6 +139,56 @@ def _creator_rows(posts: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+TOP_RULES = 10  # rules drawn in the summary chart; the table lists them all
+
+
+def _charts(j_table: list[dict[str, Any]], rules: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The summary's pictures, each beside the table holding the same numbers (its text equivalent)."""
+    charts = []
+    if any(j["total"] for j in j_table):
+        svg = bar_chart(
+            "Posts by verdict in each jurisdiction",
+            [f"{j['code'].upper()} {j['name']}" for j in j_table],
+            [(STATUS_LABELS[s], [j["counts"][s] for j in j_table], STATUS_COLOURS[s]) for s in STATUSES],
+        )
+        charts.append(
+            {
+                "id": "chart-jurisdictions",
+                "uri": data_uri(svg),
+                "table": "by-jurisdiction",
+                "alt": "Stacked bar chart of posts by verdict in each jurisdiction; "
+                "the table below gives the same numbers.",
+            }
+        )
+    top = sorted(rules, key=lambda r: (-r["posts"], _severity_rank(r["severity"]), r["jurisdiction"], r["rule"]))
+    top = top[:TOP_RULES]
+    if top:
+        severities = sorted({r["severity"] for r in top}, key=lambda s: (_severity_rank(s), s))
+        colour = {"error": STATUS_COLOURS["violation"], "warning": STATUS_COLOURS["review"]}
+        svg = bar_chart(
+            f"Posts flagged by each rule (top {len(top)})" if len(rules) > len(top) else "Posts flagged by each rule",
+            [f"{r['rule']} ({r['jurisdiction'].upper()})" for r in top],
+            [
+                (
+                    f"severity {s}" if s else "no severity",
+                    [r["posts"] if r["severity"] == s else None for r in top],
+                    colour.get(s, STATUS_COLOURS["clear"]),
+                )
+                for s in severities
+            ],
+        )
+        charts.append(
+            {
+                "id": "chart-rules",
+                "uri": data_uri(svg),
+                "table": "by-rule",
+                "alt": f"Bar chart of the {len(top)} rules that flagged the most posts; "
+                "the table below lists every rule with its count.",
+            }
+        )
+    return charts
+
+
 def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template shows, computed once; the template only lays it out."""
     data = report.data
@@ -224,6 +275,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         else:
             ok.append(view)
 
+    rules = _rule_rows(posts, j_names)
     title = options.get("title") or "Advertising disclosure report"
     return {
         "title": title,
@@ -238,7 +290,8 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         "total_errors": int(summary.get("errors", status_posts["error"])),
         "status_posts": status_posts,
         "needs_action": len(action) + len(errors),
-        "rules": _rule_rows(posts, j_names),
+        "rules": rules,
+        "charts": {c["table"]: c for c in _charts(j_table, rules)},
         "creators": creators,
         "creator_options": list(creator_index.items()),
         "action_posts": action,
