@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
+
+from markupsafe import Markup
 
 from compliance.analysis.discover import discovered_rows
 from compliance.model import SEVERITIES, STATUSES
@@ -141,6 +144,120 @@ def _creator_rows(posts: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 TOP_RULES = 10  # rules drawn in the summary chart; the table lists them all
 
+# From this many posts the page stops writing a card per post: it embeds the posts as JSON that a
+# small inline script renders a page at a time, and writes only a compact static list of what needs
+# action (for print and for readers without scripts). Below it, every card is static markup.
+COMPACT_FROM = 1000
+# From this many posts one HTML file is too slow to open comfortably (bench/report_scale.py measured
+# about 3 s at 10,000 posts and several times that at 100,000); the page says so and names the dashboard.
+DASHBOARD_FROM = 20_000
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(value: Any) -> Markup:
+    """JSON to sit inside <script type="application/json">: no `<`, `>` or `&` (so no `</script>`
+    or `<!--` can close or confuse the element) and no U+2028/9. The page reads it with JSON.parse
+    and writes every string with textContent, so caption text never becomes markup."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return Markup(text.translate(_JSON_ESCAPES))
+
+
+class _Strings:
+    """Each distinct string once: posts repeat finding messages, fixes, citations and highlight titles."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.items: list[Any] = []
+
+    def __call__(self, value: Any) -> int:
+        key = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.items)
+            self.items.append(value)
+        return found
+
+
+_FINDING_KEYS = (
+    "rule",
+    "name",
+    "severity",
+    "confidence",
+    "message",
+    "text",
+    "fix",
+    "citation_source",
+    "citation_url",
+    "citation_href",
+    "citation_pinpoint",
+)
+
+
+def _post_data(view: dict[str, Any], strings: _Strings, findings: _Strings) -> dict[str, Any]:
+    """One post as the page's script needs it, from the same view the static cards use."""
+    out: dict[str, Any] = {
+        "n": view["number"],
+        "id": str(view["id"]),
+        "src": view["source"],
+        "au": view["author"],
+        "c": view["creator_key"],
+        "st": view["status"],
+    }
+    for key, short in (("platform", "pf"), ("posted_at", "at"), ("error", "err")):
+        if view[key]:
+            out[short] = view[key]
+    if view["paid_partnership"]:
+        out["pp"] = 1
+    if view["status"] == "error":
+        if view["caption"]:
+            out["cap"] = view["caption"]
+        return out
+    out["v"] = [
+        [v["index"], v["status"], [findings([f[k] or "" for k in _FINDING_KEYS]) for f in v["findings"]]]
+        for v in view["verdicts"]
+        if v["index"] >= 0
+    ]
+    if "segments" in view:
+        out["seg"] = [
+            s["text"] if not s["cls"] else [s["text"], strings(s["cls"]), strings(s["title"])] for s in view["segments"]
+        ]
+        if view["onscreen"]:
+            out["os"] = view["onscreen"]
+    else:
+        out["ex"] = view["excerpt"]
+    return out
+
+
+def _page_data(
+    jurisdictions: list[dict[str, Any]],
+    action: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    ok: list[dict[str, Any]],
+) -> Markup:
+    strings, findings = _Strings(), _Strings()
+    data: dict[str, Any] = {
+        "j": [[j["code"], j["name"]] for j in jurisdictions],
+        "labels": STATUS_LABELS,
+        "action": [_post_data(v, strings, findings) for v in action],
+        "errors": [_post_data(v, strings, findings) for v in errors],
+        "ok": [_post_data(v, strings, findings) for v in ok],
+    }
+    data["strings"] = strings.items
+    data["findings"] = [dict(zip(_FINDING_KEYS, f, strict=True)) for f in findings.items]
+    return script_json(data)
+
+
+def _rules_by_j(view: dict[str, Any], codes: list[str]) -> list[dict[str, Any]]:
+    """Per jurisdiction column of the compact list: the verdict and the rules that fired, once each."""
+    by_code = {v["code"]: v for v in view["verdicts"]}
+    cells = []
+    for code in codes:
+        v = by_code.get(code)
+        rules = list(dict.fromkeys(f["rule"] for f in v["findings"])) if v else []
+        cells.append({"status": v["status"] if v else "", "rules": rules})
+    return cells
+
 
 def _charts(j_table: list[dict[str, Any]], rules: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The summary's pictures, each beside the table holding the same numbers (its text equivalent)."""
@@ -231,6 +348,7 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
         )
     }
 
+    compact = bool(options.get("compact", len(posts) >= COMPACT_FROM))
     action, errors, ok = [], [], []
     status_posts = {s: 0 for s in ("error",) + STATUSES}
     for number, post in enumerate(posts, 1):
@@ -271,6 +389,8 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             errors.append(view)
         elif status in ACTION_STATUSES or status not in STATUSES:
             view["segments"] = caption_segments(post, jurisdictions)
+            if compact:
+                view["cells"] = _rules_by_j(view, jurisdictions)
             action.append(view)
         else:
             ok.append(view)
@@ -314,6 +434,9 @@ def build_view(report: Report, options: Mapping[str, Any]) -> dict[str, Any]:
             for w in verdict.get("waived") or ()
         ],
         "discovered": discovered_rows(posts, action),  # --discover only; empty otherwise
+        "compact": compact,
+        "page_data": _page_data(j_views, action, errors, ok) if compact else "",
+        "dashboard_from": DASHBOARD_FROM if len(posts) >= DASHBOARD_FROM else 0,
     }
 
 
