@@ -14,9 +14,6 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-import pygal
-from pygal.style import Style
-
 # The report's status colours (reports/templates/_styles.html.j2), so chart and table agree.
 STATUS_COLOURS = {
     "violation": "#d92d20",
@@ -28,8 +25,17 @@ STATUS_COLOURS = {
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
-def _style(colours: Sequence[str]) -> Style:
-    return Style(
+def _pygal() -> Any:
+    """pygal, imported when a chart is first drawn: importing it takes about a quarter of a second,
+    and every command that loads the reporters (`compliance check` too) would pay it otherwise."""
+    import pygal
+    import pygal.style
+
+    return pygal
+
+
+def _style(colours: Sequence[str]) -> Any:
+    return _pygal().style.Style(
         background="#ffffff",
         plot_background="#ffffff",
         foreground="#1b2230",
@@ -83,6 +89,7 @@ def bar_chart(
     and the first label is drawn at the top (pygal starts at the bottom), like a table.
     """
     order = slice(None, None, -1) if horizontal else slice(None)
+    pygal = _pygal()
     kinds = {
         (True, True): pygal.HorizontalStackedBar,
         (True, False): pygal.HorizontalBar,
@@ -121,7 +128,7 @@ def line_chart(
     height: int = 320,
 ) -> str:
     """A line chart as SVG text (trends over scans); `None` values leave a gap."""
-    chart = pygal.Line(
+    chart = _pygal().Line(
         js=[],
         disable_xml_declaration=True,
         no_prefix=True,
