@@ -39,6 +39,16 @@ from compliance.reporters.views import (
 # ---- the view the template renders -------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _href(url: str) -> str | None:
+    """safe_href once per distinct citation URL: a large report repeats a few hundred of them."""
+    return safe_href(url)
+
+
+def _link(url: Any) -> str | None:
+    return _href(url) if isinstance(url, str) else safe_href(url)
+
+
 def _finding_view(f: Mapping[str, Any], caption: str | None) -> dict[str, Any]:
     citation = f.get("citation") or {}
     text = f.get("text")
@@ -54,7 +64,7 @@ def _finding_view(f: Mapping[str, Any], caption: str | None) -> dict[str, Any]:
         "fix": f.get("fix") or "",
         "citation_source": citation.get("source") or "",
         "citation_url": citation.get("url") or "",
-        "citation_href": safe_href(citation.get("url")),
+        "citation_href": _link(citation.get("url")),
         "citation_pinpoint": citation.get("pinpoint") or "",
     }
 
@@ -106,7 +116,7 @@ def _rule_rows(posts: Iterable[Mapping[str, Any]], j_names: Mapping[str, str]) -
                         "findings": 0,
                         "citation_source": citation.get("source") or "",
                         "citation_url": citation.get("url") or "",
-                        "citation_href": safe_href(citation.get("url")),
+                        "citation_href": _link(citation.get("url")),
                         "citation_pinpoint": citation.get("pinpoint") or "",
                     }
                 row["findings"] += 1
@@ -167,11 +177,11 @@ class _Strings:
     """Each distinct string once: posts repeat finding messages, fixes, citations and highlight titles."""
 
     def __init__(self) -> None:
-        self.index: dict[Any, int] = {}
+        self.index: dict[str | tuple[str, ...], int] = {}
         self.items: list[Any] = []
 
-    def __call__(self, value: Any) -> int:
-        key = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+    def __call__(self, value: str | tuple[str, ...]) -> int:
+        key = value
         found = self.index.get(key)
         if found is None:
             found = self.index[key] = len(self.items)
@@ -214,7 +224,7 @@ def _post_data(view: dict[str, Any], strings: _Strings, findings: _Strings) -> d
             out["cap"] = view["caption"]
         return out
     out["v"] = [
-        [v["index"], v["status"], [findings([f[k] or "" for k in _FINDING_KEYS]) for f in v["findings"]]]
+        [v["index"], v["status"], [findings(tuple(f[k] or "" for k in _FINDING_KEYS)) for f in v["findings"]]]
         for v in view["verdicts"]
         if v["index"] >= 0
     ]
