@@ -52,6 +52,8 @@ def _style(colours: Sequence[str]) -> Any:
         transition="0s",
         guide_stroke_color="#c9d0db",
         guide_stroke_dasharray="2,4",
+        major_guide_stroke_color="#c9d0db",
+        major_guide_stroke_dasharray="2,4",
         colors=tuple(colours),
     )
 
