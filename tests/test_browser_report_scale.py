@@ -250,3 +250,22 @@ def test_injected_markup_stays_text_in_the_drawn_cards(browser, tmp_path):  # no
         assert page.problems == []
     finally:
         page.close()
+
+
+def test_readable_with_scripts_off(browser, campaign):  # noqa: F811
+    """No script: the static list of what needs action shows; the script's empty lists and pagers do not."""
+    data, path = campaign
+    page = Page(browser, path.as_uri(), java_script_enabled=False)
+    try:
+        p = page.page
+        assert not p.locator("#filters").is_visible()
+        assert p.locator("#action-list").is_visible()
+        rows = p.locator("#action-list tbody tr")
+        assert rows.count() == len(numbers(data, "action"))
+        assert rows.first.get_attribute("id") == f"post-{numbers(data, 'action')[0]}"
+        assert p.locator(".js-only:visible, [data-pager]:visible").count() == 0
+        p.locator("#ok-posts > summary").click()
+        assert p.locator("#ok .no-js-note").is_visible()
+        assert page.problems == []
+    finally:
+        page.close()
