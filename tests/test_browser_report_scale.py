@@ -173,8 +173,22 @@ def test_print_lists_every_post_needing_action_without_the_script(big_page):
         assert not p.locator("#filters").is_visible() and not p.locator("#action [data-pager]").is_visible()
         errors = p.eval_on_selector_all("#error-list tbody tr", "els => els.map(e => e.id)")
         assert errors == [f"post-{n}" for n in numbers(data, "errors")]
+        assert not p.locator("#print-filter").is_visible()
+        # a filtered view prints just what it shows, and says so
+        p.emulate_media(media="screen")
+        page.choose("j", f"DE \u2013 {data['rulesets']['de']['name']}")
+        page.choose("s", "Violation")
+        p.emulate_media(media="print")
+        keep = lambda post: not post["error"] and post["verdicts"]["de"]["status"] == "violation"  # noqa: E731
+        visible = p.eval_on_selector_all("#action-list tbody tr:not([hidden])", "els => els.map(e => e.id)")
+        assert visible == [f"post-{n}" for n in numbers(data, "action", keep)]
+        assert p.locator("#error-list tbody tr:not([hidden])").count() == 0
+        note = p.locator("#print-filter")
+        assert note.is_visible()
+        assert note.inner_text().startswith("Filtered view (DE") and f"of {SIZE} posts" in note.inner_text()
     finally:
         p.emulate_media(media="screen")
+        p.locator("#filters button[type=reset]").click()
 
 
 def text_of(page, selector: str) -> list[str]:
