@@ -5,6 +5,11 @@ from an email attachment. Captions, ids, authors and brand names are untrusted: 
 side only cuts them into pieces (highlight segments) and the jinja2 template escapes every
 piece (autoescape on, no `|safe` on user data). A Content-Security-Policy that admits only
 the page's own style and script by hash is a second wall behind the escaping.
+
+From COMPACT_FROM posts the page carries the posts as escaped JSON data instead of a card each,
+and its script draws them a page at a time with DOM calls (textContent, never markup); what needs
+action is also written once as a compact static table, which is what prints. The summary charts
+come from `charts.py` as SVG images.
 """
 
 from __future__ import annotations
@@ -158,8 +163,8 @@ TOP_RULES = 10  # rules drawn in the summary chart; the table lists them all
 # small inline script renders a page at a time, and writes only a compact static list of what needs
 # action (for print and for readers without scripts). Below it, every card is static markup.
 COMPACT_FROM = 1000
-# From this many posts one HTML file is too slow to open comfortably (bench/report_scale.py measured
-# about 3 s at 10,000 posts and several times that at 100,000); the page says so and names the dashboard.
+# From this many posts one HTML file is slow to open (bench/report_scale.py, first frame: 1.6 s at
+# 10,000 posts, 16 s at 100,000; about 3 s at 20,000); the page says so and names the dashboard.
 DASHBOARD_FROM = 20_000
 
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
