@@ -164,7 +164,7 @@ TOP_RULES = 10  # rules drawn in the summary chart; the table lists them all
 # action (for print and for readers without scripts). Below it, every card is static markup.
 COMPACT_FROM = 1000
 # From this many posts one HTML file is slow to open (bench/report_scale.py, first frame: 1.6 s at
-# 10,000 posts, 16 s at 100,000; about 3 s at 20,000); the page says so and names the dashboard.
+# 10,000 posts, 2.8 s at 20,000, 9 to 16 s at 100,000); the page says so and names the dashboard.
 DASHBOARD_FROM = 20_000
 
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
