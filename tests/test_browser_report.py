@@ -312,7 +312,14 @@ def test_injected_markup_stays_text(browser, tmp_path):
             p.wait_for_timeout(50)
             assert p.evaluate("typeof window.__pwned") == "undefined"
             assert p.title() == "Advertising disclosure report"
-            assert p.locator("main img, main svg, main iframe, main script, main b").count() == 0
+            # the summary charts are the page's only images (server-drawn SVG, data: URIs)
+            assert (
+                p.locator("main svg, main iframe, main script, main b, main img:not(figure.chart > img)").count() == 0
+            )
+            assert all(
+                src.startswith("data:image/svg+xml;base64,")
+                for src in p.eval_on_selector_all("main img", "els => els.map(e => e.getAttribute('src'))")
+            )
             captions = p.eval_on_selector_all(".caption", "els => els.map(e => e.textContent)")
             assert any(XSS_CAPTION in text for text in captions)
             authors = p.eval_on_selector_all(".post-meta .author", "els => els.map(e => e.textContent)")

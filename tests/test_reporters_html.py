@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from compliance.reporters.document import report_from_posts
 from compliance.reporters.highlight import caption_segments
-from compliance.reporters.html_report import build_view, render_html
+from compliance.reporters.html_report import COMPACT_FROM, build_view, render_html
 from compliance.reporters.registry import REPORTERS
 from compliance.reporters.views import safe_href
 
@@ -468,7 +468,10 @@ def test_title_and_generated_at_come_only_from_options():
 def test_page_is_self_contained(page):
     parsed = parse(page)
     for tag, attrs in parsed.tags:
-        assert tag not in ("link", "img", "iframe", "object", "embed", "base"), tag
+        if tag == "img":  # the summary charts only: server-drawn SVG as a data: URI
+            assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs
+            continue
+        assert tag not in ("link", "iframe", "object", "embed", "base"), tag
         assert "src" not in attrs, (tag, attrs)
         if tag == "a":
             assert attrs["href"].startswith("https://"), attrs  # citations only
@@ -490,6 +493,59 @@ def test_csp_admits_exactly_the_inline_style_and_script(page):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"{kind} 'sha256-{digest}'" in csp
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+
+
+# ---- summary charts ------------------------------------------------------------------------
+
+
+def _chart_svg(page: str, chart_id: str) -> str:
+    import base64
+
+    figure = page[page.index(f'<figure class="chart" id="{chart_id}">') :]
+    src = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', figure).group(1)
+    return base64.b64decode(src).decode("utf-8")
+
+
+def test_charts_draw_the_summary_tables_numbers(page):
+    """Each chart is an inert image of numbers that a table beside it also gives, in the same order."""
+    view = build_view(sample_report(), {})
+    for chart_id, table in (("chart-jurisdictions", "by-jurisdiction"), ("chart-rules", "by-rule")):
+        figure = page[page.index(f'<figure class="chart" id="{chart_id}">') :]
+        img = next(a for t, a in parse(figure).tags if t == "img")
+        assert img["aria-describedby"] == table and f'id="{table}"' in page
+        assert "table below" in img["alt"]
+        svg = _chart_svg(page, chart_id)
+        assert "<script" not in svg and "<!--" not in svg and "href" not in svg
+        assert not re.search(r"https?://(?!www\.w3\.org/)", svg)  # nothing to fetch
+    svg = _chart_svg(page, "chart-jurisdictions")
+    names = [f"{j['code'].upper()} {j['name']}" for j in view["jurisdiction_table"]]
+    # drawn top to bottom in the table's order (pygal alone would start at the bottom)
+    heights = [float(re.search(rf'y="([\d.]+)"[^>]*>{re.escape(name)}</text>', svg).group(1)) for name in names]
+    assert heights == sorted(heights) and len(set(heights)) == len(names)
+    legend = re.findall(r"<text[^>]*>(Violation|Needs review|Compliant|Clear)</text>", svg)
+    assert legend == ["Violation", "Needs review", "Compliant", "Clear"]
+    rules = _chart_svg(page, "chart-rules")
+    top = sorted(view["rules"], key=lambda r: -r["posts"])[:10]
+    assert all(f"{r['rule']} ({r['jurisdiction'].upper()})" in rules for r in top)
+
+
+def test_chart_text_is_escaped_and_bytes_are_stable():
+    rulesets = {"us": {"name": "<b>US</b> & co", "regulator": "x", "version": "1"}}
+    c = "Buy @glowlyskin"
+    p = post("x", c, 1, verdicts={"us": verdict("violation", {"rule": "R<1>", "severity": "error", "message": "m"})})
+    report = report_from_posts([p], ["us"], rulesets, ["x"])
+    page = render_html(report, {})
+    assert page == render_html(report, {})
+    for chart_id in ("chart-jurisdictions", "chart-rules"):
+        svg = _chart_svg(page, chart_id)
+        assert "<b>" not in svg and "R<1>" not in svg
+    assert "&lt;b&gt;US&lt;/b&gt; &amp; co" in _chart_svg(page, "chart-jurisdictions")
+    assert "R&lt;1&gt; (US)" in _chart_svg(page, "chart-rules")
+
+
+def test_no_chart_without_posts():
+    page = render_html(report_from_posts([], ["us"], {}, []), {})
+    assert '<figure class="chart"' not in page and "<img" not in page
 
 
 # ---- header and summary numbers ----------------------------------------------------------
@@ -729,10 +785,14 @@ def test_caption_segments_are_escaped_in_place(page):
 
 def test_untrusted_text_never_becomes_markup(page):
     parsed = parse(page)
-    assert [t for t, _ in parsed.tags if t in ("img", "b", "iframe")] == []
+    charts = 'img src="data:image/svg+xml;base64,'  # the summary charts, drawn by us
+    assert [
+        t for t, a in parsed.tags if t in ("img", "b", "iframe") and a.get("src", "").find("data:image/svg") != 0
+    ] == []
     for tag, attrs in parsed.tags:
         assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
-    assert "<script>window" not in page and "<img" not in page and "<b onmouseover" not in page
+    assert "<script>window" not in page and "<b onmouseover" not in page
+    assert page.count("<img") == page.count("<" + charts) == 2
     assert "javascript:" not in "".join(parsed.script_text)
     text = " ".join(parsed.text)
     assert XSS_CAPTION.split(" now ")[0] in text  # shown as text
@@ -817,23 +877,117 @@ def test_empty_report_renders():
     assert re.findall(r'data-kpi="(\w+)">(\d+)<', page)[0] == ("posts", "0")
 
 
-def test_thousands_of_posts_render_once_each():
-    posts = []
+def _many(count: int) -> list[dict]:
     base = sample_posts()
-    for i in range(3000):
+    posts = []
+    for i in range(count):
         p = dict(base[i % len(base)])
         p["id"] = f"p{i}"
         posts.append(p)
+    return posts
+
+
+def _page_data(page: str) -> dict:
+    import json
+
+    block = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    return json.loads(block)
+
+
+def test_small_reports_write_every_card_large_ones_embed_data():
+    small = render_html(report_from_posts(_many(COMPACT_FROM - 1), JURISDICTIONS, RULESETS, ["x"]), {})
+    large = render_html(report_from_posts(_many(COMPACT_FROM), JURISDICTIONS, RULESETS, ["x"]), {})
+    assert 'id="report-data"' not in small and "<article" in small
+    assert 'id="report-data"' in large and "<article" not in large  # cards are drawn by the script
+    # forced either way by the option (the browser test compares both renderings of one report)
+    assert 'id="report-data"' in render_html(sample_report(), {"compact": True})
+
+
+def test_thousands_of_posts_are_each_listed_once():
+    """3,000 posts: each post once in the embedded data; what needs action also once as static rows
+    (print, no script); no markup at all per compliant post."""
+    posts = _many(3000)
     page = render_html(report_from_posts(posts, JURISDICTIONS, RULESETS, ["big.jsonl"]), {})
+    base = sample_posts()
     needing_action = {
         i
         for i, p in enumerate(base)
         if p["verdicts"] and any(v["status"] in ("violation", "review") for v in p["verdicts"].values())
     }
-    expected = sum(1 for i in range(3000) if i % len(base) in needing_action)
-    assert expected == 1668
-    assert len(re.findall(r'<article class="post status-(?:violation|review)" id="post-\d+"', page)) == expected
-    assert page.count(" data-post ") + page.count(" data-post>") == 3000
+    expected = [n for n in range(1, 3001) if (n - 1) % len(base) in needing_action]
+    assert len(expected) == 1668
+    data = _page_data(page)
+    assert [p["n"] for p in data["action"]] == expected
+    numbers = sorted(p["n"] for key in ("action", "errors", "ok") for p in data[key])
+    assert numbers == list(range(1, 3001))
+    assert all(p["st"] in ("compliant", "clear") for p in data["ok"])
+    assert all(posts[p["n"] - 1]["id"] == p["id"] for key in ("action", "errors", "ok") for p in data[key])
+    action = _section(page, "action")
+    assert re.findall(r'<tr id="post-(\d+)">', action) == [str(n) for n in expected]
+    errors = _section(page, "errors")
+    assert re.findall(r'<tr id="post-(\d+)">', errors) == [str(p["n"]) for p in data["errors"]]
+    ok = _section(page, "ok")
+    assert "<tr id=" not in ok and "data-post" not in ok and "ig-1004" not in ok
+    # each distinct finding and highlight title is written once, not once per post
+    assert len(data["findings"]) < 40 and len(data["strings"]) < 60
+
+
+def test_compact_rows_name_the_rules_per_jurisdiction():
+    page = render_html(sample_report(), {"compact": True})
+    rows = dict(re.findall(r'<tr id="(post-\d+)">(.*?)</tr>', _section(page, "action"), re.S))
+    cells = re.findall(r"<td>(.*?)</td>", rows["post-3"])[-4:]  # ig-1003: us, uk, de, fr
+    assert [re.findall(r'pill-(\w+)">', c) for c in cells] == [["compliant"], ["review"], ["compliant"], ["violation"]]
+    assert "<code>FR-001</code>" in cells[3] and "<code>" not in cells[0]
+    data = _page_data(page)
+    p3 = next(p for p in data["action"] if p["n"] == 3)
+    assert [v[:2] for v in p3["v"]] == [[0, "compliant"], [1, "review"], [2, "compliant"], [3, "violation"]]
+    rules = [data["findings"][i]["rule"] for v in p3["v"] for i in v[2]]
+    assert "FR-001" in rules
+
+
+def test_embedded_data_cannot_close_its_script_or_become_markup():
+    hostile = "</script><script>window.__pwned=1</script> <!-- & \u2028\u2029 <b>x</b> @glowlyskin"
+    posts = sample_posts()
+    posts[0] = dict(posts[0], caption=hostile, author="</script><b>a</b>", id="<i>id</i>")
+    page = render_html(report_from_posts(posts, JURISDICTIONS, RULESETS, ["x"]), {"compact": True})
+    block = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in block, bad
+    data = _page_data(page)
+    first = data["action"][0]
+    assert "".join(s if isinstance(s, str) else s[0] for s in first["seg"]) == hostile
+    assert first["au"] == "</script><b>a</b>" and first["id"] == "<i>id</i>"
+    assert page.count("<script") == 2  # the page's own script and the data block
+    assert "<b>x</b>" not in page and "<b>a</b>" not in page and "<i>id</i>" not in page
+
+
+def test_compact_page_csp_admits_its_script_and_style():
+    import base64
+    import hashlib
+
+    page = render_html(sample_report(), {"compact": True})
+    csp = next(
+        a["content"] for t, a in parse(page).tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    assert page.index("<script>") < page.index("</head>")  # early: hides the print list before layout
+    code = re.sub(r"/\*.*?\*/", "", script, flags=re.S)
+    assert not re.search(r"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function", code)
+    assert ".textContent" in code
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp
+
+
+def test_very_large_reports_point_to_the_dashboard(monkeypatch):
+    from compliance.reporters import html_report
+
+    monkeypatch.setattr(html_report, "DASHBOARD_FROM", 9)
+    page = render_html(sample_report(), {})
+    note = page[page.index('id="scale-note"') :]
+    note = note[: note.index("</p>")]
+    assert "9 posts" in note and "compliance serve --state scans.sqlite" in note
+    monkeypatch.setattr(html_report, "DASHBOARD_FROM", 10)
+    assert 'id="scale-note"' not in render_html(sample_report(), {})
 
 
 # ---- any caption, any spans: the text survives exactly ---------------------------------------
