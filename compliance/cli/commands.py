@@ -443,7 +443,11 @@ def serve(host, port, brands_file, state_file, rule_flags):
     With --state, a dashboard over the scan history instead (compliance/web/dashboard.py)."""
     if state_file is not None:
         from compliance.run.state import StateError
-        from compliance.web.dashboard import serve_dashboard
+
+        try:
+            from compliance.web.dashboard import serve_dashboard
+        except ImportError as exc:  # pygal, the charts' extra
+            raise UsageProblem(f"serve --state needs {exc.name}: pip install 'compliance[dashboard]'") from None
 
         try:
             serve_dashboard(state_file, host, port)

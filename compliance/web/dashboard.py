@@ -89,6 +89,7 @@ class DashboardApp:
     def __init__(self, dashboard: Dashboard, guard: Guard | None = None) -> None:
         self.dashboard = dashboard
         self.guard = guard  # make_server sets one for the bound address
+        self._overview: tuple[Catalogue, dict[str, Any], dict[str, str]] | None = None
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
             autoescape=True,
@@ -168,6 +169,17 @@ class DashboardApp:
         )
 
     def overview(self, cat: Catalogue, params: dict, nonce: str):
+        cached = self._overview
+        if cached is None or cached[0] is not cat:  # charts change only with the catalogue
+            cached = self._overview = (cat, *self._overview_data(cat))
+        _, data, charts = cached
+        body = self._render(
+            "dashboard.html.j2", nonce, cat, data=data, charts=charts, runs=data["complete"], scans=data["scans"]
+        )
+        return 200, self._html(), body
+
+    @staticmethod
+    def _overview_data(cat: Catalogue) -> tuple[dict[str, Any], dict[str, str]]:
         data = cat.overview()
         runs = data["complete"]
         labels = [f"#{r}" for r in runs]
@@ -195,8 +207,7 @@ class DashboardApp:
                 labels, [(rule, [v[r] for r in runs]) for rule, v in data["by_rule"].items()], "posts in violation"
             ),
         }
-        body = self._render("dashboard.html.j2", nonce, cat, data=data, charts=charts, runs=runs, scans=data["scans"])
-        return 200, self._html(), body
+        return data, charts
 
     def _filters(self, cat: Catalogue, params: dict) -> Filters:
         try:

@@ -1,8 +1,8 @@
 """The dashboard's charts: SVG drawn on the server by pygal, shown as `data:` images.
 
 pygal writes the SVG with an XML serialiser (names from the state file are escaped as text), no
-script is linked (`js=[]`: its default tooltip script lives on a CDN) and nothing external is
-referenced. As an image the SVG can run nothing at all, and the page's CSP (`img-src data:`)
+script is linked (`js=[]`: its default tooltip script lives on a CDN), its inline configuration
+script is removed, and nothing external is referenced. As an image the SVG can run nothing at all, and the page's CSP (`img-src data:`)
 admits it without loosening `style-src`. Every chart is shown next to a table of the same
 numbers (the template's job), for screen readers and for print.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from xml.etree import ElementTree
 
 import pygal
 from pygal.style import Style
@@ -28,6 +29,20 @@ STYLE = Style(
     colors=("#b42318", "#2456d6", "#067647", "#a15c07", "#7a5af8", "#0e9384", "#c11574", "#475467", "#e04f16"),
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.S)  # pygal's generator comment carries the date: dropped
+SVG = "http://www.w3.org/2000/svg"
+ElementTree.register_namespace("", SVG)
+ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def _without_scripts(svg: str) -> str:
+    """pygal always writes its configuration (series names included) as a <script>; an image
+    would never run it, but the chart has no use for it either: every script element goes."""
+    root = ElementTree.fromstring(svg)
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1].lower() == "script":
+                parent.remove(child)
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 def line_chart(
@@ -58,5 +73,5 @@ def line_chart(
     chart.x_labels = x_labels
     for name, values in series:
         chart.add(name, values)
-    svg = _COMMENT.sub("", chart.render(is_unicode=True))
+    svg = _without_scripts(_COMMENT.sub("", chart.render(is_unicode=True)))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
