@@ -116,7 +116,7 @@ def generate(
     for k in range(posts):
         key = f"p{k:07d}"
         arrival = 1 + (k * runs) // posts
-        author = authors[k % creators]
+        author = authors[k % creators] if not (hostile and k % 4 == 0) else HOSTILE_AUTHOR  # a top creator
         caption = CAPTIONS[k % len(CAPTIONS)].format(n=k)
         if hostile and k % 7 == 0:
             caption = HOSTILE_CAPTION
