@@ -53,21 +53,38 @@ def _result(key: str, author: str, caption: str, platform: str, statuses: dict[s
         findings = []
         if status in ("violation", "review"):
             for rule in rng.sample(RULES[j], rng.randint(1, 2)):
-                findings.append(
+                findings.append(  # the shape and size of a real finding
                     {
+                        "citation": {
+                            "pinpoint": f"section {rng.randint(1, 9)} on labels placed at the start of a post",
+                            "source": f"Guidance of the {j.upper()} advertising regulator on influencer marketing",
+                            "url": f"https://regulator.{j}.example/guidance/influencers#{rule.lower()}",
+                        },
+                        "confidence": "high",
+                        "end": 42,
+                        "fix": "Put a clear label such as the word for advertising at the very start of the caption.",
+                        "message": f"{rule}: this post is advertising (a brand, a code or a link) but its label is "
+                        "missing, unclear or too late for followers to see before they read on.",
+                        "name": "missing-disclosure",
                         "rule": rule,
-                        "message": f"{rule} finding",
                         "severity": "error" if status == "violation" else "warning",
+                        "start": 30,
+                        "text": "code GLOW15",
                     }
                 )
         verdicts[j] = {"status": status, "findings": findings}
+    signal = {"confidence": "high", "end": 42, "kind": "discount_code", "start": 30, "text": "code GLOW15"}
     post = {
         "author": author,
         "caption": caption,
+        "disclosures": [],
         "error": None,
         "id": key,
+        "paid_partnership": False,
         "platform": platform,
         "posted_at": None,
+        "signals": [{**signal, "value": "GLOW15"}],
+        "source": {"file": "posts.jsonl", "line": int(key[1:]) + 1},
         "verdicts": verdicts,
     }
     return zlib.compress(json.dumps(post, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(), 1)
