@@ -107,6 +107,11 @@ def test_trends_filter_page_history_and_export(page, base_url, tmp_path):
     second_page_ids = page.locator("#posts a.post-link").all_inner_texts()
     assert second_page_ids and not set(first_page_ids) & set(second_page_ids)
     assert page.locator("#j").input_value() == "de" and page.locator("#status").input_value() == "violation"
+    page.check("#latest")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    filtered = count(page)
+    assert "latest=1" in page.url and "page 1 of" in page.locator("#count").inner_text()
 
     with page.expect_download() as download_info:
         page.click("#export-csv")

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -110,6 +111,9 @@ def test_filters_count_what_the_state_holds(state, cat):
     serum = [k for k, p in t.items() if "serum" in p["caption"].lower() and k in action]
     assert cat.count(Filters(q="SERUM")) == len(serum) > 0
     assert cat.count(Filters(q="100%_")) == 0  # LIKE wildcards are searched as text
+    in_last = {k for k, r, _ in truth(state)["history"] if r == 8}
+    assert cat.count(Filters(latest=True, status="all")) == len(in_last) < len(t)
+    assert cat.count(Filters(latest=True)) == len(set(action) & in_last)
 
 
 def test_pages_cover_the_view_once_in_order(cat):
@@ -117,17 +121,13 @@ def test_pages_cover_the_view_once_in_order(cat):
     total = cat.count(f)
     seen = []
     page = 1
-    while rows := cat.posts(replace_page(f, page), size=37):
+    while rows := cat.posts(replace(f, page=page), size=37):
         seen += [r["key"] for r in rows]
         page += 1
     assert len(seen) == len(set(seen)) == total
     assert seen == [p["key"] for p in cat.export(f)]
     ranks = [dashboard_data.RANK[p["worst"]] for p in cat.export(f)]
     assert ranks == sorted(ranks)
-
-
-def replace_page(f: Filters, page: int) -> Filters:
-    return Filters(q=f.q, j=f.j, rule=f.rule, creator=f.creator, status=f.status, page=page)
 
 
 def test_trends_match_the_history(state, cat):

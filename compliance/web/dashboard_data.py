@@ -48,6 +48,7 @@ CREATE TABLE rule (n INTEGER NOT NULL, j TEXT NOT NULL, rule TEXT NOT NULL, stat
 CATALOGUE_INDEXES = """
 CREATE INDEX post_worst ON post (worst, key);
 CREATE INDEX post_author ON post (author, worst, key);
+CREATE INDEX post_last ON post (last, worst, key);
 CREATE INDEX verdict_j ON verdict (j, status, n);
 CREATE INDEX verdict_n ON verdict (n);
 CREATE INDEX rule_rule ON rule (rule, j, status, n);
@@ -92,12 +93,15 @@ class Filters:
     rule: str = ""
     creator: str = ""
     status: str = "action"
+    latest: bool = False  # only posts that were part of the latest complete scan
     page: int = 1
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The non-default values as URL parameters (for links: next page, export)."""
         f = replace(self, **changes)
         out = {k: str(v) for k, v in vars(f).items() if v not in ("", None) and v != getattr(Filters, k)}
+        if "latest" in out:
+            out["latest"] = "1"
         return out
 
 
@@ -124,16 +128,30 @@ def parse_filters(params: dict[str, list[str]], jurisdictions: list[str]) -> Fil
     raw_page = one("page", 12) or "1"
     if not raw_page.isdigit() or int(raw_page) < 1:
         raise FilterError("page is a whole number from 1")
-    return Filters(q=one("q"), j=j, rule=one("rule"), creator=one("creator"), status=status, page=int(raw_page))
+    latest = one("latest", 5)
+    if latest not in ("", "0", "1"):
+        raise FilterError("latest is 1 (only posts in the latest scan) or 0")
+    return Filters(
+        q=one("q"),
+        j=j,
+        rule=one("rule"),
+        creator=one("creator"),
+        status=status,
+        latest=latest == "1",
+        page=int(raw_page),
+    )
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _where(f: Filters) -> tuple[str, list[Any]]:
+def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
     conds: list[str] = []
     args: list[Any] = []
+    if f.latest:
+        conds.append("p.last = ?")
+        args.append(latest if latest is not None else -1)
     if f.status != "all":
         ranks = (0, ACTION) if f.status == "action" else (RANK[f.status], RANK[f.status])
         if f.j:
@@ -396,12 +414,12 @@ class Catalogue:
         }
 
     def count(self, f: Filters) -> int:
-        where, args = _where(f)
+        where, args = _where(f, self.complete[-1] if self.complete else None)
         with self.lock:
             return self.db.execute(f"SELECT count(*) FROM post p{where}", args).fetchone()[0]
 
     def posts(self, f: Filters, size: int = PAGE_SIZE) -> list[dict[str, Any]]:
-        where, args = _where(f)
+        where, args = _where(f, self.complete[-1] if self.complete else None)
         with self.lock:
             rows = self.db.execute(
                 "SELECT p.n, p.key, p.id, p.author, p.platform, p.caption, p.judged, p.first, p.last, p.statuses, "
@@ -439,7 +457,7 @@ class Catalogue:
 
     def export(self, f: Filters) -> Iterator[dict[str, Any]]:
         """Every row of the filtered view, in page order, a batch at a time (keyset: no OFFSET)."""
-        where, args = _where(f)
+        where, args = _where(f, self.complete[-1] if self.complete else None)
         joiner = " AND " if where else " WHERE "
         after: tuple[int, str] | None = None
         while True:
