@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from compliance.web.dashboard import make_dashboard_server  # noqa: E402
+from compliance.web.dashboard_data import Filters  # noqa: E402
 from tests.dashboard_state import generate  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def main() -> None:
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     cat = server.get_app().dashboard.current
-    some_key = cat.posts(cat_filters())[0]["key"]
+    some_key = cat.posts(Filters())[0]["key"]
     creator = next(iter(cat.creators), "@creator00001")
     rule = next(iter(cat.rules), "DE-001")
     pages = [
@@ -75,7 +76,8 @@ def main() -> None:
         ("rule filter", "/posts?" + urlencode({"rule": rule})),
         ("creator filter", "/posts?" + urlencode({"creator": creator, "status": "all"})),
         ("search 'serum'", "/posts?q=serum"),
-        ("search + jurisdiction + rule + page 20", "/posts?" + urlencode({"q": "PeakFit", "j": "fr", "page": 20})),
+        ("search + jurisdiction + page 20", "/posts?" + urlencode({"q": "PeakFit", "j": "fr", "page": 20})),
+        ("only in the latest scan, violations", "/posts?latest=1&status=violation"),
         ("a post's history", "/post?" + urlencode({"key": some_key})),
         ("CSV export, one creator", "/export.csv?" + urlencode({"creator": creator, "status": "all"})),
     ]
@@ -90,19 +92,13 @@ def main() -> None:
         print(f"{name:44} {statistics.median(times) * 1000:7.0f}ms {max(times) * 1000:7.0f}ms {size:10,}")
 
     seconds, size, _ = fetch(base + "/export.csv?" + urlencode({"rule": rule}))
-    rows = cat.count(cat_filters(rule=rule))
+    rows = cat.count(Filters(rule=rule))
     print(
         f"\nCSV export of a rule's {rows:,} posts: {seconds:.1f} s, {size / 1e6:.1f} MB ({rows / seconds:,.0f} rows/s)"
     )
     server.shutdown()
     server.server_close()
     tmp.cleanup()
-
-
-def cat_filters(**values):
-    from compliance.web.dashboard_data import Filters
-
-    return Filters(**values)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sqlite3
+import threading
 import time
 import zlib
 from dataclasses import replace
@@ -194,6 +195,27 @@ def test_a_completed_scan_is_picked_up_in_the_background(tmp_path, monkeypatch):
     while board.catalogue() is before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert board.current.complete == [1, 2, 3, 4]
+
+
+def test_pages_say_the_state_is_being_read_until_it_is(state, monkeypatch):
+    gate = threading.Event()
+    real = dashboard_data.Catalogue
+
+    class Slow(real):  # type: ignore[misc, valid-type]
+        def __init__(self, path, progress=None):
+            gate.wait(60)
+            super().__init__(path, progress)
+
+    monkeypatch.setattr(dashboard_data, "Catalogue", Slow)
+    board = Dashboard(str(state), background=True)
+    app = DashboardApp(board, Guard("127.0.0.1", PORT))
+    for path in ("/", "/posts", "/export.csv"):
+        status, headers, body = call(app, path)
+        assert status == 503 and headers["Retry-After"] == "2", path
+        assert b"Reading the scan history" in body and b'http-equiv="refresh"' in body
+    gate.set()
+    assert board.ready.wait(60)
+    assert call(app, "/")[0] == 200
 
 
 # ------------------------------------------------------------------------------ read-only-ness

@@ -16,6 +16,7 @@ import io
 import math
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
@@ -150,7 +151,24 @@ class DashboardApp:
         except (ValueError, UnicodeDecodeError):
             raise BadRequest(400, "Bad request", "The address's parameters could not be read.") from None
         cat = self.dashboard.catalogue()
+        if cat is None:  # the first read of the state is still under way
+            return self.reading(nonce)
         return page(cat, params, nonce)
+
+    def reading(self, nonce: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """503 with a page that looks again in two seconds, saying how far the first read got."""
+        if self.dashboard.problem:
+            raise StateError(self.dashboard.problem)
+        done, total = self.dashboard.progress
+        body = (
+            self.env.get_template("dashboard_reading.html.j2")
+            .render(nonce=nonce, done=done, total=total, state_name=self._state_name())
+            .encode("utf-8")
+        )
+        return 503, self._html() + [("Retry-After", "2")], body
+
+    def _state_name(self) -> str:
+        return self.dashboard.path.replace("\\", "/").rsplit("/", 1)[-1]
 
     # -- pages ----------------------------------------------------------------------------------
     def _render(self, name: str, nonce: str, cat: Catalogue, **context: Any) -> bytes:
@@ -158,7 +176,7 @@ class DashboardApp:
             self.env.get_template(name)
             .render(
                 nonce=nonce,
-                state_name=self.dashboard.path.replace("\\", "/").rsplit("/", 1)[-1],
+                state_name=self._state_name(),
                 updating=self.dashboard.updating,
                 problem=self.dashboard.problem,
                 latest=cat.complete[-1] if cat.complete else None,
@@ -338,22 +356,34 @@ def xlsx_available() -> bool:
     return True
 
 
-def make_dashboard_server(state: str, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
-    """Read the state (StateError if it cannot be shown), then a server for the dashboard over it."""
-    app = DashboardApp(Dashboard(state))
+def make_dashboard_server(
+    state: str, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, background: bool = False
+):
+    """Check the state (StateError if it cannot be shown), then a server for the dashboard over it;
+    `background`: the state is read while the server already answers (a "reading" page)."""
+    app = DashboardApp(Dashboard(state, background=background))
     return make_server(host, port, quiet=quiet, app=app)
 
 
 def serve_dashboard(state: str, host: str = "127.0.0.1", port: int = 8000) -> None:
-    print(f"compliance: reading the scan history in {state} ...", file=sys.stderr)
-    server = make_dashboard_server(state, host, port)
-    cat = server.get_app().dashboard.current
+    server = make_dashboard_server(state, host, port, background=True)
+    dashboard = server.get_app().dashboard
     shown_host = f"[{host}]" if ":" in host else host
     print(
-        f"compliance: {len(cat.complete)} scans read in {cat.build_seconds:.1f} s; dashboard on "
-        f"http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)",
+        f"compliance: dashboard of {state} on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop); "
+        "reading the scan history ...",
         file=sys.stderr,
     )
+
+    def announce() -> None:
+        dashboard.ready.wait()
+        cat = dashboard.current
+        if cat is not None:
+            print(f"compliance: {len(cat.complete)} scans read in {cat.build_seconds:.1f} s", file=sys.stderr)
+        else:
+            print(f"compliance: {dashboard.problem}", file=sys.stderr)
+
+    threading.Thread(target=announce, daemon=True).start()
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
             "compliance: warning: listening beyond this computer; anyone who can reach it can read the history",

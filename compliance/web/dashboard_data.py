@@ -190,8 +190,9 @@ def _loads_statuses(text: str) -> dict[str, str]:
 class Catalogue:
     """One snapshot of the state, read into a private indexed database; queries are thread-safe."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, progress: list[int] | None = None):
         self.path = path
+        self.progress = progress if progress is not None else [0, 0]
         started = time.perf_counter()
         self.lock = threading.Lock()
         self.db = sqlite3.connect("", check_same_thread=False)  # private, temporary, on disk
@@ -248,6 +249,7 @@ class Catalogue:
         """Every stored result, decoded once: author, caption, statuses and the rules that fired."""
         posts, verdicts, rules = [], [], []
         n = 0
+        self.progress[:] = [0, state.execute("SELECT count(*) FROM posts").fetchone()[0]]
         for key, post_id, run, statuses_text, blob in state.execute("SELECT key, id, run, statuses, result FROM posts"):
             n += 1
             try:
@@ -289,7 +291,9 @@ class Catalogue:
                             rules.append((n, str(j), rule, rank))
             if len(posts) >= _BATCH:
                 self._flush(posts, verdicts, rules)
+                self.progress[0] = n
         self._flush(posts, verdicts, rules)
+        self.progress[0] = n
 
     def _flush(self, posts: list, verdicts: list, rules: list) -> None:
         self.db.executemany(
@@ -559,32 +563,45 @@ def signature(state: sqlite3.Connection) -> tuple[int, int]:
 
 
 class Dashboard:
-    """The current catalogue of a state file, refreshed in the background when a scan completes."""
+    """The current catalogue of a state file, refreshed in the background when a scan completes.
 
-    def __init__(self, path: str):
+    `background=True` (the server's way) checks the file at once (a foreign file is refused before
+    anything listens) and reads it in a thread: until the first read is done, `catalogue()` is
+    None and `progress` says how far it got."""
+
+    def __init__(self, path: str, background: bool = False):
         self.path = path
-        self.current = Catalogue(path)
+        open_state(path).close()  # refuse a foreign or damaged file now, not in a thread
+        self.progress = [0, 0]  # posts read, posts in the state (of the read under way)
+        self.current: Catalogue | None = None
         self._checked = time.monotonic()
         self._building = False
         self._lock = threading.Lock()
         self.problem: str | None = None
+        self.ready = threading.Event()
+        if background:
+            self._building = True
+            threading.Thread(target=self._rebuild, daemon=True).start()
+        else:
+            self.current = Catalogue(path, self.progress)
+            self.ready.set()
 
-    def catalogue(self) -> Catalogue:
+    def catalogue(self) -> Catalogue | None:
         now = time.monotonic()
-        if now - self._checked >= CHECK_EVERY:
+        if self.current is not None and now - self._checked >= CHECK_EVERY:
             self._checked = now
-            self._maybe_rebuild()
+            self._maybe_rebuild(self.current)
         return self.current
 
     @property
     def updating(self) -> bool:
         return self._building
 
-    def _maybe_rebuild(self) -> None:
+    def _maybe_rebuild(self, current: Catalogue) -> None:
         try:
             state = open_state(self.path)
             try:
-                changed = signature(state) != self.current.signature
+                changed = signature(state) != current.signature
             finally:
                 state.close()
         except (StateError, sqlite3.DatabaseError) as exc:
@@ -598,9 +615,10 @@ class Dashboard:
 
     def _rebuild(self) -> None:
         try:
-            self.current = Catalogue(self.path)
+            self.current = Catalogue(self.path, self.progress)
             self.problem = None
         except (StateError, sqlite3.DatabaseError) as exc:
             self.problem = str(exc)
         finally:
             self._building = False
+            self.ready.set()
