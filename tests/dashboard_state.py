@@ -34,6 +34,7 @@ CAPTIONS = (
     "Coffee, rain and a good book. No plans today.",
     "#ad Trying the Kettle & Crumb tasting box number {n}",
     "Link in bio for my favourite running shoes (affiliate) {n}",
+    "Ölfarben-Set von Pixelhaus, endlich ausprobiert {n}",
 )
 
 

@@ -112,6 +112,9 @@ def test_filters_count_what_the_state_holds(state, cat):
     serum = [k for k, p in t.items() if "serum" in p["caption"].lower() and k in action]
     assert cat.count(Filters(q="SERUM")) == len(serum) > 0
     assert cat.count(Filters(q="100%_")) == 0  # LIKE wildcards are searched as text
+    oil = [k for k, p in t.items() if "Ölfarben" in p["caption"]]
+    assert cat.count(Filters(q="ÖLFARBEN", status="all")) == len(oil) > 0  # case folded beyond ASCII
+    assert cat.count(Filters(q="@CREATOR0003", status="all")) == len(mine)
     in_last = {k for k, r, _ in truth(state)["history"] if r == 8}
     assert cat.count(Filters(latest=True, status="all")) == len(in_last) < len(t)
     assert cat.count(Filters(latest=True)) == len(set(action) & in_last)

@@ -41,7 +41,7 @@ _BATCH = 5000
 CATALOGUE = """
 CREATE TABLE post (n INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, id TEXT NOT NULL, author TEXT NOT NULL,
     platform TEXT NOT NULL, caption TEXT NOT NULL, judged INTEGER, first INTEGER, last INTEGER,
-    statuses TEXT NOT NULL, worst INTEGER NOT NULL);
+    statuses TEXT NOT NULL, worst INTEGER NOT NULL, hay TEXT NOT NULL);
 CREATE TABLE verdict (n INTEGER NOT NULL, j TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE rule (n INTEGER NOT NULL, j TEXT NOT NULL, rule TEXT NOT NULL, status INTEGER NOT NULL);
 """
@@ -142,10 +142,6 @@ def parse_filters(params: dict[str, list[str]], jurisdictions: list[str]) -> Fil
     )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
     conds: list[str] = []
     args: list[Any] = []
@@ -169,9 +165,9 @@ def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
     if f.creator:
         conds.append("p.author = ?")
         args.append(f.creator)
-    if f.q:
-        conds.append("(p.id LIKE ? ESCAPE '\\' OR p.author LIKE ? ESCAPE '\\' OR p.caption LIKE ? ESCAPE '\\')")
-        args += [_like(f.q)] * 3
+    if f.q:  # id, creator and caption, case-folded once when read (any script, not only ASCII)
+        conds.append("instr(p.hay, ?) > 0")
+        args.append(f.q.casefold())
     return (" WHERE " + " AND ".join(conds)) if conds else "", args
 
 
@@ -260,17 +256,19 @@ class Catalogue:
                 data = {}
             statuses = _loads_statuses(statuses_text)
             worst = min((RANK.get(s, RANK["clear"]) for s in statuses.values()), default=RANK["clear"])
+            author, caption = str(data.get("author") or ""), str(data.get("caption") or "")[:2000]
             posts.append(
                 (
                     n,
                     str(key),
                     str(post_id),
-                    str(data.get("author") or ""),
+                    author,
                     str(data.get("platform") or ""),
-                    str(data.get("caption") or "")[:2000],
+                    caption,
                     run,
                     json.dumps(statuses, sort_keys=True),
                     worst,
+                    f"{post_id}\n{author}\n{caption}".casefold(),
                 )
             )
             for j, status in statuses.items():
@@ -297,8 +295,8 @@ class Catalogue:
 
     def _flush(self, posts: list, verdicts: list, rules: list) -> None:
         self.db.executemany(
-            "INSERT INTO post (n, key, id, author, platform, caption, judged, statuses, worst) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO post (n, key, id, author, platform, caption, judged, statuses, worst, hay) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             posts,
         )
         self.db.executemany("INSERT INTO verdict VALUES (?, ?, ?)", verdicts)
