@@ -196,6 +196,8 @@ class Catalogue:
         self.db.executescript(CATALOGUE)
         state = open_state(path)
         try:
+            # One read transaction: every query sees the same snapshot while a scan may be writing.
+            state.execute("BEGIN")
             self.signature = signature(state)
             self.runs = self._runs(state)
             self.complete = [r["run"] for r in self.runs if r["complete"]]
@@ -206,6 +208,7 @@ class Catalogue:
             self.rule_ids = [r[0] for r in self.db.execute("SELECT DISTINCT rule FROM rule ORDER BY rule LIMIT 2000")]
             self.by_run = self._by_run(state)
             self.creators = self._creator_trend(state)
+            state.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{path}: damaged state file: {exc}") from None
         finally:
