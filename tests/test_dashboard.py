@@ -283,6 +283,21 @@ def test_foreign_damaged_or_missing_files_are_refused_unchanged(tmp_path):
     assert digest(foreign) == before
 
 
+def test_a_state_damaged_inside_stops_serve_with_exit_2(tmp_path):
+    path = tmp_path / "scans.sqlite"
+    generate(path, posts=400, runs=3, creators=5)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(8 * page, len(data) - page, 3 * page):  # pages past the schema: rows and indexes
+        data[start : start + page] = b"\xa5" * page
+    path.write_bytes(bytes(data))
+    before = digest(path)
+    out = run_cli("serve", "--state", str(path), "--port", "0")
+    assert out.returncode == 2, out.stderr
+    assert "damaged state file" in out.stderr and "Traceback" not in out.stderr
+    assert digest(path) == before
+
+
 # -------------------------------------------------------------------------------- hardening
 
 

@@ -375,13 +375,16 @@ def serve_dashboard(state: str, host: str = "127.0.0.1", port: int = 8000) -> No
         file=sys.stderr,
     )
 
+    failed: list[str] = []
+
     def announce() -> None:
         dashboard.ready.wait()
         cat = dashboard.current
         if cat is not None:
             print(f"compliance: {len(cat.complete)} scans read in {cat.build_seconds:.1f} s", file=sys.stderr)
-        else:
-            print(f"compliance: {dashboard.problem}", file=sys.stderr)
+        else:  # damaged past its first pages: stop, and the command exits 2 with the reason
+            failed.append(dashboard.problem or f"{state}: cannot be read")
+            server.shutdown()
 
     threading.Thread(target=announce, daemon=True).start()
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -395,3 +398,5 @@ def serve_dashboard(state: str, host: str = "127.0.0.1", port: int = 8000) -> No
         pass
     finally:
         server.server_close()
+    if failed:
+        raise StateError(failed[0])
