@@ -120,6 +120,17 @@ def test_filters_count_what_the_state_holds(state, cat):
     assert cat.count(Filters(latest=True)) == len(set(action) & in_last)
 
 
+def test_recent_searches_are_kept_and_old_ones_dropped(cat):
+    first = cat.count(Filters(q="serum"))
+    pages = [cat.posts(Filters(q="serum", page=n)) for n in (1, 2)]
+    for word in "abcdefghij":
+        cat.count(Filters(q=word, status="all"))
+    assert len(cat._searches) == dashboard_data.SEARCHES_KEPT and "serum" not in cat._searches
+    exported = [p["key"] for p in cat.export(Filters(q="serum"))]
+    assert cat.count(Filters(q="serum")) == first == len(exported)
+    assert exported[:100] == [p["key"] for page in pages for p in page]
+
+
 def test_pages_cover_the_view_once_in_order(cat):
     f = Filters(j="uk")
     total = cat.count(f)
@@ -130,8 +141,8 @@ def test_pages_cover_the_view_once_in_order(cat):
         page += 1
     assert len(seen) == len(set(seen)) == total
     assert seen == [p["key"] for p in cat.export(f)]
-    ranks = [dashboard_data.RANK[p["worst"]] for p in cat.export(f)]
-    assert ranks == sorted(ranks)
+    order = [(dashboard_data.RANK[p["worst"]], p["key"]) for p in cat.export(f)]
+    assert order == sorted(order)  # worst first, then by key
 
 
 def test_trends_match_the_history(state, cat):

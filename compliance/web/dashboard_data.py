@@ -32,6 +32,7 @@ from compliance.run.state import SCHEMA_VERSION, StateError, check_ours
 RANK = {status: i for i, status in enumerate(STATUSES)}  # violation 0, review 1, compliant 2, clear 3
 ACTION = RANK["review"]  # worst rank at or below this: the post needs someone to act
 PAGE_SIZE = 50
+SEARCHES_KEPT = 8  # recent searches whose matches are kept (a search's next page reads them)
 TOP = 8  # series in the per-creator and per-rule charts
 MAX_QUERY = 200
 FILTER_STATUSES = ("action", *STATUSES, "all")
@@ -41,14 +42,21 @@ _BATCH = 5000
 CATALOGUE = """
 CREATE TABLE post (n INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, id TEXT NOT NULL, author TEXT NOT NULL,
     platform TEXT NOT NULL, caption TEXT NOT NULL, judged INTEGER, first INTEGER, last INTEGER,
-    statuses TEXT NOT NULL, worst INTEGER NOT NULL, hay TEXT NOT NULL);
+    statuses TEXT NOT NULL, worst INTEGER NOT NULL);
+CREATE TABLE hay (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE verdict (n INTEGER NOT NULL, j TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE rule (n INTEGER NOT NULL, j TEXT NOT NULL, rule TEXT NOT NULL, status INTEGER NOT NULL);
 """
+# The list order, in the state's own terms: the worst status of a post (as RANK orders them; an
+# unknown status counts as clear, as in Catalogue._read_posts), then its key.
+ORDER_SQL = """
+SELECT key FROM posts ORDER BY CASE
+    WHEN instr(statuses, '"violation"') THEN 0 WHEN instr(statuses, '"review"') THEN 1
+    WHEN instr(statuses, '"compliant"') THEN 2 ELSE 3 END, key
+"""
 CATALOGUE_INDEXES = """
-CREATE INDEX post_worst ON post (worst, key);
-CREATE INDEX post_author ON post (author, worst, key);
-CREATE INDEX post_last ON post (last, worst, key);
+CREATE INDEX post_author ON post (author);
+CREATE INDEX post_last ON post (last);
 CREATE INDEX verdict_j ON verdict (j, status, n);
 CREATE INDEX verdict_n ON verdict (n);
 CREATE INDEX rule_rule ON rule (rule, j, status, n);
@@ -142,7 +150,12 @@ def parse_filters(params: dict[str, list[str]], jurisdictions: list[str]) -> Fil
     )
 
 
-def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
+def _where(
+    f: Filters, latest: int | None, spans: dict[int, tuple[int, int]], matches: str = ""
+) -> tuple[str, list[Any]]:
+    """SQL conditions on `post p` for the filters. `spans`: the range of `n` each worst status holds
+    (n follows the list order), so a status filter is a range of rowids, read in order; `matches`:
+    the temporary table holding the posts the search words match (Catalogue._matches)."""
     conds: list[str] = []
     args: list[Any] = []
     if f.latest:
@@ -154,8 +167,9 @@ def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
             conds.append("p.n IN (SELECT n FROM verdict WHERE j = ? AND status BETWEEN ? AND ?)")
             args += [f.j, *ranks]
         else:
-            conds.append("p.worst BETWEEN ? AND ?")
-            args += list(ranks)
+            inside = [spans[r] for r in range(ranks[0], ranks[1] + 1) if r in spans]
+            conds.append("p.n BETWEEN ? AND ?")
+            args += [min(lo for lo, _ in inside), max(hi for _, hi in inside)] if inside else [1, 0]
     elif f.j:
         conds.append("p.n IN (SELECT n FROM verdict WHERE j = ?)")
         args.append(f.j)
@@ -165,8 +179,10 @@ def _where(f: Filters, latest: int | None) -> tuple[str, list[Any]]:
     if f.creator:
         conds.append("p.author = ?")
         args.append(f.creator)
-    if f.q:  # id, creator and caption, case-folded once when read (any script, not only ASCII)
-        conds.append("instr(p.hay, ?) > 0")
+    if f.q and matches:
+        conds.append(f"p.n IN (SELECT n FROM {matches})")
+    elif f.q:  # id, creator and caption, case-folded once when read (any script, not only ASCII)
+        conds.append("p.n IN (SELECT n FROM hay WHERE instr(text, ?) > 0)")
         args.append(f.q.casefold())
     return (" WHERE " + " AND ".join(conds)) if conds else "", args
 
@@ -190,7 +206,9 @@ class Catalogue:
         self.path = path
         self.progress = progress if progress is not None else [0, 0]
         started = time.perf_counter()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self._searches: dict[str, str] = {}
+        self._search_seq = 0
         self.db = sqlite3.connect("", check_same_thread=False)  # private, temporary, on disk
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;")
         self.db.executescript(CATALOGUE)
@@ -205,6 +223,10 @@ class Catalogue:
             self._seen(state)
             self.db.executescript(CATALOGUE_INDEXES + "ANALYZE;")
             self.jurisdictions = [r[0] for r in self.db.execute("SELECT DISTINCT j FROM verdict ORDER BY j")]
+            self.spans = {
+                worst: (lo, hi)
+                for worst, lo, hi in self.db.execute("SELECT worst, min(n), max(n) FROM post GROUP BY worst")
+            }
             self.rule_ids = [r[0] for r in self.db.execute("SELECT DISTINCT rule FROM rule ORDER BY rule LIMIT 2000")]
             self.by_run = self._by_run(state)
             self.creators = self._creator_trend(state)
@@ -245,12 +267,20 @@ class Catalogue:
         return out
 
     def _read_posts(self, state: sqlite3.Connection) -> None:
-        """Every stored result, decoded once: author, caption, statuses and the rules that fired."""
-        posts, verdicts, rules = [], [], []
-        n = 0
-        self.progress[:] = [0, state.execute("SELECT count(*) FROM posts").fetchone()[0]]
+        """Every stored result, decoded once: author, caption, statuses and the rules that fired.
+
+        A post's number `n` is its place in the list order (worst status first, then key), so every
+        filtered list and export reads in `n` order with no sort, and pages stop early."""
+        posts: list[tuple] = []
+        verdicts: list[tuple] = []
+        rules: list[tuple] = []
+        hay: list[tuple] = []
+        order = {key: i for i, (key,) in enumerate(state.execute(ORDER_SQL), 1)}
+        self.progress[:] = [0, len(order)]
+        done = 0
         for key, post_id, run, statuses_text, blob in state.execute("SELECT key, id, run, statuses, result FROM posts"):
-            n += 1
+            done += 1
+            n = order[key]
             try:
                 data = json.loads(zlib.decompress(blob).decode("utf-8"))
             except (zlib.error, ValueError, UnicodeDecodeError, TypeError):
@@ -271,9 +301,9 @@ class Catalogue:
                     run,
                     json.dumps(statuses, sort_keys=True),
                     worst,
-                    f"{post_id}\n{author}\n{caption}".casefold(),
                 )
             )
+            hay.append((n, f"{post_id}\n{author}\n{caption}".casefold()))
             for j, status in statuses.items():
                 verdicts.append((n, j, RANK.get(status, RANK["clear"])))
             found = data.get("verdicts")
@@ -291,19 +321,21 @@ class Catalogue:
                             seen.add(rule)
                             rules.append((n, str(j), rule, rank))
             if len(posts) >= _BATCH:
-                self._flush(posts, verdicts, rules)
-                self.progress[0] = n
-        self._flush(posts, verdicts, rules)
-        self.progress[0] = n
+                self._flush(posts, verdicts, rules, hay)
+                self.progress[0] = done
+        self._flush(posts, verdicts, rules, hay)
+        self.progress[0] = done
 
-    def _flush(self, posts: list, verdicts: list, rules: list) -> None:
+    def _flush(self, posts: list, verdicts: list, rules: list, hay: list) -> None:
         self.db.executemany(
-            "INSERT INTO post (n, key, id, author, platform, caption, judged, statuses, worst, hay) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO post (n, key, id, author, platform, caption, judged, statuses, worst) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             posts,
         )
         self.db.executemany("INSERT INTO verdict VALUES (?, ?, ?)", verdicts)
         self.db.executemany("INSERT INTO rule VALUES (?, ?, ?, ?)", rules)
+        self.db.executemany("INSERT INTO hay VALUES (?, ?)", hay)
+        hay.clear()
         posts.clear()
         verdicts.clear()
         rules.clear()
@@ -418,17 +450,37 @@ class Catalogue:
             "now": {s: now.get(RANK[s], 0) for s in STATUSES},
         }
 
+    def _where(self, f: Filters) -> tuple[str, list[Any]]:
+        return _where(f, self.complete[-1] if self.complete else None, self.spans, self._matches(f.q))
+
+    def _matches(self, q: str) -> str:
+        """A temporary table of the posts whose id, creator or caption holds `q` (case-folded): one
+        scan per search, then its pages and its count read the table. The last few are kept."""
+        if not q:
+            return ""
+        folded = q.casefold()
+        table = self._searches.pop(folded, None)
+        if table is None:
+            self._search_seq += 1
+            table = f"temp.match{self._search_seq}"
+            self.db.execute(f"CREATE TABLE {table} (n INTEGER PRIMARY KEY)")
+            self.db.execute(f"INSERT INTO {table} SELECT n FROM hay WHERE instr(text, ?) > 0", (folded,))
+            while len(self._searches) >= SEARCHES_KEPT:
+                self.db.execute(f"DROP TABLE {self._searches.pop(next(iter(self._searches)))}")
+        self._searches[folded] = table  # most recent last
+        return table
+
     def count(self, f: Filters) -> int:
-        where, args = _where(f, self.complete[-1] if self.complete else None)
         with self.lock:
+            where, args = self._where(f)
             return self.db.execute(f"SELECT count(*) FROM post p{where}", args).fetchone()[0]
 
     def posts(self, f: Filters, size: int = PAGE_SIZE) -> list[dict[str, Any]]:
-        where, args = _where(f, self.complete[-1] if self.complete else None)
         with self.lock:
+            where, args = self._where(f)
             rows = self.db.execute(
                 "SELECT p.n, p.key, p.id, p.author, p.platform, p.caption, p.judged, p.first, p.last, p.statuses, "
-                f"p.worst FROM post p{where} ORDER BY p.worst, p.key LIMIT ? OFFSET ?",
+                f"p.worst FROM post p{where} ORDER BY p.n LIMIT ? OFFSET ?",
                 [*args, size, (f.page - 1) * size],
             ).fetchall()
             rules = self._rules_of([r[0] for r in rows])
@@ -462,22 +514,21 @@ class Catalogue:
 
     def export(self, f: Filters) -> Iterator[dict[str, Any]]:
         """Every row of the filtered view, in page order, a batch at a time (keyset: no OFFSET)."""
-        where, args = _where(f, self.complete[-1] if self.complete else None)
-        joiner = " AND " if where else " WHERE "
-        after: tuple[int, str] | None = None
+        after = 0
         while True:
-            extra, extra_args = ("", []) if after is None else (f"{joiner}(p.worst, p.key) > (?, ?)", list(after))
-            with self.lock:
+            with self.lock:  # the search's table is looked up again: other searches may have evicted it
+                where, args = self._where(f)
+                extra, extra_args = f"{' AND ' if where else ' WHERE '}p.n > ?", [after]
                 rows = self.db.execute(
                     "SELECT p.n, p.key, p.id, p.author, p.platform, p.caption, p.judged, p.first, p.last, "
-                    f"p.statuses, p.worst FROM post p{where}{extra} ORDER BY p.worst, p.key LIMIT ?",
+                    f"p.statuses, p.worst FROM post p{where}{extra} ORDER BY p.n LIMIT ?",
                     [*args, *extra_args, _BATCH],
                 ).fetchall()
                 rules = self._rules_of([r[0] for r in rows])
             yield from (self._row(r, rules.get(r[0], {})) for r in rows)
             if len(rows) < _BATCH:
                 return
-            after = (rows[-1][10], rows[-1][1])
+            after = rows[-1][0]
 
     def post(self, key: str) -> dict[str, Any] | None:
         """One post now and in every complete run it was part of, with what happened when."""
