@@ -39,14 +39,18 @@ FILTER_STATUSES = ("action", *STATUSES, "all")
 CHECK_EVERY = 5.0  # seconds between looks at the state for a newly completed scan
 _BATCH = 5000
 
+# `post` is narrow (what filters and counts read, a million rows in a few tens of MB of pages);
+# what a page shows lives in `detail`, read for the 50 rows of a page only.
 CATALOGUE = """
-CREATE TABLE post (n INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, id TEXT NOT NULL, author TEXT NOT NULL,
-    platform TEXT NOT NULL, caption TEXT NOT NULL, judged INTEGER, first INTEGER, last INTEGER,
-    statuses TEXT NOT NULL, worst INTEGER NOT NULL);
+CREATE TABLE post (n INTEGER PRIMARY KEY, author TEXT NOT NULL, judged INTEGER, first INTEGER, last INTEGER,
+    worst INTEGER NOT NULL);
+CREATE TABLE detail (n INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, id TEXT NOT NULL, platform TEXT NOT NULL,
+    caption TEXT NOT NULL, statuses TEXT NOT NULL);
 CREATE TABLE hay (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE verdict (n INTEGER NOT NULL, j TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE rule (n INTEGER NOT NULL, j TEXT NOT NULL, rule TEXT NOT NULL, status INTEGER NOT NULL);
 """
+COLUMNS = "p.n, d.key, d.id, p.author, d.platform, d.caption, p.judged, p.first, p.last, d.statuses, p.worst"
 # The list order, in the state's own terms: the worst status of a post (as RANK orders them; an
 # unknown status counts as clear, as in Catalogue._read_posts), then its key.
 ORDER_SQL = """
@@ -328,9 +332,12 @@ class Catalogue:
 
     def _flush(self, posts: list, verdicts: list, rules: list, hay: list) -> None:
         self.db.executemany(
-            "INSERT INTO post (n, key, id, author, platform, caption, judged, statuses, worst) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            posts,
+            "INSERT INTO post (n, author, judged, worst) VALUES (?, ?, ?, ?)",
+            [(r[0], r[3], r[6], r[8]) for r in posts],
+        )
+        self.db.executemany(
+            "INSERT INTO detail (n, key, id, platform, caption, statuses) VALUES (?, ?, ?, ?, ?, ?)",
+            [(r[0], r[1], r[2], r[4], r[5], r[7]) for r in posts],
         )
         self.db.executemany("INSERT INTO verdict VALUES (?, ?, ?)", verdicts)
         self.db.executemany("INSERT INTO rule VALUES (?, ?, ?, ?)", rules)
@@ -351,7 +358,10 @@ class Catalogue:
         )
         while batch := rows.fetchmany(_BATCH):
             self.db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", batch)
-        self.db.execute("UPDATE post SET first = seen.first, last = seen.last FROM seen WHERE seen.key = post.key")
+        self.db.execute(
+            "UPDATE post SET first = x.first, last = x.last FROM (SELECT d.n AS n, s.first AS first, "
+            "s.last AS last FROM seen s JOIN detail d ON d.key = s.key) AS x WHERE x.n = post.n"
+        )
         self.db.execute("DROP TABLE seen")
 
     def _by_run(self, state: sqlite3.Connection) -> dict[int, dict[str, int]]:
@@ -377,7 +387,11 @@ class Catalogue:
         if not top:
             return trend
         marks = ",".join("?" * len(top))
-        owner = dict(self.db.execute(f"SELECT key, author FROM post WHERE author IN ({marks})", top).fetchall())
+        owner = dict(
+            self.db.execute(
+                f"SELECT d.key, p.author FROM post p JOIN detail d ON d.n = p.n WHERE p.author IN ({marks})", top
+            ).fetchall()
+        )
         keys = sorted(owner)
         complete = set(self.complete)
         for start in range(0, len(keys), 500):
@@ -479,8 +493,8 @@ class Catalogue:
         with self.lock:
             where, args = self._where(f)
             rows = self.db.execute(
-                "SELECT p.n, p.key, p.id, p.author, p.platform, p.caption, p.judged, p.first, p.last, p.statuses, "
-                f"p.worst FROM post p{where} ORDER BY p.n LIMIT ? OFFSET ?",
+                f"SELECT {COLUMNS} FROM (SELECT p.n FROM post p{where} ORDER BY p.n LIMIT ? OFFSET ?) AS pick "
+                "JOIN post p ON p.n = pick.n JOIN detail d ON d.n = pick.n ORDER BY p.n",
                 [*args, size, (f.page - 1) * size],
             ).fetchall()
             rules = self._rules_of([r[0] for r in rows])
@@ -520,8 +534,8 @@ class Catalogue:
                 where, args = self._where(f)
                 extra, extra_args = f"{' AND ' if where else ' WHERE '}p.n > ?", [after]
                 rows = self.db.execute(
-                    "SELECT p.n, p.key, p.id, p.author, p.platform, p.caption, p.judged, p.first, p.last, "
-                    f"p.statuses, p.worst FROM post p{where}{extra} ORDER BY p.n LIMIT ?",
+                    f"SELECT {COLUMNS} FROM (SELECT p.n FROM post p{where}{extra} ORDER BY p.n LIMIT ?) AS pick "
+                    "JOIN post p ON p.n = pick.n JOIN detail d ON d.n = pick.n ORDER BY p.n",
                     [*args, *extra_args, _BATCH],
                 ).fetchall()
                 rules = self._rules_of([r[0] for r in rows])
@@ -534,9 +548,7 @@ class Catalogue:
         """One post now and in every complete run it was part of, with what happened when."""
         with self.lock:
             row = self.db.execute(
-                "SELECT n, key, id, author, platform, caption, judged, first, last, statuses, worst "
-                "FROM post WHERE key = ?",
-                (key,),
+                f"SELECT {COLUMNS} FROM detail d JOIN post p ON p.n = d.n WHERE d.key = ?", (key,)
             ).fetchone()
             if row is None:
                 return None
