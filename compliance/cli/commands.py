@@ -429,11 +429,33 @@ def fix(caption, jurisdictions, brand_names, brands_file, platform, explain, rul
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--brands", "brands_file", metavar="FILE", help="Campaign brands the page always knows: one per line.")
+@click.option(
+    "--state",
+    "state_file",
+    metavar="FILE.sqlite",
+    help="Instead: a read-only dashboard over the scan history a `scan --state FILE.sqlite` keeps.",
+)
 @rule_options
-def serve(host, port, brands_file, rule_flags):
+def serve(host, port, brands_file, state_file, rule_flags):
     """A local web page: paste a caption, tick audience countries, get it checked and corrected.
 
-    The page judges as `compliance check` does here: the project config and --rules-dir apply."""
+    The page judges as `compliance check` does here: the project config and --rules-dir apply.
+    With --state, a dashboard over the scan history instead (compliance/web/dashboard.py)."""
+    if state_file is not None:
+        from compliance.run.state import StateError
+
+        try:
+            from compliance.web.dashboard import serve_dashboard
+        except ImportError as exc:  # pygal, the charts' extra
+            raise UsageProblem(f"serve --state needs {exc.name}: pip install 'compliance[dashboard]'") from None
+
+        try:
+            serve_dashboard(state_file, host, port)
+        except StateError as exc:
+            raise UsageProblem(str(exc)) from None
+        except OSError as exc:
+            raise UsageProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        return
     from compliance.web.server import serve as run_server
 
     settings = resolve_settings(brands_file=brands_file, **rule_flags)

@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS history (
     statuses TEXT NOT NULL,
     PRIMARY KEY (key, run)
 ) WITHOUT ROWID;
+-- for `compliance serve --state` (compliance/web/dashboard_data.py): the rows of one run and
+-- the posts a run judged, so the dashboard reads only what changed since it last looked
+CREATE INDEX IF NOT EXISTS history_by_run ON history (run);
+CREATE INDEX IF NOT EXISTS posts_by_run ON posts (run);
 """
 SCHEMA_VERSION = "2"
 _LOOKUP_BATCH = 500

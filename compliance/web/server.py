@@ -329,8 +329,11 @@ class WebApp:
 # ---------------------------------------------------------------------------------- the server
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, engine: Engine | None = None):
-    """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`)."""
+def make_server(
+    host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, engine: Engine | None = None, app: Any = None
+):
+    """A threaded wsgiref server for the app (port 0 picks a free port: see `server_port`); `app`
+    serves another page set on the same hardened footing (the dashboard, compliance/web/dashboard.py)."""
     import socket
     import threading
     from socketserver import ThreadingMixIn
@@ -369,7 +372,7 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, quiet: bool = False, 
             if not quiet:
                 sys.stderr.write(f"compliance serve: {self.address_string()} {format % args}\n")
 
-    app = WebApp(engine)
+    app = app if app is not None else WebApp(engine)
     server = wsgi_server(host, port, app, server_class=Server, handler_class=Handler)
     app.guard = Guard(host, server.server_port)  # the port is known only once bound (port 0 picks one)
     return server
