@@ -128,6 +128,7 @@ def line_chart(
     *,
     width: int = 800,
     height: int = 320,
+    y_title: str = "",
 ) -> str:
     """A line chart as SVG text (trends over scans); `None` values leave a gap."""
     chart = _pygal().Line(
@@ -144,6 +145,11 @@ def line_chart(
         truncate_label=-1,
         allow_interruptions=True,
         margin=12,
+        y_title=y_title or None,
+        include_x_axis=True,  # counts: the axis starts at zero, a flat line is not a cliff
+        min_scale=4,
+        dots_size=2.5,
+        truncate_legend=28,
     )
     chart.title = title
     chart.x_labels = list(x_labels)

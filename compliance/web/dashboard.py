@@ -24,11 +24,11 @@ from urllib.parse import parse_qs
 import jinja2
 
 from compliance.paths import data_dir
+from compliance.reporters import charts as chart_svg
 from compliance.reporters import xlsx_report
 from compliance.reporters.csv_report import cell
 from compliance.reporters.views import STATUS_LABELS
 from compliance.run.state import StateError
-from compliance.web.dashboard_charts import line_chart
 from compliance.web.dashboard_data import (
     FILTER_STATUSES,
     PAGE_SIZE,
@@ -45,6 +45,21 @@ from compliance.web.server import make_server
 XLSX_LIMIT = 50_000  # rows in an XLSX export; the CSV export has no limit
 MAX_QUERY_STRING = 4096
 FILTER_LABELS = {"action": "Needs action (violation or review)", "all": "Any status", **STATUS_LABELS}
+
+
+# Series colours for trend lines (the report's palette, darker first for legibility).
+_PALETTE = ("#b42318", "#2456d6", "#067647", "#a15c07", "#7a5af8", "#0e9384", "#c11574", "#475467", "#e04f16")
+
+
+def line_chart(
+    x_labels: list[str], series: list[tuple[str, list[int]]], y_title: str = "", colors: tuple[str, ...] = ()
+) -> str:
+    """A trend chart as a `data:` image through the report's chart module ("" when nothing to draw)."""
+    if not x_labels or not series:
+        return ""
+    palette = colors or _PALETTE
+    coloured = [(name, values, palette[i % len(palette)]) for i, (name, values) in enumerate(series)]
+    return chart_svg.data_uri(chart_svg.line_chart("", x_labels, coloured, width=760, y_title=y_title))
 
 
 def export_columns(jurisdictions: list[str]) -> list[str]:
