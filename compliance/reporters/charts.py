@@ -145,6 +145,7 @@ def line_chart(
         truncate_label=-1,
         allow_interruptions=True,
         margin=12,
+        explicit_size=True,  # width/height on the <svg>: an <img> would otherwise size it 300x150
         y_title=y_title or None,
         include_x_axis=True,  # counts: the axis starts at zero, a flat line is not a cliff
         min_scale=4,
