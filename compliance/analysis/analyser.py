@@ -17,6 +17,7 @@ from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
 from compliance.analysis.statements import StatementFinder, absorb, near_links
 from compliance.analysis.tokenizer import caption_nlp
+from compliance.analysis.walk import Walk
 from compliance.analysis.zones import place
 from compliance.model import Post, Span
 from compliance.ruleset.model import RuleSet
@@ -73,7 +74,7 @@ class Analyser:
 
     def analyse(self, post: Post) -> Analysis:
         norm = normalise(post.caption)
-        doc = self.nlp(norm.text)
+        doc = Walk(self.nlp(norm.text), norm.text)  # the one walk over the doc every detector reads
         brand_sets = self.brands_for(post)
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
         other = self.signals.find(doc, norm.text, brand_spans, brand_sets)
