@@ -18,6 +18,7 @@ from compliance.model import Span
 from compliance.ruleset.model import VocabEntry
 
 PATTERN_TIMEOUT = 0.25
+_BRAND_CACHE = 256  # brand sets whose templates are kept (a scan's zones stay below this)
 
 
 class LabelFinder:
@@ -44,6 +45,12 @@ class LabelFinder:
         self._brand_cache: dict[int, tuple[dict[str, str], object]] = {}
         self.cjk = CjkLabels(vocabulary)  # labels inside text without spaces
 
+    def make_room(self, count: int) -> None:
+        """Room for `count` more brand sets without a clear in between: the scan calls this before
+        warming a memory zone's brand sets, so none of them is dropped and rebuilt inside the zone."""
+        if len(self._brand_cache) + count > _BRAND_CACHE:
+            self._brand_cache.clear()
+
     def _brand_templates(self, nlp, brands):
         cached = self._brand_cache.get(id(brands))
         if cached is not None and cached[2] is brands:
@@ -64,7 +71,7 @@ class LabelFinder:
                     docs.append(nlp.make_doc(tmpl.replace("{brand}", name)))
             if docs:
                 matcher.add(key, docs)
-        if len(self._brand_cache) > 256:
+        if len(self._brand_cache) > _BRAND_CACHE:
             self._brand_cache.clear()
         self._brand_cache[id(brands)] = (tags, matcher, brands)
         return tags, matcher
