@@ -12,6 +12,7 @@ import regex
 from compliance.analysis.brands import compact
 from compliance.analysis.cjk import CjkLabels
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.prefilter import Needs, fold
 from compliance.analysis.tokenizer import is_separator
 from compliance.analysis.walk import walk_of
 from compliance.model import Span
@@ -32,6 +33,7 @@ class LabelFinder:
         self.words = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns: list[tuple[str, regex.Pattern]] = []
+        self._needs: list[Needs | None] = []  # per pattern: what a caption must contain to be searched
         for key in sorted(vocabulary):
             entry = vocabulary[key]
             for tag in entry.hashtags:
@@ -42,6 +44,7 @@ class LabelFinder:
                     matcher.add(key, [nlp.make_doc(v) for v in variants])
             for pattern in entry.patterns:
                 self.patterns.append((key, regex.compile(pattern, regex.IGNORECASE)))
+                self._needs.append(Needs.of(pattern, regex.IGNORECASE))
         self._brand_cache: dict[int, tuple[dict[str, str], object]] = {}
         self.cjk = CjkLabels(vocabulary)  # labels inside text without spaces
 
@@ -108,7 +111,12 @@ class LabelFinder:
                 text, lo, hi = walk.span(start, end)
                 found.append(Span("disclosure", text, lo, hi, label=strings[match_id]))
         text = walk.text
-        for key, pattern in self.patterns:
+        folded = None
+        for (key, pattern), needs in zip(self.patterns, self._needs, strict=True):
+            if needs is not None:
+                folded = fold(text) if folded is None else folded
+                if not needs.met(folded):
+                    continue  # the caption lacks words every match contains
             for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
                 if "party" in pattern.groupindex and m.group("party") is not None:
                     lo, hi = m.span("party")

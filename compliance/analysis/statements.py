@@ -128,6 +128,7 @@ class StatementFinder:
                 words.update(forms)
             self.entries.append((key, frozenset(words) if words is not None else None, matcher))
             self.anchors.update(words or ())
+        self.everywhere = any(a is None for _, a, _ in self.entries)  # an entry runs on every line
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -153,7 +154,7 @@ class StatementFinder:
         words: set[str]
         start, words = 0, set()
         anchors = self.anchors
-        everywhere = any(a is None for _, a, _ in self.entries)
+        everywhere = self.everywhere
         for i, low in enumerate(walk.lowers):
             if "\n" in low and low.isspace():
                 if words or everywhere:

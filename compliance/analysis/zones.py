@@ -17,7 +17,8 @@ def _is_tag(text: str) -> bool:
 
 
 def _is_word(text: str) -> bool:
-    return any(ch.isalnum() for ch in text) and not _is_tag(text)
+    # `isalnum()` first: a plain word answers in one C call, the rest look at each character
+    return (text.isalnum() or any(ch.isalnum() for ch in text)) and not _is_tag(text)
 
 
 def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
@@ -53,7 +54,7 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
     by_start = dict(zip(walk.starts, range(len(walk.starts)), strict=True))
     run_of = {i: run for run in runs for i in run[2]}  # token -> its block, without a scan per label
     trailing: dict[int, bool] = {}
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    newlines = _newlines(text)
     before_lead = bisect_right(newlines, lead - 1)
     labelled = sorted(disclosures, key=lambda s: s.start)
     first_word = _first_unlabelled_word(text, labelled)
@@ -86,6 +87,16 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
                 zones.append("trailing_block")
         placed.append(_with_zone(span, tuple(zones)))
     return placed
+
+
+def _newlines(text: str) -> list[int]:
+    """Offsets of the line breaks (str.find runs in C; captions have few breaks)."""
+    out = []
+    at = text.find("\n")
+    while at >= 0:
+        out.append(at)
+        at = text.find("\n", at + 1)
+    return out
 
 
 def _first_unlabelled_word(text: str, labels: list[Span]) -> int:
