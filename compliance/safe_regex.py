@@ -13,7 +13,10 @@ alternatives like `(a|aa)+` pass it and are left to the timeout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 import regex
 
@@ -210,3 +213,73 @@ def compile_safe(pattern: str):
     if problem:
         raise ValueError(f"pattern {pattern!r} is unsafe: {problem}")
     return compiled
+
+
+# ------------------------------------------------------------------ literals a match must contain
+# Read with the stdlib's parser (the syntax rule files use is common to both engines); used to
+# skip a pattern on captions that lack text every match contains (compliance.analysis.prefilter).
+_LITERAL = sre_parse.LITERAL
+_SUBPATTERN = sre_parse.SUBPATTERN
+_BRANCH = sre_parse.BRANCH
+_REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)} - {None}
+_ATOMIC = getattr(sre_parse, "ATOMIC_GROUP", None)
+
+# Where the `regex` module reads a pattern differently from the stdlib parser: nested or POSIX
+# sets ("[[:alpha:]]"), fuzzy constraints ("(?:ad){e<=1}") and the V1 syntax.
+_FOREIGN = re.compile(r"\[\[|\{(?!\d*,?\d*\})|\(\?[a-zA-Z]*V1")
+
+
+def _required(items: Any) -> list[frozenset[str]]:
+    """The clauses every match of this sequence of parsed items satisfies."""
+    clauses: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            clauses.append(frozenset({"".join(run).casefold()}))
+            run.clear()
+
+    for op, av in items:
+        if op is _LITERAL and av < 128:
+            run.append(chr(av))
+            continue
+        close()
+        if op is _SUBPATTERN:  # a group (its flags do not matter: the test is case-free)
+            clauses += _required(av[3])
+        elif op is _ATOMIC:
+            clauses += _required(av)
+        elif op in _REPEATS:
+            low, _high, body = av
+            if low >= 1:
+                clauses += _required(body)
+        elif op is _BRANCH:
+            choice = _alternatives(av[1])
+            if choice:
+                clauses.append(choice)
+    close()
+    return clauses
+
+
+def _alternatives(branches: list) -> frozenset[str] | None:
+    """One required literal of each branch (its longest), or None when a branch requires none."""
+    out: set[str] = set()
+    for branch in branches:
+        singles = [next(iter(c)) for c in _required(branch) if len(c) == 1]
+        if not singles:
+            return None
+        out.add(max(singles, key=len))
+    return frozenset(out)
+
+
+def required_literals(pattern: str, flags: int = 0) -> list[frozenset[str]]:
+    """Text every match of `pattern` (`regex` module, V0 syntax) contains, case-folded, as clauses:
+    each clause is a set of strings one of which is in the matched text, ignoring case. Runs of
+    ASCII literals outside any optional part count, and for alternatives one literal of each.
+    Empty when nothing is required or the pattern cannot be read this way (then always run it)."""
+    if _FOREIGN.search(pattern) or flags & regex.V1:
+        return []  # syntax the stdlib parser would misread (nested sets, fuzzy braces, V1)
+    try:
+        parsed = sre_parse.parse(pattern, flags & (re.IGNORECASE | re.VERBOSE))
+    except Exception:  # regex-module syntax the stdlib does not read (\p{L}, \X ...)
+        return []
+    return [c for c in _required(list(parsed)) if all(c)]

@@ -17,6 +17,8 @@ from compliance.analysis.normalise import Normalised, fold_key, normalise
 from compliance.analysis.signals import SignalFinder
 from compliance.analysis.statements import StatementFinder, absorb, near_links
 from compliance.analysis.tokenizer import caption_nlp
+from compliance.analysis.vocabulary import frequent_words, pattern_strings, warm
+from compliance.analysis.walk import Walk
 from compliance.analysis.zones import place
 from compliance.model import Post, Span
 from compliance.ruleset.model import RuleSet
@@ -62,6 +64,34 @@ class Analyser:
         self.platforms = base.platforms
         self.block_min = int(base.placement.get("hashtag_block_min", 3))
         self.discoverer = _discoverer(self.nlp) if discover else None
+        self.signal_words = signals
+        self._warmed = False
+
+    def warm_vocabulary(self) -> int:
+        """Teach the tokenizer the common words once, outside any memory zone (see
+        compliance.analysis.vocabulary); later calls do nothing. Returns how many forms."""
+        if self._warmed or self.nlp.vocab.in_memory_zone:
+            return 0
+        self._warmed = True
+        return warm(self.nlp, self.warm_words())
+
+    def warm_words(self) -> list[str]:
+        """The rules' wording, the campaign's brands and the shipped frequent words."""
+        words: list[str] = list(frequent_words())
+        for entry in self.vocabulary.values():
+            words += ["#" + tag.lstrip("#") for tag in entry.hashtags]
+            words += [*entry.words, *entry.phrases, *entry.brand_phrases]
+        for statement in self.statements.statements.values():
+            words += pattern_strings(statement.patterns)
+        for value in self.signal_words.values():
+            if isinstance(value, (list, tuple)):
+                words += [v for v in value if isinstance(v, str) and "/" not in v]
+        for brand in self.campaign:
+            words += [brand, brand.replace("&", "and")]
+        if self.discoverer is not None:
+            for cue in self.discoverer.catalogue.cues:
+                words += cue.phrases
+        return [w.replace("{brand}", "") for w in words]
 
     def brands_for(self, post: Post) -> list[BrandSet]:
         """The campaign's brand set (built once) plus a small one for the post's own extra brands."""
@@ -73,7 +103,7 @@ class Analyser:
 
     def analyse(self, post: Post) -> Analysis:
         norm = normalise(post.caption)
-        doc = self.nlp(norm.text)
+        doc = Walk(self.nlp(norm.text), norm.text)  # the one walk over the doc every detector reads
         brand_sets = self.brands_for(post)
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]
         other = self.signals.find(doc, norm.text, brand_spans, brand_sets)

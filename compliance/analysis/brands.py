@@ -15,6 +15,7 @@ import regex
 
 from compliance.analysis.cjk import brand_spans, cut_at_cjk
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.walk import walk_of
 from compliance.model import Span
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
@@ -90,40 +91,40 @@ class BrandSet:
 
     # -- detection ----------------------------------------------------------------------------
     def find(self, doc, nlp) -> list[Span]:
+        """Brand spans in a doc (or its `Walk`, which the analyser shares between detectors)."""
+        walk = walk_of(doc)
+        words, starts = walk.words, walk.starts
         spans: list[Span] = []
         brand: Brand | None
         if self.names:
-            for match_id, start, end in self.matcher(nlp)(doc):
-                brand = self.names[int(nlp.vocab.strings[match_id][1:])]
-                span = doc[start:end]
+            strings = nlp.vocab.strings
+            for match_id, start, end in self.matcher(nlp)(walk.doc):
+                brand = self.names[int(strings[match_id][1:])]
                 confidence: str | None
                 confidence = "high"
                 if brand.common:
-                    confidence = self._common_word_use(doc, start, end)
+                    confidence = self._common_word_use(words, start, end)
                     if confidence is None:
                         continue
-                spans.append(
-                    Span("brand", span.text, span.start_char, span.end_char, value=brand.name, confidence=confidence)
-                )
-        for token in doc:
-            text = token.text
-            if len(text) < 2:
-                continue
+                text, lo, hi = walk.span(start, end)
+                spans.append(Span("brand", text, lo, hi, value=brand.name, confidence=confidence))
+        for i in walk.tags:
+            text = words[i]
             if text[0] == "#":
                 brand = self.in_hashtag(text[1:])
                 if brand:
-                    spans.append(Span("brand", text, token.idx, token.idx + len(text), value=brand.name))
-            elif text[0] == "@":
+                    spans.append(Span("brand", text, starts[i], starts[i] + len(text), value=brand.name))
+            else:
                 text = cut_at_cjk(text)  # a handle ends where CJK text begins: "@glowlyskinさん"
                 found = self.for_handle(text[1:]) if len(text) > 1 else None
                 if found:
                     brand, confidence = found
                     body = text.rstrip(".")
                     spans.append(
-                        Span("brand", body, token.idx, token.idx + len(body), value=brand.name, confidence=confidence)
+                        Span("brand", body, starts[i], starts[i] + len(body), value=brand.name, confidence=confidence)
                     )
 
-        spans.extend(brand_spans(self, doc.text, spans))
+        spans.extend(brand_spans(self, walk.text, spans))
         return spans
 
     def _affix_brand(self, key: str, prefix_only: bool = False) -> Brand | None:
@@ -174,32 +175,27 @@ class BrandSet:
                 return brand
         return None
 
-    def _common_word_use(self, doc, start: int, end: int) -> str | None:
+    def _common_word_use(self, words: list[str], start: int, end: int) -> str | None:
         """Is an everyday-word brand used as the brand here? None when it reads as the word."""
-        first = doc[start]
-        if first.text.islower():
+        first = words[start]
+        if first.islower():
             return None
-        after = _next_word(doc, end)
-        if after is not None and after.lower_ in self.shopping_words:
+        after = _next_word(words, end)
+        if after is not None and after.lower() in self.shopping_words:
             return "medium"
-        before = _prev_word(doc, start)
+        before = words[start - 1] if start > 0 else None
         sentence_start = (
-            before is None or before.is_space or before.text in ".!?:|\n" or not any(ch.isalnum() for ch in before.text)
+            before is None or before.isspace() or before in ".!?:|\n" or not any(ch.isalnum() for ch in before)
         )
-        if sentence_start or first.text.isupper():
+        if sentence_start or first.isupper():
             return None
         return "medium"
 
 
-def _next_word(doc, i: int):
-    while i < len(doc) and doc[i].is_space:
+def _next_word(words: list[str], i: int) -> str | None:
+    while i < len(words) and words[i].isspace():
         i += 1
-    return doc[i] if i < len(doc) else None
-
-
-def _prev_word(doc, i: int):
-    i -= 1
-    return doc[i] if i >= 0 else None
+    return words[i] if i < len(words) else None
 
 
 @lru_cache(maxsize=256)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from typing import Any
 
 import regex
@@ -164,14 +165,15 @@ def perceived_length(norm) -> Callable[[int, int], int] | None:
     its joiners counts once. None for ASCII captions, where that is plain subtraction."""
     if norm.raw.isascii():
         return None
+    raw = norm.raw
     starts: list[int] = []
 
     def raw_offset(i: int) -> int:
-        return norm.starts[i] if i < len(norm.starts) else len(norm.raw)
+        return norm.starts[i] if i < len(norm.starts) else len(raw)
 
     def measure(lo: int, hi: int) -> int:
-        if not starts:
-            starts.extend(m.start() for m in _CLUSTER.finditer(norm.raw, timeout=5.0))
+        if not starts:  # cluster starts, once: lengths summed in C, not a Python step per cluster
+            starts.extend(accumulate(map(len, _CLUSTER.findall(raw, timeout=5.0)), initial=0))
         raw_lo = raw_offset(lo)
         raw_hi = norm.ends[hi - 1] if 0 < hi <= len(norm.ends) else raw_offset(hi)
         return bisect_left(starts, raw_hi) - bisect_left(starts, raw_lo)

@@ -12,11 +12,14 @@ import regex
 from compliance.analysis.brands import compact
 from compliance.analysis.cjk import CjkLabels
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.prefilter import Needs, fold
 from compliance.analysis.tokenizer import is_separator
+from compliance.analysis.walk import walk_of
 from compliance.model import Span
 from compliance.ruleset.model import VocabEntry
 
 PATTERN_TIMEOUT = 0.25
+_BRAND_CACHE = 256  # brand sets whose templates are kept (a scan's zones stay below this)
 
 
 class LabelFinder:
@@ -30,6 +33,7 @@ class LabelFinder:
         self.words = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns: list[tuple[str, regex.Pattern]] = []
+        self._needs: list[Needs | None] = []  # per pattern: what a caption must contain to be searched
         for key in sorted(vocabulary):
             entry = vocabulary[key]
             for tag in entry.hashtags:
@@ -40,8 +44,15 @@ class LabelFinder:
                     matcher.add(key, [nlp.make_doc(v) for v in variants])
             for pattern in entry.patterns:
                 self.patterns.append((key, regex.compile(pattern, regex.IGNORECASE)))
+                self._needs.append(Needs.of(pattern, regex.IGNORECASE))
         self._brand_cache: dict[int, tuple[dict[str, str], object]] = {}
         self.cjk = CjkLabels(vocabulary)  # labels inside text without spaces
+
+    def make_room(self, count: int) -> None:
+        """Room for `count` more brand sets without a clear in between: the scan calls this before
+        warming a memory zone's brand sets, so none of them is dropped and rebuilt inside the zone."""
+        if len(self._brand_cache) + count > _BRAND_CACHE:
+            self._brand_cache.clear()
 
     def _brand_templates(self, nlp, brands):
         cached = self._brand_cache.get(id(brands))
@@ -63,40 +74,49 @@ class LabelFinder:
                     docs.append(nlp.make_doc(tmpl.replace("{brand}", name)))
             if docs:
                 matcher.add(key, docs)
-        if len(self._brand_cache) > 256:
+        if len(self._brand_cache) > _BRAND_CACHE:
             self._brand_cache.clear()
         self._brand_cache[id(brands)] = (tags, matcher, brands)
         return tags, matcher
 
     def find(self, doc, nlp, brand_sets: list, brand_spans: list[Span]) -> list[Span]:
-        """`brand_sets`: the campaign's brands and the post's own, each with cached templates."""
+        """`brand_sets`: the campaign's brands and the post's own, each with cached templates.
+        `doc`: a spaCy doc, or the analyser's `Walk` of it."""
+        walk = walk_of(doc)
+        words, starts = walk.words, walk.starts
         strings = nlp.vocab.strings
         found: list[Span] = []
         templates = [self._brand_templates(nlp, brands) for brands in brand_sets]
-        for token in doc:
-            text = token.text
-            if len(text) > 1 and text[0] == "#":
+        for i in walk.tags:
+            text = words[i]
+            if text[0] == "#":
                 body = fold_key(text[1:])
                 key = self.hashtags.get(body)
                 for brand_tags, _ in templates:
                     key = key or brand_tags.get(compact(text[1:])) or brand_tags.get(body)
                 if key:
-                    found.append(Span("disclosure", text, token.idx, token.idx + len(text), label=key))
-        for match_id, start, end in self.words(doc):
-            before = doc[start - 1] if start > 0 else None
-            after = doc[end] if end < len(doc) else None
+                    found.append(Span("disclosure", text, starts[i], starts[i] + len(text), label=key))
+        count = len(words)
+        for match_id, start, end in self.words(walk.doc):
+            before = words[start - 1] if start > 0 else None
+            after = words[end] if end < count else None
             # An @handle may precede a label ("@brand Werbung | ..."), as punctuation may.
-            left_ok = before is None or is_separator(before.text) or before.text.startswith("@")
-            if left_ok and (after is None or is_separator(after.text)):
-                span = doc[start:end]
-                found.append(Span("disclosure", span.text, span.start_char, span.end_char, label=strings[match_id]))
+            left_ok = before is None or is_separator(before) or before.startswith("@")
+            if left_ok and (after is None or is_separator(after)):
+                text, lo, hi = walk.span(start, end)
+                found.append(Span("disclosure", text, lo, hi, label=strings[match_id]))
         matchers = [self.phrases] + [matcher for _, matcher in templates]
         for matcher in matchers:
-            for match_id, start, end in matcher(doc):
-                span = doc[start:end]
-                found.append(Span("disclosure", span.text, span.start_char, span.end_char, label=strings[match_id]))
-        text = doc.text
-        for key, pattern in self.patterns:
+            for match_id, start, end in matcher(walk.doc):
+                text, lo, hi = walk.span(start, end)
+                found.append(Span("disclosure", text, lo, hi, label=strings[match_id]))
+        text = walk.text
+        folded = None
+        for (key, pattern), needs in zip(self.patterns, self._needs, strict=True):
+            if needs is not None:
+                folded = fold(text) if folded is None else folded
+                if not needs.met(folded):
+                    continue  # the caption lacks words every match contains
             for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
                 if "party" in pattern.groupindex and m.group("party") is not None:
                     lo, hi = m.span("party")

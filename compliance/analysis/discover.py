@@ -21,6 +21,7 @@ from typing import Any
 import regex
 
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.walk import Walk, walk_of
 from compliance.model import Finding, Span
 from compliance.paths import data_dir
 from compliance.ruleset.model import rule_selected
@@ -184,12 +185,16 @@ class Discoverer:
     """Built once per scan; `find` runs on every caption's spaCy doc."""
 
     def __init__(self, nlp, catalogue: Catalogue):
+        from spacy.attrs import IS_ALPHA, IS_PUNCT, LIKE_URL
         from spacy.matcher import Matcher, PhraseMatcher
         from spacy.tokens import Token
 
         if not Token.has_extension(HANDLE_ATTR):
             Token.set_extension(HANDLE_ATTR, getter=_is_handle)
         self.catalogue = catalogue
+        # What `token.like_url`, `is_punct` and `is_alpha` read, applied to a token's text.
+        getters = nlp.vocab.lex_attr_getters
+        self.like_url, self.is_punct, self.is_alpha = getters[LIKE_URL], getters[IS_PUNCT], getters[IS_ALPHA]
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tokens = Matcher(nlp.vocab)
         self.patterns: list[tuple[str, Any]] = []
@@ -217,26 +222,26 @@ class Discoverer:
         self.collab_tags = [p for k, p in self.patterns if k == "cue-collab"]
 
     def find(self, doc, text: str) -> tuple[list[Span], Discovery | None]:
-        """Cue spans (offsets into `text`, the normalised caption) and the post's discovery."""
+        """Cue spans (offsets into `text`, the normalised caption) and the post's discovery.
+        `doc`: a spaCy doc or the analyser's `Walk` of it."""
+        walk = walk_of(doc)
+        words, starts = walk.words, walk.starts
         found: list[Span] = []
-        strings = doc.vocab.strings
-        for match_id, start, end in self.phrases(doc):
-            span = doc[start:end]
-            if _whole_words(text, span.start_char, span.end_char):
-                found.append(
-                    Span(strings[match_id], span.text, span.start_char, span.end_char, value=fold_key(span.text))
-                )
-        for match_id, start, end in self.tokens(doc):
-            span = doc[start:end]
-            handle = next((t.text for t in reversed(span) if _is_handle(t)), span.text)
-            found.append(Span(strings[match_id], span.text, span.start_char, span.end_char, value=handle))
-        for token in doc:
-            if token.text.startswith("#") and len(token.text) > 4:
-                kind = self.hashtags.get(fold_key(token.text[1:]))
+        strings = walk.doc.vocab.strings
+        for match_id, start, end in self.phrases(walk.doc):
+            span_text, lo, hi = walk.span(start, end)
+            if _whole_words(text, lo, hi):
+                found.append(Span(strings[match_id], span_text, lo, hi, value=fold_key(span_text)))
+        for match_id, start, end in self.tokens(walk.doc):
+            span_text, lo, hi = walk.span(start, end)
+            handle = next((words[i] for i in range(end - 1, start - 1, -1) if _is_handle(words[i])), span_text)
+            found.append(Span(strings[match_id], span_text, lo, hi, value=handle))
+        for i in walk.tags:
+            word = words[i]
+            if word.startswith("#") and len(word) > 4:
+                kind = self.hashtags.get(fold_key(word[1:]))
                 if kind:
-                    found.append(
-                        Span(kind, token.text, token.idx, token.idx + len(token.text), value=fold_key(token.text))
-                    )
+                    found.append(Span(kind, word, starts[i], starts[i] + len(word), value=fold_key(word)))
         for kind, pattern in self.patterns:
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
@@ -268,40 +273,41 @@ class Discoverer:
     def _party(self, doc, text: str) -> bool:
         """Does the caption name someone a post could be for: a handle (not a photo credit), a
         link, or a hashtag that names a brand relationship?"""
-        for i, token in enumerate(doc):
-            if _is_handle(token) and not self._credited(doc, i):
+        walk = walk_of(doc)
+        words = walk.words
+        like_url = self.like_url
+        for i, word in enumerate(words):
+            if _is_handle(word) and not self._credited(walk, i):
                 return True
-            if token.like_url or token.text.lower().startswith("www."):
+            if like_url(word) or word.lower().startswith("www."):
                 return True
-            if token.text.startswith("#") and len(token.text) > 2:
-                tag = fold_key(token.text[1:])
+            if word.startswith("#") and len(word) > 2:
+                tag = fold_key(word[1:])
                 if any(w in tag for w in self.hashtag_words):
                     return True
         return any(p.search(text, timeout=TIMEOUT) for p in self.collab_tags)
 
-    def _credited(self, doc, i: int) -> bool:
+    def _credited(self, walk: Walk, i: int) -> bool:
         """A handle right after "Photo:", "🎥", "via" ... (up to three tokens back, same line)."""
+        words = walk.words
+        is_punct, is_alpha = self.is_punct, self.is_alpha
         for j in range(i - 1, max(-1, i - 4), -1):
-            token = doc[j]
-            if "\n" in token.text:
+            word = words[j]
+            if "\n" in word:
                 return False
-            word = fold_key(token.text)
-            if word in self.credit_words or (j > 0 and f"{fold_key(doc[j - 1].text)} {word}" in self.credit_words):
+            key = fold_key(word)
+            if key in self.credit_words or (j > 0 and f"{fold_key(words[j - 1])} {key}" in self.credit_words):
                 return True
-            if (
-                _is_handle(token)
-                or token.is_punct
-                or token.is_space
-                or token.text in ("&", "+", "x", "and", "und", "et")
-            ):
+            if _is_handle(word) or is_punct(word) or word.isspace() or word in ("&", "+", "x", "and", "und", "et"):
                 continue
-            if token.is_alpha and j < i - 1:
+            if is_alpha(word) and j < i - 1:
                 return False
         return False
 
 
 def _is_handle(token) -> bool:
-    text = token.text
+    """An @handle: a token, or a token's text."""
+    text = token if isinstance(token, str) else token.text
     return len(text) > 1 and text[0] == "@" and (text[1].isalnum() or text[1] == "_")
 
 

@@ -165,5 +165,7 @@ def _is_latin(ch: str) -> bool:
 
 def fold_key(text: str) -> str:
     """Case- and accent-insensitive form for comparing labels (`#Publicité` == `#publicite`)."""
+    if text.isascii():  # nothing to decompose: casefold is lower()
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

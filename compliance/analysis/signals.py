@@ -13,6 +13,7 @@ import regex
 
 from compliance.analysis.affiliates import CueFinder, load_catalogue
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.walk import walk_of
 from compliance.model import Span
 
 TIMEOUT = 0.5
@@ -135,20 +136,21 @@ class SignalFinder:
 
     def _wording(self, doc, brand_spans: list[Span]) -> list[Span]:
         out = []
-        strings = doc.vocab.strings
+        walk = walk_of(doc)
+        strings = walk.doc.vocab.strings
         sentences = None
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in self.matcher(walk.doc):
             kind = strings[match_id]
-            span = doc[start:end]
+            text, lo, hi = walk.span(start, end)
             if kind == "party_gift":
                 # The blank pipeline has no sentence splitter: a sentence is the text between
                 # . ! ? or line breaks.
-                sentences = sentences or _Sentences(doc.text, brand_spans)
-                has_party = sentences.has_party(span.start_char, span.end_char)
+                sentences = sentences or _Sentences(walk.text, brand_spans)
+                has_party = sentences.has_party(lo, hi)
                 if not has_party:
                     continue
                 kind = "gift"
-            out.append(Span(kind, span.text, span.start_char, span.end_char, value=span.text.lower()))
+            out.append(Span(kind, text, lo, hi, value=text.lower()))
         return out
 
 

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from compliance.analysis.walk import Walk, walk_of
 from compliance.model import Span
 from compliance.ruleset.model import STATEMENT_CLASSES, StatementEntry
 
@@ -128,14 +129,17 @@ class StatementFinder:
                 words.update(forms)
             self.entries.append((key, frozenset(words) if words is not None else None, matcher))
             self.anchors.update(words or ())
+        self.everywhere = any(a is None for _, a, _ in self.entries)  # an entry runs on every line
 
     def matches(self, doc) -> list[Found]:
-        """Every raw match, before sentences are merged (the rule-file example tests read these)."""
+        """Every raw match, before sentences are merged (the rule-file example tests read these).
+        `doc`: a spaCy doc or the analyser's `Walk` of it."""
         if not self.statements:
             return []
+        walk = walk_of(doc)
         out = []
-        for lo, hi, words in self._lines(doc):
-            line = doc[lo:hi]
+        for lo, hi, words in self._lines(walk):
+            line = walk.doc[lo:hi]
             for key, anchors, matcher in self.entries:
                 if anchors is not None and not anchors & words:
                     continue
@@ -146,18 +150,18 @@ class StatementFinder:
 
     def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
         """Each line (a match never crosses a line break) with the pattern words it holds."""
+        walk = walk_of(doc)
         lines = []
         words: set[str]
         start, words = 0, set()
         anchors = self.anchors
-        everywhere = any(a is None for _, a, _ in self.entries)
-        for token in doc:
-            if _is_break(token):
+        everywhere = self.everywhere
+        for i, low in enumerate(walk.lowers):
+            if "\n" in low and low.isspace():
                 if words or everywhere:
-                    lines.append((start, token.i, words))
-                start, words = token.i + 1, set()
+                    lines.append((start, i, words))
+                start, words = i + 1, set()
                 continue
-            low = token.lower_
             if low in anchors:
                 words.add(low)
             elif not low.isascii():
@@ -165,19 +169,21 @@ class StatementFinder:
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
-            lines.append((start, len(doc), words))
+            lines.append((start, len(walk), words))
         return lines
 
     def find(self, doc) -> tuple[list[Span], list[Span]]:
-        """(statements, denials) as disclosure spans of `doc.text`; a statement has `cls` set."""
-        found = self.matches(doc)
+        """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
+        `doc`: a spaCy doc or the analyser's `Walk` of it."""
+        walk = walk_of(doc)
+        found = self.matches(walk)
         denials = [f for f in found if f.cls == "denial"]
         positive = [
             f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)
         ]
         ranges: list[list] = []  # [lo, hi, Found] of each sentence, overlapping ones merged
-        for f in sorted(positive, key=lambda f: sentence(doc, f.start, f.end)):
-            lo, hi = sentence(doc, f.start, f.end)
+        for f in sorted(positive, key=lambda f: sentence(walk, f.start, f.end)):
+            lo, hi = sentence(walk, f.start, f.end)
             if ranges and lo < ranges[-1][1]:
                 last = ranges[-1]
                 last[1] = max(last[1], hi)
@@ -187,56 +193,58 @@ class StatementFinder:
             ranges.append([lo, hi, f])
         spans = []
         for lo, hi, f in ranges:
-            span = doc[lo:hi]
-            spans.append(Span("disclosure", span.text, span.start_char, span.end_char, label=f.key, cls=f.cls))
+            text, a, b = walk.span(lo, hi)
+            spans.append(Span("disclosure", text, a, b, label=f.key, cls=f.cls))
         denial_spans = []
         for f in denials:
-            span = doc[f.start : f.end]
-            denial_spans.append(
-                Span("disclosure", span.text, span.start_char, span.end_char, label=f.key, cls="denial")
-            )
+            text, a, b = walk.span(f.start, f.end)
+            denial_spans.append(Span("disclosure", text, a, b, label=f.key, cls="denial"))
         return spans, denial_spans
 
 
-def _is_break(token) -> bool:
-    return token.is_space and "\n" in token.text
+def _is_break(word: str) -> bool:
+    return "\n" in word and word.isspace()
 
 
-def _is_stop(token) -> bool:
-    return _is_break(token) or (bool(token.text) and all(ch in _STOPS for ch in token.text))
+def _is_stop(word: str) -> bool:
+    return _is_break(word) or (bool(word) and all(ch in _STOPS for ch in word))
 
 
 def sentence(doc, start: int, end: int) -> tuple[int, int]:
-    """The token range of the sentence or line around a match, with its heading line, if any."""
+    """The token range of the sentence or line around a match, with its heading line, if any.
+    `doc`: a spaCy doc or the analyser's `Walk` of it."""
+    walk = walk_of(doc)
+    words, starts = walk.words, walk.starts
+    count = len(words)
     lo = start
-    limit = doc[start].idx - _REACH
-    while lo > 0 and not _is_stop(doc[lo - 1]) and doc[lo - 1].idx >= limit:
+    limit = starts[start] - _REACH
+    while lo > 0 and not _is_stop(words[lo - 1]) and starts[lo - 1] >= limit:
         lo -= 1
     hi = end
-    limit = doc[end - 1].idx + _REACH
-    while hi < len(doc) and not _is_stop(doc[hi]) and doc[hi].text not in _RIGHT_STOPS and doc[hi].idx <= limit:
+    limit = starts[end - 1] + _REACH
+    while hi < count and not _is_stop(words[hi]) and words[hi] not in _RIGHT_STOPS and starts[hi] <= limit:
         hi += 1
-    while hi < len(doc) and not doc[hi].is_space and (_is_stop(doc[hi]) or doc[hi].text in _RIGHT_STOPS):
+    while hi < count and not words[hi].isspace() and (_is_stop(words[hi]) or words[hi] in _RIGHT_STOPS):
         hi += 1  # keep the sentence's own full stop or "!"
-    lo = _heading(doc, lo)
-    while lo < hi and doc[lo].is_space:
+    lo = _heading(walk, lo)
+    while lo < hi and words[lo].isspace():
         lo += 1
-    while hi > lo and doc[hi - 1].is_space:
+    while hi > lo and words[hi - 1].isspace():
         hi -= 1
     return lo, hi
 
 
-def _heading(doc, lo: int) -> int:
+def _heading(walk: Walk, lo: int) -> int:
     """Include a short "DISCLOSURE:" line just above the statement."""
-    if lo == 0 or not _is_break(doc[lo - 1]) or doc[lo - 1].text.count("\n") > 2:
+    words = walk.words
+    if lo == 0 or not _is_break(words[lo - 1]) or words[lo - 1].count("\n") > 2:
         return lo
     first = lo - 1
-    while first > 0 and not _is_break(doc[first - 1]):
+    while first > 0 and not _is_break(words[first - 1]):
         first -= 1
     if first == lo - 1:
         return lo
-    line = doc[first : lo - 1]
-    text = line.text.strip()
+    text = walk.span(first, lo - 1)[0].strip()
     if 1 < len(text) <= _HEADING_MAX and text.endswith(":") and any(ch.isalpha() for ch in text):
         return first
     return lo

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from compliance.analysis.walk import walk_of
 from compliance.model import Span
 
 
@@ -16,18 +17,20 @@ def _is_tag(text: str) -> bool:
 
 
 def _is_word(text: str) -> bool:
-    return any(ch.isalnum() for ch in text) and not _is_tag(text)
+    # `isalnum()` first: a plain word answers in one C call, the rest look at each character
+    return (text.isalnum() or any(ch.isalnum() for ch in text)) and not _is_tag(text)
 
 
 def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
     """Runs of tags not interrupted by words: (start char, end char, hashtag token indices)."""
+    walk = walk_of(doc)
+    words, starts = walk.words, walk.starts
     runs = []
     current: list[int] = []
-    for token in doc:
-        text = token.text
+    for i, text in enumerate(words):
         if _is_tag(text):
             if text[0] == "#":
-                current.append(token.i)
+                current.append(i)
             continue
         if _is_word(text):
             if current:
@@ -35,21 +38,23 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
             current = []
     if current:
         runs.append(current)
-    return [(doc[r[0]].idx, doc[r[-1]].idx + len(doc[r[-1]]), r) for r in runs]
+    return [(starts[r[0]], starts[r[-1]] + len(words[r[-1]]), r) for r in runs]
 
 
 def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_min: int, measure=None) -> list[Span]:
     """Return the disclosures with their `zone` filled in.
 
-    `measure(lo, hi)`: the user-perceived characters between two offsets (compliance.analysis.cjk
-    .perceived_length); default: the difference of the offsets."""
-    text = doc.text
+    `doc`: a spaCy doc or the analyser's `Walk` of it. `measure(lo, hi)`: the user-perceived
+    characters between two offsets (compliance.analysis.cjk.perceived_length); default: the
+    difference of the offsets."""
+    walk = walk_of(doc)
+    text = walk.text
     lead = len(text) - len(text.lstrip())
-    runs = [r for r in hashtag_runs(doc) if len(r[2]) >= block_min]
-    by_start = {token.idx: token.i for token in doc}
+    runs = [r for r in hashtag_runs(walk) if len(r[2]) >= block_min]
+    by_start = dict(zip(walk.starts, range(len(walk.starts)), strict=True))
     run_of = {i: run for run in runs for i in run[2]}  # token -> its block, without a scan per label
     trailing: dict[int, bool] = {}
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    newlines = _newlines(text)
     before_lead = bisect_right(newlines, lead - 1)
     labelled = sorted(disclosures, key=lambda s: s.start)
     first_word = _first_unlabelled_word(text, labelled)
@@ -82,6 +87,16 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
                 zones.append("trailing_block")
         placed.append(_with_zone(span, tuple(zones)))
     return placed
+
+
+def _newlines(text: str) -> list[int]:
+    """Offsets of the line breaks (str.find runs in C; captions have few breaks)."""
+    out = []
+    at = text.find("\n")
+    while at >= 0:
+        out.append(at)
+        at = text.find("\n", at + 1)
+    return out
 
 
 def _first_unlabelled_word(text: str, labels: list[Span]) -> int:

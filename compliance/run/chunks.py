@@ -23,7 +23,13 @@ from compliance.model import Post
 from compliance.ruleset.model import RuleSet
 from compliance.run import CHUNK_SIZE
 
-ZONE_SIZE = 200  # posts per memory zone: fewer distinct brand sets than the caches hold (256)
+# Posts per memory zone, measured with bench/zones.py: inside a zone the tokenizer caches nothing
+# and every word new to the zone is created again, so small zones are slow; the zone's transient
+# words are what it adds to memory, so large zones cost memory.
+ZONE_SIZE = 1000
+# A zone also ends once its posts bring this many brand lists of their own: each list's matchers
+# are built before the zone and must stay cached through it (the caches hold 256).
+ZONE_BRAND_SETS = 64
 # The spaCy pipeline is shared by every Scanner in a process, and a memory zone frees whatever
 # any thread adds to it meanwhile: threads (a Dask worker's) take turns on it.
 NLP_LOCK = threading.RLock()
@@ -78,10 +84,15 @@ class ChunkJudge:
 
     def __call__(self, records: list) -> list[dict[str, Any]]:
         scanner = self.scanner
-        nlp = scanner.analyser.nlp
+        analyser = scanner.analyser
+        nlp = analyser.nlp
         out: list[dict[str, Any]] = []
-        for part in chunked(records, self.zone_size):
+        if len(records) > self.zone_size:  # worth it from the second zone on (a one-caption run skips it)
             with NLP_LOCK:
+                analyser.warm_vocabulary()
+        for part in self.zones(records):
+            with NLP_LOCK:
+                analyser.labels.make_room(ZONE_BRAND_SETS)
                 for record in part:
                     if isinstance(record, Post):
                         warm(scanner, record)
@@ -89,6 +100,22 @@ class ChunkJudge:
                     for record in part:
                         out.append(scanner.judge_record(record).to_dict())
         return out
+
+    def zones(self, records: list) -> Iterator[list]:
+        """The records cut into memory zones: `zone_size` posts, fewer when they bring
+        ZONE_BRAND_SETS brand lists of their own."""
+        part: list = []
+        lists: set = set()
+        for record in records:
+            own = tuple(getattr(record, "brands", ()) or ())
+            if part and (len(part) >= self.zone_size or (own and own not in lists and len(lists) >= ZONE_BRAND_SETS)):
+                yield part
+                part, lists = [], set()
+            if own:
+                lists.add(own)
+            part.append(record)
+        if part:
+            yield part
 
 
 @dataclass

@@ -90,6 +90,41 @@ def _compiled_terms(terms: tuple[str, ...], plural: bool = False):
     return regex.compile("|".join(_term_regex(t, plural) for t in terms), regex.V0)
 
 
+@lru_cache(maxsize=512)
+def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...] | None:
+    """The first (up to three) letters of each term's first word, as its regex spells them: a
+    caption without marks holds one of them wherever a term matches. None: no such test."""
+    heads = []
+    for term in terms:
+        words = fold_same_length(term.strip()).split()
+        word = words[0] if words else ""
+        if len(words) == 1 and word.endswith("*"):
+            word = word[:-1]
+        if plural and len(word) > 3 and word[-1] in "sx":
+            word = word[:-1]
+        if not word:
+            return None
+        heads.append(word[:3])
+    return tuple(sorted(set(heads)))
+
+
+_MARK = regex.compile(r"\p{M}")
+
+
+@lru_cache(maxsize=64)
+def _has_marks(folded: str) -> bool:
+    return not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+
+
+def _may_hold(folded: str, terms: tuple[str, ...], plural: bool) -> bool:
+    """Can the terms' regex match? Only combining marks (which it allows between letters) keep a
+    term's first letters apart, so without them the caption must contain one of the heads."""
+    heads = _term_heads(terms, plural)
+    if heads is None or _has_marks(folded):
+        return True
+    return any(head in folded for head in heads)
+
+
 def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
     """Compiled once, when the rule file loads; an unsafe or broken pattern stops the load."""
     try:
@@ -104,7 +139,7 @@ def _matches(
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
     found = []
     term_re = _compiled_terms(tuple(terms), plural)
-    if term_re is not None:
+    if term_re is not None and _may_hold(cap.folded, tuple(terms), plural):
         found += [m.span() for m in term_re.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
     for pattern in patterns:
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]

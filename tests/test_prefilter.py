@@ -1,0 +1,75 @@
+"""The pattern prefilter only skips captions a pattern cannot match: results never change."""
+
+from __future__ import annotations
+
+import regex
+
+from compliance.analysis.prefilter import Needs, fold
+from compliance.ruleset.checks.categories import _compiled_terms, _may_hold, fold_same_length
+
+CAPTIONS = [
+    "Paula gave me these free socks, love them",
+    "PAULA GAVE ME THESE FREE SOCKS",
+    "Mia ſent me a free serum",  # long s folds to s
+    "Thanks İsabel for the free gift!",  # dotted capital I folds to i + dot
+    "thank you @glowly for the complimentary kit",
+    "Morning run by the lake #ad",
+    "She gave us free tickets",
+    "",
+]
+
+
+def test_needs_reads_the_literals_every_match_contains():
+    needs = Needs.of(r"(?P<party>[@\w][^\n!?.]{0,38}?) (?:gave|sent|gifted) me (?:these )?free\b", regex.I)
+    assert needs is not None
+    assert frozenset({"gave", "sent", "gifted"}) in needs.clauses and frozenset({" me "}) in needs.clauses
+    assert not needs.met(fold("She gave us free tickets")) and needs.met(fold("PAULA GAVE ME THESE FREE SOCKS"))
+
+
+def test_a_pattern_the_prefilter_cannot_read_always_runs():
+    for pattern in [
+        r"[[:alpha:]]+ad",
+        r"(?:sponsored){e<=1}",
+        r"(?V1)[[a-z]--[aeiou]]ad",
+        r"\p{L}+",
+        r"x*",
+        r"(?:a|[0-9])",
+    ]:
+        assert Needs.of(pattern) is None, pattern
+
+
+def test_no_caption_a_pattern_matches_is_skipped():
+    patterns = [
+        r"(?P<party>[@\w][^\n!?.]{0,38}?) (?:gave|sent|gifted) me (?:these |a )?(?:free|complimentary)\b",
+        r"\b(?:thanks|thank you|thx)(?: so much)?(?: to)? (?P<party>[^\n!?.]{1,40}?) for (?:the|my) (?:free|complimentary)\b",
+        r"\bthanks (?P<party>@[\w.]+|\w+)",
+        r"#ad\b",
+    ]
+    hits = 0
+    for pattern in patterns:
+        compiled = regex.compile(pattern, regex.IGNORECASE)
+        needs = Needs.of(pattern, regex.IGNORECASE)
+        assert needs is not None
+        for caption in CAPTIONS:
+            if compiled.search(caption):
+                hits += 1
+                assert needs.met(fold(caption)), (pattern, caption)
+    assert hits >= 5
+
+
+def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
+    terms = ("crypto", "sports betting", "casino*", "nfts")
+    pattern = _compiled_terms(terms, True)
+    for caption, expected in [
+        ("Buy CRYPTO now", True),
+        ("#SportsBetting tips", True),
+        ("casinoroyale night", True),
+        ("my NFT drop", True),
+        ("c\u0301rypto with a mark between letters", True),  # marks: the regex runs
+        ("a morning run by the lake", False),
+    ]:
+        folded = fold_same_length(caption)
+        assert bool(pattern.search(folded)) == expected, caption
+        if pattern.search(folded):
+            assert _may_hold(folded, terms, True), caption
+    assert not _may_hold(fold_same_length("a morning run by the lake"), terms, True)
