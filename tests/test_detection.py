@@ -64,6 +64,23 @@ def test_common_word_brand_counts_when_used_as_the_brand():
         assert ("brand", text) in spans(result), caption
 
 
+def test_common_word_brand_in_a_caption_written_all_in_capitals():
+    """Capitals read as emphasis ("I LOVE my BOOTS") unless the whole caption shouts; then the word's
+    place in the sentence decides (the ASAI's Boots Advantage Card case was written this way)."""
+    from compliance.judging.scanner import Scanner
+    from compliance.model import Post, Source
+
+    scanner = Scanner(["uk"], brands=["Boots"])
+
+    def found(caption):
+        result = scanner.judge(Post(id="t", caption=caption, source=Source("t")))
+        return ("brand", "BOOTS") in spans(result)
+
+    assert found("FORGOT MY BOOTS ADVANTAGE CARD AGAIN! WHAT DO YOU BUY IN BOOTS?")
+    assert not found("I LOVE my BOOTS")  # emphasis in mixed case: the word
+    assert not found("BOOTS ON, OFF WE GO")  # sentence start: capitals tell nothing either way
+
+
 @pytest.mark.parametrize(
     "caption, kind, text",
     [

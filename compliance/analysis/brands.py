@@ -96,6 +96,7 @@ class BrandSet:
         words, starts = walk.words, walk.starts
         spans: list[Span] = []
         brand: Brand | None
+        shouted: bool | None = None  # the whole caption in capitals: then capitals say nothing
         if self.names:
             strings = nlp.vocab.strings
             for match_id, start, end in self.matcher(nlp)(walk.doc):
@@ -103,7 +104,9 @@ class BrandSet:
                 confidence: str | None
                 confidence = "high"
                 if brand.common:
-                    confidence = self._common_word_use(words, start, end)
+                    if shouted is None:
+                        shouted = not any(ch.islower() for ch in walk.text)
+                    confidence = self._common_word_use(words, start, end, shouted)
                     if confidence is None:
                         continue
                 text, lo, hi = walk.span(start, end)
@@ -175,8 +178,11 @@ class BrandSet:
                 return brand
         return None
 
-    def _common_word_use(self, words: list[str], start: int, end: int) -> str | None:
-        """Is an everyday-word brand used as the brand here? None when it reads as the word."""
+    def _common_word_use(self, words: list[str], start: int, end: int, shouted: bool = False) -> str | None:
+        """Is an everyday-word brand used as the brand here? None when it reads as the word.
+
+        A word in capitals reads as emphasis ("I LOVE my BOOTS"), unless the whole caption is in
+        capitals (`shouted`): there only its place in the sentence tells."""
         first = words[start]
         if first.islower():
             return None
@@ -187,7 +193,7 @@ class BrandSet:
         sentence_start = (
             before is None or before.isspace() or before in ".!?:|\n" or not any(ch.isalnum() for ch in before)
         )
-        if sentence_start or first.isupper():
+        if sentence_start or (first.isupper() and not shouted):
             return None
         return "medium"
 
