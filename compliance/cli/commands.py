@@ -77,12 +77,17 @@ def write_output(report, fmt: str, output: str | None, options: dict) -> None:
         render(report, sys.stdout, options)
 
 
-# Writing the output failed (stdout to a full disk, `> /dev/full`, a closed pipe): exit 2 with a message.
+# Writing the output failed (stdout to a full disk, `> /dev/full`): exit 2 with a message.
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+# The reader of stdout went away (`compliance scan ... | head -1`): stop quietly, like `yes | head`,
+# with the status a shell gives a command that SIGPIPE ended (128 + 13), so `set -o pipefail`
+# scripts can tell it from a verdict.
+CLOSED_PIPE_EXIT = 141
 
 
 class _Main(click.Group):
-    """The command group: an output that cannot be written is a message and exit 2, never a traceback."""
+    """The command group: an output that cannot be written is a message and exit 2, never a
+    traceback; a reader that closed the pipe ends the run quietly (CLOSED_PIPE_EXIT)."""
 
     def invoke(self, ctx):
         try:
@@ -94,6 +99,8 @@ class _Main(click.Group):
             if exc.errno not in _OUTPUT_ERRNOS:
                 raise
             _drop_stdout()
+            if exc.errno == errno.EPIPE:
+                raise click.exceptions.Exit(CLOSED_PIPE_EXIT) from None
             raise UsageProblem(f"cannot write the output: {exc.strerror or exc}") from None
 
 
@@ -177,7 +184,8 @@ def scan(
     (Instagram, TikTok, X, YouTube), or a zip or folder of them.
 
     Exit 0 every post judged and no violation, 1 a violation, 2 the run could not be done,
-    3 the run finished but some posts could not be judged (error records) and none is a violation."""
+    3 the run finished but some posts could not be judged (error records) and none is a violation,
+    141 stdout was closed by its reader (`| head`): the run stops quietly."""
     from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
