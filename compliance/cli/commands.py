@@ -48,9 +48,22 @@ def scanner_for(settings: Settings):
 
     try:
         return Scanner.from_settings(settings)
-    except RuleFileError as exc:
+    except (RuleFileError, ConfigError) as exc:  # ConfigError: a severity/select/ignore key naming no rule
         raise UsageProblem(str(exc)) from None
     except ValueError as exc:  # a broken discover catalogue (compliance.analysis.discover.CatalogueError)
+        raise UsageProblem(str(exc)) from None
+
+
+def _check_rule_keys(settings: Settings) -> None:
+    """severity/select/ignore keys naming no rule are exit 2 before `serve` listens (each page
+    request builds its own scanner, too late to stop the command)."""
+    from compliance.judging.scanner import check_rule_keys
+    from compliance.ruleset.loader import RuleFileError, default_dirs
+
+    dirs = default_dirs([Path(d) for d in settings.rules_dirs])
+    try:
+        check_rule_keys(settings, [], dirs)
+    except (RuleFileError, ConfigError) as exc:
         raise UsageProblem(str(exc)) from None
 
 
@@ -445,6 +458,7 @@ def serve(host, port, brands_file, rule_flags):
     from compliance.web.server import serve as run_server
 
     settings = resolve_settings(brands_file=brands_file, **rule_flags)
+    _check_rule_keys(settings)
     try:
         run_server(host, port, settings)
     except OSError as exc:
