@@ -159,6 +159,26 @@ def test_an_unclosed_quote_costs_its_row_not_every_later_row(tmp_path):
     assert [r.caption for r in records[1:]] == ["second", "third", "fourth"]
 
 
+def test_an_unclosed_quote_closed_by_a_later_rows_quote_costs_its_row_only(tmp_path):
+    """Found by the shape fuzzer: the stray quote paired with the next quoted cell, and every row
+    between became one caption (csv's lenient mode reads `"...\n3,"x` as one cell)."""
+    path = tmp_path / "p.csv"
+    path.write_text(
+        'id,caption\n1,"stray quote #ad\n2,second\n3,"say ""hi"" #ad"\n4,"sloppy"tail\n5,"two\nlines"\n',
+        encoding="utf-8",
+    )
+    records = read([path])
+    assert kinds(records) == [
+        ("error", {"file": str(path), "row": 2}),
+        ("post", "2"),
+        ("post", "3"),
+        ("post", "4"),
+        ("post", "5"),
+    ]
+    assert "never closed" in records[0].message
+    assert [r.caption for r in records[1:]] == ["second", 'say "hi" #ad', "sloppytail", "two\nlines"]
+
+
 def test_a_multiline_quoted_cell_is_still_one_caption(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text('id,caption\n1,"two\nlines #ad"\n2,"say ""hi"""\n', encoding="utf-8")
