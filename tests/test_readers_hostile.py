@@ -300,3 +300,51 @@ def test_a_signal_list_given_as_a_string_is_a_usage_error(tmp_path):
     line = len(text.splitlines()) + 3
     assert code == 2
     assert f"xx.toml:{line}: [signals] affiliate_hosts must be a list of strings" in err
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b"")]
+)
+@pytest.mark.parametrize("name", ["posts.json", "user_data_tiktok.json"])
+def test_a_json_document_saved_as_utf16_is_read_element_by_element(tmp_path, encoding, bom, name):
+    """Found by the shape fuzzer: JSON arrays and exports in UTF-16 were one "not valid UTF-8"
+    error for the whole file (every post lost)."""
+    items = [{"id": f"g{i}", "caption": f"Café {i} #ad"} for i in range(3)]
+    if name.startswith("user_data"):
+        items = [
+            {
+                "Date": "2024-03-01 07:15:02",
+                "Link": f"https://www.tiktokv.com/share/video/734100000000000{i}/",
+                "Title": f"Café {i} #ad",
+            }
+            for i in range(3)
+        ]
+        text = json.dumps({"Post": {"Posts": {"VideoList": items}}}, ensure_ascii=False)
+    else:
+        text = json.dumps(items, ensure_ascii=False)
+    path = tmp_path / name
+    path.write_bytes(bom + text.encode(encoding))
+    records = read([path])
+    assert [(type(r).__name__, r.source.index, r.caption) for r in records] == [
+        ("Post", i, f"Café {i} #ad") for i in range(3)
+    ]
+
+
+def test_a_zip_member_whose_first_line_nests_thousands_deep_is_read_not_a_crash(tmp_path):
+    """Found by the shape fuzzer: the own-report check parsed the first line with json.loads,
+    which raised RecursionError on `[[[[...` and took the whole scan down."""
+    import zipfile
+
+    path = tmp_path / "export.zip"
+    deep = "[" * 5000 + "]" * 5000
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "user_data_tiktok.json", '{"Post": {"Posts": {"VideoList": [{"x": ' + deep + ', "Title": "hi #ad"}]}}}'
+        )
+        zf.writestr("posts.jsonl", "[" * 5000 + "\n" + '{"id": "b", "caption": "second #ad"}\n')
+    records = read([path])
+    assert sorted((r.source.member, type(r).__name__, r.id) for r in records) == [
+        ("posts.jsonl", "InputError", None),
+        ("posts.jsonl", "Post", "b"),
+        ("user_data_tiktok.json", "InputError", None),
+    ]
