@@ -348,3 +348,22 @@ def test_a_zip_member_whose_first_line_nests_thousands_deep_is_read_not_a_crash(
         ("posts.jsonl", "Post", "b"),
         ("user_data_tiktok.json", "InputError", None),
     ]
+
+
+@pytest.mark.parametrize("chunk_edge", [False, True])
+def test_cr_only_jsonl_with_a_long_first_line_is_split_into_its_lines(tmp_path, chunk_edge):
+    """Found by the shape fuzzer: CR-only line ends were noticed only when a CR showed in the
+    first 4 KB; a longer first line made the whole file one line (every later post lost)."""
+    from compliance.readers.limits import bounded_lines
+
+    first = json.dumps({"id": "a", "caption": "#ad " + "long " * 2000})
+    lines = [first, json.dumps({"id": "b", "caption": "second"}), "", json.dumps({"id": "c", "caption": "third"})]
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes("\r".join(lines).encode() + b"\r\n")
+    assert [(r.id, r.source.line) for r in read([path])] == [("a", 1), ("b", 2), ("c", 4)]
+    if chunk_edge:  # a CRLF split across two reads is one line end, not two
+        import io
+
+        data = b'{"id": "x"}\r\n{"id": "y"}\r{"id": "z"}\n'
+        got = [(n, line) for n, line in bounded_lines(io.BytesIO(data), chunk=12)]
+        assert [n for n, _ in got] == [1, 2, 3]

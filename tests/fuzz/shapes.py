@@ -3,7 +3,8 @@
 The mutation fuzzer (harness.py) damages real files at random; this one *builds* the shapes
 that broke the tool before, in every input format, so none of them depends on luck:
 
-- records: deep nesting (arrays or objects, up to thousands of levels), integers of 4,300+
+- records: deep nesting (arrays or objects, up to thousands of levels, beside the caption or as
+  the caption itself), integers of 4,300+
   digits, `1e999`, `NaN`, `-Infinity`, huge captions, unclosed strings and quotes, invisible /
   bidi / NUL / lone-surrogate text;
 - files: UTF-8 with and without BOM, UTF-16 LE/BE with and without BOM, latin-1, a BOM at the
@@ -52,6 +53,7 @@ RECORD_SHAPES = (
     "unclosed",
     "hostile-text",
     "multiline",
+    "deep-caption",
 )
 ENCODINGS = (
     "utf-8",
@@ -131,7 +133,7 @@ def make_case(seed: int, big: int = 200_000) -> Case:
     fmt = rng.choice(FORMATS)
     shapes = [rng.choice(RECORD_SHAPES) for _ in range(rng.randint(1, 8))]
     if fmt not in ("jsonl", "csv", "youtube"):  # in one JSON document only the last string can stay open
-        shapes = [s for s in shapes[:-1] if s != "unclosed"] + shapes[-1:]
+        shapes = [s for s in shapes if s != "unclosed"] + (["unclosed"] if "unclosed" in shapes else [])
     encodings = ENCODINGS if fmt in LINE_FORMATS else ENCODINGS[:7]
     deliveries = DELIVERIES if fmt in SINGLE_FILE else ("file", "symlinks", "zip")
     if fmt == "jsonl":
@@ -179,9 +181,10 @@ def _json_str(text: str) -> str:
     return json.dumps(text)  # ASCII escapes: lone surrogates and NULs survive any encoding
 
 
-def _element(fmt: str, i: int, caption: str, extra: str, unclosed: bool) -> str:
-    """One JSON element of a JSON-based format; an unclosed one stops inside its caption string."""
-    cap = _json_str(caption)
+def _element(fmt: str, i: int, caption: str, extra: str, unclosed: bool, raw_caption: str | None = None) -> str:
+    """One JSON element of a JSON-based format; an unclosed one stops inside its caption string;
+    `raw_caption` is JSON text put where the caption string goes (a deeply nested value)."""
+    cap = raw_caption or _json_str(caption)
     if unclosed:
         cap = cap[:-1] + " and then the file ends"
     if fmt in ("jsonl", "json"):
@@ -199,6 +202,14 @@ def _element(fmt: str, i: int, caption: str, extra: str, unclosed: bool) -> str:
     return head if unclosed else head + "}"
 
 
+def _raw_cap(shape: str, extra: str) -> str | None:
+    return extra if shape == "deep-caption" else None
+
+
+def _raw_extra(shape: str, extra: str) -> str:
+    return "1" if shape == "deep-caption" else extra
+
+
 def _csv_cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -211,6 +222,10 @@ def build_text(case: Case) -> tuple[str, list[tuple[str, int]]]:
         caption = _caption(rng, i, shape, case.big)
         if case.fmt in ("csv", "youtube") and shape == "hostile-text":
             caption = caption.replace("\u0000", "")  # NUL in CSV is tested by the mutation fuzzer
+        if shape == "deep-caption":
+            deep = _deep(rng, rng.choice(["deep-array", "deep-object"]))
+            records.append((i, shape, caption + " " + deep, deep))  # CSV: text; JSON: the caption's value
+            continue
         records.append((i, shape, caption, _extra(rng, shape)))
     places: list[tuple[str, int]] = []
     if case.fmt == "jsonl":
@@ -218,7 +233,9 @@ def build_text(case: Case) -> tuple[str, list[tuple[str, int]]]:
         for i, shape, caption, extra in records:
             while rng.random() < 0.2:
                 lines.append(rng.choice(["", "   ", "\t"]))
-            lines.append(_element("jsonl", i, caption, extra, shape == "unclosed"))
+            lines.append(
+                _element("jsonl", i, caption, _raw_extra(shape, extra), shape == "unclosed", _raw_cap(shape, extra))
+            )
             places.append(("line", len(lines)))
         return "\n".join(lines) + rng.choice(["\n", ""]), places
     if case.fmt in ("csv", "youtube"):
@@ -237,7 +254,10 @@ def build_text(case: Case) -> tuple[str, list[tuple[str, int]]]:
                 rows.append(f"{ident},{_csv_cell(cell)},{_csv_cell(caption)}")
             places.append(("row", len(rows)))
         return "\n".join(rows) + "\n", places
-    elements = [_element(case.fmt, i, cap, extra, shape == "unclosed") for i, shape, cap, extra in records]
+    elements = [
+        _element(case.fmt, i, cap, _raw_extra(shape, extra), shape == "unclosed", _raw_cap(shape, extra))
+        for i, shape, cap, extra in records
+    ]
     places = [("index", n) for n in range(len(elements))]
     body = ",\n".join(elements) + ("" if case.shapes[-1] == "unclosed" else "]")
     if case.fmt == "tiktok":
