@@ -112,8 +112,7 @@ def test_a_post_that_could_not_be_judged_is_an_error_record_never_a_pass(scanner
 
 def test_the_quadratic_url_pattern_never_sees_a_long_run():
     """spaCy's URL pattern costs a run's length squared (its `user:password@` part tries every
-    split); it is now given runs with an `@` of at most _URL_MAX characters, and runs without an
-    `@` go to the same pattern minus that part. Counted, not timed."""
+    split); it is now given runs of at most _URL_MAX characters. Counted, not timed."""
     import spacy
 
     from compliance.analysis import tokenizer as tk
