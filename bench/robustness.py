@@ -22,6 +22,11 @@ Prints, per part and in total: inputs tried, crashes, hangs, posts lost. All mus
 7. bombs: a zip of a gzip of one 300 MB line, a 20 KB zip of 20 M blank lines, an Instagram
    file with one 200 MB string, ten 48 KB captions of "#sp " in json and html: seconds, peak
    memory and report size per shape; a post missing from the report counts as lost.
+8. shapes: generated hostile shapes for every reader (tests/fuzz/shapes.py: deep nesting, huge
+   numbers, unclosed quotes, UTF-16/latin-1/CR-only, FIFOs, symlinks, gzip/zip; captions up to
+   --shape-big characters, past the 16 MiB record bound), conservation record by record, and
+   every --cli-every-th case through the real CLI with the README's exit code. Seeded: the
+   seeds are printed, `python3 -m tests.fuzz.shapes --seed N --cases 1` rebuilds one.
 """
 
 from __future__ import annotations
@@ -330,6 +335,8 @@ def cost(every_phrase: bool) -> Tally:
         "repro: colis": "colis",
         "repro: reçu": "reçu",
         "repro: sent me": "sent me",
+        "repro: http:// run": ("", "http://"),
+        "repro: http://a@ run": ("", "http://a@"),
     }
     for name, phrases in shapes.items():
         times = [cm.cost(scanner, phrases, n, runs=2) for n in cm.SIZES]
@@ -402,6 +409,59 @@ def bombs() -> Tally:
     return tally
 
 
+def shapes_part(n: int, seed: int, big: int, cli_every: int) -> Tally:
+    """Generated shapes (tests/fuzz/shapes.py) for every reader, in-process, conservation record
+    by record; every `cli_every`-th case also through the real CLI (no traceback, every record in
+    the report, the README's exit code)."""
+    from tests.fuzz import shapes
+
+    tally = Tally("shapes")
+    judge = harness.Judge()
+    totals = shapes.run_many(list(range(seed, seed + n)), big, judge, log=tally.notes.append)
+    tally.inputs = totals["records"]
+    tally.crashes = totals["crashes"]
+    tally.hangs = totals["hangs"]
+    tally.lost = totals["lost"]
+    tally.notes.insert(
+        0,
+        f"seeds {seed}..{seed + n - 1}: {totals['cases']} cases, {totals['records']} records, "
+        f"{totals['refused']} refused whole (rebuild one: python3 -m tests.fuzz.shapes --seed N --cases 1)",
+    )
+    checked = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in range(seed, seed + n, max(cli_every, 1)):
+            case = shapes.make_case(s, big)
+            text, places = shapes.build_text(case)
+            work = Path(tempfile.mkdtemp(dir=tmp))
+            scan, member, writer = shapes.deliver(case, shapes.encode(case, text), work)
+            out = work / "report.json"
+            code, err = _cli(["scan", scan, "-o", str(out), "--no-progress", "--no-config"])
+            if writer is not None:
+                writer.join(5)
+            checked += 1
+            if code is None:
+                tally.hangs += 1
+                continue
+            if "Traceback" in err or code not in (0, 1, 2, 3):
+                tally.crashes += 1
+                tally.notes.append(f"CLI seed {s}: exit {code}: {err[-300:]}")
+                continue
+            if code == 2:
+                tally.notes.append(f"CLI seed {s}: refused (exit 2): {err.strip()[:160]}")
+                continue
+            report = json.loads(out.read_text(encoding="utf-8"))
+            posts = [p for p in report["posts"] if p["source"].get("member") == member]
+            tally.lost += abs(len(posts) - len(places))
+            summary = report["summary"]
+            violation = any(c.get("violation") for c in summary["by_jurisdiction"].values())
+            want = 1 if violation else 3 if summary["errors"] else 0
+            if code != want:
+                tally.crashes += 1
+                tally.notes.append(f"CLI seed {s}: exit {code}, the README says {want}")
+    tally.notes.insert(1, f"{checked} cases also through the CLI (exit codes checked)")
+    return tally
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1500, help="mutated input files (default 1500)")
@@ -410,10 +470,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
     parser.add_argument("--cost-all", action="store_true", help="time every vocabulary phrase (1k, 8k)")
-    parser.add_argument("--only", choices=["cost", "bombs"], help="run only this part")
+    parser.add_argument("--shapes", type=int, default=400, help="generated shape cases (default 400)")
+    parser.add_argument("--shape-big", type=int, default=18_000_000, help="largest generated caption (characters)")
+    parser.add_argument("--cli-every", type=int, default=20, help="every Nth shape case also through the CLI")
+    parser.add_argument("--only", choices=["cost", "bombs", "shapes"], help="run only this part")
     args = parser.parse_args()
     if args.quick:
-        args.files, args.captions, args.slow_posts = 150, 150, 6
+        args.files, args.captions, args.slow_posts, args.shapes, args.shape_big = 150, 150, 6, 60, 200_000
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
     parts = []
@@ -425,9 +488,10 @@ def main() -> int:
         lambda: catastrophic(args.slow_posts),
         lambda: cost(args.cost_all),
         bombs,
+        lambda: shapes_part(args.shapes, args.seed, args.shape_big, args.cli_every),
     ]
     if args.only:
-        todo = {"cost": todo[5:6], "bombs": todo[6:]}[args.only]
+        todo = {"cost": todo[5:6], "bombs": todo[6:7], "shapes": todo[7:]}[args.only]
     for run in todo:
         start = time.perf_counter()
         tally = run()

@@ -55,6 +55,9 @@ class Settings:
     exceptions: tuple[Waiver, ...] = ()
     discover: bool = False  # --discover: look for ads no brand list names (verdicts `review` only)
     source: str | None = None  # the config file these came from, if any
+    # ("severity" | "select" | "ignore", rule key) -> where it was given ("file:line: severity.KEY",
+    # "--select KEY"), so a key that names no rule is reported there (see the scanner's check)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     def waivers_for(self, post_id: str | None) -> list[Waiver]:
         return [w for w in self.exceptions if w.post == post_id]
@@ -127,6 +130,8 @@ def load_config(path: Path) -> Settings:
         table[name] = (value, f"{path}:{_line(lines, key, start)}: {key}")
     base = path.parent
 
+    origins: dict[tuple[str, str], str] = {}
+
     def strings(name: str) -> tuple[str, ...]:
         if name not in table:
             return ()
@@ -135,7 +140,12 @@ def load_config(path: Path) -> Settings:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where} must be a string or a list of strings")
-        return split_list(value)
+        items = split_list(value)
+        if name in ("select", "ignore"):
+            key_line = int(where.rsplit(":", 2)[-2])
+            for item in items:
+                origins[(name, item)] = f"{path}:{_item_line(lines, item, key_line)}: {name} {item!r}"
+        return items
 
     brands = None
     if "brands" in table:
@@ -149,6 +159,9 @@ def load_config(path: Path) -> Settings:
         if not isinstance(value, dict):
             raise ConfigError(f'{where} must be a table of rule = "error|warning|info"')
         severity = {str(rule): _severity(level, f"{where}.{rule}") for rule, level in value.items()}
+        key_line = _line(lines, next(k for k in data if k.replace("-", "_") == "severity"), start)
+        for rule in severity:
+            origins[("severity", rule)] = f"{path}:{_item_line(lines, rule, key_line)}: severity.{rule}"
     exceptions: list[Waiver] = []
     if "exceptions" in table:
         value, where = table["exceptions"]
@@ -164,6 +177,7 @@ def load_config(path: Path) -> Settings:
         severity=severity,
         exceptions=tuple(exceptions),
         source=str(path),
+        origins=origins,
     )
 
 
@@ -192,6 +206,17 @@ def _line(lines: list[str], key: str, start: int = 0) -> int:
         if lines[i].strip().startswith((key + " ", key + "=", f'"{key}"', f"[{key}]", f"[tool.compliance.{key}]")):
             return i + 1
     return 0
+
+
+def _item_line(lines: list[str], item: str, key_line: int) -> int:
+    """The line, at or after the key's (1-based) line, that names `item` (the key's line if none)."""
+    if key_line <= 0:
+        return key_line
+    quoted = (f'"{item}"', f"'{item}'", f"{item} =", f"{item}=")
+    for i in range(key_line - 1, min(len(lines), key_line + 200)):
+        if any(q in lines[i] for q in quoted):
+            return i + 1
+    return key_line
 
 
 def _severity(level: Any, where: str) -> str:
@@ -278,6 +303,13 @@ def resolve(
         found = None if no_config else find_config()
         base = load_config(found) if found else Settings()
     severity = dict(parse_severity(s) for s in severities) if severities else base.severity
+    flags = {"select": select, "ignore": ignore}
+    origins = {k: v for k, v in base.origins.items() if not (severities if k[0] == "severity" else flags[k[0]])}
+    for given in severities:
+        origins[("severity", given.partition("=")[0].strip())] = f"--severity {given}"
+    for name, values in flags.items():
+        for item in split_list(values):
+            origins[(name, item)] = f"--{name} {item}"
     excepted = tuple(parse_exception(item) for item in exceptions) if exceptions else base.exceptions
     brands_file = brands_file or base.brands_file
     return Settings(
@@ -291,6 +323,7 @@ def resolve(
         exceptions=excepted,
         discover=discover,
         source=base.source,
+        origins=origins,
     )
 
 

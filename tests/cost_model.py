@@ -9,6 +9,7 @@ import gc
 import time
 
 from compliance.analysis.discover import load_catalogue
+from compliance.analysis.tokenizer import caption_nlp
 from compliance.model import Post, Source
 from compliance.ruleset.loader import default_codes, default_dirs, load_ruleset
 
@@ -74,6 +75,9 @@ def cost(scanner, phrase: str | list[str] | tuple[str, str], size: int, runs: in
     best = float("inf")
     scanner.judge_record(post)  # warm: caches and the vocabulary are not part of the cost
     for _ in range(runs):
+        # spaCy caches each space-separated chunk's tokens: without a flush a repeated run would
+        # time the cache, and a tokenizer cost that grows with the chunk's length would hide.
+        caption_nlp().tokenizer._flush_cache()
         gc.collect()
         gc.disable()  # a collection in the middle of one run is noise, not growth
         try:

@@ -304,3 +304,56 @@ def test_exceptions_travel_to_worker_processes_and_into_the_state_fingerprint():
     assert rebuilt.judge(post).verdicts["us"].status == "compliant"
     assert plain.judge(post).verdicts["us"].status == "violation"
     assert fingerprint(plain)[0] != fingerprint(excepted)[0]
+
+
+# ------------------------------------------------------------ rule keys that name no rule
+@pytest.mark.parametrize(
+    ("text", "where", "suggestion"),
+    [
+        ('severity = { "FTC-08" = "warning" }\n', "compliance.toml:1: severity.FTC-08", "FTC-008"),
+        (
+            '# house settings\n\n[severity]\n"FTC-008" = "error"\n"ftc-002" = "info"\n',
+            "compliance.toml:5: severity.ftc-002",
+            "FTC-002",
+        ),
+        ('jurisdictions = ["us"]\nselect = [\n  "FTC",\n  "FCT",\n]\n', "compliance.toml:4: select 'FCT'", "FTC"),
+        ('ignore = ["missing-disclosur"]\n', "compliance.toml:1: ignore 'missing-disclosur'", "missing-disclosure"),
+    ],
+)
+def test_a_config_key_naming_no_rule_exits_2_where_it_was_written(project, text, where, suggestion):
+    """A typo under severity/select/ignore used to change nothing (or, with select, judge nothing)."""
+    (project / "compliance.toml").write_text(text, encoding="utf-8")
+    result, _ = check()
+    assert result.exit_code == 2, result.output
+    assert where in result.output and f"did you mean {suggestion!r}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("flag", "where", "suggestion"),
+    [
+        (["--severity", "FTC-08=info"], "--severity FTC-08=info", "FTC-008"),
+        (["--select", "missing-disclosures"], "--select missing-disclosures", "missing-disclosure"),
+        (["--ignore", "FTC-DISCOVR"], "--ignore FTC-DISCOVR", "FTC"),
+    ],
+)
+def test_a_flag_naming_no_rule_exits_2(project, flag, where, suggestion):
+    result, _ = check(*flag)
+    assert result.exit_code == 2, result.output
+    assert where in result.output and "names no rule" in result.output and suggestion in result.output
+
+
+def test_keys_of_other_jurisdictions_and_discover_names_are_accepted(project):
+    """A shared config may name rules of jurisdictions this run does not judge."""
+    (project / "compliance.toml").write_text(
+        '[severity]\n"FTC-008" = "error"\n"missing-disclosure" = "warning"\n', encoding="utf-8"
+    )
+    result, report = check("-j", "de", "--ignore", "FTC-DISCOVER,discover")
+    assert result.exit_code in (0, 1), result.output
+    assert "de" in json.dumps(report) and "names no rule" not in result.output
+    result, _ = check("-j", "uk", "--select", "FTC", "--select", "uk", "--select", "ASA-00")
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_serve_refuses_a_key_naming_no_rule_before_listening(project):
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--severity", "FTC-08=info"])
+    assert result.exit_code == 2 and "did you mean 'FTC-008'" in result.output

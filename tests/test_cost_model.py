@@ -38,6 +38,10 @@ REPROS = {
     "bang-run": ("Glowly sent me ", "!"),
     "stops": ("", "colis@."),
     "camel": ("#", "Ab"),
+    # whitespace-free runs spaCy's URL pattern used to match in quadratic time
+    "url-run": ("", "http://"),
+    "url-at-run": ("", "http://a@"),
+    "url-path-run": ("Glowly ", "https://a.b/"),
 }
 
 
@@ -104,3 +108,69 @@ def test_a_post_that_could_not_be_judged_is_an_error_record_never_a_pass(scanner
     report = build_report([result], scanner.jurisdictions, scanner.ruleset_meta(), ["t.jsonl"])
     assert report.data["summary"]["errors"] == 1
     assert all(sum(c.values()) == 0 for c in report.data["summary"]["by_jurisdiction"].values())
+
+
+def test_the_quadratic_url_pattern_never_sees_a_long_run():
+    """spaCy's URL pattern costs a run's length squared (its `user:password@` part tries every
+    split); it is now given runs of at most _URL_MAX characters. Counted, not timed."""
+    import spacy
+
+    from compliance.analysis import tokenizer as tk
+
+    seen: list[int] = []
+    original = spacy.blank("xx").tokenizer.url_match
+
+    def counting(string):
+        seen.append(len(string))
+        return original(string)
+
+    url_match = tk._linear_url_match(counting)
+    for unit in ("http://", "http://a@", "a@b.", "https://a.b/"):
+        for size in (1_000, 8_000, 64_000):
+            url_match((unit * (size // len(unit) + 1))[:size])
+    assert seen and max(seen) <= tk._URL_MAX
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://amzn.to/x?tag=a-20",
+        "glowly.com",
+        "shop.glowly.com/serum?ref=lena",
+        "www.a.b",
+        "user:pw@host.com",
+        "lena@glowly.com",
+        "http://x",
+        "http://192.168.0.1/x",
+        "http://8.8.8.8/x",
+        "xn--bcher-kva.de",
+        "@glowly",
+        "#ad",
+        "colis",
+    ],
+)
+def test_the_linear_url_match_gives_spacys_answers(text):
+    import spacy
+
+    from compliance.analysis import tokenizer as tk
+
+    original = spacy.blank("xx").tokenizer.url_match
+    ours = tk._linear_url_match(original)
+    expected = original(text)
+    got = ours(text)
+    assert (got and got.group()) == (expected and expected.group())
+
+
+def test_urls_stay_one_token_with_the_linear_url_match():
+    from compliance.analysis.tokenizer import caption_nlp
+
+    nlp = caption_nlp()
+    assert [t.text for t in nlp("see https://amzn.to/x?tag=a-20 and lena@glowly.com, glowly.com/shop!")] == [
+        "see",
+        "https://amzn.to/x?tag=a-20",
+        "and",
+        "lena@glowly.com",
+        ",",
+        "glowly.com/shop",
+        "!",
+    ]

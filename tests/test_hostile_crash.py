@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC
@@ -323,6 +324,34 @@ def test_a_full_stdout_is_a_message_and_exit_2(command):
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert "Traceback" not in err and "Exception ignored" not in err and "No space left" in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("check", "--format", "json", "Loving my Glowly serum"),
+        ("scan", str(CAMPAIGN), "--format", "jsonl"),
+        ("scan", str(CAMPAIGN), "--format", "json", "--jobs", "2"),
+        ("rules", "list"),
+    ],
+)
+def test_a_closed_stdout_ends_quietly_with_141(command):
+    """`compliance scan ... | head -1`: the reader left, so the run stops without a message or a
+    traceback, with the status a shell shows for a command SIGPIPE ended (128 + 13), as `yes | head`."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout now fails with EPIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "compliance", *command, "--no-progress"][: None if command[0] == "scan" else -1],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            timeout=300,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr.decode()
+    assert proc.stderr.decode() == ""
 
 
 def test_a_full_disk_under_the_state_file_is_a_message(tmp_path, monkeypatch):

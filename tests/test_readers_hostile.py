@@ -159,6 +159,26 @@ def test_an_unclosed_quote_costs_its_row_not_every_later_row(tmp_path):
     assert [r.caption for r in records[1:]] == ["second", "third", "fourth"]
 
 
+def test_an_unclosed_quote_closed_by_a_later_rows_quote_costs_its_row_only(tmp_path):
+    """Found by the shape fuzzer: the stray quote paired with the next quoted cell, and every row
+    between became one caption (csv's lenient mode reads `"...\n3,"x` as one cell)."""
+    path = tmp_path / "p.csv"
+    path.write_text(
+        'id,caption\n1,"stray quote #ad\n2,second\n3,"say ""hi"" #ad"\n4,"sloppy"tail\n5,"two\nlines"\n',
+        encoding="utf-8",
+    )
+    records = read([path])
+    assert kinds(records) == [
+        ("error", {"file": str(path), "row": 2}),
+        ("post", "2"),
+        ("post", "3"),
+        ("post", "4"),
+        ("post", "5"),
+    ]
+    assert "never closed" in records[0].message
+    assert [r.caption for r in records[1:]] == ["second", 'say "hi" #ad', "sloppytail", "two\nlines"]
+
+
 def test_a_multiline_quoted_cell_is_still_one_caption(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text('id,caption\n1,"two\nlines #ad"\n2,"say ""hi"""\n', encoding="utf-8")
@@ -280,3 +300,70 @@ def test_a_signal_list_given_as_a_string_is_a_usage_error(tmp_path):
     line = len(text.splitlines()) + 3
     assert code == 2
     assert f"xx.toml:{line}: [signals] affiliate_hosts must be a list of strings" in err
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b"")]
+)
+@pytest.mark.parametrize("name", ["posts.json", "user_data_tiktok.json"])
+def test_a_json_document_saved_as_utf16_is_read_element_by_element(tmp_path, encoding, bom, name):
+    """Found by the shape fuzzer: JSON arrays and exports in UTF-16 were one "not valid UTF-8"
+    error for the whole file (every post lost)."""
+    items = [{"id": f"g{i}", "caption": f"Café {i} #ad"} for i in range(3)]
+    if name.startswith("user_data"):
+        items = [
+            {
+                "Date": "2024-03-01 07:15:02",
+                "Link": f"https://www.tiktokv.com/share/video/734100000000000{i}/",
+                "Title": f"Café {i} #ad",
+            }
+            for i in range(3)
+        ]
+        text = json.dumps({"Post": {"Posts": {"VideoList": items}}}, ensure_ascii=False)
+    else:
+        text = json.dumps(items, ensure_ascii=False)
+    path = tmp_path / name
+    path.write_bytes(bom + text.encode(encoding))
+    records = read([path])
+    assert [(type(r).__name__, r.source.index, r.caption) for r in records] == [
+        ("Post", i, f"Café {i} #ad") for i in range(3)
+    ]
+
+
+def test_a_zip_member_whose_first_line_nests_thousands_deep_is_read_not_a_crash(tmp_path):
+    """Found by the shape fuzzer: the own-report check parsed the first line with json.loads,
+    which raised RecursionError on `[[[[...` and took the whole scan down."""
+    import zipfile
+
+    path = tmp_path / "export.zip"
+    deep = "[" * 5000 + "]" * 5000
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "user_data_tiktok.json", '{"Post": {"Posts": {"VideoList": [{"x": ' + deep + ', "Title": "hi #ad"}]}}}'
+        )
+        zf.writestr("posts.jsonl", "[" * 5000 + "\n" + '{"id": "b", "caption": "second #ad"}\n')
+    records = read([path])
+    assert sorted((r.source.member, type(r).__name__, r.id) for r in records) == [
+        ("posts.jsonl", "InputError", None),
+        ("posts.jsonl", "Post", "b"),
+        ("user_data_tiktok.json", "InputError", None),
+    ]
+
+
+@pytest.mark.parametrize("chunk_edge", [False, True])
+def test_cr_only_jsonl_with_a_long_first_line_is_split_into_its_lines(tmp_path, chunk_edge):
+    """Found by the shape fuzzer: CR-only line ends were noticed only when a CR showed in the
+    first 4 KB; a longer first line made the whole file one line (every later post lost)."""
+    from compliance.readers.limits import bounded_lines
+
+    first = json.dumps({"id": "a", "caption": "#ad " + "long " * 2000})
+    lines = [first, json.dumps({"id": "b", "caption": "second"}), "", json.dumps({"id": "c", "caption": "third"})]
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes("\r".join(lines).encode() + b"\r\n")
+    assert [(r.id, r.source.line) for r in read([path])] == [("a", 1), ("b", 2), ("c", 4)]
+    if chunk_edge:  # a CRLF split across two reads is one line end, not two
+        import io
+
+        data = b'{"id": "x"}\r\n{"id": "y"}\r{"id": "z"}\n'
+        got = [(n, line) for n, line in bounded_lines(io.BytesIO(data), chunk=12)]
+        assert [n for n, _ in got] == [1, 2, 3]

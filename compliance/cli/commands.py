@@ -48,9 +48,22 @@ def scanner_for(settings: Settings):
 
     try:
         return Scanner.from_settings(settings)
-    except RuleFileError as exc:
+    except (RuleFileError, ConfigError) as exc:  # ConfigError: a severity/select/ignore key naming no rule
         raise UsageProblem(str(exc)) from None
     except ValueError as exc:  # a broken discover catalogue (compliance.analysis.discover.CatalogueError)
+        raise UsageProblem(str(exc)) from None
+
+
+def _check_rule_keys(settings: Settings) -> None:
+    """severity/select/ignore keys naming no rule are exit 2 before `serve` listens (each page
+    request builds its own scanner, too late to stop the command)."""
+    from compliance.judging.scanner import check_rule_keys
+    from compliance.ruleset.loader import RuleFileError, default_dirs
+
+    dirs = default_dirs([Path(d) for d in settings.rules_dirs])
+    try:
+        check_rule_keys(settings, [], dirs)
+    except (RuleFileError, ConfigError) as exc:
         raise UsageProblem(str(exc)) from None
 
 
@@ -77,12 +90,17 @@ def write_output(report, fmt: str, output: str | None, options: dict) -> None:
         render(report, sys.stdout, options)
 
 
-# Writing the output failed (stdout to a full disk, `> /dev/full`, a closed pipe): exit 2 with a message.
+# Writing the output failed (stdout to a full disk, `> /dev/full`): exit 2 with a message.
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+# The reader of stdout went away (`compliance scan ... | head -1`): stop quietly, like `yes | head`,
+# with the status a shell gives a command that SIGPIPE ended (128 + 13), so `set -o pipefail`
+# scripts can tell it from a verdict.
+CLOSED_PIPE_EXIT = 141
 
 
 class _Main(click.Group):
-    """The command group: an output that cannot be written is a message and exit 2, never a traceback."""
+    """The command group: an output that cannot be written is a message and exit 2, never a
+    traceback; a reader that closed the pipe ends the run quietly (CLOSED_PIPE_EXIT)."""
 
     def invoke(self, ctx):
         try:
@@ -94,6 +112,8 @@ class _Main(click.Group):
             if exc.errno not in _OUTPUT_ERRNOS:
                 raise
             _drop_stdout()
+            if exc.errno == errno.EPIPE:
+                raise click.exceptions.Exit(CLOSED_PIPE_EXIT) from None
             raise UsageProblem(f"cannot write the output: {exc.strerror or exc}") from None
 
 
@@ -177,7 +197,8 @@ def scan(
     (Instagram, TikTok, X, YouTube), or a zip or folder of them.
 
     Exit 0 every post judged and no violation, 1 a violation, 2 the run could not be done,
-    3 the run finished but some posts could not be judged (error records) and none is a violation."""
+    3 the run finished but some posts could not be judged (error records) and none is a violation,
+    141 stdout was closed by its reader (`| head`): the run stops quietly."""
     from compliance.readers import ReadOptions, UnreadableInput
 
     if fmt not in _format_choices():
@@ -459,6 +480,7 @@ def serve(host, port, brands_file, state_file, rule_flags):
     from compliance.web.server import serve as run_server
 
     settings = resolve_settings(brands_file=brands_file, **rule_flags)
+    _check_rule_keys(settings)
     try:
         run_server(host, port, settings)
     except OSError as exc:

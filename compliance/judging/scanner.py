@@ -6,13 +6,14 @@ process pool and a Dask worker all produce the same record for the same post.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from compliance.analysis.analyser import Analyser
 from compliance.analysis.discover import discovery_finding
-from compliance.config import Settings
+from compliance.config import ConfigError, Settings
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver
 from compliance.ruleset.checks import CHECKS
 from compliance.ruleset.checks.context import Context
@@ -24,6 +25,66 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def _finding_order(f: Finding) -> tuple[int, int, str]:
     return (SEVERITY_ORDER[f.severity], f.start if f.start is not None else -1, f.rule)
+
+
+def _rule_keys(rulesets) -> tuple[list[Any], set[str]]:
+    """Every rule (and each rule set's discover pseudo-rule, which `--select`/`--ignore` name like
+    a rule) and the keys a severity override matches: rule ids and names."""
+    from types import SimpleNamespace
+
+    rules: list[Any] = []
+    for rs in rulesets:
+        rules += rs.rules
+        for prefix in {r.id.split("-", 1)[0] for r in rs.rules}:
+            rules.append(
+                SimpleNamespace(
+                    id=f"{prefix}-DISCOVER", name="discovered-commercial", group="discover", jurisdiction=rs.code
+                )
+            )
+    return rules, {key for rs in rulesets for r in rs.rules for key in (r.id, r.name)}
+
+
+def _unknown(settings: Settings, rulesets) -> list[tuple[str, str]]:
+    rules, severity_keys = _rule_keys(rulesets)
+    out = [("severity", key) for key in settings.severity if key not in severity_keys]
+    for kind in ("select", "ignore"):
+        for key in getattr(settings, kind):
+            if not any(rule_selected(r, [key], []) for r in rules):
+                out.append((kind, key))
+    return out
+
+
+def check_rule_keys(settings: Settings, rulesets, dirs: list[Path]) -> None:
+    """A `severity`, `select` or `ignore` key that names no rule is a mistake (a typo would
+    silently change nothing, or with `select` judge nothing): exit 2 saying where it was given.
+
+    Keys are checked against the rule sets judged, then against every rule file in the rule
+    folders (a shared config may name rules of jurisdictions this run does not judge)."""
+    unknown = _unknown(settings, rulesets)
+    if not unknown:
+        return
+    everything = list(rulesets)
+    for code in jurisdiction_codes(dirs):
+        if code not in {rs.code for rs in everything}:
+            try:
+                everything.append(load_ruleset(code, dirs))
+            except RuleFileError:
+                continue  # that file's own problem is reported when it is used
+    unknown = _unknown(settings, everything)
+    if not unknown:
+        return
+    rules, severity_keys = _rule_keys(everything)
+    prefixes = {r.id.split("-", 1)[0] for r in rules}
+    names = severity_keys | {r.group for r in rules if r.group} | {rs.code for rs in everything} | prefixes
+    problems = []
+    for kind, key in unknown:
+        where = settings.origins.get((kind, key)) or (f"--{kind} {key}" if kind != "severity" else f"severity {key}")
+        candidates = {n.lower(): n for n in sorted(severity_keys if kind == "severity" else names)}
+        close = difflib.get_close_matches(key.lower(), list(candidates), n=1, cutoff=0.6)
+        hint = f" (did you mean {candidates[close[0]]!r}?)" if close else ""
+        what = "a rule id or name" if kind == "severity" else "a rule id, id prefix, name, group or jurisdiction"
+        problems.append(f"{where}: {key!r} names no rule{hint}; expected {what} (see `compliance rules list`)")
+    raise ConfigError("\n".join(problems))
 
 
 def status_of(findings: list[Finding], commercial: bool) -> str:
@@ -88,6 +149,7 @@ class Scanner:
                     f"{', '.join(jurisdiction_codes(dirs))}"
                 )
         self.jurisdictions = [rs.code for rs in self.rulesets]
+        check_rule_keys(settings, self.rulesets, dirs)
         self.settings = replace(settings, jurisdictions=tuple(self.jurisdictions))
         self.rules = {
             rs.code: [

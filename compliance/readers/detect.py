@@ -71,7 +71,7 @@ def own_report(head: bytes) -> bool:
     if first.startswith("{"):
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a first line nested thousands deep
             obj = None
         if (
             isinstance(obj, dict)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import IO
 
+from compliance.readers.jsonl import utf16
 from compliance.readers.limits import MAX_RECORD_BYTES
 
 CHUNK = 1 << 20
@@ -54,7 +55,8 @@ class JsonStream:
     def __init__(self, stream: IO[bytes] | gzip.GzipFile, chunk: int | None = None) -> None:
         self._stream = stream
         self._chunk = chunk or CHUNK
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.encoding = "UTF-8"
+        self._decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._bytes_read = 0
         self.buf = ""
         self.pos = 0
@@ -70,6 +72,8 @@ class JsonStream:
         if self.eof:
             return False
         data = self._stream.read(self._chunk)
+        if not self._bytes_read and data:
+            self._sniff(data)
         try:
             if data:
                 text = self._decoder.decode(data)
@@ -78,7 +82,7 @@ class JsonStream:
                 text = self._decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             at = self._bytes_read + exc.start
-            raise JsonStreamError(f"not valid UTF-8 near byte {at:,}") from None
+            raise JsonStreamError(f"not valid {self.encoding} near byte {at:,}") from None
         self._bytes_read += len(data)
         keep = self.pos if self._mark is None else min(self.pos, self._mark)
         if keep > self._chunk:
@@ -89,6 +93,14 @@ class JsonStream:
                 self._mark -= keep
         self.buf += text
         return True
+
+    def _sniff(self, head: bytes) -> None:
+        """A JSON file saved as UTF-16 (Notepad's "Unicode", with or without a byte-order mark)
+        is decoded as such; it was one "not valid UTF-8" error for the whole file."""
+        encoding = utf16(head)
+        if encoding:
+            self.encoding = encoding.upper()
+            self._decoder = codecs.getincrementaldecoder(encoding)("strict")
 
     def line_at(self, pos: int | None = None) -> int:
         pos = self.pos if pos is None else pos

@@ -16,25 +16,30 @@ from typing import IO
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # one JSONL line, one JSON array element, one JSON string
 CHUNK = 1 << 20
-_BLANKS = re.compile(rb"(?:[ \t\r\f\v]*+\n)++")
+_BLANKS = re.compile(rb"(?:[ \t\f\v]*+\r?\n)++")  # a lone CR is a line end of its own
 
 
 def bounded_lines(
     stream: IO[bytes] | GzipFile, limit: int = MAX_RECORD_BYTES, chunk: int = CHUNK
 ) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes with its newline) for each line that is not blank; None for a line
-    longer than `limit` bytes, which is skipped. Blank lines are counted but not yielded."""
+    longer than `limit` bytes, which is skipped. Blank lines are counted but not yielded.
+
+    Lines end at LF, CRLF or a lone CR (old Mac exports, files joined with cat): a raw CR cannot
+    occur inside a JSON value, and a CR-only file whose first line is long was one huge line."""
     lineno = 0
     parts: list[bytes] = []  # the current line so far (a line may span chunks)
     held = 0
     too_long = False
+    after_cr = False  # the last chunk ended with a CR: an LF starting this one belongs to it
     # read1: what is there now (a pipe's lines as they come; a damaged gzip's lines up to the damage)
     read = getattr(stream, "read1", stream.read)
     while True:
         data = read(chunk)
         if not data:
             break
-        start = 0
+        start = 1 if after_cr and data.startswith(b"\n") else 0
+        after_cr = False
         size = len(data)
         while start < size:
             if not parts and not too_long:
@@ -44,6 +49,10 @@ def bounded_lines(
                     start = m.end()
                     continue
             nl = data.find(b"\n", start)
+            cr = data.find(b"\r", start, size if nl < 0 else nl)
+            if cr >= 0 and cr + 1 != nl:  # a lone CR ends the line (CRLF is left to the LF)
+                nl = cr
+                after_cr = cr + 1 == size
             end = size if nl < 0 else nl + 1
             if not too_long:
                 if held + (end - start) > limit:

@@ -172,6 +172,12 @@ class _Lines:
             self.eof = False
 
 
+# csv's strict mode: a quoted cell's closing quote followed by something other than the
+# delimiter or the line's end (how a stray quote shows when a later row's quote closes it).
+_QUOTE_CLOSED_BADLY = "expected after '\"'"
+_QUOTE_AT_EOF = "unexpected end of data"  # strict mode: the file ends inside a quoted cell
+
+
 def _odd_quotes(lines: list[str]) -> bool:
     return sum(line.count('"') for line in lines) % 2 == 1
 
@@ -187,7 +193,7 @@ def rows(entry: Entry, table: Table) -> Iterator[tuple[int, list[str] | str]]:
     with entry.open() as raw:
         text = io.TextIOWrapper(raw, encoding=table.encoding, errors=errors, newline="")
         lines = _Lines(text)
-        reader = csv.reader(lines, delimiter=table.delimiter)
+        reader = csv.reader(lines, delimiter=table.delimiter, strict=True)
         row = 0
         while True:
             row += 1
@@ -197,18 +203,33 @@ def rows(entry: Entry, table: Table) -> Iterator[tuple[int, list[str] | str]]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                reader = csv.reader(lines, delimiter=table.delimiter, strict=True)
+                if _QUOTE_CLOSED_BADLY in str(exc) or _QUOTE_AT_EOF in str(exc):
+                    if len(lines.taken) > 1:
+                        # A stray quote opened a cell that a later row's quote "closed": that row
+                        # is bad, the lines after its first are rows again (csv would have read
+                        # them all into one cell).
+                        lines.replay(lines.taken[1:])
+                        if row > 1:
+                            yield row, f"row {row}: a quote opened in this row is never closed"
+                        continue
+                    # One sloppy line (`"a"b`): read leniently, as csv always did.
+                    fields = next(csv.reader(lines.taken, delimiter=table.delimiter), [])
+                    if row > 1:
+                        yield row, fields
+                    continue
                 if _odd_quotes(lines.taken):  # stopped inside a quoted cell: skip to its closing quote
                     for line in lines:
                         lines.taken.clear()
                         if line.count('"') % 2:
                             break
-                reader = csv.reader(lines, delimiter=table.delimiter)
+                reader = csv.reader(lines, delimiter=table.delimiter, strict=True)
                 if row > 1:
                     yield row, f"row {row}: cannot be read as CSV ({exc})"
                 continue
             if lines.eof and len(lines.taken) > 1 and _odd_quotes(lines.taken):
                 lines.replay(lines.taken[1:])
-                reader = csv.reader(lines, delimiter=table.delimiter)
+                reader = csv.reader(lines, delimiter=table.delimiter, strict=True)
                 if row > 1:
                     yield row, f"row {row}: a quote opened in this row is never closed"
                 continue

@@ -8,6 +8,7 @@ reported (input errors always are), plus the violations that went away ("resolve
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -128,6 +129,8 @@ def run_from_cli(
         click.echo(f"compliance: interrupted{kept}", err=True)
         raise click.exceptions.Exit(130) from None
     except OSError as exc:
+        if exc.errno == errno.EPIPE and not exc.filename:  # stdout's reader left: the CLI ends quietly
+            raise
         where = exc.filename or output or "output"
         raise BatchProblem(f"{where}: cannot write: {exc.strerror or exc}") from None
     finally:

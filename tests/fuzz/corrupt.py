@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,9 +70,10 @@ def corrupted_jsonl(seed: int = 0, big: int = BIG) -> bytes:
 
 
 def nonblank_line_numbers(data: bytes) -> list[int]:
-    """The lines a JSONL scan must account for (1-based), as the reader splits them (on \\n)."""
+    """The lines a JSONL scan must account for (1-based), as the reader splits them (on LF, CRLF
+    or a lone CR)."""
     out = []
-    for number, raw in enumerate(data.split(b"\n"), 1):
+    for number, raw in enumerate(re.split(rb"\r\n|\r|\n", data), 1):
         if raw.startswith(b"\xef\xbb\xbf"):  # a BOM starts any line (files joined with cat)
             raw = raw[3:]
         if raw.strip():

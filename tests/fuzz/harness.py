@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -207,7 +208,7 @@ class Judge:
 def nonblank_lines(data: bytes) -> list[int]:
     """Line numbers (1-based) the JSONL reader must account for: every line not blank."""
     out = []
-    for number, raw in enumerate(io.BytesIO(data), 1):
+    for number, raw in enumerate(re.split(rb"\r\n|\r|\n", data), 1):  # the reader's line ends
         if raw.startswith(b"\xef\xbb\xbf"):  # a BOM starts any line (files joined with cat)
             raw = raw[3:]
         if raw.strip():
