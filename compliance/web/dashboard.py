@@ -40,6 +40,7 @@ from compliance.web.dashboard_data import (
 )
 from compliance.web.guard import Guard
 from compliance.web.http import HTTP_REASONS, BadRequest
+from compliance.web.pages import LocalPages
 from compliance.web.server import make_server
 
 XLSX_LIMIT = 50_000  # rows in an XLSX export; the CSV export has no limit
@@ -93,8 +94,10 @@ def export_values(post: dict[str, Any], jurisdictions: list[str]) -> list[Any]:
     ]
 
 
-class DashboardApp:
+class DashboardApp(LocalPages):
     """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
+
+    error_template = "dashboard_error.html.j2"
 
     def __init__(self, dashboard: Dashboard, guard: Guard | None = None) -> None:
         self.dashboard = dashboard
@@ -335,34 +338,6 @@ class DashboardApp:
         return 200, headers, out.getvalue()
 
     # -- plumbing -------------------------------------------------------------------------------
-    def error(self, status: int, title: str, message: str, nonce: str) -> tuple[int, list, bytes]:
-        try:
-            body = (
-                self.env.get_template("dashboard_error.html.j2")
-                .render(nonce=nonce, status=status, title=title, message=message)
-                .encode("utf-8")
-            )
-            return status, self._html(), body
-        except Exception:  # the template itself failed: still no traceback
-            return status, [("Content-Type", "text/plain; charset=utf-8")], f"{status} {title}\n{message}\n".encode()
-
-    @staticmethod
-    def _html() -> list[tuple[str, str]]:
-        return [("Content-Type", "text/html; charset=utf-8")]
-
-    @staticmethod
-    def _security_headers(nonce: str) -> list[tuple[str, str]]:
-        csp = (
-            f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
-            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-        )
-        return [
-            ("Content-Security-Policy", csp),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "same-origin"),
-            ("X-Frame-Options", "DENY"),
-            ("Cache-Control", "no-store"),
-        ]
 
 
 def xlsx_available() -> bool:

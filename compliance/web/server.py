@@ -40,6 +40,7 @@ from compliance.web.http import (
     BadRequest,
     drain,
 )
+from compliance.web.pages import LocalPages
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,10 @@ def _worst(result: PostResult, codes: tuple[str, ...]) -> str:
 # ----------------------------------------------------------------------------------- the app
 
 
-class WebApp:
+class WebApp(LocalPages):
     """The WSGI callable. `handle` returns (status, headers, body); `__call__` never raises."""
+
+    error_template = "web_error.html.j2"
 
     def __init__(self, engine: Engine | None = None, guard: Guard | None = None) -> None:
         self.engine = engine or Engine()
@@ -293,37 +296,6 @@ class WebApp:
             )
             .encode("utf-8")
         )
-
-    def error(self, status: int, title: str, message: str, nonce: str) -> tuple[int, list, bytes]:
-        try:
-            body = (
-                self.env.get_template("web_error.html.j2")
-                .render(nonce=nonce, status=status, title=title, message=message)
-                .encode("utf-8")
-            )
-            return status, self._html(), body
-        except Exception:  # the template itself failed: still no traceback
-            return status, [("Content-Type", "text/plain; charset=utf-8")], f"{status} {title}\n{message}\n".encode()
-
-    @staticmethod
-    def _html() -> list[tuple[str, str]]:
-        return [("Content-Type", "text/html; charset=utf-8")]
-
-    @staticmethod
-    def _security_headers(nonce: str) -> list[tuple[str, str]]:
-        csp = (
-            f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
-            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-        )
-        return [
-            ("Content-Security-Policy", csp),
-            ("X-Content-Type-Options", "nosniff"),
-            # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
-            # page's own form post, and the Origin check (compliance/web/guard.py) needs the real one
-            ("Referrer-Policy", "same-origin"),
-            ("X-Frame-Options", "DENY"),
-            ("Cache-Control", "no-store"),
-        ]
 
 
 # ---------------------------------------------------------------------------------- the server
