@@ -17,6 +17,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from itertools import accumulate
 from typing import Any
 
@@ -99,10 +100,14 @@ class CjkLabels:
             forms += list(getattr(entry, "cjk_forms", ()))
             for form in forms:
                 self.owner.setdefault(form.casefold(), key)
-        self.pattern = _alternation(self.owner)
+
+    @cached_property
+    def pattern(self) -> regex.Pattern | None:
+        """Compiled at the first CJK caption: most scans (and `check` on one caption) never need it."""
+        return _alternation(self.owner)
 
     def find(self, text: str) -> list[Span]:
-        if self.pattern is None or not has_cjk(text):
+        if not has_cjk(text) or self.pattern is None:
             return []
         out = []
         for m in self.pattern.finditer(text, timeout=TIMEOUT):
