@@ -41,7 +41,7 @@ from compliance.web.dashboard_data import (
 from compliance.web.guard import Guard
 from compliance.web.http import HTTP_REASONS, BadRequest
 from compliance.web.pages import LocalPages
-from compliance.web.server import make_server
+from compliance.web.server import make_server, run_until_stopped
 
 XLSX_LIMIT = 50_000  # rows in an XLSX export; the CSV export has no limit
 MAX_QUERY_STRING = 4096
@@ -360,13 +360,6 @@ def make_dashboard_server(
 def serve_dashboard(state: str, host: str = "127.0.0.1", port: int = 8000) -> None:
     server = make_dashboard_server(state, host, port, background=True)
     dashboard = server.get_app().dashboard
-    shown_host = f"[{host}]" if ":" in host else host
-    print(
-        f"compliance: dashboard of {state} on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop); "
-        "reading the scan history ...",
-        file=sys.stderr,
-    )
-
     failed: list[str] = []
 
     def announce() -> None:
@@ -378,17 +371,13 @@ def serve_dashboard(state: str, host: str = "127.0.0.1", port: int = 8000) -> No
             failed.append(dashboard.problem or f"{state}: cannot be read")
             server.shutdown()
 
-    threading.Thread(target=announce, daemon=True).start()
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            "compliance: warning: listening beyond this computer; anyone who can reach it can read the history",
-            file=sys.stderr,
-        )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_until_stopped(
+        server,
+        host,
+        f"dashboard of {state}",
+        "read the history",
+        note="; reading the scan history ...",
+        then=threading.Thread(target=announce, daemon=True).start,
+    )
     if failed:
         raise StateError(failed[0])

@@ -360,13 +360,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
     engine = Engine(settings)
     warm_up(engine)
     server = make_server(host, port, engine=engine)
+    run_until_stopped(server, host, "caption check", "use the page")
+
+
+def run_until_stopped(
+    server, host: str, what: str, exposure: str, note: str = "", then: Callable[[], None] | None = None
+) -> None:
+    """Say where a local page listens (and warn when beyond this computer), run `then`, serve until Ctrl+C."""
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"compliance: caption check on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop)", file=sys.stderr)
+    print(f"compliance: {what} on http://{shown_host}:{server.server_port}/ (Ctrl+C to stop){note}", file=sys.stderr)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
-            "compliance: warning: listening beyond this computer; anyone who can reach it can use the page",
+            f"compliance: warning: listening beyond this computer; anyone who can reach it can {exposure}",
             file=sys.stderr,
         )
+    if then is not None:
+        then()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
