@@ -10,6 +10,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "posts"
 
+# Debian's Chromium, driven by Playwright; never a downloaded browser. The flags keep it off the
+# network (this machine's closed network refuses its background connections).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 
 
@@ -40,3 +52,21 @@ def judge(scanner_for):
         return scanner.judge(Post(id="t", caption=caption, source=Source("test"), **fields))
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (the browser tests' pages come from it)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
+            "they never download a browser"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

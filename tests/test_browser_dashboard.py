@@ -17,7 +17,6 @@ import pytest
 
 from compliance.web.dashboard import make_dashboard_server
 from tests.dashboard_state import HOSTILE_AUTHOR, generate
-from tests.test_browser_web import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
@@ -35,20 +34,6 @@ def base_url(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -23,15 +23,6 @@ from tests.test_reporters_html import XSS_AUTHOR, XSS_CAPTION, sample_report
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCAN = [
     "scan",
     "fixtures/posts/campaign.jsonl",
@@ -69,21 +60,6 @@ def scan(tmp: Path, fmt: str) -> Path:
     out = tmp / f"report.{fmt}"
     run_cli(*SCAN, "--format", fmt, "-o", str(out))
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
-            "it is missing, so the HTML report was not checked in a browser"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from compliance.reporters.document import Report, report_from_posts
 from compliance.reporters.html_report import render_html
-from tests.test_browser_report import ROOT, Page, browser, run_cli  # noqa: F401  (browser is a fixture)
+from tests.test_browser_report import ROOT, Page, run_cli
 from tests.test_reporters_html import JURISDICTIONS, RULESETS, XSS_AUTHOR, XSS_CAPTION, sample_posts
 
 pytestmark = pytest.mark.browser
