@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CACHE = ROOT / ".cache" / "realworld" / "disclosures" / "youtube.jsonl"
 LABELS = ROOT / "bench" / "realworld_data" / "disclosure_labels.jsonl"
+# The first sample's halves ("dev", "holdout") and the second sample, labelled later and held out
+# whole ("round2", in disclosure_labels_round2*.jsonl).
+SPLITS = ("dev", "holdout", "round2")
 ORDER = ["payment-explained", "sponsorship-named", "gift-named", "support-the-channel", "bare-affiliate"]
 # A vocabulary label (a tag or a word) stands for the class its meaning is closest to.
 MEANING_CLASS = {
@@ -68,7 +71,7 @@ def counted(d, vocabulary) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show", choices=["dev", "holdout", "all"], help="print the errors of one split")
+    parser.add_argument("--show", choices=[*SPLITS, "all"], help="print the errors of one split")
     parser.add_argument("--misses", action="store_true", help="with --show: the lines of missed disclosures")
     args = parser.parse_args(argv)
     if not CACHE.is_file():
@@ -81,13 +84,19 @@ def main(argv=None) -> int:
     for line in CACHE.read_text(encoding="utf-8").splitlines():
         p = json.loads(line)
         posts[p["id"]] = p
-    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [
+        json.loads(line)
+        for path in sorted(LABELS.parent.glob("disclosure_labels*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     codes = sorted({p.stem for d in default_dirs() for p in d.glob("*.toml")} - {"base"})
     scanner = Scanner(["us"] + [c for c in codes if c != "us"])
     vocabulary = scanner.analyser.vocabulary
     stats = {
         split: {"tp": 0, "fp": 0, "fn": 0, "agree": 0, "explained": 0, "ftc003": 0, "n": 0}
-        for split in ("dev", "holdout")
+        for split in SPLITS
+        if split in {lab["split"] for lab in labels}
     }
     errors = []
     for lab in labels:
@@ -129,7 +138,7 @@ def main(argv=None) -> int:
         f"{'split':8} {'n':>4} {'disclose':>8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"
         f" {'class ok':>8} {'explained':>9} {'FTC-003':>7}"
     )
-    total = {k: sum(s[k] for s in stats.values()) for k in stats["dev"]}
+    total = {k: sum(s[k] for s in stats.values()) for k in next(iter(stats.values()))}
     for name, st in (*stats.items(), ("all", total)):
         prec = st["tp"] / (st["tp"] + st["fp"]) if st["tp"] + st["fp"] else 1.0
         rec = st["tp"] / (st["tp"] + st["fn"]) if st["tp"] + st["fn"] else 1.0
