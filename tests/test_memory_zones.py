@@ -76,3 +76,49 @@ def test_results_do_not_depend_on_zones_or_warming(scanner):
     assert ChunkJudge(scanner, zone_size=1000)(records) == plain
     assert ChunkJudge(scanner, zone_size=1000)(records) == plain  # brand matchers outlived their zones
     assert any(s["kind"] == "brand" and s["value"] == "Brand3" for s in plain[3]["signals"])
+
+
+def _lexemes(doc) -> list[tuple]:
+    return [
+        (t.text, t.whitespace_, t.lower_, t.norm_, t.shape_, t.prefix_, t.suffix_, t.is_punct, t.like_url, t.like_num)
+        for t in doc
+    ]
+
+
+def test_words_recurring_across_zones_are_learned_and_tokenized_as_before():
+    from compliance.analysis.tokenizer import caption_nlp
+
+    nlp = caption_nlp.__wrapped__()  # a pipeline of its own: the shared one has learned other words
+    text = "Qorvantel, blimsadu! #zentika @vorlux.de https://zq.example/p?x=1 (Mirandolex) SAVE42"
+    assert _created_in_zone(nlp, text) > 0  # zone 1: new, noted
+    assert nlp.tokenizer.learned == 0
+    assert _created_in_zone(nlp, "nothing " + text) > 0  # zone 2: new again, then learned after the zone
+    assert nlp.tokenizer.learned >= 7
+    assert _created_in_zone(nlp, text) == 0  # zone 3: every word and split is kept
+    fresh = caption_nlp.__wrapped__()
+    assert _lexemes(nlp(text)) == _lexemes(fresh(text))
+    assert _created_in_zone(nlp, "Wortneuschoepfung") == 1  # seen in one zone only: not learned
+
+
+def test_learning_has_a_budget(monkeypatch):
+    from compliance.analysis import tokenizer as tk
+
+    nlp = tk.caption_nlp.__wrapped__()
+    monkeypatch.setattr(tk, "_LEARN_MAX", 3)
+    words = " ".join(f"zq{n}vort" for n in range(10))
+    for _ in range(3):
+        _created_in_zone(nlp, words)
+    assert nlp.tokenizer.learned == 3
+    assert not nlp.tokenizer.learning and not nlp.tokenizer.seen  # nothing noted any more
+    assert _created_in_zone(nlp, words) == 7
+
+
+def test_chunks_seen_once_are_forgotten_past_their_limit(monkeypatch):
+    from compliance.analysis import tokenizer as tk
+
+    nlp = tk.caption_nlp.__wrapped__()
+    monkeypatch.setattr(tk, "_SEEN_MAX", 20)
+    for zone in range(5):
+        _created_in_zone(nlp, " ".join(f"zq{zone}x{n}" for n in range(8)))
+        assert len(nlp.tokenizer.seen) <= 20
+    assert nlp.tokenizer.learned == 0

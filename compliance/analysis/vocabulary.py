@@ -69,6 +69,10 @@ def warm(nlp, words: Iterable[str]) -> int:
         return 0
     todo = forms(words)
     tokenizer = nlp.tokenizer
+    teach = getattr(tokenizer, "teach", None)  # the caption tokenizer also notes them as known
+    if teach is not None:
+        teach(todo)
+        return len(todo)
     for i in range(0, len(todo), _BATCH):
         tokenizer(" ".join(todo[i : i + _BATCH]))
     return len(todo)
