@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.analysis.prefilter import Needs, fold
+from compliance.analysis.signals import _URL, url_windows
 from compliance.ruleset.checks.categories import _compiled_terms, _may_hold, fold_same_length
 
 CAPTIONS = [
@@ -73,3 +76,42 @@ def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
         if pattern.search(folded):
             assert _may_hold(folded, terms, True), caption
     assert not _may_hold(fold_same_length("a morning run by the lake"), terms, True)
+
+
+URL_PIECES = [
+    ".",
+    "://",
+    "/",
+    " ",
+    "\n",
+    "\t",
+    "\u00a0",
+    "www.",
+    "http",
+    "s",
+    "shop",
+    "com",
+    ".de",
+    "@",
+    "-",
+    "_",
+    "'",
+    "<",
+    "é",
+    "K",
+    "ſ",
+    "x1",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=30).map("".join))
+def test_links_are_searched_only_where_a_dot_or_scheme_is_and_found_the_same(text):
+    whole = [m.span() for m in _URL.finditer(text)]
+    assert [m.span() for lo, hi in url_windows(text) for m in _URL.finditer(text, lo, hi)] == whole
+
+
+def test_url_windows_are_the_words_holding_a_dot_or_scheme():
+    text = "see shop.com/x now\nor http://a and end."
+    assert [text[lo:hi] for lo, hi in url_windows(text)] == ["shop.com/x", "http://a", "end."]
+    assert url_windows("no link here") == []

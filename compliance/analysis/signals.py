@@ -75,7 +75,8 @@ class SignalFinder:
 
     def _links(self, text: str, brand_sets: list) -> list[Span]:
         out = []
-        for m in _URL.finditer(text, timeout=TIMEOUT):
+        matches = (m for lo, hi in url_windows(text) for m in _URL.finditer(text, lo, hi, timeout=TIMEOUT))
+        for m in matches:
             url = m.group().rstrip(_TRAILING)
             start, end = m.start(), m.start() + len(url)
             kind = self.classify_url(url)
@@ -152,6 +153,40 @@ class SignalFinder:
                 kind = "gift"
             out.append(Span(kind, text, lo, hi, value=text.lower()))
         return out
+
+
+def url_windows(text: str) -> list[tuple[int, int]]:
+    """The stretches between spaces and line breaks that hold a "." or "://".
+
+    Every `_URL` match holds one of them and never a space or line break, and the pattern's
+    look-behind and `\\b` see the same at a stretch's edge as at the text's, so searching only
+    these finds the same links. The pattern costs about 0.3 us a character in the `regex` module;
+    most captions have no dot at all, and the rest a few words with one. Linear: every search
+    resumes where the last one stopped."""
+    out: list[tuple[int, int]] = []
+    size = len(text)
+    dot, scheme = text.find("."), text.find("://")
+    space = newline = -1  # the next space and line break at or after the current mark
+    pos = 0
+    while dot >= 0 or scheme >= 0:
+        at = dot if scheme < 0 or 0 <= dot < scheme else scheme
+        lo = max(text.rfind(" ", pos, at), text.rfind("\n", pos, at)) + 1
+        if space < at:
+            space = _find(text, " ", at, size)
+        if newline < at:
+            newline = _find(text, "\n", at, size)
+        pos = min(space, newline)
+        out.append((lo, pos))
+        if dot >= 0 and dot < pos:
+            dot = text.find(".", pos)
+        if scheme >= 0 and scheme < pos:
+            scheme = text.find("://", pos)
+    return out
+
+
+def _find(text: str, sub: str, start: int, none: int) -> int:
+    at = text.find(sub, start)
+    return none if at < 0 else at
 
 
 def _host(url: str) -> str | None:
