@@ -6,9 +6,10 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compliance.analysis.normalise import normalise
 from compliance.analysis.prefilter import Needs, fold
 from compliance.analysis.signals import _URL, url_windows
-from compliance.ruleset.checks.categories import _compiled_terms, _may_hold, fold_same_length
+from compliance.ruleset.checks.categories import Terms, _caption
 
 CAPTIONS = [
     "Paula gave me these free socks, love them",
@@ -61,8 +62,8 @@ def test_no_caption_a_pattern_matches_is_skipped():
 
 
 def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
-    terms = ("crypto", "sports betting", "casino*", "nfts")
-    pattern = _compiled_terms(terms, True)
+    terms = Terms(("crypto", "sports betting", "casino*", "nfts"), plural=True)
+    pattern = terms._marked
     for caption, expected in [
         ("Buy CRYPTO now", True),
         ("#SportsBetting tips", True),
@@ -71,11 +72,24 @@ def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
         ("c\u0301rypto with a mark between letters", True),  # marks: the regex runs
         ("a morning run by the lake", False),
     ]:
-        folded = fold_same_length(caption)
-        assert bool(pattern.search(folded)) == expected, caption
-        if pattern.search(folded):
-            assert _may_hold(folded, terms, True), caption
-    assert not _may_hold(fold_same_length("a morning run by the lake"), terms, True)
+        cap = _caption(normalise(caption))
+        assert bool(pattern.search(cap.folded)) == expected, caption
+        assert bool(terms.spans(cap)) == expected, caption
+        if expected:
+            assert terms.may_hold(cap), caption
+    assert not terms.may_hold(_caption(normalise("a morning run by the lake")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["crypto", "nft", "s", " ", "-", "_", "\u0301", "C", "#", "bet", "ting", "x"]), max_size=12
+    )
+)
+def test_terms_find_the_same_with_or_without_room_for_marks(pieces):
+    terms = Terms(("crypto", "sports betting", "casino*", "nfts", "bet"), plural=True)
+    cap = _caption(normalise("".join(pieces)))
+    assert terms.spans(cap) == [m.span() for m in terms._marked.finditer(cap.folded)]
 
 
 URL_PIECES = [

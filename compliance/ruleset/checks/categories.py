@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import regex
@@ -33,6 +33,7 @@ from compliance.safe_regex import compile_safe
 class _Caption:
     norm: Normalised
     folded: str  # same length as norm.text: lower-case, accents removed
+    marks: bool  # combining marks in `folded`: they may sit between a term's letters
 
 
 @lru_cache(maxsize=8192)
@@ -51,23 +52,34 @@ def fold_same_length(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
-@lru_cache(maxsize=64)
-def _folded(text: str) -> str:
-    return fold_same_length(text)
+_MARK = regex.compile(r"\p{M}")
+
+
+_LAST: list[_Caption] = []  # the last caption folded: every rule of every jurisdiction asks for it
 
 
 def _caption(norm: Normalised) -> _Caption:
-    """A normalised caption plus its folded copy (checks pass the analysis' own normalisation)."""
-    return _Caption(norm, _folded(norm.text))
+    """A normalised caption plus its folded copy, made once per post for all its rules and
+    jurisdictions (checks pass the analysis' own normalisation)."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last.norm is norm:
+        return last
+    folded = fold_same_length(norm.text)
+    marks = not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+    cap = _Caption(norm, folded, marks)
+    _LAST[:] = [cap]
+    return cap
 
 
-def _term_regex(term: str, plural: bool = False) -> str:
+def _term_regex(term: str, plural: bool = False, marks: bool = True) -> str:
     """A term as a whole-word pattern over folded text.
 
     Words may be joined by spaces, `-`, `_` or nothing (so `sports betting` also finds
     `#sportsbetting`); a trailing `*` lets the last word go on (`casino*`); with `plural`,
-    each word may end in s or x (`image retouchée` finds `Images retouchées`).
+    each word may end in s or x (`image retouchée` finds `Images retouchées`). `marks`: combining
+    marks may sit between letters (without, the same matches in a text that has none, faster).
     """
+    mark = r"\p{M}*" if marks else ""
     words = fold_same_length(term.strip()).split()
     stem = words[-1].endswith("*") if words else False
     if stem:
@@ -76,21 +88,13 @@ def _term_regex(term: str, plural: bool = False) -> str:
     for word in words:
         if plural and len(word) > 3 and word[-1] in "sx":
             word = word[:-1]
-        body = r"\p{M}*".join(regex.escape(c) for c in word)
-        parts.append(body + (r"\p{M}*[sx]?" if plural else ""))
+        body = mark.join(regex.escape(c) for c in word)
+        parts.append(body + (mark + "[sx]?" if plural else ""))
     joined = r"[\s_-]*".join(parts)
     tail = r"\w*" if stem else ""
     return rf"(?<!\w){joined}{tail}(?!\w)"
 
 
-@lru_cache(maxsize=512)
-def _compiled_terms(terms: tuple[str, ...], plural: bool = False):
-    if not terms:
-        return None
-    return regex.compile("|".join(_term_regex(t, plural) for t in terms), regex.V0)
-
-
-@lru_cache(maxsize=512)
 def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...] | None:
     """The first (up to three) letters of each term's first word, as its regex spells them: a
     caption without marks holds one of them wherever a term matches. None: no such test."""
@@ -108,21 +112,41 @@ def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...]
     return tuple(sorted(set(heads)))
 
 
-_MARK = regex.compile(r"\p{M}")
+class Terms:
+    """One list of terms, prepared when the rule file loads; the patterns compile at first use.
 
+    Most captions hold none of the terms' first letters: then no pattern runs. A caption without
+    combining marks (almost all) is searched by the pattern without room for them."""
 
-@lru_cache(maxsize=64)
-def _has_marks(folded: str) -> bool:
-    return not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+    def __init__(self, terms: tuple[str, ...], plural: bool = False):
+        self.terms = terms
+        self.plural = plural
+        self.heads = _term_heads(terms, plural)
 
+    def __bool__(self) -> bool:
+        return bool(self.terms)
 
-def _may_hold(folded: str, terms: tuple[str, ...], plural: bool) -> bool:
-    """Can the terms' regex match? Only combining marks (which it allows between letters) keep a
-    term's first letters apart, so without them the caption must contain one of the heads."""
-    heads = _term_heads(terms, plural)
-    if heads is None or _has_marks(folded):
-        return True
-    return any(head in folded for head in heads)
+    @cached_property
+    def _marked(self) -> regex.Pattern:
+        return regex.compile("|".join(_term_regex(t, self.plural) for t in self.terms), regex.V0)
+
+    @cached_property
+    def _plain(self) -> regex.Pattern:
+        return regex.compile("|".join(_term_regex(t, self.plural, marks=False) for t in self.terms), regex.V0)
+
+    def may_hold(self, cap: _Caption) -> bool:
+        """Can a term match? Only combining marks (which the pattern allows between letters) keep a
+        term's first letters apart, so without them the caption must contain one of the heads."""
+        if self.heads is None or cap.marks:
+            return True
+        folded = cap.folded
+        return any(head in folded for head in self.heads)
+
+    def spans(self, cap: _Caption) -> list[tuple[int, int]]:
+        if not self.terms or not self.may_hold(cap):
+            return []
+        pattern = self._marked if cap.marks else self._plain
+        return [m.span() for m in pattern.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
 
 
 def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
@@ -133,16 +157,13 @@ def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
         raise ValueError(f"params.{key}: {exc}") from None
 
 
-def _matches(
-    cap: _Caption, terms: tuple[str, ...] = (), patterns: tuple[Any, ...] = (), plural: bool = False
-) -> list[Span]:
+def _matches(cap: _Caption, terms: Terms, patterns: tuple[Any, ...] = ()) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
-    found = []
-    term_re = _compiled_terms(tuple(terms), plural)
-    if term_re is not None and _may_hold(cap.folded, tuple(terms), plural):
-        found += [m.span() for m in term_re.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
+    found = terms.spans(cap)
     for pattern in patterns:
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
+    if not found:
+        return []
     spans = []
     for start, end in sorted(found):
         lo, hi = cap.norm.raw_span(start, end)
@@ -165,12 +186,16 @@ class RestrictedParams:
     commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
     _patterns: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
     _unless: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    _terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
+    _unless_terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.terms or self.patterns):
             raise ValueError("params needs at least one of terms, patterns")
         object.__setattr__(self, "_patterns", _compile_all("patterns", self.patterns))
         object.__setattr__(self, "_unless", _compile_all("unless_patterns", self.unless_patterns))
+        object.__setattr__(self, "_terms", Terms(self.terms))
+        object.__setattr__(self, "_unless_terms", Terms(self.unless_terms))
 
 
 @dataclass(frozen=True)
@@ -185,11 +210,15 @@ class RetouchParams:
     )
     commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
     _triggers: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    _trigger_terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
+    _notices: Terms = field(default=Terms((), plural=True), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.triggers or self.trigger_patterns):
             raise ValueError("params needs at least one of triggers, trigger_patterns")
         object.__setattr__(self, "_triggers", _compile_all("trigger_patterns", self.trigger_patterns))
+        object.__setattr__(self, "_trigger_terms", Terms(self.triggers))
+        object.__setattr__(self, "_notices", Terms(self.notices, plural=True))
 
 
 @dataclass(frozen=True)
@@ -237,10 +266,10 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.terms, params._patterns)
+    hits = _matches(cap, params._terms, params._patterns)
     if not hits:
         return []
-    if _matches(cap, params.unless_terms, params._unless):
+    if _matches(cap, params._unless_terms, params._unless):
         return []
     return [ctx.finding(rule, hits[0])]
 
@@ -257,10 +286,10 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.triggers, params._triggers)
+    hits = _matches(cap, params._trigger_terms, params._triggers)
     if not hits:
         return []
-    if params.notices and _matches(cap, params.notices, plural=True):
+    if params.notices and _matches(cap, params._notices):
         return []
     return [ctx.finding(rule, hits[0])]
 
