@@ -129,3 +129,20 @@ def test_url_windows_are_the_words_holding_a_dot_or_scheme():
     text = "see shop.com/x now\nor http://a and end."
     assert [text[lo:hi] for lo, hi in url_windows(text)] == ["shop.com/x", "http://a", "end."]
     assert url_windows("no link here") == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20) | st.sampled_from(["ΟΔΟΣ.", "İs", "ﬀß"])
+)
+def test_folding_in_c_is_the_fold_of_each_character(text):
+    from compliance.ruleset.checks.categories import _fold_char, fold_same_length
+
+    assert fold_same_length(text) == (text.lower() if text.isascii() else "".join(_fold_char(ch) for ch in text))
+
+
+def test_terms_are_looked_for_where_a_word_can_start():
+    terms = Terms(("bet",))
+    assert not terms.may_hold(_caption(normalise("alphabet soup")))  # only inside a word
+    assert terms.may_hold(_caption(normalise("alphabet #bet")))
+    assert terms.may_hold(_caption(normalise("ßbet")))  # no ASCII word character before: the pattern decides

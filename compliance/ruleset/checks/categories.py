@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -36,7 +36,6 @@ class _Caption:
     marks: bool  # combining marks in `folded`: they may sit between a term's letters
 
 
-@lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """One character, lower-cased without accents; unchanged if that would change its length."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
@@ -46,10 +45,35 @@ def _fold_char(ch: str) -> str:
     return low if len(low) == 1 else ch
 
 
+# Every character met so far; the folds that change one; and the characters `str.lower` does not
+# fold alone (accents, expanding lower cases, the context-dependent final sigma). A caption without
+# the last is folded by `lower()`, others by `translate`, both in C: a Python step per character
+# cost 70 us a long caption. The sets are bounded by the characters in use.
+_SEEN: set[str] = set()
+_FOLDS: dict[int, str] = {}
+_NOT_LOWER: set[str] = {"\u03a3"}
+
+
+def _learn(chars: set[str]) -> None:
+    for ch in chars:
+        folded = _fold_char(ch)
+        if folded != ch:
+            _FOLDS[ord(ch)] = folded
+        if folded != ch.lower():
+            _NOT_LOWER.add(ch)
+    _SEEN.update(chars)
+
+
 def fold_same_length(text: str) -> str:
+    """Lower case without accents, one character for one, so offsets hold."""
     if text.isascii():  # the common case: lower-casing ASCII keeps every offset
         return text.lower()
-    return "".join(_fold_char(ch) for ch in text)
+    chars = set(text)
+    if not chars <= _SEEN:
+        _learn(chars - _SEEN)
+    if chars.isdisjoint(_NOT_LOWER):
+        return text.lower()
+    return text.translate(_FOLDS)
 
 
 _MARK = regex.compile(r"\p{M}")
@@ -136,17 +160,32 @@ class Terms:
 
     def may_hold(self, cap: _Caption) -> bool:
         """Can a term match? Only combining marks (which the pattern allows between letters) keep a
-        term's first letters apart, so without them the caption must contain one of the heads."""
+        term's first letters apart, so without them the caption must contain one of the heads
+        where a word can start (`(?<!\\w)`: not after a letter, digit or `_`)."""
         if self.heads is None or cap.marks:
             return True
         folded = cap.folded
-        return any(head in folded for head in self.heads)
+        return any(_at_word_start(folded, head) for head in self.heads if head in folded)
 
     def spans(self, cap: _Caption) -> list[tuple[int, int]]:
         if not self.terms or not self.may_hold(cap):
             return []
         pattern = self._marked if cap.marks else self._plain
         return [m.span() for m in pattern.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
+
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _at_word_start(text: str, head: str) -> bool:
+    """Is `head` somewhere not right after an ASCII word character? (Any other character before
+    it counts as a start: a necessary condition for `(?<!\\w)head`, never a wrong skip.)"""
+    at = text.find(head)
+    while at >= 0:
+        if at == 0 or text[at - 1] not in _ASCII_WORD:
+            return True
+        at = text.find(head, at + 1)
+    return False
 
 
 def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
