@@ -158,6 +158,7 @@ class Scanner:
             for rs in self.rulesets
         }
         self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
+        self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
 
     def _override(self, rule: Rule) -> Rule:
         for key in (rule.id, rule.name):
@@ -190,14 +191,16 @@ class Scanner:
         analysis = self.analyser.analyse(post)
         waivers = self.settings.waivers_for(post.id)
         verdicts = {}
+        have = (analysis.commercial or post.paid_partnership, bool(analysis.disclosures) or post.paid_partnership)
         for rs in self.rulesets:
             selected = self.rules[rs.code]
             waiver_of = {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])}
-            active = [r for r in selected if r.id not in waiver_of]
+            active = [r for r in selected if r.id not in waiver_of] if waiver_of else selected
             ctx = Context(post, analysis, rs, active)
             findings: list[Finding] = []
-            for rule in active:
-                findings.extend(CHECKS.get(rule.check).run(ctx, rule))
+            for rule, run in self._plans[rs.code][have]:
+                if rule.id not in waiver_of:
+                    findings.extend(run(ctx, rule))
             if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
@@ -228,6 +231,21 @@ class Scanner:
             onscreen=tuple(post.metadata.get("onscreen") or ()),
             media=post.metadata.get("media"),
         )
+
+
+def _plans(rules: list[Rule]) -> dict[tuple[bool, bool], list[tuple[Rule, Any]]]:
+    """For each (commercial, labelled) a post can be: the rules whose check may find something
+    there, in rule-file order, with the check's function (most checks need a commercial post,
+    some a label too: a post without them skips them without a call)."""
+    plans = {}
+    for commercial in (False, True):
+        for labelled in (False, True):
+            have = {"commercial"} if commercial else set()
+            have |= {"labels"} if labelled else set()
+            plans[commercial, labelled] = [
+                (rule, CHECKS.get(rule.check).run) for rule in rules if CHECKS.get(rule.check).needs_of(rule) <= have
+            ]
+    return plans
 
 
 _SURROGATES = {cp: "\ufffd" for cp in range(0xD800, 0xE000)}

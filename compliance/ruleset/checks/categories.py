@@ -150,6 +150,9 @@ class Terms:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    def __repr__(self) -> str:
+        return f"Terms({self.terms!r}, plural={self.plural})"
+
     @cached_property
     def _marked(self) -> regex.Pattern:
         return regex.compile("|".join(_term_regex(t, self.plural) for t in self.terms), regex.V0)
@@ -225,16 +228,22 @@ class RestrictedParams:
     commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
     _patterns: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
     _unless: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
-    _terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
-    _unless_terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.terms or self.patterns):
             raise ValueError("params needs at least one of terms, patterns")
         object.__setattr__(self, "_patterns", _compile_all("patterns", self.patterns))
         object.__setattr__(self, "_unless", _compile_all("unless_patterns", self.unless_patterns))
-        object.__setattr__(self, "_terms", Terms(self.terms))
-        object.__setattr__(self, "_unless_terms", Terms(self.unless_terms))
+
+    # Prepared at first use and kept on the instance, never a field: the state fingerprint and
+    # `rules explain` read the fields only.
+    @cached_property
+    def _terms(self) -> Terms:
+        return Terms(self.terms)
+
+    @cached_property
+    def _unless_terms(self) -> Terms:
+        return Terms(self.unless_terms)
 
 
 @dataclass(frozen=True)
@@ -249,15 +258,19 @@ class RetouchParams:
     )
     commercial_only: bool = field(default=True, metadata={"help": _COMMERCIAL_ONLY})
     _triggers: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
-    _trigger_terms: Terms = field(default=Terms(()), init=False, repr=False, compare=False)
-    _notices: Terms = field(default=Terms((), plural=True), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.triggers or self.trigger_patterns):
             raise ValueError("params needs at least one of triggers, trigger_patterns")
         object.__setattr__(self, "_triggers", _compile_all("trigger_patterns", self.trigger_patterns))
-        object.__setattr__(self, "_trigger_terms", Terms(self.triggers))
-        object.__setattr__(self, "_notices", Terms(self.notices, plural=True))
+
+    @cached_property
+    def _trigger_terms(self) -> Terms:
+        return Terms(self.triggers)
+
+    @cached_property
+    def _notices(self) -> Terms:
+        return Terms(self.notices, plural=True)
 
 
 @dataclass(frozen=True)
@@ -294,7 +307,7 @@ def _applies(ctx: Context, commercial_only: bool) -> bool:
 
 
 # ------------------------------------------------------------------------ restricted-category
-@check("restricted-category", RestrictedParams)
+@check("restricted-category", RestrictedParams, needs=("commercial",))
 def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     """Wording about a product or service this jurisdiction bans or restricts: a person reviews.
 
@@ -314,7 +327,7 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- retouch-notice
-@check("retouch-notice", RetouchParams)
+@check("retouch-notice", RetouchParams, needs=("commercial",))
 def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     """The caption speaks of filters, retouching or AI faces, and the required notice is absent.
 
@@ -334,7 +347,7 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 # -------------------------------------------------------------------------- video-disclosure
-@check("video-disclosure", VideoParams)
+@check("video-disclosure", VideoParams, needs=("commercial",))
 def video_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """A commercial post on a video platform: whether the video shows or says the label, text cannot tell.
 
@@ -372,7 +385,7 @@ def audience_size(value) -> int | None:
     return None
 
 
-@check("audience-threshold", ThresholdParams)
+@check("audience-threshold", ThresholdParams, needs=("commercial",))
 def audience_threshold(ctx: Context, rule: Rule) -> list[Finding]:
     """The post's metadata gives an audience at or above a legal threshold: extra duties may apply."""
     params: ThresholdParams = rule.params
