@@ -263,7 +263,18 @@ def encodable_text(value):
         return value.translate(_SURROGATES)
 
 
+def _fits(value) -> bool:
+    return not isinstance(value, str) or value.isascii() or encodable_text(value) is value
+
+
 def _encodable(record: Post | InputError) -> Post | InputError:
+    """The record with its texts made encodable: itself when they all are (almost always), since
+    rebuilding a post costs more than checking it."""
+    texts = [getattr(record, f.name) for f in fields(record)] + [record.source.file, record.source.member]
+    if isinstance(record, Post):
+        texts += record.brands
+    if all(_fits(t) for t in texts):
+        return record
     source = replace(
         record.source, file=encodable_text(record.source.file), member=encodable_text(record.source.member)
     )
