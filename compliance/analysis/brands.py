@@ -23,8 +23,11 @@ _CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")
 TIMEOUT = 1.0  # backstop for these linear patterns over user text (a timeout fails one post)
 
 
+@lru_cache(maxsize=8192)
 def compact(name: str) -> str:
-    """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host."""
+    """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host.
+    Cached: the same tags and handles come back post after post, each asked for by every brand set
+    and the label finder."""
     return _NON_ALNUM.sub("", fold_key(name), timeout=TIMEOUT)
 
 

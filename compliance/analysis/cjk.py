@@ -17,7 +17,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -44,7 +44,13 @@ _JOINING = regex.compile(
 
 def has_cjk(text: str) -> bool:
     """Does the text contain Han, kana or Hangul (the scripts written without spaces between words)?"""
-    return not text.isascii() and _CJK.search(text, timeout=TIMEOUT) is not None
+    return not text.isascii() and _has_cjk(text)
+
+
+@lru_cache(maxsize=16)
+def _has_cjk(text: str) -> bool:
+    """Cached: the label finder and each brand set ask about the same caption."""
+    return _CJK.search(text, timeout=TIMEOUT) is not None
 
 
 def cut_at_cjk(text: str) -> str:
