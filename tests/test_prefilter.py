@@ -146,3 +146,25 @@ def test_terms_are_looked_for_where_a_word_can_start():
     assert not terms.may_hold(_caption(normalise("alphabet soup")))  # only inside a word
     assert terms.may_hold(_caption(normalise("alphabet #bet")))
     assert terms.may_hold(_caption(normalise("ßbet")))  # no ASCII word character before: the pattern decides
+
+
+CODE_PIECES = ["CODE", "code", "Código", "CÓDIGO", "Gutschein", "ſ", "K", ":", " ", "LENA15", "for", "FÜR", "20%", "İ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(CODE_PIECES), max_size=10).map(" ".join))
+def test_code_patterns_skipped_only_where_they_cannot_match(text):
+    from compliance.judging.scanner import Scanner
+
+    signals = _scanner(Scanner).analyser.signals
+    every = [(m.start(), m.end(), m.group("code")) for p in signals.code_patterns for m in p.finditer(text)]
+    assert [(s.start, s.end, s.value) for s in signals._codes(text)] == every
+
+
+_SCANNERS: list = []
+
+
+def _scanner(cls):
+    if not _SCANNERS:
+        _SCANNERS.append(cls(jurisdictions=["us", "de", "es"]))
+    return _SCANNERS[0]

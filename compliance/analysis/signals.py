@@ -13,6 +13,7 @@ import regex
 
 from compliance.analysis.affiliates import CueFinder, load_catalogue
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.prefilter import fold
 from compliance.analysis.walk import walk_of
 from compliance.model import Span
 
@@ -53,6 +54,9 @@ class SignalFinder:
                 self.matcher.add(kind, [nlp.make_doc(p) for p in phrases])
         words = sorted(signals.get("code_words", []), key=len, reverse=True)
         alternation = "|".join(regex.escape(w).replace(r"\ ", r"\s+") for w in words) or "code"
+        # Each code word's first word, case-folded: a caption holds one wherever the first pattern
+        # matches (it is case-insensitive, so folding keeps the test a necessary condition).
+        self.code_heads = tuple(sorted({fold(w.split()[0]) for w in words if w.split()} or {"code"}))
         # The code itself must look like one: capitals or digits ("LENA15", "SUMMER"), not "names".
         # The look-aheads are bounded by the code's own length (20): unbounded, each "code:X-" of a
         # long run without spaces scanned the rest of the run (quadratic).
@@ -129,8 +133,13 @@ class SignalFinder:
         return None
 
     def _codes(self, text: str) -> list[Span]:
+        """Each pattern runs only where its literal is: a code word, or "%" (most captions have neither)."""
         out = []
-        for pattern in self.code_patterns:
+        worded, percent = self.code_patterns
+        folded = fold(text)
+        patterns = [worded] if any(head in folded for head in self.code_heads) else []
+        patterns += [percent] if "%" in text else []
+        for pattern in patterns:
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 out.append(Span("discount_code", m.group(), m.start(), m.end(), value=m.group("code")))
         return out
