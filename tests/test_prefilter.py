@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from compliance.analysis.normalise import normalise
 from compliance.analysis.prefilter import Needs, fold
-from compliance.analysis.signals import _URL, url_windows
+from compliance.analysis.signals import _URL, _may_link, url_windows
 from compliance.ruleset.checks.categories import Terms, _caption
 
 CAPTIONS = [
@@ -123,6 +123,9 @@ URL_PIECES = [
 def test_links_are_searched_only_where_a_dot_or_scheme_is_and_found_the_same(text):
     whole = [m.span() for m in _URL.finditer(text)]
     assert [m.span() for lo, hi in url_windows(text) for m in _URL.finditer(text, lo, hi)] == whole
+    assert [
+        m.span() for lo, hi in url_windows(text) if _may_link(text[lo:hi]) for m in _URL.finditer(text, lo, hi)
+    ] == whole
 
 
 def test_url_windows_are_the_words_holding_a_dot_or_scheme():

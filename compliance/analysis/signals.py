@@ -79,7 +79,12 @@ class SignalFinder:
 
     def _links(self, text: str, brand_sets: list) -> list[Span]:
         out = []
-        matches = (m for lo, hi in url_windows(text) for m in _URL.finditer(text, lo, hi, timeout=TIMEOUT))
+        matches = (
+            m
+            for lo, hi in url_windows(text)
+            if _may_link(text[lo:hi])
+            for m in _URL.finditer(text, lo, hi, timeout=TIMEOUT)
+        )
         for m in matches:
             url = m.group().rstrip(_TRAILING)
             start, end = m.start(), m.start() + len(url)
@@ -191,6 +196,21 @@ def url_windows(text: str) -> list[tuple[int, int]]:
         if scheme >= 0 and scheme < pos:
             scheme = text.find("://", pos)
     return out
+
+
+def _may_link(word: str) -> bool:
+    """Can `_URL` match in this word? It needs "://", or "www." and a character after it, or a host
+    ending in a dot and a letter (the top-level domain): "great." or "3.5" cannot be a link. Any
+    character that is not ASCII may be a letter to the case-insensitive pattern."""
+    if "://" in word or "www." in word.lower():
+        return True
+    at = word.find(".")
+    while 0 <= at < len(word) - 1:
+        after = word[at + 1]
+        if after.isalpha() or not after.isascii():
+            return True
+        at = word.find(".", at + 1)
+    return False
 
 
 def _find(text: str, sub: str, start: int, none: int) -> int:
