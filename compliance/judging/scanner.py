@@ -194,7 +194,9 @@ class Scanner:
         have = (analysis.commercial or post.paid_partnership, bool(analysis.disclosures) or post.paid_partnership)
         for rs in self.rulesets:
             selected = self.rules[rs.code]
-            waiver_of = {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])}
+            waiver_of = (
+                {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])} if waivers else {}
+            )
             active = [r for r in selected if r.id not in waiver_of] if waiver_of else selected
             ctx = Context(post, analysis, rs, active)
             findings: list[Finding] = []
