@@ -10,6 +10,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.cli.commands import main
 from compliance.judging.scanner import Scanner
@@ -235,3 +237,29 @@ def test_scan_cli_with_a_test_rule_folder(tmp_path):
     third = report["posts"][2]
     assert third["disclosures"][0]["text"] == "＃ＰＲ" and third["disclosures"][0]["start"] == 0
     assert result.exit_code == 1
+
+
+_PIECES = ["a", " ", "\r", "\n", "\u0301", "\u200d", "🇫", "🇷", "👍", "\ufe0f", "\u1100", "\uac00", "\u11a8", "\u0600"]
+_PIECES += ["é", "क", "्", "\u3164", "\u200b", "㍿", "広告"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=16).map("".join), st.integers(0, 40), st.integers(0, 40))
+def test_perceived_length_counts_the_clusters_between_two_offsets(caption, a, b):
+    from bisect import bisect_left
+    from itertools import accumulate
+
+    import regex
+
+    from compliance.analysis.cjk import perceived_length
+    from compliance.analysis.normalise import normalise
+
+    norm = normalise(caption)
+    measure = perceived_length(norm)
+    if measure is None:
+        return
+    lo, hi = sorted((min(a, len(norm.text)), min(b, len(norm.text))))
+    starts = list(accumulate(map(len, regex.findall(r"\X", norm.raw, flags=regex.DOTALL)), initial=0))
+    raw_lo = norm.starts[lo] if lo < len(norm.starts) else len(norm.raw)
+    raw_hi = norm.ends[hi - 1] if 0 < hi <= len(norm.ends) else raw_lo
+    assert measure(lo, hi) == bisect_left(starts, raw_hi) - bisect_left(starts, raw_lo)

@@ -357,10 +357,10 @@ def test_valid_params_pass_validation():
 
 def test_term_wildcard_and_joined_words():
     from compliance.analysis.normalise import normalise
-    from compliance.ruleset.checks.categories import _caption, _matches
+    from compliance.ruleset.checks.categories import Terms, _caption, _matches
 
     cap = _caption(normalise("Casinos tonight #SportsBetting and sports-betting"))
-    assert [s.text for s in _matches(cap, ("casino*", "sports betting"))] == [
+    assert [s.text for s in _matches(cap, Terms(("casino*", "sports betting")))] == [
         "Casinos",
         "SportsBetting",
         "sports-betting",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from compliance.analysis.normalise import normalise
 from compliance.analysis.prefilter import Needs, fold
-from compliance.ruleset.checks.categories import _compiled_terms, _may_hold, fold_same_length
+from compliance.analysis.signals import _URL, _may_link, url_windows
+from compliance.ruleset.checks.categories import Terms, _caption
 
 CAPTIONS = [
     "Paula gave me these free socks, love them",
@@ -58,8 +62,8 @@ def test_no_caption_a_pattern_matches_is_skipped():
 
 
 def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
-    terms = ("crypto", "sports betting", "casino*", "nfts")
-    pattern = _compiled_terms(terms, True)
+    terms = Terms(("crypto", "sports betting", "casino*", "nfts"), plural=True)
+    pattern = terms._marked
     for caption, expected in [
         ("Buy CRYPTO now", True),
         ("#SportsBetting tips", True),
@@ -68,8 +72,102 @@ def test_category_terms_are_looked_for_only_where_a_first_word_can_start():
         ("c\u0301rypto with a mark between letters", True),  # marks: the regex runs
         ("a morning run by the lake", False),
     ]:
-        folded = fold_same_length(caption)
-        assert bool(pattern.search(folded)) == expected, caption
-        if pattern.search(folded):
-            assert _may_hold(folded, terms, True), caption
-    assert not _may_hold(fold_same_length("a morning run by the lake"), terms, True)
+        cap = _caption(normalise(caption))
+        assert bool(pattern.search(cap.folded)) == expected, caption
+        assert bool(terms.spans(cap)) == expected, caption
+        if expected:
+            assert terms.may_hold(cap), caption
+    assert not terms.may_hold(_caption(normalise("a morning run by the lake")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["crypto", "nft", "s", " ", "-", "_", "\u0301", "C", "#", "bet", "ting", "x"]), max_size=12
+    )
+)
+def test_terms_find_the_same_with_or_without_room_for_marks(pieces):
+    terms = Terms(("crypto", "sports betting", "casino*", "nfts", "bet"), plural=True)
+    cap = _caption(normalise("".join(pieces)))
+    assert terms.spans(cap) == [m.span() for m in terms._marked.finditer(cap.folded)]
+
+
+URL_PIECES = [
+    ".",
+    "://",
+    "/",
+    " ",
+    "\n",
+    "\t",
+    "\u00a0",
+    "www.",
+    "http",
+    "s",
+    "shop",
+    "com",
+    ".de",
+    "@",
+    "-",
+    "_",
+    "'",
+    "<",
+    "é",
+    "K",
+    "ſ",
+    "x1",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=30).map("".join))
+def test_links_are_searched_only_where_a_dot_or_scheme_is_and_found_the_same(text):
+    whole = [m.span() for m in _URL.finditer(text)]
+    assert [m.span() for lo, hi in url_windows(text) for m in _URL.finditer(text, lo, hi)] == whole
+    assert [
+        m.span() for lo, hi in url_windows(text) if _may_link(text[lo:hi]) for m in _URL.finditer(text, lo, hi)
+    ] == whole
+
+
+def test_url_windows_are_the_words_holding_a_dot_or_scheme():
+    text = "see shop.com/x now\nor http://a and end."
+    assert [text[lo:hi] for lo, hi in url_windows(text)] == ["shop.com/x", "http://a", "end."]
+    assert url_windows("no link here") == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20) | st.sampled_from(["ΟΔΟΣ.", "İs", "ﬀß"])
+)
+def test_folding_in_c_is_the_fold_of_each_character(text):
+    from compliance.ruleset.checks.categories import _fold_char, fold_same_length
+
+    assert fold_same_length(text) == (text.lower() if text.isascii() else "".join(_fold_char(ch) for ch in text))
+
+
+def test_terms_are_looked_for_where_a_word_can_start():
+    terms = Terms(("bet",))
+    assert not terms.may_hold(_caption(normalise("alphabet soup")))  # only inside a word
+    assert terms.may_hold(_caption(normalise("alphabet #bet")))
+    assert terms.may_hold(_caption(normalise("ßbet")))  # no ASCII word character before: the pattern decides
+
+
+CODE_PIECES = ["CODE", "code", "Código", "CÓDIGO", "Gutschein", "ſ", "K", ":", " ", "LENA15", "for", "FÜR", "20%", "İ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(CODE_PIECES), max_size=10).map(" ".join))
+def test_code_patterns_skipped_only_where_they_cannot_match(text):
+    from compliance.judging.scanner import Scanner
+
+    signals = _scanner(Scanner).analyser.signals
+    every = [(m.start(), m.end(), m.group("code")) for p in signals.code_patterns for m in p.finditer(text)]
+    assert [(s.start, s.end, s.value) for s in signals._codes(text)] == every
+
+
+_SCANNERS: list = []
+
+
+def _scanner(cls):
+    if not _SCANNERS:
+        _SCANNERS.append(cls(jurisdictions=["us", "de", "es"]))
+    return _SCANNERS[0]

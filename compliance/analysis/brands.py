@@ -20,11 +20,15 @@ from compliance.model import Span
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
 _CAMEL = regex.compile(r"\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+")
+_TAG_MEMO = 4096  # hashtag bodies remembered per brand set
 TIMEOUT = 1.0  # backstop for these linear patterns over user text (a timeout fails one post)
 
 
+@lru_cache(maxsize=8192)
 def compact(name: str) -> str:
-    """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host."""
+    """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host.
+    Cached: the same tags and handles come back post after post, each asked for by every brand set
+    and the label finder."""
     return _NON_ALNUM.sub("", fold_key(name), timeout=TIMEOUT)
 
 
@@ -69,6 +73,7 @@ class BrandSet:
         self.affix_longest = max(map(len, self.affix), default=0)
         self.common_forms = {form: b for form, b in self.by_compact.items() if b.common}
         self._matcher = None
+        self._tags: dict[str, Brand | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self.brands)
@@ -158,6 +163,16 @@ class BrandSet:
         return (brand, "medium") if brand else None
 
     def in_hashtag(self, body: str) -> Brand | None:
+        """The brand a hashtag's body names, if any; remembered per body (tags recur post after post,
+        and each answer costs a few patterns)."""
+        if body in self._tags:
+            return self._tags[body]
+        if len(self._tags) >= _TAG_MEMO:
+            self._tags.clear()
+        brand = self._tags[body] = self._in_hashtag(body)
+        return brand
+
+    def _in_hashtag(self, body: str) -> Brand | None:
         key = compact(body)
         if not key:
             return None

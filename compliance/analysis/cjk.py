@@ -17,7 +17,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -30,11 +30,27 @@ _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _LATIN_EDGE = regex.compile(r"[\p{Latin}0-9]")
 _HANDLE = regex.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
 _CLUSTER = regex.compile(r"\X", regex.DOTALL)
+# The characters that can join the one before into a cluster (marks, joiners, flags' halves, Hangul
+# jamo) or the one after (CR, prepended signs): where none is, each character is one cluster.
+_JOINING = regex.compile(
+    "[\r"
+    + "".join(
+        rf"\p{{Grapheme_Cluster_Break={kind}}}"
+        for kind in ("Extend", "SpacingMark", "ZWJ", "Prepend", "Regional_Indicator", "L", "V", "T")
+    )
+    + "]"
+)
 
 
 def has_cjk(text: str) -> bool:
     """Does the text contain Han, kana or Hangul (the scripts written without spaces between words)?"""
-    return not text.isascii() and _CJK.search(text, timeout=TIMEOUT) is not None
+    return not text.isascii() and _has_cjk(text)
+
+
+@lru_cache(maxsize=16)
+def _has_cjk(text: str) -> bool:
+    """Cached: the label finder and each brand set ask about the same caption."""
+    return _CJK.search(text, timeout=TIMEOUT) is not None
 
 
 def cut_at_cjk(text: str) -> str:
@@ -177,10 +193,14 @@ def perceived_length(norm) -> Callable[[int, int], int] | None:
         return norm.starts[i] if i < len(norm.starts) else len(raw)
 
     def measure(lo: int, hi: int) -> int:
-        if not starts:  # cluster starts, once: lengths summed in C, not a Python step per cluster
-            starts.extend(accumulate(map(len, _CLUSTER.findall(raw, timeout=5.0)), initial=0))
         raw_lo = raw_offset(lo)
         raw_hi = norm.ends[hi - 1] if 0 < hi <= len(norm.ends) else raw_offset(hi)
+        # Nothing between (or just before) that joins characters: each one is a cluster. Most
+        # captions' stretches, and a search of the stretch, not a split of the whole caption.
+        if raw_lo <= raw_hi and not _JOINING.search(raw, max(raw_lo - 1, 0), raw_hi, timeout=5.0):
+            return raw_hi - raw_lo
+        if not starts:  # cluster starts, once: lengths summed in C, not a Python step per cluster
+            starts.extend(accumulate(map(len, _CLUSTER.findall(raw, timeout=5.0)), initial=0))
         return bisect_left(starts, raw_hi) - bisect_left(starts, raw_lo)
 
     return measure

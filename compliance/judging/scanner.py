@@ -158,6 +158,7 @@ class Scanner:
             for rs in self.rulesets
         }
         self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
+        self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
 
     def _override(self, rule: Rule) -> Rule:
         for key in (rule.id, rule.name):
@@ -190,14 +191,18 @@ class Scanner:
         analysis = self.analyser.analyse(post)
         waivers = self.settings.waivers_for(post.id)
         verdicts = {}
+        have = (analysis.commercial or post.paid_partnership, bool(analysis.disclosures) or post.paid_partnership)
         for rs in self.rulesets:
             selected = self.rules[rs.code]
-            waiver_of = {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])}
-            active = [r for r in selected if r.id not in waiver_of]
+            waiver_of = (
+                {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])} if waivers else {}
+            )
+            active = [r for r in selected if r.id not in waiver_of] if waiver_of else selected
             ctx = Context(post, analysis, rs, active)
             findings: list[Finding] = []
-            for rule in active:
-                findings.extend(CHECKS.get(rule.check).run(ctx, rule))
+            for rule, run in self._plans[rs.code][have]:
+                if rule.id not in waiver_of:
+                    findings.extend(run(ctx, rule))
             if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
@@ -230,6 +235,21 @@ class Scanner:
         )
 
 
+def _plans(rules: list[Rule]) -> dict[tuple[bool, bool], list[tuple[Rule, Any]]]:
+    """For each (commercial, labelled) a post can be: the rules whose check may find something
+    there, in rule-file order, with the check's function (most checks need a commercial post,
+    some a label too: a post without them skips them without a call)."""
+    plans = {}
+    for commercial in (False, True):
+        for labelled in (False, True):
+            have = {"commercial"} if commercial else set()
+            have |= {"labels"} if labelled else set()
+            plans[commercial, labelled] = [
+                (rule, CHECKS.get(rule.check).run) for rule in rules if CHECKS.get(rule.check).needs_of(rule) <= have
+            ]
+    return plans
+
+
 _SURROGATES = {cp: "\ufffd" for cp in range(0xD800, 0xE000)}
 
 
@@ -245,7 +265,18 @@ def encodable_text(value):
         return value.translate(_SURROGATES)
 
 
+def _fits(value) -> bool:
+    return not isinstance(value, str) or value.isascii() or encodable_text(value) is value
+
+
 def _encodable(record: Post | InputError) -> Post | InputError:
+    """The record with its texts made encodable: itself when they all are (almost always), since
+    rebuilding a post costs more than checking it."""
+    texts = [getattr(record, f.name) for f in fields(record)] + [record.source.file, record.source.member]
+    if isinstance(record, Post):
+        texts += record.brands
+    if all(_fits(t) for t in texts):
+        return record
     source = replace(
         record.source, file=encodable_text(record.source.file), member=encodable_text(record.source.member)
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -33,9 +33,9 @@ from compliance.safe_regex import compile_safe
 class _Caption:
     norm: Normalised
     folded: str  # same length as norm.text: lower-case, accents removed
+    marks: bool  # combining marks in `folded`: they may sit between a term's letters
 
 
-@lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """One character, lower-cased without accents; unchanged if that would change its length."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
@@ -45,29 +45,65 @@ def _fold_char(ch: str) -> str:
     return low if len(low) == 1 else ch
 
 
+# Every character met so far; the folds that change one; and the characters `str.lower` does not
+# fold alone (accents, expanding lower cases, the context-dependent final sigma). A caption without
+# the last is folded by `lower()`, others by `translate`, both in C: a Python step per character
+# cost 70 us a long caption. The sets are bounded by the characters in use.
+_SEEN: set[str] = set()
+_FOLDS: dict[int, str] = {}
+_NOT_LOWER: set[str] = {"\u03a3"}
+
+
+def _learn(chars: set[str]) -> None:
+    for ch in chars:
+        folded = _fold_char(ch)
+        if folded != ch:
+            _FOLDS[ord(ch)] = folded
+        if folded != ch.lower():
+            _NOT_LOWER.add(ch)
+    _SEEN.update(chars)
+
+
 def fold_same_length(text: str) -> str:
+    """Lower case without accents, one character for one, so offsets hold."""
     if text.isascii():  # the common case: lower-casing ASCII keeps every offset
         return text.lower()
-    return "".join(_fold_char(ch) for ch in text)
+    chars = set(text)
+    if not chars <= _SEEN:
+        _learn(chars - _SEEN)
+    if chars.isdisjoint(_NOT_LOWER):
+        return text.lower()
+    return text.translate(_FOLDS)
 
 
-@lru_cache(maxsize=64)
-def _folded(text: str) -> str:
-    return fold_same_length(text)
+_MARK = regex.compile(r"\p{M}")
+
+
+_LAST: list[_Caption] = []  # the last caption folded: every rule of every jurisdiction asks for it
 
 
 def _caption(norm: Normalised) -> _Caption:
-    """A normalised caption plus its folded copy (checks pass the analysis' own normalisation)."""
-    return _Caption(norm, _folded(norm.text))
+    """A normalised caption plus its folded copy, made once per post for all its rules and
+    jurisdictions (checks pass the analysis' own normalisation)."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last.norm is norm:
+        return last
+    folded = fold_same_length(norm.text)
+    marks = not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+    cap = _Caption(norm, folded, marks)
+    _LAST[:] = [cap]
+    return cap
 
 
-def _term_regex(term: str, plural: bool = False) -> str:
+def _term_regex(term: str, plural: bool = False, marks: bool = True) -> str:
     """A term as a whole-word pattern over folded text.
 
     Words may be joined by spaces, `-`, `_` or nothing (so `sports betting` also finds
     `#sportsbetting`); a trailing `*` lets the last word go on (`casino*`); with `plural`,
-    each word may end in s or x (`image retouchée` finds `Images retouchées`).
+    each word may end in s or x (`image retouchée` finds `Images retouchées`). `marks`: combining
+    marks may sit between letters (without, the same matches in a text that has none, faster).
     """
+    mark = r"\p{M}*" if marks else ""
     words = fold_same_length(term.strip()).split()
     stem = words[-1].endswith("*") if words else False
     if stem:
@@ -76,21 +112,13 @@ def _term_regex(term: str, plural: bool = False) -> str:
     for word in words:
         if plural and len(word) > 3 and word[-1] in "sx":
             word = word[:-1]
-        body = r"\p{M}*".join(regex.escape(c) for c in word)
-        parts.append(body + (r"\p{M}*[sx]?" if plural else ""))
+        body = mark.join(regex.escape(c) for c in word)
+        parts.append(body + (mark + "[sx]?" if plural else ""))
     joined = r"[\s_-]*".join(parts)
     tail = r"\w*" if stem else ""
     return rf"(?<!\w){joined}{tail}(?!\w)"
 
 
-@lru_cache(maxsize=512)
-def _compiled_terms(terms: tuple[str, ...], plural: bool = False):
-    if not terms:
-        return None
-    return regex.compile("|".join(_term_regex(t, plural) for t in terms), regex.V0)
-
-
-@lru_cache(maxsize=512)
 def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...] | None:
     """The first (up to three) letters of each term's first word, as its regex spells them: a
     caption without marks holds one of them wherever a term matches. None: no such test."""
@@ -108,21 +136,59 @@ def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...]
     return tuple(sorted(set(heads)))
 
 
-_MARK = regex.compile(r"\p{M}")
+class Terms:
+    """One list of terms, prepared when the rule file loads; the patterns compile at first use.
+
+    Most captions hold none of the terms' first letters: then no pattern runs. A caption without
+    combining marks (almost all) is searched by the pattern without room for them."""
+
+    def __init__(self, terms: tuple[str, ...], plural: bool = False):
+        self.terms = terms
+        self.plural = plural
+        self.heads = _term_heads(terms, plural)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def __repr__(self) -> str:
+        return f"Terms({self.terms!r}, plural={self.plural})"
+
+    @cached_property
+    def _marked(self) -> regex.Pattern:
+        return regex.compile("|".join(_term_regex(t, self.plural) for t in self.terms), regex.V0)
+
+    @cached_property
+    def _plain(self) -> regex.Pattern:
+        return regex.compile("|".join(_term_regex(t, self.plural, marks=False) for t in self.terms), regex.V0)
+
+    def may_hold(self, cap: _Caption) -> bool:
+        """Can a term match? Only combining marks (which the pattern allows between letters) keep a
+        term's first letters apart, so without them the caption must contain one of the heads
+        where a word can start (`(?<!\\w)`: not after a letter, digit or `_`)."""
+        if self.heads is None or cap.marks:
+            return True
+        folded = cap.folded
+        return any(_at_word_start(folded, head) for head in self.heads if head in folded)
+
+    def spans(self, cap: _Caption) -> list[tuple[int, int]]:
+        if not self.terms or not self.may_hold(cap):
+            return []
+        pattern = self._marked if cap.marks else self._plain
+        return [m.span() for m in pattern.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
 
 
-@lru_cache(maxsize=64)
-def _has_marks(folded: str) -> bool:
-    return not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _may_hold(folded: str, terms: tuple[str, ...], plural: bool) -> bool:
-    """Can the terms' regex match? Only combining marks (which it allows between letters) keep a
-    term's first letters apart, so without them the caption must contain one of the heads."""
-    heads = _term_heads(terms, plural)
-    if heads is None or _has_marks(folded):
-        return True
-    return any(head in folded for head in heads)
+def _at_word_start(text: str, head: str) -> bool:
+    """Is `head` somewhere not right after an ASCII word character? (Any other character before
+    it counts as a start: a necessary condition for `(?<!\\w)head`, never a wrong skip.)"""
+    at = text.find(head)
+    while at >= 0:
+        if at == 0 or text[at - 1] not in _ASCII_WORD:
+            return True
+        at = text.find(head, at + 1)
+    return False
 
 
 def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
@@ -133,16 +199,13 @@ def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
         raise ValueError(f"params.{key}: {exc}") from None
 
 
-def _matches(
-    cap: _Caption, terms: tuple[str, ...] = (), patterns: tuple[Any, ...] = (), plural: bool = False
-) -> list[Span]:
+def _matches(cap: _Caption, terms: Terms, patterns: tuple[Any, ...] = ()) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
-    found = []
-    term_re = _compiled_terms(tuple(terms), plural)
-    if term_re is not None and _may_hold(cap.folded, tuple(terms), plural):
-        found += [m.span() for m in term_re.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
+    found = terms.spans(cap)
     for pattern in patterns:
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
+    if not found:
+        return []
     spans = []
     for start, end in sorted(found):
         lo, hi = cap.norm.raw_span(start, end)
@@ -172,6 +235,16 @@ class RestrictedParams:
         object.__setattr__(self, "_patterns", _compile_all("patterns", self.patterns))
         object.__setattr__(self, "_unless", _compile_all("unless_patterns", self.unless_patterns))
 
+    # Prepared at first use and kept on the instance, never a field: the state fingerprint and
+    # `rules explain` read the fields only.
+    @cached_property
+    def _terms(self) -> Terms:
+        return Terms(self.terms)
+
+    @cached_property
+    def _unless_terms(self) -> Terms:
+        return Terms(self.unless_terms)
+
 
 @dataclass(frozen=True)
 class RetouchParams:
@@ -190,6 +263,14 @@ class RetouchParams:
         if not (self.triggers or self.trigger_patterns):
             raise ValueError("params needs at least one of triggers, trigger_patterns")
         object.__setattr__(self, "_triggers", _compile_all("trigger_patterns", self.trigger_patterns))
+
+    @cached_property
+    def _trigger_terms(self) -> Terms:
+        return Terms(self.triggers)
+
+    @cached_property
+    def _notices(self) -> Terms:
+        return Terms(self.notices, plural=True)
 
 
 @dataclass(frozen=True)
@@ -226,7 +307,7 @@ def _applies(ctx: Context, commercial_only: bool) -> bool:
 
 
 # ------------------------------------------------------------------------ restricted-category
-@check("restricted-category", RestrictedParams)
+@check("restricted-category", RestrictedParams, needs=("commercial",))
 def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     """Wording about a product or service this jurisdiction bans or restricts: a person reviews.
 
@@ -237,16 +318,16 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.terms, params._patterns)
+    hits = _matches(cap, params._terms, params._patterns)
     if not hits:
         return []
-    if _matches(cap, params.unless_terms, params._unless):
+    if _matches(cap, params._unless_terms, params._unless):
         return []
     return [ctx.finding(rule, hits[0])]
 
 
 # --------------------------------------------------------------------------- retouch-notice
-@check("retouch-notice", RetouchParams)
+@check("retouch-notice", RetouchParams, needs=("commercial",))
 def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     """The caption speaks of filters, retouching or AI faces, and the required notice is absent.
 
@@ -257,16 +338,16 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params.triggers, params._triggers)
+    hits = _matches(cap, params._trigger_terms, params._triggers)
     if not hits:
         return []
-    if params.notices and _matches(cap, params.notices, plural=True):
+    if params.notices and _matches(cap, params._notices):
         return []
     return [ctx.finding(rule, hits[0])]
 
 
 # -------------------------------------------------------------------------- video-disclosure
-@check("video-disclosure", VideoParams)
+@check("video-disclosure", VideoParams, needs=("commercial",))
 def video_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """A commercial post on a video platform: whether the video shows or says the label, text cannot tell.
 
@@ -304,7 +385,7 @@ def audience_size(value) -> int | None:
     return None
 
 
-@check("audience-threshold", ThresholdParams)
+@check("audience-threshold", ThresholdParams, needs=("commercial",))
 def audience_threshold(ctx: Context, rule: Rule) -> list[Finding]:
     """The post's metadata gives an audience at or above a legal threshold: extra duties may apply."""
     params: ThresholdParams = rule.params

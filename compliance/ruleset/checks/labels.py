@@ -31,7 +31,7 @@ def _concerned(rule: Rule, label: Label) -> bool:
     return bool(rule.params.concerns(label.names))
 
 
-@check("requires-disclosure")
+@check("requires-disclosure", needs=("commercial",))
 def requires_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """Commercial content with no label of any kind: point at what makes it commercial."""
     if not ctx.commercial or ctx.labels:
@@ -40,7 +40,7 @@ def requires_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     return [ctx.finding(rule, first)]
 
 
-@check("label-insufficient", LabelParams)
+@check("label-insufficient", LabelParams, needs=("commercial", "labels"))
 def label_insufficient(ctx: Context, rule: Rule) -> list[Finding]:
     """Only labels this jurisdiction does not accept (#sp, thanks, sponsored in the UK ...)."""
     if not ctx.commercial or ctx.candidates:
@@ -52,7 +52,7 @@ def label_insufficient(ctx: Context, rule: Rule) -> list[Finding]:
     ]
 
 
-@check("label-review", LabelParams)
+@check("label-review", LabelParams, needs=("commercial", "labels"))
 def label_review(ctx: Context, rule: Rule) -> list[Finding]:
     """A well-placed label whose sufficiency is unsettled here, and no accepted one: a person decides."""
     if not ctx.commercial or not ctx.placed or any(lbl.cls == "accepted" for lbl in ctx.placed):

@@ -10,7 +10,7 @@ from compliance.ruleset.model import Rule
 __all__ = ["PlacementParams", "label_placement", "satisfies"]
 
 
-@check("label-placement", PlacementParams)
+@check("label-placement", PlacementParams, needs=("commercial", "labels"))
 def label_placement(ctx: Context, rule: Rule) -> list[Finding]:
     """Fires on each candidate label that breaks this rule, when no candidate is placed well."""
     if not ctx.commercial or not ctx.candidates or ctx.placed:

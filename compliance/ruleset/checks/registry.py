@@ -23,12 +23,24 @@ class ParamError(ValueError):
     """A `params` table that does not fit its check type; the message names the key."""
 
 
+NEEDS = frozenset({"commercial", "labels"})
+
+
 @dataclass(frozen=True)
 class CheckType:
     name: str
     run: Callable[..., list]
     params: type
     doc: str
+    # What a post must have for the check to find anything (see `check`): the scanner skips the
+    # check for other posts without calling it.
+    needs: frozenset[str] = frozenset()
+
+    def needs_of(self, rule: Any) -> frozenset[str]:
+        """The check's needs for this rule: `commercial_only = false` lifts "commercial"."""
+        if getattr(rule.params, "commercial_only", True):
+            return self.needs
+        return self.needs - {"commercial"}
 
     def __call__(self, ctx: Any, rule: Any) -> list:
         return self.run(ctx, rule)
@@ -49,11 +61,18 @@ class CheckType:
 CHECKS: Registry[CheckType] = Registry("check type")
 
 
-def check(name: str, params: type = NoParams) -> Callable[[Callable], Callable]:
-    """Register `func` as check type `name` whose `params` table parses into `params`."""
+def check(name: str, params: type = NoParams, needs: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
+    """Register `func` as check type `name` whose `params` table parses into `params`.
+
+    `needs`: what a post must have for `func` to return anything, as its first lines test it:
+    "commercial" (`ctx.commercial`; a rule's `commercial_only = false` lifts it) and "labels"
+    (`ctx.labels`: a disclosure or the platform's label). Most posts lack one or the other."""
+    unknown = set(needs) - NEEDS
+    if unknown:
+        raise ValueError(f"check {name!r}: unknown needs {sorted(unknown)}")
 
     def decorate(func: Callable) -> Callable:
-        CHECKS.register(name)(CheckType(name, func, params, inspect.getdoc(func) or ""))
+        CHECKS.register(name)(CheckType(name, func, params, inspect.getdoc(func) or "", frozenset(needs)))
         return func
 
     return decorate
