@@ -5,6 +5,9 @@ The captions are not in the repository (they carry no licence): build the cache 
 `python bench/realworld_data/instagram.py` (see bench/realworld_data/README.md). The hand labels
 (`bench/realworld_data/instagram_labels.jsonl`) hold only a hash id and a class per post.
 
+Each post carries its author when the data set names the account (kayschulz does, documentIntent
+does not), as a platform export's `username` would: own-name cues read it.
+
 A post counts as found when its verdict is not `clear` (so a post the scanner finds commercial
 without `--discover`, for example through `#ad` or a discount code, counts too); the line
 "without --discover" shows what the scanner finds on its own.
@@ -54,7 +57,14 @@ def predictions(posts: list[dict], jurisdictions: list[str], discover: bool) -> 
     out = {}
     for row in posts:
         result = scanner.judge_record(
-            Post(id=row["id"], caption=row["caption"], source=Source("bench"), platform="instagram")
+            Post(
+                id=row["id"],
+                caption=row["caption"],
+                source=Source("bench"),
+                platform="instagram",
+                # The account, as an Instagram export names the author (kayschulz only; documentIntent has none).
+                author=row.get("account") or None,
+            )
         )
         statuses = {v.status for v in result.verdicts.values()}
         out[row["id"]] = {

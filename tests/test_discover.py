@@ -25,8 +25,8 @@ def scanner(discover: bool, jurisdictions: tuple[str, ...] = JURISDICTIONS, bran
     return Scanner(list(jurisdictions), brands=list(brands), discover=discover)
 
 
-def judge(caption: str, discover: bool = True, **kw):
-    return scanner(discover, **kw).judge(Post(id="t", caption=caption, source=Source("test")))
+def judge(caption: str, discover: bool = True, author: str | None = None, **kw):
+    return scanner(discover, **kw).judge(Post(id="t", caption=caption, source=Source("test"), author=author))
 
 
 def cue_kinds(result) -> set[str]:
@@ -48,7 +48,8 @@ def test_catalogue_examples(kind, text, fires):
 
 def test_every_cue_kind_has_a_weight_and_examples_in_several_languages():
     kinds = {c.kind for c in CATALOGUE.cues}
-    assert kinds == set(dict(CATALOGUE.weights))
+    # cue-own-name is found from the post's author, not from wording (see the own-name tests)
+    assert kinds | {CATALOGUE.own_name_kind} == set(dict(CATALOGUE.weights))
     assert {
         "cue-cta",
         "cue-price",
@@ -256,3 +257,42 @@ def test_ignore_and_exceptions_name_the_discover_finding():
     excepted = Scanner(["us"], discover=True, exceptions={"p1": ["discovered-commercial"]})
     assert excepted.judge(Post(id="p1", caption=caption, source=Source("t"))).verdicts["us"].status == "clear"
     assert excepted.judge(Post(id="p2", caption=caption, source=Source("t"))).verdicts["us"].status == "review"
+
+
+def own_names(caption: str, author: str | None) -> list[str]:
+    return [s.text for s in judge(caption, author=author).signals if s.kind == CATALOGUE.own_name_kind]
+
+
+@pytest.mark.parametrize(
+    "author, caption, expected",
+    [
+        ("@brightcabins", "Wake up by the fjord #BrightCabinsPlus", ["#BrightCabinsPlus"]),
+        ("brightcabins", "All our lakeside stays: www.brightcabins.com/lakes", ["www.brightcabins.com/lakes"]),
+        ("thepetershow", "Behind the desk today, more on petertube.com", ["petertube.com"]),
+        ("greta.sings", "New tour dates up on gretasingsmusic.net", ["gretasingsmusic.net"]),
+        ("brightcabins", "Hosted by @brightcabinsexperiences", ["@brightcabinsexperiences"]),
+    ],
+)
+def test_the_authors_own_name_in_a_tag_or_website_is_own_promotion(author, caption, expected):
+    assert own_names(caption, author) == expected
+    assert judge(caption, author=author).discovery["flagged"]
+
+
+@pytest.mark.parametrize(
+    "author, caption",
+    [
+        ("zoemartens", "Sunday nap #zoemartens #zoe"),  # the handle as a signature, a shorter tag
+        ("zoemartens", "Thanks @zoemartens for sharing"),  # the author's own handle
+        (None, "Wake up by the fjord #BrightCabinsPlus"),  # no author: nothing to compare
+        ("therock", "Loud night #rockmusic"),  # "the" stays: "rock" alone is too short a name
+        ("ann", "Anniversary dinner #annual"),  # a name this short matches anything
+        ("brightcabins", "Weekend at www.otherplace.com"),
+    ],
+)
+def test_no_own_name_cue_for_signatures_other_names_or_short_handles(author, caption):
+    assert own_names(caption, author) == []
+
+
+def test_cue_phrases_match_with_the_typographic_apostrophe():
+    for caption in ("Ready for tonight\u2019s show in Leeds!", "Ready for tonight's show in Leeds!"):
+        assert "cue-event" in cue_kinds(judge(caption)), caption

@@ -64,6 +64,10 @@ class Catalogue:
     weights: tuple[tuple[str, float], ...]
     needs_party: frozenset[str]
     cues: tuple[Cue, ...]
+    own_name_affixes: tuple[str, ...] = ()
+    own_name_min: int = 4
+
+    own_name_kind = "cue-own-name"
 
     def weight(self, kind: str) -> float:
         return dict(self.weights)[kind]
@@ -135,6 +139,8 @@ def _load(path: str) -> Catalogue:
         weights=tuple(sorted(weights.items())),
         needs_party=frozenset(k for k, v in (head.get("needs_party") or {}).items() if v),
         cues=tuple(cues),
+        own_name_affixes=tuple(fold_key(a) for a in head.get("own_name_affixes") or ()),
+        own_name_min=int(head.get("own_name_min", 4)),
     )
 
 
@@ -204,6 +210,8 @@ class Discoverer:
             phrases = by_kind.setdefault(cue.kind, set())
             phrases.update(p.lower() for p in cue.phrases)
             phrases.update(fold_key(p) for p in cue.phrases)
+            # Phones type the typographic apostrophe: "tonight\u2019s show" is "tonight's show".
+            phrases.update(p.replace("'", "\u2019") for p in list(phrases) if "'" in p)
             if cue.token_patterns:
                 token_patterns.setdefault(cue.kind, []).extend(_thaw(p) for p in cue.token_patterns)
             self.patterns += [(cue.kind, regex.compile(p, regex.V1)) for p in cue.patterns]
@@ -221,9 +229,10 @@ class Discoverer:
         self.hashtag_words = tuple(fold_key(w) for w in catalogue.brand_hashtag_words)
         self.collab_tags = [p for k, p in self.patterns if k == "cue-collab"]
 
-    def find(self, doc, text: str) -> tuple[list[Span], Discovery | None]:
+    def find(self, doc, text: str, author: str | None = None) -> tuple[list[Span], Discovery | None]:
         """Cue spans (offsets into `text`, the normalised caption) and the post's discovery.
-        `doc`: a spaCy doc or the analyser's `Walk` of it."""
+        `doc`: a spaCy doc or the analyser's `Walk` of it; `author`: the account's handle when
+        the export names it (own-name cues need it)."""
         walk = walk_of(doc)
         words, starts = walk.words, walk.starts
         found: list[Span] = []
@@ -246,6 +255,8 @@ class Discoverer:
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
                     found.append(Span(kind, m.group(), m.start(), m.end(), value=fold_key(m.group())))
+        if author:
+            found += self._own_names(walk, author)
         cues = _outermost(found)
         if not cues:
             return [], None
@@ -269,6 +280,45 @@ class Discoverer:
         lead = min(cues, key=lambda c: (-cat.weight(c.kind), c.start))
         flagged = score >= cat.threshold - 1e-9
         return cues, Discovery(score, cat.confidence_of(score), tuple(kinds), party, flagged, lead)
+
+    def _own_names(self, walk: Walk, author: str) -> list[Span]:
+        """The author's own name inside a hashtag, a handle or a website's name: "#AirbnbPlus" or
+        "@airbnbexperiences" by @airbnb, "jonasbrothers.com" by @jonasbrothers. An account
+        naming its own product, show or shop is own promotion. The handle itself ("#zoragaston"
+        by @zoragaston: a signature) is no cue; a website of exactly that name is."""
+        if self.catalogue.own_name_kind not in dict(self.catalogue.weights):
+            return []
+        whole = _alnum(fold_key(author.lstrip("@")))
+        core = self._author_core(whole)
+        if len(core) < self.catalogue.own_name_min:
+            return []
+        out = []
+        for i, word in enumerate(walk.words):
+            is_url = word[:1] not in ("#", "@") and (self.like_url(word) or word.lower().startswith("www."))
+            if is_url:
+                host = word.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
+                key = _alnum(host.rsplit(".", 1)[0]) if "." in host else ""
+            elif word[:1] in ("#", "@") and len(word) > 2:
+                key = _alnum(fold_key(word[1:]))
+                if key == whole:
+                    continue
+            else:
+                continue
+            if core in key:
+                start = walk.starts[i]
+                out.append(Span(self.catalogue.own_name_kind, word, start, start + len(word), value=key))
+        return out
+
+    def _author_core(self, whole: str) -> str:
+        """The name inside a handle: "theellenshow" -> "ellen", "realpacman24" -> "pacman" (the
+        catalogue's affixes and trailing digits go, unless too little would be left)."""
+        core = whole.rstrip("0123456789") or whole
+        for affix in self.catalogue.own_name_affixes:
+            if core.startswith(affix) and len(core) - len(affix) > self.catalogue.own_name_min:
+                core = core[len(affix) :]
+            if core.endswith(affix) and len(core) - len(affix) > self.catalogue.own_name_min:
+                core = core[: -len(affix)]
+        return core
 
     def _party(self, doc, text: str) -> bool:
         """Does the caption name someone a post could be for: a handle (not a photo credit), a
@@ -309,6 +359,10 @@ def _is_handle(token) -> bool:
     """An @handle: a token, or a token's text."""
     text = token if isinstance(token, str) else token.text
     return len(text) > 1 and text[0] == "@" and (text[1].isalnum() or text[1] == "_")
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:
