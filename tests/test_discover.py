@@ -296,3 +296,22 @@ def test_no_own_name_cue_for_signatures_other_names_or_short_handles(author, cap
 def test_cue_phrases_match_with_the_typographic_apostrophe():
     for caption in ("Ready for tonight\u2019s show in Leeds!", "Ready for tonight's show in Leeds!"):
         assert "cue-event" in cue_kinds(judge(caption)), caption
+
+
+def test_skipping_patterns_a_caption_cannot_match_changes_no_cue():
+    """The word and literal prefilter is a necessary condition: with every pattern forced to run,
+    each catalogue example (and a few captions that hold a pattern's words) gives the same cues."""
+    from compliance.analysis.discover import Discoverer
+
+    nlp = scanner(True).analyser.nlp
+    fast = Discoverer(nlp, CATALOGUE)
+    slow = Discoverer(nlp, CATALOGUE)
+    slow.tokens = [((), False, matcher) for _needs, _handle, matcher in slow.tokens]
+    slow.pattern_needs = [None for _ in slow.pattern_needs]
+    captions = [text for cue in CATALOGUE.cues for text in (*cue.match, *cue.no_match)] + [
+        "OUR NEW Citrus SANDALS are here, my new Dreamer @leatherco bag too",
+        "It\u2019s @quizhour tuesday, dm me for prices, 8PM ET, go to WWW.SUNNYJAM.COM",
+    ]
+    for text in captions:
+        doc = nlp(text)
+        assert fast.find(doc, text, "sunnyjam") == slow.find(doc, text, "sunnyjam"), text

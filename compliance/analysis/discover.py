@@ -21,6 +21,7 @@ from typing import Any
 import regex
 
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.prefilter import Needs, fold
 from compliance.analysis.walk import Walk, walk_of
 from compliance.model import Finding, Span
 from compliance.paths import data_dir
@@ -202,8 +203,11 @@ class Discoverer:
         getters = nlp.vocab.lex_attr_getters
         self.like_url, self.is_punct, self.is_alpha = getters[LIKE_URL], getters[IS_PUNCT], getters[IS_ALPHA]
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.tokens = Matcher(nlp.vocab)
+        # Token patterns, each with the word sets a caption must meet for it to match (one word of
+        # each) and whether it needs an @handle: most patterns never run on most captions.
+        self.tokens: list[tuple[tuple[frozenset[str], ...], bool, Any]] = []
         self.patterns: list[tuple[str, Any]] = []
+        self.pattern_needs: list[Needs | None] = []  # the literals a caption needs for each pattern
         by_kind: dict[str, set[str]] = {}
         token_patterns: dict[str, list] = {}
         for cue in catalogue.cues:
@@ -215,6 +219,7 @@ class Discoverer:
             if cue.token_patterns:
                 token_patterns.setdefault(cue.kind, []).extend(_thaw(p) for p in cue.token_patterns)
             self.patterns += [(cue.kind, regex.compile(p, regex.V1)) for p in cue.patterns]
+            self.pattern_needs += [Needs.of(p) for p in cue.patterns]
         self.hashtags: dict[str, str] = {}  # "linkinbio" -> cue-link-in-bio: the phrase as a hashtag
         for kind, phrases in sorted(by_kind.items()):
             if phrases:
@@ -224,7 +229,10 @@ class Discoverer:
                 if len(tag) >= 4:
                     self.hashtags.setdefault(tag, kind)
         for kind, patterns in sorted(token_patterns.items()):
-            self.tokens.add(kind, patterns)
+            for pattern in patterns:
+                matcher = Matcher(nlp.vocab)
+                matcher.add(kind, [pattern])
+                self.tokens.append((*_pattern_needs(pattern), matcher))
         self.credit_words = frozenset(fold_key(w) for w in catalogue.credit_words)
         self.hashtag_words = tuple(fold_key(w) for w in catalogue.brand_hashtag_words)
         self.collab_tags = [p for k, p in self.patterns if k == "cue-collab"]
@@ -241,17 +249,25 @@ class Discoverer:
             span_text, lo, hi = walk.span(start, end)
             if _whole_words(text, lo, hi):
                 found.append(Span(strings[match_id], span_text, lo, hi, value=fold_key(span_text)))
-        for match_id, start, end in self.tokens(walk.doc):
-            span_text, lo, hi = walk.span(start, end)
-            handle = next((words[i] for i in range(end - 1, start - 1, -1) if _is_handle(words[i])), span_text)
-            found.append(Span(strings[match_id], span_text, lo, hi, value=handle))
+        lowers = set(walk.lowers)
+        has_handle = any(_is_handle(words[i]) for i in walk.tags)
+        for needs, needs_handle, matcher in self.tokens:
+            if (needs_handle and not has_handle) or any(words.isdisjoint(lowers) for words in needs):
+                continue
+            for match_id, start, end in matcher(walk.doc):
+                span_text, lo, hi = walk.span(start, end)
+                handle = next((words[i] for i in range(end - 1, start - 1, -1) if _is_handle(words[i])), span_text)
+                found.append(Span(strings[match_id], span_text, lo, hi, value=handle))
         for i in walk.tags:
             word = words[i]
             if word.startswith("#") and len(word) > 4:
                 kind = self.hashtags.get(fold_key(word[1:]))
                 if kind:
                     found.append(Span(kind, word, starts[i], starts[i] + len(word), value=fold_key(word)))
-        for kind, pattern in self.patterns:
+        folded = fold(text)
+        for (kind, pattern), literals in zip(self.patterns, self.pattern_needs, strict=True):
+            if literals is not None and not literals.met(folded):
+                continue
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
                     found.append(Span(kind, m.group(), m.start(), m.end(), value=fold_key(m.group())))
@@ -293,7 +309,10 @@ class Discoverer:
         if len(core) < self.catalogue.own_name_min:
             return []
         out = []
-        for i, word in enumerate(walk.words):
+        words = walk.words
+        # only hashtags, handles and dotted words can be a tag or a website
+        for i in sorted({*walk.tags, *(i for i, w in enumerate(words) if "." in w)}):
+            word = words[i]
             is_url = word[:1] not in ("#", "@") and (self.like_url(word) or word.lower().startswith("www."))
             if is_url:
                 host = word.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
@@ -353,6 +372,26 @@ class Discoverer:
             if is_alpha(word) and j < i - 1:
                 return False
         return False
+
+
+def _pattern_needs(pattern: list[dict]) -> tuple[tuple[frozenset[str], ...], bool]:
+    """What a caption must hold for a spaCy token pattern to match: for each required token that
+    names its words (`LOWER` equal to or `IN` a list), one of them, and an @handle if a required
+    token must be one. A necessary condition only, so skipping a pattern changes no result."""
+    needs: list[frozenset[str]] = []
+    handle = False
+    for token in pattern:
+        op = token.get("OP", "1")
+        if op in ("?", "*") or op.startswith("{0"):
+            continue
+        if (token.get("_") or {}).get(HANDLE_ATTR) is True:
+            handle = True
+        lower = token.get("LOWER")
+        if isinstance(lower, str):
+            needs.append(frozenset([lower]))
+        elif isinstance(lower, dict) and set(lower) == {"IN"}:
+            needs.append(frozenset(lower["IN"]))
+    return tuple(needs), handle
 
 
 def _is_handle(token) -> bool:
