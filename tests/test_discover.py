@@ -178,6 +178,19 @@ def test_scan_with_discover_validates_and_is_deterministic(tmp_path):
     assert quiet["verdicts"]["us"]["status"] == "clear" and "discovery" not in quiet
 
 
+def test_scan_reads_the_author_for_own_name_cues(tmp_path):
+    """The author a JSONL export names reaches discovery; without it the same caption has no cue."""
+    posts = tmp_path / "posts.jsonl"
+    caption = "Sunrise over the fjord, a short walk from the cabin #BrightCabinsPlus"
+    rows = [{"id": "a", "caption": caption, "author": "brightcabins"}, {"id": "b", "caption": caption}]
+    posts.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out, err = run_cli("scan", posts, "--discover", "-j", "us")
+    by_id = {p["id"]: p for p in json.loads(out)["posts"]}
+    own = [s for s in by_id["a"]["signals"] if s["kind"] == "cue-own-name"]
+    assert [s["text"] for s in own] == ["#BrightCabinsPlus"] and by_id["a"]["verdicts"]["us"]["status"] == "review"
+    assert "discovery" not in by_id["b"] and by_id["b"]["verdicts"]["us"]["status"] == "clear"
+
+
 def test_check_discover_cli():
     code, out, err = run_cli(
         "check", "New drop! My @glowco serum is $25 this week, link in bio", "-j", "us", "--discover"
