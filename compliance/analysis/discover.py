@@ -381,8 +381,8 @@ def _pattern_needs(pattern: list[dict]) -> tuple[tuple[frozenset[str], ...], boo
     needs: list[frozenset[str]] = []
     handle = False
     for token in pattern:
-        op = token.get("OP", "1")
-        if op in ("?", "*") or op.startswith("{0"):
+        op = str(token.get("OP", "1"))
+        if op in ("?", "*", "!") or op.startswith(("{0", "{,")):  # optional, or must not match
             continue
         if (token.get("_") or {}).get(HANDLE_ATTR) is True:
             handle = True
