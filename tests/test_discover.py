@@ -328,3 +328,22 @@ def test_skipping_patterns_a_caption_cannot_match_changes_no_cue():
     for text in captions:
         doc = nlp(text)
         assert fast.find(doc, text, "sunnyjam") == slow.find(doc, text, "sunnyjam"), text
+
+
+def test_prefilter_words_come_only_from_required_tokens():
+    from compliance.analysis.discover import _pattern_needs
+
+    pattern = [
+        {"LOWER": "not", "OP": "!"},
+        {"LOWER": {"IN": ["thanks", "merci"]}},
+        {"LOWER": "so", "OP": "?"},
+        {"IS_ALPHA": True, "OP": "{0,2}"},
+        {"LOWER": "very", "OP": "{,2}"},
+        {"_": {"cue_handle": True}},
+        {"LOWER": {"NOT_IN": ["for"]}},
+    ]
+    assert _pattern_needs(pattern) == ((frozenset({"thanks", "merci"}),), True)
+    assert _pattern_needs([{"LOWER": "our"}, {"LOWER": {"IN": ["range", "line"]}, "OP": "+"}]) == (
+        (frozenset({"our"}), frozenset({"range", "line"})),
+        False,
+    )
