@@ -104,10 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                 if p["id"] == row["id"]:
                     p["half"] = "round2"
     jurisdictions = args.jurisdictions or ["us"]
-    (with_cues, cpu_with), (without, cpu_without) = (
-        predictions(posts, jurisdictions, True),
-        predictions(posts, jurisdictions, False),
-    )
+    without, cpu_without = predictions(posts, jurisdictions, False)
+    with_cues, cpu_with = predictions(posts, jurisdictions, True)
     found = {True: with_cues, False: without}
 
     def measure(select, truth, discover=True):
