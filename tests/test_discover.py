@@ -25,8 +25,8 @@ def scanner(discover: bool, jurisdictions: tuple[str, ...] = JURISDICTIONS, bran
     return Scanner(list(jurisdictions), brands=list(brands), discover=discover)
 
 
-def judge(caption: str, discover: bool = True, **kw):
-    return scanner(discover, **kw).judge(Post(id="t", caption=caption, source=Source("test")))
+def judge(caption: str, discover: bool = True, author: str | None = None, **kw):
+    return scanner(discover, **kw).judge(Post(id="t", caption=caption, source=Source("test"), author=author))
 
 
 def cue_kinds(result) -> set[str]:
@@ -48,7 +48,8 @@ def test_catalogue_examples(kind, text, fires):
 
 def test_every_cue_kind_has_a_weight_and_examples_in_several_languages():
     kinds = {c.kind for c in CATALOGUE.cues}
-    assert kinds == set(dict(CATALOGUE.weights))
+    # cue-own-name is found from the post's author, not from wording (see the own-name tests)
+    assert kinds | {CATALOGUE.own_name_kind} == set(dict(CATALOGUE.weights))
     assert {
         "cue-cta",
         "cue-price",
@@ -177,6 +178,19 @@ def test_scan_with_discover_validates_and_is_deterministic(tmp_path):
     assert quiet["verdicts"]["us"]["status"] == "clear" and "discovery" not in quiet
 
 
+def test_scan_reads_the_author_for_own_name_cues(tmp_path):
+    """The author a JSONL export names reaches discovery; without it the same caption has no cue."""
+    posts = tmp_path / "posts.jsonl"
+    caption = "Sunrise over the fjord, a short walk from the cabin #BrightCabinsPlus"
+    rows = [{"id": "a", "caption": caption, "author": "brightcabins"}, {"id": "b", "caption": caption}]
+    posts.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out, err = run_cli("scan", posts, "--discover", "-j", "us")
+    by_id = {p["id"]: p for p in json.loads(out)["posts"]}
+    own = [s for s in by_id["a"]["signals"] if s["kind"] == "cue-own-name"]
+    assert [s["text"] for s in own] == ["#BrightCabinsPlus"] and by_id["a"]["verdicts"]["us"]["status"] == "review"
+    assert "discovery" not in by_id["b"] and by_id["b"]["verdicts"]["us"]["status"] == "clear"
+
+
 def test_check_discover_cli():
     code, out, err = run_cli(
         "check", "New drop! My @glowco serum is $25 this week, link in bio", "-j", "us", "--discover"
@@ -256,3 +270,80 @@ def test_ignore_and_exceptions_name_the_discover_finding():
     excepted = Scanner(["us"], discover=True, exceptions={"p1": ["discovered-commercial"]})
     assert excepted.judge(Post(id="p1", caption=caption, source=Source("t"))).verdicts["us"].status == "clear"
     assert excepted.judge(Post(id="p2", caption=caption, source=Source("t"))).verdicts["us"].status == "review"
+
+
+def own_names(caption: str, author: str | None) -> list[str]:
+    return [s.text for s in judge(caption, author=author).signals if s.kind == CATALOGUE.own_name_kind]
+
+
+@pytest.mark.parametrize(
+    "author, caption, expected",
+    [
+        ("@brightcabins", "Wake up by the fjord #BrightCabinsPlus", ["#BrightCabinsPlus"]),
+        ("brightcabins", "All our lakeside stays: www.brightcabins.com/lakes", ["www.brightcabins.com/lakes"]),
+        ("thepetershow", "Behind the desk today, more on petertube.com", ["petertube.com"]),
+        ("greta.sings", "New tour dates up on gretasingsmusic.net", ["gretasingsmusic.net"]),
+        ("brightcabins", "Hosted by @brightcabinsexperiences", ["@brightcabinsexperiences"]),
+    ],
+)
+def test_the_authors_own_name_in_a_tag_or_website_is_own_promotion(author, caption, expected):
+    assert own_names(caption, author) == expected
+    assert judge(caption, author=author).discovery["flagged"]
+
+
+@pytest.mark.parametrize(
+    "author, caption",
+    [
+        ("zoemartens", "Sunday nap #zoemartens #zoe"),  # the handle as a signature, a shorter tag
+        ("zoemartens", "Thanks @zoemartens for sharing"),  # the author's own handle
+        (None, "Wake up by the fjord #BrightCabinsPlus"),  # no author: nothing to compare
+        ("therock", "Loud night #rockmusic"),  # "the" stays: "rock" alone is too short a name
+        ("ann", "Anniversary dinner #annual"),  # a name this short matches anything
+        ("brightcabins", "Weekend at www.otherplace.com"),
+    ],
+)
+def test_no_own_name_cue_for_signatures_other_names_or_short_handles(author, caption):
+    assert own_names(caption, author) == []
+
+
+def test_cue_phrases_match_with_the_typographic_apostrophe():
+    for caption in ("Ready for tonight\u2019s show in Leeds!", "Ready for tonight's show in Leeds!"):
+        assert "cue-event" in cue_kinds(judge(caption)), caption
+
+
+def test_skipping_patterns_a_caption_cannot_match_changes_no_cue():
+    """The word and literal prefilter is a necessary condition: with every pattern forced to run,
+    each catalogue example (and a few captions that hold a pattern's words) gives the same cues."""
+    from compliance.analysis.discover import Discoverer
+
+    nlp = scanner(True).analyser.nlp
+    fast = Discoverer(nlp, CATALOGUE)
+    slow = Discoverer(nlp, CATALOGUE)
+    slow.tokens = [((), False, matcher) for _needs, _handle, matcher in slow.tokens]
+    slow.pattern_needs = [None for _ in slow.pattern_needs]
+    captions = [text for cue in CATALOGUE.cues for text in (*cue.match, *cue.no_match)] + [
+        "OUR NEW Citrus SANDALS are here, my new Dreamer @leatherco bag too",
+        "It\u2019s @quizhour tuesday, dm me for prices, 8PM ET, go to WWW.SUNNYJAM.COM",
+    ]
+    for text in captions:
+        doc = nlp(text)
+        assert fast.find(doc, text, "sunnyjam") == slow.find(doc, text, "sunnyjam"), text
+
+
+def test_prefilter_words_come_only_from_required_tokens():
+    from compliance.analysis.discover import _pattern_needs
+
+    pattern = [
+        {"LOWER": "not", "OP": "!"},
+        {"LOWER": {"IN": ["thanks", "merci"]}},
+        {"LOWER": "so", "OP": "?"},
+        {"IS_ALPHA": True, "OP": "{0,2}"},
+        {"LOWER": "very", "OP": "{,2}"},
+        {"_": {"cue_handle": True}},
+        {"LOWER": {"NOT_IN": ["for"]}},
+    ]
+    assert _pattern_needs(pattern) == ((frozenset({"thanks", "merci"}),), True)
+    assert _pattern_needs([{"LOWER": "our"}, {"LOWER": {"IN": ["range", "line"]}, "OP": "+"}]) == (
+        (frozenset({"our"}), frozenset({"range", "line"})),
+        False,
+    )

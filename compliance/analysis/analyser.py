@@ -134,7 +134,7 @@ class Analyser:
         cues: tuple[Span, ...]
         cues, discovery = (), None
         if self.discoverer is not None:
-            found, discovery = self.discoverer.find(doc, norm.text)
+            found, discovery = self.discoverer.find(doc, norm.text, post.author)
             cues = tuple(sorted((_to_raw(c, norm) for c in found), key=_order))
             if discovery is not None and discovery.lead is not None:
                 discovery = replace(discovery, lead=_to_raw(discovery.lead, norm))

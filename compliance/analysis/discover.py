@@ -21,6 +21,7 @@ from typing import Any
 import regex
 
 from compliance.analysis.normalise import fold_key
+from compliance.analysis.prefilter import Needs, fold
 from compliance.analysis.walk import Walk, walk_of
 from compliance.model import Finding, Span
 from compliance.paths import data_dir
@@ -64,6 +65,10 @@ class Catalogue:
     weights: tuple[tuple[str, float], ...]
     needs_party: frozenset[str]
     cues: tuple[Cue, ...]
+    own_name_affixes: tuple[str, ...] = ()
+    own_name_min: int = 4
+
+    own_name_kind = "cue-own-name"
 
     def weight(self, kind: str) -> float:
         return dict(self.weights)[kind]
@@ -135,6 +140,8 @@ def _load(path: str) -> Catalogue:
         weights=tuple(sorted(weights.items())),
         needs_party=frozenset(k for k, v in (head.get("needs_party") or {}).items() if v),
         cues=tuple(cues),
+        own_name_affixes=tuple(fold_key(a) for a in head.get("own_name_affixes") or ()),
+        own_name_min=int(head.get("own_name_min", 4)),
     )
 
 
@@ -196,17 +203,23 @@ class Discoverer:
         getters = nlp.vocab.lex_attr_getters
         self.like_url, self.is_punct, self.is_alpha = getters[LIKE_URL], getters[IS_PUNCT], getters[IS_ALPHA]
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.tokens = Matcher(nlp.vocab)
+        # Token patterns, each with the word sets a caption must meet for it to match (one word of
+        # each) and whether it needs an @handle: most patterns never run on most captions.
+        self.tokens: list[tuple[tuple[frozenset[str], ...], bool, Any]] = []
         self.patterns: list[tuple[str, Any]] = []
+        self.pattern_needs: list[Needs | None] = []  # the literals a caption needs for each pattern
         by_kind: dict[str, set[str]] = {}
         token_patterns: dict[str, list] = {}
         for cue in catalogue.cues:
             phrases = by_kind.setdefault(cue.kind, set())
             phrases.update(p.lower() for p in cue.phrases)
             phrases.update(fold_key(p) for p in cue.phrases)
+            # Phones type the typographic apostrophe: "tonight\u2019s show" is "tonight's show".
+            phrases.update(p.replace("'", "\u2019") for p in list(phrases) if "'" in p)
             if cue.token_patterns:
                 token_patterns.setdefault(cue.kind, []).extend(_thaw(p) for p in cue.token_patterns)
             self.patterns += [(cue.kind, regex.compile(p, regex.V1)) for p in cue.patterns]
+            self.pattern_needs += [Needs.of(p) for p in cue.patterns]
         self.hashtags: dict[str, str] = {}  # "linkinbio" -> cue-link-in-bio: the phrase as a hashtag
         for kind, phrases in sorted(by_kind.items()):
             if phrases:
@@ -216,14 +229,18 @@ class Discoverer:
                 if len(tag) >= 4:
                     self.hashtags.setdefault(tag, kind)
         for kind, patterns in sorted(token_patterns.items()):
-            self.tokens.add(kind, patterns)
+            for pattern in patterns:
+                matcher = Matcher(nlp.vocab)
+                matcher.add(kind, [pattern])
+                self.tokens.append((*_pattern_needs(pattern), matcher))
         self.credit_words = frozenset(fold_key(w) for w in catalogue.credit_words)
         self.hashtag_words = tuple(fold_key(w) for w in catalogue.brand_hashtag_words)
         self.collab_tags = [p for k, p in self.patterns if k == "cue-collab"]
 
-    def find(self, doc, text: str) -> tuple[list[Span], Discovery | None]:
+    def find(self, doc, text: str, author: str | None = None) -> tuple[list[Span], Discovery | None]:
         """Cue spans (offsets into `text`, the normalised caption) and the post's discovery.
-        `doc`: a spaCy doc or the analyser's `Walk` of it."""
+        `doc`: a spaCy doc or the analyser's `Walk` of it; `author`: the account's handle when
+        the export names it (own-name cues need it)."""
         walk = walk_of(doc)
         words, starts = walk.words, walk.starts
         found: list[Span] = []
@@ -232,20 +249,30 @@ class Discoverer:
             span_text, lo, hi = walk.span(start, end)
             if _whole_words(text, lo, hi):
                 found.append(Span(strings[match_id], span_text, lo, hi, value=fold_key(span_text)))
-        for match_id, start, end in self.tokens(walk.doc):
-            span_text, lo, hi = walk.span(start, end)
-            handle = next((words[i] for i in range(end - 1, start - 1, -1) if _is_handle(words[i])), span_text)
-            found.append(Span(strings[match_id], span_text, lo, hi, value=handle))
+        lowers = set(walk.lowers)
+        has_handle = any(_is_handle(words[i]) for i in walk.tags)
+        for needs, needs_handle, matcher in self.tokens:
+            if (needs_handle and not has_handle) or any(words.isdisjoint(lowers) for words in needs):
+                continue
+            for match_id, start, end in matcher(walk.doc):
+                span_text, lo, hi = walk.span(start, end)
+                handle = next((words[i] for i in range(end - 1, start - 1, -1) if _is_handle(words[i])), span_text)
+                found.append(Span(strings[match_id], span_text, lo, hi, value=handle))
         for i in walk.tags:
             word = words[i]
             if word.startswith("#") and len(word) > 4:
                 kind = self.hashtags.get(fold_key(word[1:]))
                 if kind:
                     found.append(Span(kind, word, starts[i], starts[i] + len(word), value=fold_key(word)))
-        for kind, pattern in self.patterns:
+        folded = fold(text)
+        for (kind, pattern), literals in zip(self.patterns, self.pattern_needs, strict=True):
+            if literals is not None and not literals.met(folded):
+                continue
             for m in pattern.finditer(text, timeout=TIMEOUT):
                 if m.end() > m.start():
                     found.append(Span(kind, m.group(), m.start(), m.end(), value=fold_key(m.group())))
+        if author:
+            found += self._own_names(walk, author)
         cues = _outermost(found)
         if not cues:
             return [], None
@@ -269,6 +296,48 @@ class Discoverer:
         lead = min(cues, key=lambda c: (-cat.weight(c.kind), c.start))
         flagged = score >= cat.threshold - 1e-9
         return cues, Discovery(score, cat.confidence_of(score), tuple(kinds), party, flagged, lead)
+
+    def _own_names(self, walk: Walk, author: str) -> list[Span]:
+        """The author's own name inside a hashtag, a handle or a website's name: "#AirbnbPlus" or
+        "@airbnbexperiences" by @airbnb, "jonasbrothers.com" by @jonasbrothers. An account
+        naming its own product, show or shop is own promotion. The handle itself ("#zoragaston"
+        by @zoragaston: a signature) is no cue; a website of exactly that name is."""
+        if self.catalogue.own_name_kind not in dict(self.catalogue.weights):
+            return []
+        whole = _alnum(fold_key(author.lstrip("@")))
+        core = self._author_core(whole)
+        if len(core) < self.catalogue.own_name_min:
+            return []
+        out = []
+        words = walk.words
+        # only hashtags, handles and dotted words can be a tag or a website
+        for i in sorted({*walk.tags, *(i for i, w in enumerate(words) if "." in w)}):
+            word = words[i]
+            is_url = word[:1] not in ("#", "@") and (self.like_url(word) or word.lower().startswith("www."))
+            if is_url:
+                host = word.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
+                key = _alnum(host.rsplit(".", 1)[0]) if "." in host else ""
+            elif word[:1] in ("#", "@") and len(word) > 2:
+                key = _alnum(fold_key(word[1:]))
+                if key == whole:
+                    continue
+            else:
+                continue
+            if core in key:
+                start = walk.starts[i]
+                out.append(Span(self.catalogue.own_name_kind, word, start, start + len(word), value=key))
+        return out
+
+    def _author_core(self, whole: str) -> str:
+        """The name inside a handle: "theellenshow" -> "ellen", "realpacman24" -> "pacman" (the
+        catalogue's affixes and trailing digits go, unless too little would be left)."""
+        core = whole.rstrip("0123456789") or whole
+        for affix in self.catalogue.own_name_affixes:
+            if core.startswith(affix) and len(core) - len(affix) > self.catalogue.own_name_min:
+                core = core[len(affix) :]
+            if core.endswith(affix) and len(core) - len(affix) > self.catalogue.own_name_min:
+                core = core[: -len(affix)]
+        return core
 
     def _party(self, doc, text: str) -> bool:
         """Does the caption name someone a post could be for: a handle (not a photo credit), a
@@ -305,10 +374,34 @@ class Discoverer:
         return False
 
 
+def _pattern_needs(pattern: list[dict]) -> tuple[tuple[frozenset[str], ...], bool]:
+    """What a caption must hold for a spaCy token pattern to match: for each required token that
+    names its words (`LOWER` equal to or `IN` a list), one of them, and an @handle if a required
+    token must be one. A necessary condition only, so skipping a pattern changes no result."""
+    needs: list[frozenset[str]] = []
+    handle = False
+    for token in pattern:
+        op = str(token.get("OP", "1"))
+        if op in ("?", "*", "!") or op.startswith(("{0", "{,")):  # optional, or must not match
+            continue
+        if (token.get("_") or {}).get(HANDLE_ATTR) is True:
+            handle = True
+        lower = token.get("LOWER")
+        if isinstance(lower, str):
+            needs.append(frozenset([lower]))
+        elif isinstance(lower, dict) and set(lower) == {"IN"}:
+            needs.append(frozenset(lower["IN"]))
+    return tuple(needs), handle
+
+
 def _is_handle(token) -> bool:
     """An @handle: a token, or a token's text."""
     text = token if isinstance(token, str) else token.text
     return len(text) > 1 and text[0] == "@" and (text[1].isalnum() or text[1] == "_")
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:
