@@ -26,6 +26,29 @@ _STOPS = frozenset(".!?…|•")
 _RIGHT_STOPS = frozenset(":")  # "Sponsored by X: my trip" ends at the colon; a heading's colon does not
 _REACH = 400  # characters a statement may reach either side of its match
 _HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads the next line
+# Decoration the tokenizer leaves glued to a word ("-------[Sponsorships]-----", "~Sponsors~",
+# "-werbung"): a token that starts or ends with one of these is also read as its pieces.
+# Links are not: a token holding "/", "@", "#" or "." is never cut.
+_GLUE = frozenset("-–—[](){}<>*=_~|:+!?»«►▶•")
+_NOT_GLUED = frozenset("/@#.")
+
+
+def _pieces(word: str) -> list[str]:
+    """A token cut into its runs of letters and digits and its other characters, one each."""
+    out: list[str] = []
+    run = ""
+    for ch in word:
+        if ch.isalnum() or (run and ch in "'’"):
+            run += ch
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if not ch.isspace():
+            out.append(ch)
+    if run:
+        out.append(run)
+    return out
 
 
 def fold(text: str) -> str:
@@ -110,8 +133,11 @@ class StatementFinder:
 
     def __init__(self, nlp, statements: dict[str, StatementEntry]):
         from spacy.matcher import Matcher
+        from spacy.tokens import Doc
 
         self.statements = statements
+        self.vocab = nlp.vocab
+        self.make_doc = Doc  # for a line whose glued tokens are cut (`_unglued`)
         # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
         # every pattern's first token at every token in Python, which is slow on long descriptions.
         self.entries: list[tuple[str, frozenset[str] | None, Any]] = []  # Any: a spaCy Matcher (imported late)
@@ -140,39 +166,64 @@ class StatementFinder:
             return []
         walk = walk_of(doc)
         out = []
-        for lo, hi, words in self._lines(walk):
-            line = walk.doc[lo:hi]
+        for lo, hi, words, glued in self._lines(walk):
+            if glued:
+                line, owner = self._unglued(walk, lo, hi, glued)
+            else:
+                line, owner = walk.doc[lo:hi], None
             for key, anchors, matcher in self.entries:
                 if anchors is not None and not anchors & words:
                     continue
                 cls = self.statements[key].cls
                 for _, start, end in matcher(line):
-                    out.append(Found(key, cls, lo + start, lo + end))
+                    if owner is None:
+                        out.append(Found(key, cls, lo + start, lo + end))
+                    elif (found := Found(key, cls, owner[start], owner[end - 1] + 1)) not in out:
+                        out.append(found)  # two pieces of one token give one match
         return sorted(out, key=lambda f: (f.start, f.end, f.key))
 
-    def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
-        """Each line (a match never crosses a line break) with the pattern words it holds."""
+    def _lines(self, doc) -> list[tuple[int, int, set[str], list[int]]]:
+        """Each line (a match never crosses a line break) with the pattern words it holds and the
+        tokens in it whose words are glued to decoration."""
         walk = walk_of(doc)
         lines = []
         words: set[str]
-        start, words = 0, set()
+        glued: list[int]
+        start, words, glued = 0, set(), []
         anchors = self.anchors
         everywhere = self.everywhere
         for i, low in enumerate(walk.lowers):
             if "\n" in low and low.isspace():
                 if words or everywhere:
-                    lines.append((start, i, words))
-                start, words = i + 1, set()
+                    lines.append((start, i, words, glued))
+                start, words, glued = i + 1, set(), []
                 continue
             if low in anchors:
                 words.add(low)
+            elif len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+                inner = {fold(p) for p in _pieces(low)} & anchors
+                if inner:
+                    words.update(inner)
+                    glued.append(i)
             elif not low.isascii():
                 folded = fold(low)
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
-            lines.append((start, len(walk), words))
+            lines.append((start, len(walk), words, glued))
         return lines
+
+    def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
+        """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",
+        "Sponsors", "~"), and for each of its tokens the index of the token it came from."""
+        words: list[str] = []
+        owner: list[int] = []
+        cut = set(glued)
+        for i in range(lo, hi):
+            pieces = _pieces(walk.words[i]) if i in cut else [walk.words[i]]
+            words.extend(pieces)
+            owner.extend([i] * len(pieces))
+        return self.make_doc(self.vocab, words=words), owner
 
     def find(self, doc) -> tuple[list[Span], list[Span]]:
         """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
