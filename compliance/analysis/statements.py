@@ -36,18 +36,18 @@ _NOT_GLUED = frozenset("/@#.")
 def _pieces(word: str) -> list[str]:
     """A token cut into its runs of letters and digits and its other characters, one each."""
     out: list[str] = []
-    run = ""
-    for ch in word:
-        if ch.isalnum() or (run and ch in "'’"):
-            run += ch
+    start = -1  # where the current run of letters and digits began
+    for i, ch in enumerate(word):
+        if ch.isalnum() or (start >= 0 and ch in "'’"):
+            start = i if start < 0 else start
             continue
-        if run:
-            out.append(run)
-            run = ""
+        if start >= 0:
+            out.append(word[start:i])
+            start = -1
         if not ch.isspace():
             out.append(ch)
-    if run:
-        out.append(run)
+    if start >= 0:
+        out.append(word[start:])
     return out
 
 
