@@ -138,26 +138,31 @@ class StatementFinder:
         self.statements = statements
         self.vocab = nlp.vocab
         self.make_doc = Doc  # for a line whose glued tokens are cut (`_unglued`)
-        # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
-        # every pattern's first token at every token in Python, which is slow on long descriptions.
-        self.entries: list[tuple[str, frozenset[str] | None, Any]] = []  # Any: a spaCy Matcher (imported late)
+        # Patterns are grouped by the words one of their tokens must be (`anchor_forms`), one
+        # Matcher per group, and a line runs only the groups whose words it holds: spaCy tries every
+        # pattern of a Matcher at every token, so a long entry run on every line that holds any of
+        # its words cost most of the matching.
+        self.groups: list[tuple[str, Any]] = []  # (entry key, Matcher); Any: spaCy is imported late
+        self.by_word: dict[str, list[int]] = {}  # anchor word -> the groups that need it
+        self.always: list[int] = []  # groups with a pattern that names no word: every line
         self.anchors: set[str] = set()
         for key in sorted(statements):
-            # validate=False: the loader checks every token pattern (attributes, operators, value
-            # types) with file and line; spaCy's own check cost 50 ms of every start-up.
-            matcher = Matcher(nlp.vocab, validate=False)
-            matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
-            words: set[str] | None
-            words = set()
+            buckets: dict[frozenset[str], list] = {}
             for pattern in statements[key].patterns:
-                forms = anchor_forms(pattern)
-                if not forms:
-                    words = None  # a pattern without a word to look for: every line
-                    break
-                words.update(forms)
-            self.entries.append((key, frozenset(words) if words is not None else None, matcher))
-            self.anchors.update(words or ())
-        self.everywhere = any(a is None for _, a, _ in self.entries)  # an entry runs on every line
+                buckets.setdefault(frozenset(anchor_forms(pattern)), []).append(pattern)
+            for words, patterns in buckets.items():
+                # validate=False: the loader checks every token pattern (attributes, operators, value
+                # types) with file and line; spaCy's own check cost 50 ms of every start-up.
+                matcher = Matcher(nlp.vocab, validate=False)
+                matcher.add(key, [matcher_pattern(p) for p in patterns])
+                index = len(self.groups)
+                self.groups.append((key, matcher))
+                if not words:
+                    self.always.append(index)
+                for word in words:
+                    self.by_word.setdefault(word, []).append(index)
+                self.anchors.update(words)
+        self.everywhere = bool(self.always)  # a group runs on every line
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -171,16 +176,20 @@ class StatementFinder:
                 line, owner = self._unglued(walk, lo, hi, glued)
             else:
                 line, owner = walk.doc[lo:hi], None
-            for key, anchors, matcher in self.entries:
-                if anchors is not None and not anchors & words:
-                    continue
+            groups = set(self.always)
+            for word in words:
+                groups.update(self.by_word[word])
+            for index in sorted(groups):
+                key, matcher = self.groups[index]
                 cls = self.statements[key].cls
                 for _, start, end in matcher(line):
                     if owner is None:
                         out.append(Found(key, cls, lo + start, lo + end))
-                    elif (found := Found(key, cls, owner[start], owner[end - 1] + 1)) not in out:
-                        out.append(found)  # two pieces of one token give one match
-        return sorted(out, key=lambda f: (f.start, f.end, f.key))
+                    else:
+                        out.append(Found(key, cls, owner[start], owner[end - 1] + 1))
+        # One match per entry and span, as one Matcher per entry gave (two groups of an entry, or
+        # two pieces of one glued token, may find the same span).
+        return sorted(set(out), key=lambda f: (f.start, f.end, f.key))
 
     def _lines(self, doc) -> list[tuple[int, int, set[str], list[int]]]:
         """Each line (a match never crosses a line break) with the pattern words it holds and the
