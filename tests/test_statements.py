@@ -242,4 +242,29 @@ def test_only_lines_holding_a_pattern_word_are_matched_and_results_do_not_change
     expected = sorted((strings[m], s, e) for m, s, e in whole(doc))
     got = sorted((f.key, f.start, f.end) for f in FINDER.matches(doc))
     assert got == expected and got
-    assert all(lo == 0 or doc[lo - 1].text.count("\n") for lo, _, _ in FINDER._lines(doc))
+    assert all(lo == 0 or doc[lo - 1].text.count("\n") for lo, *_ in FINDER._lines(doc))
+
+
+@pytest.mark.parametrize(
+    "text, cls, span",
+    [
+        ("Links\n-------[Sponsorships]--------\nGlowly", "sponsorship-named", "-------[Sponsorships]--------"),
+        ("~Sponsors~\nPeakFit: https://example.com/peakfit", "sponsorship-named", "~Sponsors~"),
+        (
+            "Gear\n*Affiliate-links* https://amzn.to/3bc9Lmn",
+            "bare-affiliate",
+            "*Affiliate-links* https://amzn.to/3bc9Lmn",
+        ),
+    ],
+)
+def test_words_glued_to_decoration_are_read(text, cls, span):
+    """The tokenizer keeps "-------[Sponsorships]--------" in one piece; the statement is still found,
+    and its span is the whole decorated line."""
+    _, (statements, _) = _find(text)
+    assert [(s.cls, s.text) for s in statements] == [(cls, span)]
+
+
+def test_links_are_never_cut_into_words():
+    """A link ending in "/" or holding a sponsor word in its path is not read as words."""
+    matches, _ = _find("Shop: https://example.com/sponsors-/ and http://astore.example.com/support-the-channel/")
+    assert matches == []

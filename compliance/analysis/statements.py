@@ -26,6 +26,29 @@ _STOPS = frozenset(".!?…|•")
 _RIGHT_STOPS = frozenset(":")  # "Sponsored by X: my trip" ends at the colon; a heading's colon does not
 _REACH = 400  # characters a statement may reach either side of its match
 _HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads the next line
+# Decoration the tokenizer leaves glued to a word ("-------[Sponsorships]-----", "~Sponsors~",
+# "-werbung"): a token that starts or ends with one of these is also read as its pieces.
+# Links are not: a token holding "/", "@", "#" or "." is never cut.
+_GLUE = frozenset("-–—[](){}<>*=_~|:+!?»«►▶•")
+_NOT_GLUED = frozenset("/@#.")
+
+
+def _pieces(word: str) -> list[str]:
+    """A token cut into its runs of letters and digits and its other characters, one each."""
+    out: list[str] = []
+    start = -1  # where the current run of letters and digits began
+    for i, ch in enumerate(word):
+        if ch.isalnum() or (start >= 0 and ch in "'’"):
+            start = i if start < 0 else start
+            continue
+        if start >= 0:
+            out.append(word[start:i])
+            start = -1
+        if not ch.isspace():
+            out.append(ch)
+    if start >= 0:
+        out.append(word[start:])
+    return out
 
 
 def fold(text: str) -> str:
@@ -110,28 +133,36 @@ class StatementFinder:
 
     def __init__(self, nlp, statements: dict[str, StatementEntry]):
         from spacy.matcher import Matcher
+        from spacy.tokens import Doc
 
         self.statements = statements
-        # One Matcher per entry, run only on lines holding one of that entry's words: spaCy checks
-        # every pattern's first token at every token in Python, which is slow on long descriptions.
-        self.entries: list[tuple[str, frozenset[str] | None, Any]] = []  # Any: a spaCy Matcher (imported late)
+        self.vocab = nlp.vocab
+        self.make_doc = Doc  # for a line whose glued tokens are cut (`_unglued`)
+        # Patterns are grouped by the words one of their tokens must be (`anchor_forms`), one
+        # Matcher per group, and a line runs only the groups whose words it holds: spaCy tries every
+        # pattern of a Matcher at every token, so a long entry run on every line that holds any of
+        # its words cost most of the matching.
+        self.groups: list[tuple[str, Any]] = []  # (entry key, Matcher); Any: spaCy is imported late
+        self.by_word: dict[str, list[int]] = {}  # anchor word -> the groups that need it
+        self.always: list[int] = []  # groups with a pattern that names no word: every line
         self.anchors: set[str] = set()
         for key in sorted(statements):
-            # validate=False: the loader checks every token pattern (attributes, operators, value
-            # types) with file and line; spaCy's own check cost 50 ms of every start-up.
-            matcher = Matcher(nlp.vocab, validate=False)
-            matcher.add(key, [matcher_pattern(p) for p in statements[key].patterns])
-            words: set[str] | None
-            words = set()
+            buckets: dict[frozenset[str], list] = {}
             for pattern in statements[key].patterns:
-                forms = anchor_forms(pattern)
-                if not forms:
-                    words = None  # a pattern without a word to look for: every line
-                    break
-                words.update(forms)
-            self.entries.append((key, frozenset(words) if words is not None else None, matcher))
-            self.anchors.update(words or ())
-        self.everywhere = any(a is None for _, a, _ in self.entries)  # an entry runs on every line
+                buckets.setdefault(frozenset(anchor_forms(pattern)), []).append(pattern)
+            for words, patterns in buckets.items():
+                # validate=False: the loader checks every token pattern (attributes, operators, value
+                # types) with file and line; spaCy's own check cost 50 ms of every start-up.
+                matcher = Matcher(nlp.vocab, validate=False)
+                matcher.add(key, [matcher_pattern(p) for p in patterns])
+                index = len(self.groups)
+                self.groups.append((key, matcher))
+                if not words:
+                    self.always.append(index)
+                for word in words:
+                    self.by_word.setdefault(word, []).append(index)
+                self.anchors.update(words)
+        self.everywhere = bool(self.always)  # a group runs on every line
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -140,39 +171,68 @@ class StatementFinder:
             return []
         walk = walk_of(doc)
         out = []
-        for lo, hi, words in self._lines(walk):
-            line = walk.doc[lo:hi]
-            for key, anchors, matcher in self.entries:
-                if anchors is not None and not anchors & words:
-                    continue
+        for lo, hi, words, glued in self._lines(walk):
+            if glued:
+                line, owner = self._unglued(walk, lo, hi, glued)
+            else:
+                line, owner = walk.doc[lo:hi], None
+            groups = set(self.always)
+            for word in words:
+                groups.update(self.by_word[word])
+            for index in sorted(groups):
+                key, matcher = self.groups[index]
                 cls = self.statements[key].cls
                 for _, start, end in matcher(line):
-                    out.append(Found(key, cls, lo + start, lo + end))
-        return sorted(out, key=lambda f: (f.start, f.end, f.key))
+                    if owner is None:
+                        out.append(Found(key, cls, lo + start, lo + end))
+                    else:
+                        out.append(Found(key, cls, owner[start], owner[end - 1] + 1))
+        # One match per entry and span, as one Matcher per entry gave (two groups of an entry, or
+        # two pieces of one glued token, may find the same span).
+        return sorted(set(out), key=lambda f: (f.start, f.end, f.key))
 
-    def _lines(self, doc) -> list[tuple[int, int, set[str]]]:
-        """Each line (a match never crosses a line break) with the pattern words it holds."""
+    def _lines(self, doc) -> list[tuple[int, int, set[str], list[int]]]:
+        """Each line (a match never crosses a line break) with the pattern words it holds and the
+        tokens in it whose words are glued to decoration."""
         walk = walk_of(doc)
         lines = []
         words: set[str]
-        start, words = 0, set()
+        glued: list[int]
+        start, words, glued = 0, set(), []
         anchors = self.anchors
         everywhere = self.everywhere
         for i, low in enumerate(walk.lowers):
             if "\n" in low and low.isspace():
                 if words or everywhere:
-                    lines.append((start, i, words))
-                start, words = i + 1, set()
+                    lines.append((start, i, words, glued))
+                start, words, glued = i + 1, set(), []
                 continue
             if low in anchors:
                 words.add(low)
+            elif len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+                inner = {fold(p) for p in _pieces(low)} & anchors
+                if inner:
+                    words.update(inner)
+                    glued.append(i)
             elif not low.isascii():
                 folded = fold(low)
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
-            lines.append((start, len(walk), words))
+            lines.append((start, len(walk), words, glued))
         return lines
+
+    def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
+        """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",
+        "Sponsors", "~"), and for each of its tokens the index of the token it came from."""
+        words: list[str] = []
+        owner: list[int] = []
+        cut = set(glued)
+        for i in range(lo, hi):
+            pieces = _pieces(walk.words[i]) if i in cut else [walk.words[i]]
+            words.extend(pieces)
+            owner.extend([i] * len(pieces))
+        return self.make_doc(self.vocab, words=words), owner
 
     def find(self, doc) -> tuple[list[Span], list[Span]]:
         """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
