@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CACHE = ROOT / ".cache" / "realworld" / "disclosures" / "youtube.jsonl"
 LABELS = ROOT / "bench" / "realworld_data" / "disclosure_labels.jsonl"
-# The first sample's halves ("dev", "holdout") and the second sample, labelled later and held out
-# whole ("round2", in disclosure_labels_round2*.jsonl).
-SPLITS = ("dev", "holdout", "round2")
+# The first sample's halves ("dev", "holdout") and the later samples, each labelled after the
+# patterns last changed and held out whole until then ("round2", "round3": disclosure_labels_round<n>*.jsonl).
+SPLITS = ("dev", "holdout", "round2", "round3")
 ORDER = ["payment-explained", "sponsorship-named", "gift-named", "support-the-channel", "bare-affiliate"]
 # A vocabulary label (a tag or a word) stands for the class its meaning is closest to.
 MEANING_CLASS = {

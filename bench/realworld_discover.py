@@ -31,9 +31,10 @@ from compliance.model import Post, Source  # noqa: E402
 
 CACHE = ROOT / ".cache" / "realworld" / "instagram"
 LABELS = ROOT / "bench" / "realworld_data" / "instagram_labels.jsonl"
-# Labelled after the cues were last changed (the next 150 posts of each data set in id order).
-ROUND2 = ROOT / "bench" / "realworld_data" / "instagram_labels_round2.jsonl"
-HALVES = ("dev", "holdout", "round2")
+# Labelled after the cues were last changed: round 2 the next 150 posts of each data set in id
+# order (positions 225-374), round 3 the 150 after those (375-524).
+ROUNDS = {n: ROOT / "bench" / "realworld_data" / f"instagram_labels_{n}.jsonl" for n in ("round2", "round3")}
+HALVES = ("dev", "holdout", "round2", "round3")
 
 
 def prf(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
@@ -96,13 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     posts = [json.loads(line) for line in source.open(encoding="utf-8")]
     labels = {row["id"]: row["label"] for row in map(json.loads, args.labels.open(encoding="utf-8"))}
-    # The second round of labels is held out whole: its posts form their own half.
-    if ROUND2.is_file():
-        for row in map(json.loads, ROUND2.open(encoding="utf-8")):
-            labels[row["id"]] = row["label"]
-            for p in posts:
-                if p["id"] == row["id"]:
-                    p["half"] = "round2"
+    # Later rounds of labels, each held out whole until labelled: their posts form their own half.
+    by_id = {p["id"]: p for p in posts}
+    for half, path in ROUNDS.items():
+        if path.is_file():
+            for row in map(json.loads, path.open(encoding="utf-8")):
+                labels[row["id"]] = row["label"]
+                if row["id"] in by_id:
+                    by_id[row["id"]]["half"] = half
     jurisdictions = args.jurisdictions or ["us"]
     without, cpu_without = predictions(posts, jurisdictions, False)
     with_cues, cpu_with = predictions(posts, jurisdictions, True)

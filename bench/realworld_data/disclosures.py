@@ -98,24 +98,25 @@ def sample(all_posts: list[dict]) -> list[dict]:
     return [{**p, "split": split_of(p["id"])} for p in sorted(picked, key=lambda p: p["id"])]
 
 
-def sample_round2(all_posts: list[dict], first: list[dict]) -> list[dict]:
-    """A second labelling sample, drawn the same three ways (other hash salts) from the descriptions
-    the first sample left out. Labelled after the patterns were last changed, it is held out whole
-    (`split` "round2"), while the first sample's two halves have both become development data."""
-    taken = {p["id"] for p in first}
+def sample_round(all_posts: list[dict], earlier: list[dict], n: int) -> list[dict]:
+    """Labelling sample number `n` (2, 3, ...), drawn the same three ways (other hash salts) from the
+    descriptions the earlier samples left out. Each later round is labelled after the patterns were
+    last changed and held out whole (`split` "round<n>"); earlier rounds become development data."""
+    taken = {p["id"] for p in earlier}
     rest = [p for p in all_posts if p["id"] not in taken]
-    picked = [p for p in sorted(rest, key=lambda p: sha("sample2:" + p["id"])) if CANDIDATE.search(p["caption"])]
+    picked = [p for p in sorted(rest, key=lambda p: sha(f"sample{n}:" + p["id"])) if CANDIDATE.search(p["caption"])]
     picked = picked[:SAMPLE_CANDIDATES]
     seen = {p["id"] for p in picked}
-    picked += [p for p in sorted(rest, key=lambda p: sha("random2:" + p["id"])) if p["id"] not in seen][:SAMPLE_RANDOM]
+    randoms = [p for p in sorted(rest, key=lambda p: sha(f"random{n}:" + p["id"])) if p["id"] not in seen]
+    picked += randoms[:SAMPLE_RANDOM]
     seen = {p["id"] for p in picked}
     strict = [
         p
-        for p in sorted(rest, key=lambda p: sha("strict2:" + p["id"]))
+        for p in sorted(rest, key=lambda p: sha(f"strict{n}:" + p["id"]))
         if p["id"] not in seen and STRICT.search(p["caption"])
     ]
     picked += strict[:SAMPLE_STRICT]
-    return [{**p, "split": "round2"} for p in sorted(picked, key=lambda p: p["id"])]
+    return [{**p, "split": f"round{n}"} for p in sorted(picked, key=lambda p: p["id"])]
 
 
 def main(argv=None) -> int:
@@ -140,13 +141,19 @@ def main(argv=None) -> int:
     with open(CACHE / "sample.jsonl", "w", encoding="utf-8") as fh:
         for p in chosen:
             fh.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
-    second = sample_round2(all_posts, chosen)
-    with open(CACHE / "sample2.jsonl", "w", encoding="utf-8") as fh:
-        for p in second:
-            fh.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
+    earlier = list(chosen)
+    sizes = [len(chosen)]
+    for n in (2, 3):
+        later = sample_round(all_posts, earlier, n)
+        with open(CACHE / f"sample{n}.jsonl", "w", encoding="utf-8") as fh:
+            for p in later:
+                fh.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
+        earlier += later
+        sizes.append(len(later))
     print(
-        f"{len(all_posts)} descriptions -> {CACHE / 'youtube.jsonl'}; {len(chosen)} in the labelling sample,"
-        f" {len(second)} in the second (sample2.jsonl)"
+        f"{len(all_posts)} descriptions -> {CACHE / 'youtube.jsonl'}; labelling samples of "
+        + ", ".join(map(str, sizes))
+        + " (sample.jsonl, sample2.jsonl, sample3.jsonl)"
     )
     return 0
 
