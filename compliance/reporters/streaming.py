@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from compliance.model import Waiver
 from compliance.reporters.document import Report, report_from_posts, summarise
-from compliance.reporters.encode import dumps_compact, dumps_indent
+from compliance.reporters.encode import dumps_compact, dumps_indent, dumps_nested, dumps_pair
 
 _PLACEHOLDER = "\x00posts\x00"
 
@@ -40,8 +40,13 @@ def header(
 
 def post_block(post: Mapping[str, Any]) -> str:
     """One post as it appears inside the report's "posts" array (indent 2, at depth 2)."""
-    text = dumps_indent(post)
-    return "    " + text.replace("\n", "\n    ")
+    return dumps_nested(post)
+
+
+def post_texts(post: Mapping[str, Any]) -> tuple[str, str]:
+    """The post's JSONL line and its report block, encoded together (one type walk)."""
+    compact, block = dumps_pair(post)
+    return compact + "\n", block
 
 
 class Rendered(dict):

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any
 
-from compliance.reporters.streaming import Rendered, jsonl_line, post_block
+from compliance.reporters.streaming import Rendered, post_texts
 from compliance.run.chunks import Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
 
 _JUDGE: ChunkJudge | None = None
@@ -81,7 +81,8 @@ def rendered(post: dict[str, Any]) -> dict[str, Any]:
             brief["waived"] = verdict["waived"]
         verdicts[code] = brief
     data = {"id": post["id"], "error": None, "source": post["source"], "verdicts": verdicts}
-    return Rendered(data, line=jsonl_line(post), block=post_block(post), partial=True)
+    line, block = post_texts(post)
+    return Rendered(data, line=line, block=block, partial=True)
 
 
 class PoolBackend:

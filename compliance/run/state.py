@@ -29,7 +29,7 @@ from typing import Any
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
-from compliance.reporters.streaming import Rendered, jsonl_line, post_block
+from compliance.reporters.streaming import Rendered, post_texts
 from compliance.run.chunks import Batch
 
 SCHEMA = """
@@ -368,8 +368,10 @@ class ScanState:
             if done is None:
                 # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
                 encoded = post if isinstance(post, Rendered) and post.partial else None
-                line = (encoded.line_text if encoded is not None else None) or jsonl_line(post)
-                block = (encoded.block_text if encoded is not None else None) or post_block(post)
+                line = encoded.line_text if encoded is not None else None
+                block = encoded.block_text if encoded is not None else None
+                if line is None or block is None:
+                    line, block = post_texts(post)
                 upserts.append(
                     (
                         key,
