@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import zlib
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
-from compliance.reporters.streaming import Rendered, post_texts
+from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack
 from compliance.run.chunks import Batch
 
 SCHEMA = """
@@ -141,10 +140,6 @@ def _statuses(post: Mapping[str, Any]) -> str:
     return json.dumps({j: v["status"] for j, v in sorted(post["verdicts"].items())}, separators=(",", ":"))
 
 
-def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 1)
-
-
 def _source_text(source: Mapping[str, Any]) -> str:
     return json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -233,7 +228,7 @@ def _damaged(method, decoding: bool = False):
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
             raise _state_error(self.path, exc) from None
-        except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (*PACK_ERRORS, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateError(
                 f"{self.path}: damaged state file: {type(exc).__name__}: {exc}; delete it "
                 "(or give --state a new name) to start afresh"
@@ -333,7 +328,7 @@ class ScanState:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
                 if record.id in self.waived_ids:
-                    for j, verdict in json.loads(zlib.decompress(line).decode("utf-8"))["verdicts"].items():
+                    for j, verdict in json.loads(unpack(line))["verdicts"].items():
                         if verdict.get("waived"):
                             verdicts[j]["waived"] = verdict["waived"]
                 data = {"id": record.id, "error": None, "verdicts": verdicts}
@@ -345,12 +340,12 @@ class ScanState:
                     # in the middle of writing the report.
                     post = Rendered(
                         data,
-                        line=zlib.decompress(line).decode("utf-8"),
-                        block=zlib.decompress(block).decode("utf-8"),
+                        line=unpack(line),
+                        block=unpack(block),
                         partial=True,
                     )
             else:
-                post = json.loads(zlib.decompress(line).decode("utf-8"))
+                post = json.loads(unpack(line))
                 post["source"] = here
             reused.append(post)
             recent.append(is_recent)
@@ -381,8 +376,8 @@ class ScanState:
                         self.run,
                         _source_text(post["source"]),
                         statuses,
-                        _pack(line),
-                        _pack(block),
+                        pack(line),
+                        pack(block),
                     )
                 )
                 if not isinstance(post, Rendered):
