@@ -9,7 +9,14 @@ from collections import OrderedDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.reporters.encode import dumps_compact, dumps_indent, dumps_nested, dumps_pair
+from compliance.reporters.encode import (
+    dumps_compact,
+    dumps_indent,
+    dumps_nested,
+    dumps_pair,
+    encode_nested,
+    encode_pair,
+)
 from tests.conftest import ROOT
 
 
@@ -123,3 +130,6 @@ def test_golden_report_is_reproduced():
     assert dumps_indent(json.loads(text)) + "\n" == text
     for post in json.loads(text)["posts"]:
         assert dumps_pair(post) == stdlib_pair(post)
+        compact, nested = stdlib_pair(post)
+        assert encode_pair(post) == (compact.encode("utf-8"), nested.encode("utf-8"))
+        assert encode_nested(post) == nested.encode("utf-8")

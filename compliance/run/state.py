@@ -28,7 +28,7 @@ from typing import Any
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
-from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack
+from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack, unpack_bytes
 from compliance.run.chunks import Batch
 
 SCHEMA = """
@@ -334,16 +334,11 @@ class ScanState:
                 data = {"id": record.id, "error": None, "verdicts": verdicts}
                 if self.only_new and not is_recent:
                     # Not reported (--only-new): the texts stay compressed and are never read.
-                    post = Rendered(data, line=line, block=block, partial=True)
+                    post = Rendered(data, line=line, block=block, partial=True, packed=True)
                 else:
                     # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
                     # in the middle of writing the report.
-                    post = Rendered(
-                        data,
-                        line=unpack(line),
-                        block=unpack(block),
-                        partial=True,
-                    )
+                    post = Rendered(data, line=unpack_bytes(line), block=unpack_bytes(block), partial=True)
             else:
                 post = json.loads(unpack(line))
                 post["source"] = here
@@ -362,11 +357,12 @@ class ScanState:
             statuses = _statuses(post)
             if done is None:
                 # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
-                encoded = post if isinstance(post, Rendered) and post.partial else None
-                line = encoded.line_text if encoded is not None else None
-                block = encoded.block_text if encoded is not None else None
-                if line is None or block is None:
+                stored = post.stored() if isinstance(post, Rendered) and post.partial else None
+                if stored is None:
                     line, block = post_texts(post)
+                    stored = pack(line), pack(block)
+                    if not isinstance(post, Rendered):
+                        posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
                 upserts.append(
                     (
                         key,
@@ -376,12 +372,9 @@ class ScanState:
                         self.run,
                         _source_text(post["source"]),
                         statuses,
-                        pack(line),
-                        pack(block),
+                        *stored,
                     )
                 )
-                if not isinstance(post, Rendered):
-                    posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
             history.append((key, self.run, statuses))
         self.posts += len(posts)
         self.judged += sum(1 for done in batch.reused if done is None)
