@@ -28,6 +28,7 @@ from typing import Any
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
+from compliance.reporters.encode import dumps_compact
 from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack, unpack_bytes
 from compliance.run.chunks import Batch
 
@@ -141,7 +142,22 @@ def _statuses(post: Mapping[str, Any]) -> str:
 
 
 def _source_text(source: Mapping[str, Any]) -> str:
-    return json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False), by orjson."""
+    return dumps_compact(source)
+
+
+_STATUS_CACHE: dict[str, dict[str, str]] = {}
+
+
+def _parsed_statuses(text: str) -> dict[str, str]:
+    """A stored statuses text parsed (read-only: callers copy). Posts share a few combinations of
+    statuses, so a re-run parses each once instead of once per post."""
+    found = _STATUS_CACHE.get(text)
+    if found is None:
+        if len(_STATUS_CACHE) >= 4096:
+            _STATUS_CACHE.clear()
+        found = _STATUS_CACHE[text] = json.loads(text)
+    return found
 
 
 # Our tables and their columns: a file holding other tables, or ours with other columns, is not ours.
@@ -314,19 +330,22 @@ class ScanState:
                 rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
+        known: list[str | None] = []  # the stored statuses of each reused post: its history row as it is
         for record, key, h in zip(records, keys, hashes, strict=False):
             row = rows.get(key) if key is not None else None
             if row is None or row[0] != h or row[1] != self.fingerprint:
                 reused.append(None)
                 recent.append(True)
+                known.append(None)
                 continue
             _, _, run, source, statuses, line, block = row
+            known.append(statuses)
             # Judged by an interrupted run after the last complete one: still new to a reader.
             is_recent = self.previous is None or run > self.previous
             here = record.source.to_dict()
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
-                verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
+                verdicts = {j: {"status": s} for j, s in _parsed_statuses(statuses).items()}
                 if record.id in self.waived_ids:
                     for j, verdict in json.loads(unpack(line))["verdicts"].items():
                         if verdict.get("waived"):
@@ -344,17 +363,17 @@ class ScanState:
                 post["source"] = here
             reused.append(post)
             recent.append(is_recent)
-        return Batch(records, reused, meta=(keys, hashes), recent=recent)
+        return Batch(records, reused, meta=(keys, hashes, known), recent=recent)
 
     @_damaged
     def store(self, batch: Batch, posts: list[dict[str, Any]]) -> None:
-        keys, hashes = batch.meta
+        keys, hashes, known = batch.meta
         upserts = []
         history = []
         for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused, strict=False)):
             if key is None or post.get("error"):
                 continue
-            statuses = _statuses(post)
+            statuses = known[i] if done is not None else _statuses(post)
             if done is None:
                 # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
                 stored = post.stored() if isinstance(post, Rendered) and post.partial else None
@@ -403,6 +422,8 @@ class ScanState:
             "WHERE h0.run = ? ORDER BY h0.key"
         )
         for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
+            if before == after:  # unchanged statuses: nothing went away
+                continue
             before = json.loads(before)
             now = json.loads(after) if after is not None else None
             gone = sorted(
