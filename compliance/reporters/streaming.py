@@ -9,14 +9,16 @@ end around them. The header is rendered by the same encoder the reporter uses
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
+import os
 import shutil
 import tempfile
 import types
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from compliance.model import Waiver
 from compliance.reporters.document import Report, report_from_posts, summarise
@@ -169,7 +171,7 @@ class JsonReportWriter:
     """Collects post blocks in a temporary file; `finish` writes the whole document."""
 
     def __init__(self) -> None:
-        self.tmp = tempfile.TemporaryFile("w+b")  # UTF-8 bytes, as encoded
+        self.tmp = tempfile.TemporaryFile("w+b", buffering=1 << 20)  # UTF-8 bytes, as encoded
         self.count = 0
 
     def add(self, post: Mapping[str, Any]) -> None:
@@ -188,9 +190,15 @@ class JsonReportWriter:
         if self.count:
             out.write("[\n")
             self.tmp.seek(0)
-            blocks = io.TextIOWrapper(self.tmp, encoding="utf-8", newline="")  # no newline translation
-            shutil.copyfileobj(blocks, out, 1 << 20)
-            blocks.detach()
+            raw = _utf8_bytes_under(out)
+            if raw is not None:  # the blocks are already the bytes the text layer would write
+                out.flush()
+                shutil.copyfileobj(self.tmp, raw, 1 << 20)
+                raw.flush()
+            else:
+                blocks = io.TextIOWrapper(self.tmp, encoding="utf-8", newline="")  # no newline translation
+                shutil.copyfileobj(blocks, out, 1 << 20)
+                blocks.detach()
             out.write("\n  ]")
         else:
             out.write("[]")
@@ -200,6 +208,21 @@ class JsonReportWriter:
 
     def close(self) -> None:
         self.tmp.close()
+
+
+def _utf8_bytes_under(out: TextIO) -> IO[bytes] | None:
+    """The binary stream under a UTF-8 text stream that writes "\\n" as it is (a report file, stdout
+    on POSIX), where bytes written directly are what writing their text would give; else None."""
+    raw = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if raw is None or not encoding or os.linesep != "\n":
+        return None
+    try:
+        if codecs.lookup(encoding).name != "utf-8" or getattr(out, "errors", "strict") != "strict":
+            return None
+    except LookupError:
+        return None
+    return raw
 
 
 def jsonl_line(post: Mapping[str, Any]) -> str:
