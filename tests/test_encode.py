@@ -9,7 +9,14 @@ from collections import OrderedDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.reporters.encode import dumps_compact, dumps_indent
+from compliance.reporters.encode import (
+    dumps_compact,
+    dumps_indent,
+    dumps_nested,
+    dumps_pair,
+    encode_nested,
+    encode_pair,
+)
 from tests.conftest import ROOT
 
 
@@ -19,6 +26,15 @@ def stdlib_indent(obj):
 
 def stdlib_compact(obj):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def stdlib_nested(obj):
+    """An item of the report's "posts" array: indented, every line four spaces further in."""
+    return "    " + stdlib_indent(obj).replace("\n", "\n    ")
+
+
+def stdlib_pair(obj):
+    return stdlib_compact(obj), stdlib_nested(obj)
 
 
 def outcome(fn, obj):
@@ -61,6 +77,8 @@ VALUES = st.recursive(
 def test_same_bytes_as_json_dumps(value):
     assert outcome(dumps_indent, value) == outcome(stdlib_indent, value)
     assert outcome(dumps_compact, value) == outcome(stdlib_compact, value)
+    assert outcome(dumps_nested, value) == outcome(stdlib_nested, value)
+    assert outcome(dumps_pair, value) == outcome(stdlib_pair, value)
 
 
 class Tagged(str):
@@ -88,6 +106,7 @@ def test_corner_cases_by_name():
     for case in cases:
         assert outcome(dumps_indent, case) == outcome(stdlib_indent, case), case
         assert outcome(dumps_compact, case) == outcome(stdlib_compact, case), case
+        assert outcome(dumps_pair, case) == outcome(stdlib_pair, case), case
 
 
 def test_deep_and_circular_values_behave_as_json_does():
@@ -95,6 +114,11 @@ def test_deep_and_circular_values_behave_as_json_does():
     for _ in range(400):  # deeper than orjson nests
         deep = [deep, 1.5]
     assert dumps_indent(deep) == stdlib_indent(deep)
+    assert dumps_pair(deep) == stdlib_pair(deep)
+    nearly: list = []
+    for _ in range(253):  # orjson nests this deep, but not two levels more (the block's wrapper)
+        nearly = [nearly]
+    assert dumps_pair(nearly) == stdlib_pair(nearly)
     loop: list = []
     loop.append(loop)
     assert outcome(dumps_indent, loop) is outcome(stdlib_indent, loop) is ValueError
@@ -104,3 +128,8 @@ def test_deep_and_circular_values_behave_as_json_does():
 def test_golden_report_is_reproduced():
     text = (ROOT / "tests" / "golden" / "campaign.json").read_text(encoding="utf-8")
     assert dumps_indent(json.loads(text)) + "\n" == text
+    for post in json.loads(text)["posts"]:
+        assert dumps_pair(post) == stdlib_pair(post)
+        compact, nested = stdlib_pair(post)
+        assert encode_pair(post) == (compact.encode("utf-8"), nested.encode("utf-8"))
+        assert encode_nested(post) == nested.encode("utf-8")

@@ -140,6 +140,32 @@ def test_streamed_json_of_no_posts_matches_the_reporter():
     assert '"posts": []' in out.getvalue()
 
 
+def test_streamed_json_is_the_same_through_a_text_stream_and_a_file(tmp_path):
+    """The post blocks are copied as bytes under a UTF-8 file's text layer, decoded into any other
+    text stream: both give the reporter's document."""
+    posts = [
+        {"id": str(i), "caption": caption, "verdicts": {"us": {"status": "clear", "findings": []}}, "error": None}
+        for i, caption in enumerate(["#ad é ✨ \u2028 \U0001f600", "Werbung | Glowly", 'quote " and \\ back'])
+    ]
+    head = header(["us"], {}, ["in.jsonl"], summarise(posts, ["us"]))
+    expected = io.StringIO()
+    render_json(report_from_posts(posts, ["us"], {}, ["in.jsonl"]), expected, {})
+    texts = []
+    for into_file in (False, True):
+        writer = JsonReportWriter()
+        for post in posts:
+            writer.add(post)
+        if into_file:
+            with open(tmp_path / "report.json", "w", encoding="utf-8", newline="\n") as out:
+                writer.finish(out, head)
+            texts.append((tmp_path / "report.json").read_text(encoding="utf-8"))
+        else:
+            out = io.StringIO()
+            writer.finish(out, head)
+            texts.append(out.getvalue())
+    assert texts[0] == texts[1] == expected.getvalue()
+
+
 def test_cli_json_output_is_the_same_for_any_chunk_size(tmp_path):
     path = write_posts(tmp_path / "posts.jsonl", 30, bad_every=7)
     one = run_cli("scan", str(path), "--brand", "Glowly", "--chunk-size", "4", "--jobs", "1")

@@ -250,3 +250,26 @@ def test_a_rerun_counts_what_each_exception_set_aside_as_the_first_run_did(tmp_p
     assert runs(db)[-1][3] == 0  # nothing judged again
     assert json.loads(first.stdout)["summary"]["waivers"][0]["matched"] == 1
     assert first.stdout == second.stdout and "matched no finding" not in second.stderr
+
+
+def test_state_texts_are_zlib_streams_both_ways(tmp_path):
+    """The stored texts are written by ISA-L, in the zlib format: zlib alone reads them (older
+    versions, the dashboard), and a state file whose texts zlib wrote is reused as it is."""
+    import zlib
+
+    db = tmp_path / "state.sqlite"
+    path = posts_file(tmp_path, BASE)
+    first = scan(path, db)
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT key, result, block FROM posts").fetchall()
+    assert len(rows) == 4
+    for key, line, block in rows:
+        post = json.loads(zlib.decompress(line).decode("utf-8"))
+        assert post["id"] == key and zlib.decompress(block).decode("utf-8").startswith("    {")
+        recompressed = (zlib.compress(zlib.decompress(line), 6), zlib.compress(zlib.decompress(block), 6))
+        conn.execute("UPDATE posts SET result = ?, block = ? WHERE key = ?", (*recompressed, key))
+    conn.commit()
+    conn.close()
+    second = scan(path, db)
+    assert runs(db)[-1][3] == 0
+    assert second.stdout == first.stdout and second.returncode == first.returncode

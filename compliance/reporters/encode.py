@@ -80,16 +80,22 @@ def _with_fragments(obj: Any) -> Any:
     return obj
 
 
-def _orjson(obj: Any, option: int) -> str | None:
-    """orjson's text when it is certainly json's, else None."""
+def _prepared(obj: Any) -> tuple[bool, Any]:
+    """(True, what orjson may encode as json would) or (False, None) when json must do it."""
     try:
         kind = _kind(obj)
     except RecursionError:  # deeper than we walk (or circular): json says what it says about it
-        return None
+        return False, None
     if kind == _OTHER:
+        return False, None
+    return True, (_with_fragments(obj) if kind == _FLOATS else obj)
+
+
+def _orjson(obj: Any, option: int) -> str | None:
+    """orjson's text when it is certainly json's, else None."""
+    ok, obj = _prepared(obj)
+    if not ok:
         return None
-    if kind == _FLOATS:
-        obj = _with_fragments(obj)
     try:
         return orjson.dumps(obj, option=option).decode("utf-8")
     except orjson.JSONEncodeError:  # ints beyond 64 bits, lone surrogates, nesting deeper than orjson's limit
@@ -110,3 +116,62 @@ def dumps_compact(obj: Any) -> str:
     if text is None:
         return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text
+
+
+# A value nested as the only item of a list under one key, indented: the item's lines come out
+# indented by four spaces, as inside the report's "posts" array.
+_NEST_HEAD = b'{\n  "_": [\n'
+_NEST_TAIL = b"\n  ]\n}"
+
+
+def _orjson_pair(obj: Any, compact: bool) -> tuple[bytes | None, bytes] | None:
+    """orjson's (compact or None, nested) bytes when they are certainly json's, else None."""
+    ok, ready = _prepared(obj)
+    if not ok:
+        return None
+    try:
+        nested = orjson.dumps({"_": [ready]}, option=_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
+        return (orjson.dumps(ready, option=_COMPACT) if compact else None), nested
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _compact_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def encode_pair(obj: Any) -> tuple[bytes, bytes]:
+    """`dumps_pair` as UTF-8 bytes (what orjson writes; a scan stores and copies them as they are)."""
+    found = _orjson_pair(obj, compact=True)
+    if found is not None and found[0] is not None:
+        return found[0], found[1]
+    return _compact_json(obj).encode("utf-8"), _nested_json(obj).encode("utf-8")
+
+
+def dumps_pair(obj: Any) -> tuple[str, str]:
+    """(`dumps_compact(obj)`, `dumps_indent(obj)` nested two levels deep), from one type walk.
+
+    A scan writes each post twice (the JSONL line kept in the state, the block of the JSON
+    report); the walk that decides whether orjson may write it is most of the cost, so it is
+    done once. The nested text is orjson's own indentation of `{"_": [obj]}` cut out of its
+    wrapper, the same bytes as indenting `obj` and prefixing every line with four spaces."""
+    found = _orjson_pair(obj, compact=True)
+    if found is not None and found[0] is not None:
+        return found[0].decode("utf-8"), found[1].decode("utf-8")
+    return _compact_json(obj), _nested_json(obj)
+
+
+def encode_nested(obj: Any) -> bytes:
+    """`dumps_nested` as UTF-8 bytes."""
+    found = _orjson_pair(obj, compact=False)
+    return found[1] if found is not None else _nested_json(obj).encode("utf-8")
+
+
+def dumps_nested(obj: Any) -> str:
+    """`dumps_indent(obj)` with every line indented four more spaces (an item of the report's posts)."""
+    found = _orjson_pair(obj, compact=False)
+    return found[1].decode("utf-8") if found is not None else _nested_json(obj)
+
+
+def _nested_json(obj: Any) -> str:
+    return "    " + json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n    ")

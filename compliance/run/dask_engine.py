@@ -15,6 +15,7 @@ package installed; `--scheduler` names a running cluster, otherwise a LocalClust
 from __future__ import annotations
 
 import dataclasses
+import gc
 import gzip
 import hashlib
 import io
@@ -31,7 +32,7 @@ from compliance.reporters.document import empty_counts, summarise
 from compliance.reporters.encode import dumps_indent
 from compliance.reporters.streaming import exit_code, header, jsonl_line
 from compliance.run.chunks import CHUNK_SIZE, ChunkJudge, ScannerSpec, chunked
-from compliance.run.pool import default_jobs
+from compliance.run.pool import GC_THRESHOLD, default_jobs
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _JUDGES: dict[str, ChunkJudge] = {}
@@ -97,6 +98,9 @@ def _judge_for(spec: ScannerSpec, key: str) -> ChunkJudge:
         if key not in _JUDGES:
             _JUDGES.clear()
             _JUDGES[key] = ChunkJudge(spec.build())
+            # The Scanner lives as long as the worker: kept out of every collection, as in pool workers.
+            gc.freeze()
+            gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
         return _JUDGES[key]
 
 

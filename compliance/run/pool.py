@@ -8,6 +8,7 @@ spaCy objects never leave a worker.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -19,8 +20,12 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any
 
-from compliance.reporters.streaming import Rendered, jsonl_line, post_block
+from compliance.reporters.streaming import Rendered, post_texts
 from compliance.run.chunks import Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
+
+# Objects a gen-0 collection waits for while posts stream (Python's default is 700): each post
+# allocates thousands of short-lived containers, and few are in cycles (compliance.run.scan.quiet_gc).
+GC_THRESHOLD = 10_000
 
 _JUDGE: ChunkJudge | None = None
 
@@ -43,6 +48,10 @@ def _init_worker(spec: ScannerSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
     _JUDGE = ChunkJudge(spec.build())
+    # The worker's pipeline and rule sets live as long as it does: kept out of every collection
+    # (as compliance.run.scan.quiet_gc does for the main process).
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 # How often a worker checks that the scan that started it is still there (seconds).
@@ -81,7 +90,8 @@ def rendered(post: dict[str, Any]) -> dict[str, Any]:
             brief["waived"] = verdict["waived"]
         verdicts[code] = brief
     data = {"id": post["id"], "error": None, "source": post["source"], "verdicts": verdicts}
-    return Rendered(data, line=jsonl_line(post), block=post_block(post), partial=True)
+    line, block = post_texts(post)
+    return Rendered(data, line=line, block=block, partial=True)
 
 
 class PoolBackend:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import zlib
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -29,7 +28,8 @@ from typing import Any
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post
-from compliance.reporters.streaming import Rendered, jsonl_line, post_block
+from compliance.reporters.encode import dumps_compact
+from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack, unpack_bytes
 from compliance.run.chunks import Batch
 
 SCHEMA = """
@@ -141,12 +141,23 @@ def _statuses(post: Mapping[str, Any]) -> str:
     return json.dumps({j: v["status"] for j, v in sorted(post["verdicts"].items())}, separators=(",", ":"))
 
 
-def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 1)
-
-
 def _source_text(source: Mapping[str, Any]) -> str:
-    return json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False), by orjson."""
+    return dumps_compact(source)
+
+
+_STATUS_CACHE: dict[str, dict[str, str]] = {}
+
+
+def _parsed_statuses(text: str) -> dict[str, str]:
+    """A stored statuses text parsed (read-only: callers copy). Posts share a few combinations of
+    statuses, so a re-run parses each once instead of once per post."""
+    found = _STATUS_CACHE.get(text)
+    if found is None:
+        if len(_STATUS_CACHE) >= 4096:
+            _STATUS_CACHE.clear()
+        found = _STATUS_CACHE[text] = json.loads(text)
+    return found
 
 
 # Our tables and their columns: a file holding other tables, or ours with other columns, is not ours.
@@ -233,7 +244,7 @@ def _damaged(method, decoding: bool = False):
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
             raise _state_error(self.path, exc) from None
-        except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (*PACK_ERRORS, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateError(
                 f"{self.path}: damaged state file: {type(exc).__name__}: {exc}; delete it "
                 "(or give --state a new name) to start afresh"
@@ -319,57 +330,58 @@ class ScanState:
                 rows[row[0]] = row[1:]
         reused: list[dict | None] = []
         recent: list[bool] = []
+        known: list[str | None] = []  # the stored statuses of each reused post: its history row as it is
         for record, key, h in zip(records, keys, hashes, strict=False):
             row = rows.get(key) if key is not None else None
             if row is None or row[0] != h or row[1] != self.fingerprint:
                 reused.append(None)
                 recent.append(True)
+                known.append(None)
                 continue
             _, _, run, source, statuses, line, block = row
+            known.append(statuses)
             # Judged by an interrupted run after the last complete one: still new to a reader.
             is_recent = self.previous is None or run > self.previous
             here = record.source.to_dict()
             if _source_text(here) == source:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
-                verdicts = {j: {"status": s} for j, s in json.loads(statuses).items()}
+                verdicts = {j: {"status": s} for j, s in _parsed_statuses(statuses).items()}
                 if record.id in self.waived_ids:
-                    for j, verdict in json.loads(zlib.decompress(line).decode("utf-8"))["verdicts"].items():
+                    for j, verdict in json.loads(unpack(line))["verdicts"].items():
                         if verdict.get("waived"):
                             verdicts[j]["waived"] = verdict["waived"]
                 data = {"id": record.id, "error": None, "verdicts": verdicts}
                 if self.only_new and not is_recent:
                     # Not reported (--only-new): the texts stay compressed and are never read.
-                    post = Rendered(data, line=line, block=block, partial=True)
+                    post = Rendered(data, line=line, block=block, partial=True, packed=True)
                 else:
                     # Expanded here, where a damaged blob (zlib's checksum) is a StateError, not later
                     # in the middle of writing the report.
-                    post = Rendered(
-                        data,
-                        line=zlib.decompress(line).decode("utf-8"),
-                        block=zlib.decompress(block).decode("utf-8"),
-                        partial=True,
-                    )
+                    post = Rendered(data, line=unpack_bytes(line), block=unpack_bytes(block), partial=True)
             else:
-                post = json.loads(zlib.decompress(line).decode("utf-8"))
+                post = json.loads(unpack(line))
                 post["source"] = here
             reused.append(post)
             recent.append(is_recent)
-        return Batch(records, reused, meta=(keys, hashes), recent=recent)
+        return Batch(records, reused, meta=(keys, hashes, known), recent=recent)
 
     @_damaged
     def store(self, batch: Batch, posts: list[dict[str, Any]]) -> None:
-        keys, hashes = batch.meta
+        keys, hashes, known = batch.meta
         upserts = []
         history = []
         for i, (key, h, post, done) in enumerate(zip(keys, hashes, posts, batch.reused, strict=False)):
             if key is None or post.get("error"):
                 continue
-            statuses = _statuses(post)
+            statuses = known[i] if done is not None else _statuses(post)
             if done is None:
                 # A pool worker sends the texts already encoded (compliance/run/pool.py `rendered`).
-                encoded = post if isinstance(post, Rendered) and post.partial else None
-                line = (encoded.line_text if encoded is not None else None) or jsonl_line(post)
-                block = (encoded.block_text if encoded is not None else None) or post_block(post)
+                stored = post.stored() if isinstance(post, Rendered) and post.partial else None
+                if stored is None:
+                    line, block = post_texts(post)
+                    stored = pack(line), pack(block)
+                    if not isinstance(post, Rendered):
+                        posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
                 upserts.append(
                     (
                         key,
@@ -379,12 +391,9 @@ class ScanState:
                         self.run,
                         _source_text(post["source"]),
                         statuses,
-                        _pack(line),
-                        _pack(block),
+                        *stored,
                     )
                 )
-                if not isinstance(post, Rendered):
-                    posts[i] = Rendered(post, line=line, block=block)  # the writer need not encode it again
             history.append((key, self.run, statuses))
         self.posts += len(posts)
         self.judged += sum(1 for done in batch.reused if done is None)
@@ -413,6 +422,8 @@ class ScanState:
             "WHERE h0.run = ? ORDER BY h0.key"
         )
         for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
+            if before == after:  # unchanged statuses: nothing went away
+                continue
             before = json.loads(before)
             now = json.loads(after) if after is not None else None
             gone = sorted(
