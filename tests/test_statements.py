@@ -268,3 +268,28 @@ def test_links_are_never_cut_into_words():
     """A link ending in "/" or holding a sponsor word in its path is not read as words."""
     matches, _ = _find("Shop: https://example.com/sponsors-/ and http://astore.example.com/support-the-channel/")
     assert matches == []
+
+
+@pytest.mark.parametrize(
+    "caption, label, text",
+    [
+        ("Neuer Haul -werbung\nAlles von Glowly", "werbung", "werbung"),
+        ("Outfit des Tages ~Werbung~ | @glowlyskin", "werbung", "Werbung"),
+    ],
+)
+def test_label_word_glued_after_decoration_is_read_as_the_label(caption, label, text):
+    """The tokenizer keeps "-werbung" in one token; the word behind the decoration is the label, and
+    its span starts after the decoration."""
+    found = [(d.label, d.text, caption[d.start : d.end]) for d in _analyse(caption).disclosures]
+    assert found == [(label, text, text)]
+
+
+@pytest.mark.parametrize("caption", ["Mein Tag -werbungfrei", "Shop: https://example.com/-werbung"])
+def test_glued_decoration_never_makes_a_label_of_a_longer_word_or_a_link(caption):
+    assert _analyse(caption).disclosures == ()
+
+
+def test_label_word_inside_a_keyword_list_is_not_a_label_but_beside_a_label_it_is():
+    """Stock-footage keyword lists ("freelancer, employee, female worker") name the word, not a label."""
+    assert _analyse("Stock clip tags: freelancer, promotion, female worker, student").disclosures == ()
+    assert [d.label for d in _analyse("Summer haul #ootd, ad, gifted").disclosures] == ["ad", "gifted"]

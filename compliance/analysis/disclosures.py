@@ -19,6 +19,10 @@ from compliance.model import Span
 from compliance.ruleset.model import VocabEntry
 
 PATTERN_TIMEOUT = 0.25
+# Decoration the tokenizer may leave glued before a label word ("-werbung", "~anzeige"): the word
+# after it is read as the label. Links and handles ("/", "@", "#", ".") are never cut.
+_LEAD = "-–—~*=_+>»|"
+_NOT_GLUED = frozenset("/@#.")
 _BRAND_CACHE = 256  # brand sets whose templates are kept (a scan's zones stay below this)
 
 
@@ -32,6 +36,7 @@ class LabelFinder:
         self.hashtags: dict[str, str] = {}
         self.words = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.single: dict[str, str] = {}  # one-word label forms -> key, for words glued to decoration
         self.patterns: list[tuple[str, regex.Pattern]] = []
         self._needs: list[Needs | None] = []  # per pattern: what a caption must contain to be searched
         for key in sorted(vocabulary):
@@ -42,6 +47,9 @@ class LabelFinder:
                 variants = sorted(set(forms) | {fold_key(f) for f in forms})
                 if variants:
                     matcher.add(key, [nlp.make_doc(v) for v in variants])
+            for form in entry.words:
+                if form.isalpha():
+                    self.single.setdefault(fold_key(form), key)
             for pattern in entry.patterns:
                 self.patterns.append((key, regex.compile(pattern, regex.IGNORECASE)))
                 self._needs.append(Needs.of(pattern, regex.IGNORECASE))
@@ -102,9 +110,10 @@ class LabelFinder:
             after = words[end] if end < count else None
             # An @handle may precede a label ("@brand Werbung | ..."), as punctuation may.
             left_ok = before is None or is_separator(before) or before.startswith("@")
-            if left_ok and (after is None or is_separator(after)):
+            if left_ok and (after is None or is_separator(after)) and not self._in_word_list(words, start, end):
                 text, lo, hi = walk.span(start, end)
                 found.append(Span("disclosure", text, lo, hi, label=strings[match_id]))
+        found.extend(self._glued(walk))
         matchers = [self.phrases] + [matcher for _, matcher in templates]
         for matcher in matchers:
             for match_id, start, end in matcher(walk.doc):
@@ -125,6 +134,35 @@ class LabelFinder:
                 found.append(Span("disclosure", m.group(), m.start(), m.end(), label=key))
         found.extend(self.cjk.find(text))
         return _dedupe(found)
+
+    def _in_word_list(self, words: list[str], start: int, end: int) -> bool:
+        """A label word between commas whose neighbours are ordinary words is one keyword of a list
+        ("freelancer, employee, female worker"), not a label; next to another label ("#ootd, ad,
+        gifted") it stays one."""
+        if start < 2 or end + 1 >= len(words) or words[start - 1] != "," or words[end] != ",":
+            return False
+        left, right = words[start - 2], words[end + 1]
+        return all(w.isalpha() and fold_key(w) not in self.single for w in (left, right))
+
+    def _glued(self, walk) -> list[Span]:
+        """Label words behind leading decoration in one token ("-werbung", "~Anzeige~"), standing
+        alone on their right as a word label must."""
+        words, starts = walk.words, walk.starts
+        count = len(words)
+        out = []
+        for i, word in enumerate(words):
+            if len(word) < 3 or word[0] not in _LEAD or not _NOT_GLUED.isdisjoint(word):
+                continue
+            lead = len(word) - len(word.lstrip(_LEAD))
+            body = word[lead:].rstrip(_LEAD)  # "~Anzeige~": decoration on both sides
+            key = self.single.get(fold_key(body)) if body.isalpha() else None
+            if key is None:
+                continue
+            after = words[i + 1] if i + 1 < count else None
+            if after is None or is_separator(after):
+                lo = starts[i] + lead
+                out.append(Span("disclosure", body, lo, lo + len(body), label=key))
+        return out
 
 
 def _dedupe(spans: list[Span]) -> list[Span]:
