@@ -82,6 +82,30 @@ def test_handle_price_and_link_in_bio_is_review_with_those_cues():
         assert caption[s.start : s.end] == s.text
 
 
+def test_link_in_bio_alone_is_below_the_threshold_but_a_product_described_tips_it():
+    alone = judge("Bright colours for long summer days. #LinkInBio")
+    assert cue_kinds(alone) == {"cue-link-in-bio"} and not alone.discovery["flagged"]
+    product = judge("Bright sandals for long summer days. #LinkInBio")
+    assert cue_kinds(product) == {"cue-link-in-bio", "cue-product"} and product.discovery["flagged"]
+    assert all(v.status == "review" for v in product.verdicts.values())
+    # a product word alone is no finding
+    assert not judge("My old sandals finally broke").discovery["flagged"]
+
+
+def test_an_editorial_link_counter_cue_scales_the_score_down():
+    shop = judge("Click the link in our bio for more")
+    news = judge("Click the link in our bio to read the full story")
+    assert shop.discovery["flagged"] and not news.discovery["flagged"]
+    assert "cue-editorial" in news.discovery["cues"] and news.discovery["cues"][-1] == "cue-editorial"
+    weight = dict(CATALOGUE.weights)["cue-editorial"]
+    assert weight < 0
+    assert news.discovery["score"] == pytest.approx(shop.discovery["score"] * (1 + weight), abs=1e-6)
+    assert all(v.status == "clear" for v in news.verdicts.values())
+    # a counter-cue alone is nothing at all: no discovery, no signal
+    alone = judge("Read the full story about our summer holiday")
+    assert alone.discovery is None and not cue_kinds(alone)
+
+
 def test_holiday_post_tagging_a_friend_is_not_discovered():
     result = judge("Sunset in Santorini with @anna_k 🌅 best week of the year, thank you for everything")
     assert all(v.status == "clear" for v in result.verdicts.values())

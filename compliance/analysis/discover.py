@@ -280,15 +280,21 @@ class Discoverer:
         party = self._party(doc, text)
         factor = 1.0 if party else cat.without_party
         kinds = sorted({c.kind for c in cues}, key=lambda k: (-cat.weight(k), k))
+        if all(cat.weight(k) <= 0 for k in kinds):
+            return [], None  # only counter-cues: nothing looked commercial
         remaining = 1.0
+        damp = 1.0
         for kind in kinds:
+            if cat.weight(kind) < 0:  # a counter-cue ("read the full story"): scales the score down
+                damp *= 1.0 + cat.weight(kind)
+                continue
             if party or kind not in cat.needs_party:
                 remaining *= 1.0 - cat.weight(kind) * factor
                 others = len({c.value for c in cues if c.kind == kind}) - 1
                 remaining *= (1.0 - cat.weight(kind) * factor * cat.repeat) ** others
         if party:
             remaining *= 1.0 - cat.party_weight
-        score = 1.0 - remaining
+        score = max(0.0, (1.0 - remaining) * damp)
         cues = [
             Span(c.kind, c.text, c.start, c.end, value=c.value, confidence=cat.confidence_of(cat.weight(c.kind)))
             for c in cues
