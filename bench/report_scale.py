@@ -16,7 +16,6 @@ Needs Chromium at /usr/bin/chromium (Debian package `chromium`) and Playwright's
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import statistics
@@ -31,16 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from compliance.reporters.document import report_from_posts  # noqa: E402
 from compliance.reporters.html_report import render_html  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, campaign_posts  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CREATORS = 300
 JURISDICTIONS = ["us", "uk", "de", "fr"]
 
@@ -60,26 +51,13 @@ def fixture_report(tmp: Path) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def campaign(base: dict, size: int) -> list[dict]:
-    """`size` posts: the fixture records in turn, each copy with its own id, creator and line."""
-    records = base["posts"]
-    posts = []
-    for i in range(size):
-        post = copy.deepcopy(records[i % len(records)])
-        post["id"] = f"{post.get('id') or 'post'}-{i:06d}"
-        post["author"] = f"@creator{i % CREATORS:03d}"
-        post["source"] = {"file": "campaign.jsonl", "line": i + 1}
-        posts.append(post)
-    return posts
-
-
 def open_times(path: Path, runs: int) -> list[tuple[float, float, float]]:
     """(load event, first frame after load, in-page filter change) in seconds, one tuple per fresh page."""
     from playwright.sync_api import sync_playwright
 
     out = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             for _ in range(runs):
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -123,7 +101,9 @@ def main() -> None:
         print(f"fixtures: {len(base['posts'])} judged records repeated over {CREATORS} creators, {JURISDICTIONS}")
         print(f"{'posts':>8} {'size MB':>8} {'write s':>8} {'load s':>7} {'1st frame s':>11} {'filter s':>8}")
         for size in args.sizes:
-            report = report_from_posts(campaign(base, size), JURISDICTIONS, base["rulesets"], ["campaign.jsonl"])
+            report = report_from_posts(
+                campaign_posts(base["posts"], size, CREATORS), JURISDICTIONS, base["rulesets"], ["campaign.jsonl"]
+            )
             started = time.perf_counter()
             page = render_html(report, {})
             written = time.perf_counter() - started

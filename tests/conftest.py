@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -21,6 +22,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def watch_problems(tab):
+    """Collect the tab's console errors, page errors and dialogs in `tab.problems`: none may happen."""
+    tab.problems = []
+    tab.on("console", lambda msg: msg.type == "error" and tab.problems.append(f"console: {msg.text}"))
+    tab.on("pageerror", lambda exc: tab.problems.append(f"pageerror: {exc}"))
+
+    def on_dialog(dialog):
+        tab.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    return tab
+
+
+def campaign_posts(records: list[dict], size: int, creators: int = 300) -> list[dict]:
+    """`size` judged posts for a campaign-scale report: the records in turn, each copy with its own
+    id, creator (one of `creators`) and input line."""
+    posts = []
+    for i in range(size):
+        post = copy.deepcopy(records[i % len(records)])
+        post["id"] = f"{post.get('id') or 'post'}-{i:06d}"
+        post["author"] = f"@creator{i % creators:03d}"
+        post["source"] = {"file": "campaign.jsonl", "line": i + 1}
+        posts.append(post)
+    return posts
+
 
 BRANDS = ["Glowly", "@glowlyskin", "PeakFit", "@peakfit", "Dove", "@dove"]
 

@@ -16,6 +16,7 @@ import threading
 import pytest
 
 from compliance.web.dashboard import make_dashboard_server
+from tests.conftest import watch_problems
 from tests.dashboard_state import HOSTILE_AUTHOR, generate
 
 pytestmark = pytest.mark.browser
@@ -39,16 +40,7 @@ def base_url(tmp_path_factory):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    tab.problems = []
-    tab.on("console", lambda msg: msg.type == "error" and tab.problems.append(f"console: {msg.text}"))
-    tab.on("pageerror", lambda exc: tab.problems.append(f"pageerror: {exc}"))
-
-    def on_dialog(dialog):
-        tab.problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    tab.on("dialog", on_dialog)
+    tab = watch_problems(context.new_page())
     try:
         yield tab
     finally:

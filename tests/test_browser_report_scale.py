@@ -6,7 +6,6 @@ creators (as bench/report_scale.py does); every expectation is computed here fro
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 
@@ -14,6 +13,7 @@ import pytest
 
 from compliance.reporters.document import Report, report_from_posts
 from compliance.reporters.html_report import render_html
+from tests.conftest import campaign_posts
 from tests.test_browser_report import ROOT, Page, run_cli
 from tests.test_reporters_html import JURISDICTIONS, RULESETS, XSS_AUTHOR, XSS_CAPTION, sample_posts
 
@@ -45,14 +45,7 @@ def fixtures_json(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def campaign(fixtures_json, tmp_path_factory):
-    records = fixtures_json["posts"]
-    posts = []
-    for i in range(SIZE):
-        post = copy.deepcopy(records[i % len(records)])
-        post["id"] = f"{post['id'] or 'post'}-{i:05d}"
-        post["author"] = f"@creator{i % CREATORS:03d}"
-        post["source"] = {"file": "campaign.jsonl", "line": i + 1}
-        posts.append(post)
+    posts = campaign_posts(fixtures_json["posts"], SIZE, CREATORS)
     report = report_from_posts(posts, fixtures_json["jurisdictions"], fixtures_json["rulesets"], ["campaign.jsonl"])
     path = tmp_path_factory.mktemp("scale") / "campaign.html"
     path.write_text(render_html(report, {}), encoding="utf-8")

@@ -15,6 +15,7 @@ import threading
 import pytest
 
 from compliance.web.server import Engine, make_server, warm_up
+from tests.conftest import watch_problems
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +49,7 @@ def base_url():
 def page(browser, base_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-    tab = context.new_page()
-    tab.problems = []  # console errors, page errors and dialogs: none may happen
-    tab.on("console", lambda msg: msg.type == "error" and tab.problems.append(f"console: {msg.text}"))
-    tab.on("pageerror", lambda exc: tab.problems.append(f"pageerror: {exc}"))
-
-    def on_dialog(dialog):
-        tab.problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    tab.on("dialog", on_dialog)
+    tab = watch_problems(context.new_page())
     try:
         yield tab
     finally:

@@ -31,30 +31,27 @@ def _kind(obj: Any) -> int:
         return _PLAIN
     if t is float:
         return _FLOATS
-    found = _PLAIN
     if t is dict:
-        for key, value in obj.items():
-            if type(key) is not str:
-                return _OTHER
-            vt = type(value)
-            if vt in _SCALARS:
-                continue
-            k = _FLOATS if vt is float else _kind(value)
-            if k == _OTHER:
-                return _OTHER
-            found |= k
-        return found
+        if any(type(key) is not str for key in obj):
+            return _OTHER
+        return _kind_of_values(obj.values())
     if t is list or t is tuple:
-        for value in obj:
-            vt = type(value)
-            if vt in _SCALARS:
-                continue
-            k = _FLOATS if vt is float else _kind(value)
-            if k == _OTHER:
-                return _OTHER
-            found |= k
-        return found
+        return _kind_of_values(obj)
     return _OTHER
+
+
+def _kind_of_values(values: Any) -> int:
+    """The widest _kind of a container's values (_OTHER as soon as one is)."""
+    found = _PLAIN
+    for value in values:
+        vt = type(value)
+        if vt in _SCALARS:
+            continue
+        k = _FLOATS if vt is float else _kind(value)
+        if k == _OTHER:
+            return _OTHER
+        found |= k
+    return found
 
 
 def _float_text(value: float) -> str:

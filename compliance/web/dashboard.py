@@ -21,9 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
-import jinja2
-
-from compliance.paths import data_dir
 from compliance.reporters import charts as chart_svg
 from compliance.reporters import xlsx_report
 from compliance.reporters.csv_report import cell
@@ -103,13 +100,7 @@ class DashboardApp(LocalPages):
         self.dashboard = dashboard
         self.guard = guard  # make_server sets one for the bound address
         self._overview: tuple[Catalogue, dict[str, Any], dict[str, str]] | None = None
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = self.templates()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         nonce = secrets.token_urlsafe(16)

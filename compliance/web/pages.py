@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import jinja2
 
+from compliance.paths import data_dir
+
 
 class LocalPages:
     """Mixed into each local web app; `env` and `error_template` are the app's own."""
 
     env: jinja2.Environment
     error_template: str
+
+    @staticmethod
+    def templates() -> jinja2.Environment:
+        """The page templates, escaped by default and strict about missing values."""
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
 
     def error(self, status: int, title: str, message: str, nonce: str) -> tuple[int, list, bytes]:
         try:

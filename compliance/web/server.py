@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import jinja2
-
 from compliance.analysis.tokenizer import caption_nlp
 from compliance.config import Settings
 from compliance.judging.fixer import Fixer
 from compliance.model import PLATFORMS, STATUSES, Post, PostResult, Source
-from compliance.paths import data_dir
 from compliance.reporters.highlight import caption_segments
 from compliance.reporters.views import STATUS_HINTS, STATUS_LABELS, safe_href
 from compliance.web.api import api_check
@@ -224,13 +221,7 @@ class WebApp(LocalPages):
     def __init__(self, engine: Engine | None = None, guard: Guard | None = None) -> None:
         self.engine = engine or Engine()
         self.guard = guard  # Host and Origin checks; make_server sets one for the bound address
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = self.templates()
 
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
         nonce = secrets.token_urlsafe(16)
