@@ -1,9 +1,13 @@
-"""A process pool for `--jobs N`: each worker builds its Scanner once and judges whole chunks.
+"""A process pool for `--jobs N`: each worker holds a Scanner and judges whole chunks.
 
-Workers start with the "spawn" method (safe with threads, the same on every OS) and only
-module-level functions cross the process boundary. A chunk goes out as Post records and
-comes back as each post's JSON texts with the few fields the main process reads (`rendered`);
-spaCy objects never leave a worker.
+On Linux, while the scan runs no other Python thread, workers are forked from the main
+process after its Scanner is built (and its vocabulary warmed): they start judging at once,
+sharing its pages, where a spawned worker starts a new interpreter, imports spaCy and builds
+its own Scanner (about a second of CPU each, which on two cores is a second of wall time).
+Elsewhere, or with a thread running (the media pool's, a test server's), workers start with
+"spawn" and build the Scanner from its `ScannerSpec`. Only module-level functions cross the
+process boundary. A chunk goes out as Post records and comes back as each post's JSON texts
+with the few fields the main process reads (`rendered`); spaCy objects never leave a worker.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +26,7 @@ from itertools import chain
 from typing import Any
 
 from compliance.reporters.streaming import Rendered, post_texts
-from compliance.run.chunks import Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
+from compliance.run.chunks import NLP_LOCK, Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
 
 # Objects a gen-0 collection waits for while posts stream (Python's default is 700): each post
 # allocates thousands of short-lived containers, and few are in cycles (compliance.run.scan.quiet_gc).
@@ -41,13 +46,30 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init_worker(spec: ScannerSpec) -> None:
+def start_method() -> str:
+    """Fork where it is safe and cheap (Linux, no Python thread but this one), else spawn.
+
+    A thread holding a lock at the moment of the fork would leave it locked in the worker for
+    ever; with one thread there is none. (numpy's OpenBLAS keeps an idle native thread; it
+    re-initialises itself in a forked child.) macOS has fork, but its system libraries do not
+    survive it: spawn, as Python's own default there."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _init_worker(spec: ScannerSpec, scanner=None) -> None:
+    """`scanner`: the main process's own, in a forked worker (never pickled); None: build one."""
     global _JUDGE
+    # Everything inherited from the main process (its Scanner, its open files, its garbage) is
+    # kept out of every collection: nothing of the main process is finalised here, no page is
+    # copied by the collector's visits. (A spawned worker freezes its own start-up objects.)
+    gc.freeze()
     # Ctrl-C reaches the whole process group: the main process handles it (and stops the pool);
     # a worker that died of it would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
-    _JUDGE = ChunkJudge(spec.build())
+    _JUDGE = ChunkJudge(scanner if scanner is not None else spec.build())
     # The worker's pipeline and rule sets live as long as it does: kept out of every collection
     # (as compliance.run.scan.quiet_gc does for the main process).
     gc.freeze()
@@ -97,10 +119,20 @@ def rendered(post: dict[str, Any]) -> dict[str, Any]:
 class PoolBackend:
     """Chunks judged by `jobs` worker processes; results come back in input order."""
 
-    def __init__(self, spec: ScannerSpec, jobs: int):
+    def __init__(self, spec: ScannerSpec, jobs: int, scanner=None, method: str | None = None):
+        """`scanner`: the main process's, which forked workers use as it is (see `start_method`)."""
         self.jobs = jobs
+        self.method = method or start_method()
+        inherited = None
+        if self.method == "fork" and scanner is not None:
+            with NLP_LOCK:  # learned once here, not once in each worker
+                scanner.analyser.warm_vocabulary()
+            inherited = scanner
         self.executor = ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(spec,)
+            jobs,
+            mp_context=multiprocessing.get_context(self.method),
+            initializer=_init_worker,
+            initargs=(spec, inherited),  # with fork, inherited as it is: nothing is pickled
         )
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
@@ -137,7 +169,7 @@ class AutoBackend:
                 yield from self.local.map([batch])
                 batch = following
                 continue
-            self.pool = PoolBackend(self.spec, self.jobs)
+            self.pool = PoolBackend(self.spec, self.jobs, self.local.judge.scanner)
             yield from self.pool.map(chain([batch, following], it))
             return
 
