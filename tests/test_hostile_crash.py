@@ -413,7 +413,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
             "scan",
             str(posts),
             "--jobs",
-            "2",
+            "3",  # the main process and two workers
             "--chunk-size",
             "50",
             "--brand",

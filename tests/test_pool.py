@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -122,14 +123,14 @@ def test_workers_are_forked_only_on_linux_with_no_other_thread_running(monkeypat
 
 
 def _scan_with_workers(tmp_path, **popen):
-    """A `--jobs 2` scan long enough to act on while it runs, and its worker processes once up."""
+    """A `--jobs 3` scan (two workers) long enough to act on while it runs, and its workers once up."""
     from tests.test_hostile_crash import _descendants
 
     posts = tmp_path / "many.jsonl"
     line = json.dumps({"id": "x", "caption": "Loving my Glowly serum, code LENA15 " * 5})
     posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(20000)) + "\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "2", "--chunk-size", "50"]
+        [sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "3", "--chunk-size", "50"]
         + ["--brand", "Glowly", "-o", str(tmp_path / "r.json"), "--state", str(tmp_path / "s.sqlite")],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -177,3 +178,48 @@ def test_ctrl_c_stops_the_scan_and_its_workers_and_says_the_state_keeps_finished
     assert proc.returncode == 130, err
     assert "interrupted; the state file keeps every finished chunk" in err and "Traceback" not in err
     assert _gone(workers)
+
+
+class _LazyFuture(Future):
+    """A worker's piece that runs only when its result is asked for: a worker slow enough that
+    the input ends while pieces still wait for it."""
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def result(self, timeout=None):
+        if not self.done():
+            self.set_running_or_notify_cancel()
+            self.set_result(self.run())
+        return super().result(timeout)
+
+
+def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_they_never_started(monkeypatch):
+    import compliance.run.pool as pool
+
+    scanner = Scanner(["us"], brands=["Glowly"])
+    ran: list[list] = []
+
+    class SlowWorkers:
+        def __init__(self, workers, **_):
+            assert workers == 1  # --jobs 2: this process and one worker
+
+        def submit(self, fn, records):
+            judge = ChunkJudge(scanner)
+            return _LazyFuture(lambda: (ran.append(records), [rendered(p) for p in judge(records)])[1])
+
+        def shutdown(self, **_):
+            pass
+
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", SlowWorkers)
+    monkeypatch.setattr(pool, "PIECE", 2)
+    records = _posts(24)
+    backend = PoolBackend(None, 2, scanner, method="spawn")  # type: ignore[arg-type]
+    pooled = _pooled(backend, records, size=4)
+    local = [post for batch, judged in LocalBackend(scanner).map(_batches(records, 4)) for post in batch.merge(judged)]
+    assert [line_of(p) for p in pooled] == [line_of(p) for p in local]
+    counts = backend.pieces
+    assert counts["here"] > 0 and counts["workers"] > 0 and counts["taken back"] > 0
+    assert sum(map(len, ran)) + 2 * (counts["here"] + counts["taken back"]) == 24  # every post once
+    assert len(ran) == counts["workers"] - counts["taken back"]

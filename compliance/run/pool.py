@@ -19,20 +19,24 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any
 
 from compliance.reporters.streaming import Rendered, post_texts
-from compliance.run.chunks import NLP_LOCK, Batch, ChunkJudge, LocalBackend, ScannerSpec, ordered_map
+from compliance.run.chunks import NLP_LOCK, ZONE_SIZE, Batch, ChunkJudge, LocalBackend, ScannerSpec, chunked
 
 # Objects a gen-0 collection waits for while posts stream (Python's default is 700): each post
 # allocates thousands of short-lived containers, and few are in cycles (compliance.run.scan.quiet_gc).
 GC_THRESHOLD = 10_000
 
 _JUDGE: ChunkJudge | None = None
+# Posts per piece of work, sent to a worker or judged here: a memory zone's worth. Pieces smaller
+# than a chunk let the last ones of a scan end close together on every core.
+PIECE = ZONE_SIZE
 
 
 class WorkerFailed(RuntimeError):
@@ -70,6 +74,8 @@ def _init_worker(spec: ScannerSpec, scanner=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
     _JUDGE = ChunkJudge(scanner if scanner is not None else spec.build())
+    with NLP_LOCK:  # pieces are never more than one zone, which ChunkJudge would not warm for
+        _JUDGE.scanner.analyser.warm_vocabulary()
     # The worker's pipeline and rule sets live as long as it does: kept out of every collection
     # (as compliance.run.scan.quiet_gc does for the main process).
     gc.freeze()
@@ -117,36 +123,93 @@ def rendered(post: dict[str, Any]) -> dict[str, Any]:
 
 
 class PoolBackend:
-    """Chunks judged by `jobs` worker processes; results come back in input order."""
+    """Chunks judged by worker processes and, given its Scanner, by this process too; results in
+    input order.
+
+    With the main process's `scanner`, `jobs` processes judge: this one and `jobs - 1` workers.
+    The main process reads, writes the report and the state, and judges a piece itself whenever
+    every worker has enough queued; so on N cores N processes run, not N + 1 that evict each
+    other, and the pieces judged here are never pickled. At the end of the input, pieces no
+    worker has started are taken back and judged here, so the cores finish together. Without a
+    `scanner`, `jobs` workers judge everything.
+    """
 
     def __init__(self, spec: ScannerSpec, jobs: int, scanner=None, method: str | None = None):
         """`scanner`: the main process's, which forked workers use as it is (see `start_method`)."""
-        self.jobs = jobs
         self.method = method or start_method()
+        self.local = ChunkJudge(scanner) if scanner is not None and jobs > 1 else None
+        self.workers = jobs - 1 if self.local is not None else jobs
         inherited = None
-        if self.method == "fork" and scanner is not None:
-            with NLP_LOCK:  # learned once here, not once in each worker
+        if scanner is not None:
+            with NLP_LOCK:  # learned once here, before any fork, not once in each process
                 scanner.analyser.warm_vocabulary()
-            inherited = scanner
+            if self.method == "fork":
+                inherited = scanner
+        # Pieces queued for the workers before this process judges one itself: one running and
+        # one waiting each (so none starves while this process judges), and one more.
+        self.ahead = 2 * self.workers + 1
+        self.in_flight: list[Future] = []
+        self.sent: dict[Future, list] = {}  # each worker's piece: its records, until collected
+        self.pieces = {"here": 0, "workers": 0, "taken back": 0}  # where pieces were judged (bench, tests)
         self.executor = ProcessPoolExecutor(
-            jobs,
+            self.workers,
             mp_context=multiprocessing.get_context(self.method),
             initializer=_init_worker,
             initargs=(spec, inherited),  # with fork, inherited as it is: nothing is pickled
         )
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
-        def submit(batch: Batch):
-            todo = batch.todo
-            return self.executor.submit(_judge_chunk, todo) if todo else None
-
+        pending: deque[tuple[Batch, list]] = deque()  # per batch: its pieces, each a Future or judged
         try:
-            yield from ordered_map(submit, batches, ahead=2 * self.jobs)
+            for batch in batches:
+                pending.append((batch, [self._start(piece) for piece in chunked(batch.todo, PIECE)]))
+                # Results leave in input order, as soon as they are complete; a slow worker holds
+                # back at most `ahead` more chunks (memory stays flat).
+                while pending and (_complete(pending[0][1]) or len(pending) > self.ahead + 1):
+                    yield self._collect(*pending.popleft())
+            self._take_back(pending)
+            while pending:
+                yield self._collect(*pending.popleft())
         except BrokenProcessPool as exc:
             raise WorkerFailed(f"a worker process stopped unexpectedly ({exc})") from None
 
+    def _start(self, records: list) -> Future | list:
+        """A worker's Future for `records`, or their results judged here when the workers have enough."""
+        self.in_flight = [f for f in self.in_flight if not f.done()]
+        if self.local is not None and len(self.in_flight) >= self.ahead:
+            self.pieces["here"] += 1
+            return self.local(records)
+        self.pieces["workers"] += 1
+        future = self.executor.submit(_judge_chunk, records)
+        self.in_flight.append(future)
+        self.sent[future] = records
+        return future
+
+    def _take_back(self, pending: deque[tuple[Batch, list]]) -> None:
+        """The input has ended: judge here what no worker has started (instead of waiting idle)."""
+        if self.local is None:
+            return
+        for _, pieces in pending:
+            for i, piece in enumerate(pieces):
+                if isinstance(piece, Future) and piece.cancel():
+                    pieces[i] = self.local(self.sent.pop(piece))
+                    self.pieces["taken back"] += 1
+
+    def _collect(self, batch: Batch, pieces: list) -> tuple[Batch, list[dict]]:
+        judged: list[dict] = []
+        for piece in pieces:
+            if isinstance(piece, Future):
+                self.sent.pop(piece, None)
+                piece = piece.result()
+            judged += piece
+        return batch, judged
+
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _complete(pieces: list) -> bool:
+    return all(not isinstance(piece, Future) or piece.done() for piece in pieces)
 
 
 class AutoBackend:
