@@ -195,7 +195,10 @@ class _LazyFuture(Future):
         return super().result(timeout)
 
 
-def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_they_never_started(monkeypatch):
+@pytest.mark.parametrize("piece, small", [(2, 100), (8, 2)])
+def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_they_never_started(
+    monkeypatch, piece, small
+):
     import compliance.run.pool as pool
 
     scanner = Scanner(["us"], brands=["Glowly"])
@@ -205,7 +208,7 @@ def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_th
         def __init__(self, workers, **_):
             assert workers == 1  # --jobs 2: this process and one worker
 
-        def submit(self, fn, records):
+        def submit(self, fn, records, slot=None):
             judge = ChunkJudge(scanner)
             return _LazyFuture(lambda: (ran.append(records), [rendered(p) for p in judge(records)])[1])
 
@@ -213,13 +216,21 @@ def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_th
             pass
 
     monkeypatch.setattr(pool, "ProcessPoolExecutor", SlowWorkers)
-    monkeypatch.setattr(pool, "PIECE", 2)
+    monkeypatch.setattr(pool, "PIECE", piece)
+    monkeypatch.setattr(pool, "SMALL_PIECE", small)  # (8, 2): pieces taken back are halved, 8 -> 4 -> 2
     records = _posts(24)
     backend = PoolBackend(None, 2, scanner, method="spawn")  # type: ignore[arg-type]
+    here: list[list] = []
+    judge_here = backend.local
+    backend.local = lambda part: (here.append(part), judge_here(part))[1]  # type: ignore[assignment]
     pooled = _pooled(backend, records, size=4)
     local = [post for batch, judged in LocalBackend(scanner).map(_batches(records, 4)) for post in batch.merge(judged)]
     assert [line_of(p) for p in pooled] == [line_of(p) for p in local]
     counts = backend.pieces
     assert counts["here"] > 0 and counts["workers"] > 0 and counts["taken back"] > 0
-    assert sum(map(len, ran)) + 2 * (counts["here"] + counts["taken back"]) == 24  # every post once
-    assert len(ran) == counts["workers"] - counts["taken back"]
+    # Every post judged exactly once, here or by the worker; the pieces sent back to the workers
+    # when one was halved are the first halves of pieces taken back.
+    judged = sorted(p.id for part in here + ran for p in part)
+    assert judged == sorted(p.id for p in records)
+    if small < piece:
+        assert any(len(part) < piece for part in here)

@@ -34,9 +34,14 @@ from compliance.run.chunks import NLP_LOCK, ZONE_SIZE, Batch, ChunkJudge, LocalB
 GC_THRESHOLD = 10_000
 
 _JUDGE: ChunkJudge | None = None
+_CLAIMS: Any = None  # in a worker: the pool's shared piece states
 # Posts per piece of work, sent to a worker or judged here: a memory zone's worth. Pieces smaller
 # than a chunk let the last ones of a scan end close together on every core.
 PIECE = ZONE_SIZE
+# Below this many posts a piece taken back at the end of the input is judged whole.
+SMALL_PIECE = 100
+# Pieces a pool holds sent and not yet collected, at most (each has a slot in the shared states).
+SLOTS = 256
 
 
 class WorkerFailed(RuntimeError):
@@ -62,9 +67,11 @@ def start_method() -> str:
     return "spawn"
 
 
-def _init_worker(spec: ScannerSpec, scanner=None) -> None:
-    """`scanner`: the main process's own, in a forked worker (never pickled); None: build one."""
-    global _JUDGE
+def _init_worker(spec: ScannerSpec, scanner=None, claims=None) -> None:
+    """`scanner`: the main process's own, in a forked worker (never pickled); None: build one.
+    `claims`: the pool's shared piece states (see PoolBackend)."""
+    global _JUDGE, _CLAIMS
+    _CLAIMS = claims
     # Everything inherited from the main process (its Scanner, its open files, its garbage) is
     # kept out of every collection: nothing of the main process is finalised here, no page is
     # copied by the collector's visits. (A spawned worker freezes its own start-up objects.)
@@ -99,9 +106,33 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _judge_chunk(records: list) -> list[dict[str, Any]]:
+def _judge_chunk(records: list, slot: int | None = None) -> list[dict[str, Any]] | None:
+    """The records judged and rendered; None if the main process took the piece back first."""
     assert _JUDGE is not None, "worker used before its initializer ran"
+    if slot is not None and _CLAIMS is not None and not _claim(_CLAIMS, slot, STARTED):
+        return None
     return [rendered(post) for post in _JUDGE(records)]
+
+
+# A piece's state in the pool's shared array: sent to a worker, started by one, taken back by
+# the main process. Whoever moves it from QUEUED first judges it; the other leaves it alone.
+QUEUED, STARTED, TAKEN = 1, 2, 3
+CLAIM_WAIT = 5.0  # seconds
+
+
+def _claim(claims, slot: int, state: int) -> bool:
+    lock = claims.get_lock()
+    # Held for a moment only; a worker killed in that moment must not stop the main process,
+    # which then leaves the piece to the pool (whose failure it learns of when it collects).
+    if not lock.acquire(timeout=CLAIM_WAIT):
+        return False
+    try:
+        if claims[slot] != QUEUED:
+            return False
+        claims[slot] = state
+        return True
+    finally:
+        lock.release()
 
 
 def rendered(post: dict[str, Any]) -> dict[str, Any]:
@@ -128,15 +159,16 @@ class PoolBackend:
 
     With the main process's `scanner`, `jobs` processes judge: this one and `jobs - 1` workers.
     The main process reads, writes the report and the state, and judges a piece itself whenever
-    every worker has enough queued; so on N cores N processes run, not N + 1 that evict each
-    other, and the pieces judged here are never pickled. At the end of the input, pieces no
-    worker has started are taken back and judged here, so the cores finish together. Without a
-    `scanner`, `jobs` workers judge everything.
+    the workers have enough queued; so on N cores N processes run, not N + 1 that evict each
+    other, and the pieces judged here are never pickled. Once the input ends, it takes back the
+    pieces no worker has started, the last first, one at a time, while the workers go on from
+    the front: the cores finish together. Without a `scanner`, `jobs` workers judge everything.
     """
 
     def __init__(self, spec: ScannerSpec, jobs: int, scanner=None, method: str | None = None):
         """`scanner`: the main process's, which forked workers use as it is (see `start_method`)."""
         self.method = method or start_method()
+        context = multiprocessing.get_context(self.method)
         self.local = ChunkJudge(scanner) if scanner is not None and jobs > 1 else None
         self.workers = jobs - 1 if self.local is not None else jobs
         inherited = None
@@ -146,16 +178,19 @@ class PoolBackend:
             if self.method == "fork":
                 inherited = scanner
         # Pieces queued for the workers before this process judges one itself: one running and
-        # one waiting each (so none starves while this process judges), and one more.
+        # one waiting each, so none starves while this process judges, and one more.
         self.ahead = 2 * self.workers + 1
         self.in_flight: list[Future] = []
-        self.sent: dict[Future, list] = {}  # each worker's piece: its records, until collected
+        # Each piece sent and not yet collected: its records and its slot in `claims`.
+        self.sent: dict[Future, tuple[list, int]] = {}
+        self.claims = context.Array("b", SLOTS) if self.local is not None else None
+        self.free = list(range(SLOTS))
         self.pieces = {"here": 0, "workers": 0, "taken back": 0}  # where pieces were judged (bench, tests)
         self.executor = ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context(self.method),
+            mp_context=context,
             initializer=_init_worker,
-            initargs=(spec, inherited),  # with fork, inherited as it is: nothing is pickled
+            initargs=(spec, inherited, self.claims),  # with fork, inherited as they are: nothing is pickled
         )
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
@@ -176,31 +211,60 @@ class PoolBackend:
     def _start(self, records: list) -> Future | list:
         """A worker's Future for `records`, or their results judged here when the workers have enough."""
         self.in_flight = [f for f in self.in_flight if not f.done()]
-        if self.local is not None and len(self.in_flight) >= self.ahead:
+        if self.local is not None and (len(self.in_flight) >= self.ahead or not self.free):
             self.pieces["here"] += 1
             return self.local(records)
-        self.pieces["workers"] += 1
-        future = self.executor.submit(_judge_chunk, records)
+        return self._send(records)
+
+    def _send(self, records: list) -> Future:
+        slot = -1
+        if self.claims is not None:
+            slot = self.free.pop()
+            self.claims[slot] = QUEUED  # no worker holds this slot: its last piece was collected
+        future = self.executor.submit(_judge_chunk, records, slot if slot >= 0 else None)
         self.in_flight.append(future)
-        self.sent[future] = records
+        self.sent[future] = (records, slot)
+        self.pieces["workers"] += 1
         return future
 
     def _take_back(self, pending: deque[tuple[Batch, list]]) -> None:
-        """The input has ended: judge here what no worker has started (instead of waiting idle)."""
-        if self.local is None:
+        """The input has ended: take back, the last first, the pieces no worker has started, and
+        stop at the first one a worker has (workers take pieces in order). A piece taken back is
+        halved while it is larger than SMALL_PIECE: the first half goes back to the workers, the
+        second is judged here, and then the first half is the last piece not started; so the
+        workers and this process run out of work within a small piece of each other."""
+        if self.local is None or self.claims is None:
             return
-        for _, pieces in pending:
-            for i, piece in enumerate(pieces):
-                if isinstance(piece, Future) and piece.cancel():
-                    pieces[i] = self.local(self.sent.pop(piece))
-                    self.pieces["taken back"] += 1
+        for _, pieces in reversed(pending):
+            i = len(pieces) - 1
+            while i >= 0:
+                piece = pieces[i]
+                if not isinstance(piece, Future):
+                    i -= 1
+                    continue
+                records, slot = self.sent[piece]
+                if not (piece.cancel() or _claim(self.claims, slot, TAKEN)):
+                    return
+                # Its slot stays TAKEN (a worker that meets the piece skips it), never reused.
+                del self.sent[piece]
+                self.pieces["taken back"] += 1
+                if len(records) > SMALL_PIECE and self.free:
+                    half = len(records) // 2
+                    pieces[i : i + 1] = [self._send(records[:half]), self.local(records[half:])]
+                    continue  # i is now the first half: taken back again if still not started
+                pieces[i] = self.local(records)
+                i -= 1
 
     def _collect(self, batch: Batch, pieces: list) -> tuple[Batch, list[dict]]:
         judged: list[dict] = []
         for piece in pieces:
             if isinstance(piece, Future):
-                self.sent.pop(piece, None)
-                piece = piece.result()
+                result = piece.result()
+                assert result is not None, "a piece taken back is judged here"
+                _, slot = self.sent.pop(piece)
+                if slot >= 0:
+                    self.free.append(slot)
+                piece = result
             judged += piece
         return batch, judged
 
