@@ -13,10 +13,14 @@ with the few fields the main process reads (`rendered`); spaCy objects never lea
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -35,6 +39,8 @@ GC_THRESHOLD = 10_000
 
 _JUDGE: ChunkJudge | None = None
 _CLAIMS: Any = None  # in a worker: the pool's shared piece states
+_SPILL: str | None = None  # in a worker: the folder its results go through
+_SPILLED = itertools.count()
 # Posts per piece of work, sent to a worker or judged here: a memory zone's worth. Pieces smaller
 # than a chunk let the last ones of a scan end close together on every core.
 PIECE = ZONE_SIZE
@@ -67,11 +73,12 @@ def start_method() -> str:
     return "spawn"
 
 
-def _init_worker(spec: ScannerSpec, scanner=None, claims=None) -> None:
+def _init_worker(spec: ScannerSpec, scanner=None, claims=None, spill: str | None = None) -> None:
     """`scanner`: the main process's own, in a forked worker (never pickled); None: build one.
-    `claims`: the pool's shared piece states (see PoolBackend)."""
-    global _JUDGE, _CLAIMS
+    `claims`: the pool's shared piece states; `spill`: the folder results go through (see PoolBackend)."""
+    global _JUDGE, _CLAIMS, _SPILL
     _CLAIMS = claims
+    _SPILL = spill
     # Everything inherited from the main process (its Scanner, its open files, its garbage) is
     # kept out of every collection: nothing of the main process is finalised here, no page is
     # copied by the collector's visits. (A spawned worker freezes its own start-up objects.)
@@ -101,17 +108,29 @@ def _watch_parent(parent: int) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL)
+        if _SPILL is not None:  # the scan that would have removed it is gone
+            shutil.rmtree(_SPILL, ignore_errors=True)
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _judge_chunk(records: list, slot: int | None = None) -> list[dict[str, Any]] | None:
-    """The records judged and rendered; None if the main process took the piece back first."""
+def _judge_chunk(records: list, slot: int | None = None) -> list[dict[str, Any]] | str | None:
+    """The records judged and rendered (or the file holding them); None if the main process took
+    the piece back first."""
     assert _JUDGE is not None, "worker used before its initializer ran"
     if slot is not None and _CLAIMS is not None and not _claim(_CLAIMS, slot, STARTED):
         return None
-    return [rendered(post) for post in _JUDGE(records)]
+    results = [rendered(post) for post in _JUDGE(records)]
+    if _SPILL is None:
+        return results
+    # Megabytes of results through the executor's pipe: a worker killed halfway through writing
+    # them leaves the main process waiting for the rest for ever. Written to a file instead, only
+    # its name (a few bytes, written whole or not at all) goes through the pipe.
+    path = os.path.join(_SPILL, f"{os.getpid()}-{next(_SPILLED)}")
+    with open(path, "wb") as out:
+        pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 # A piece's state in the pool's shared array: sent to a worker, started by one, taken back by
@@ -186,11 +205,12 @@ class PoolBackend:
         self.claims = context.Array("b", SLOTS) if self.local is not None else None
         self.free = list(range(SLOTS))
         self.pieces = {"here": 0, "workers": 0, "taken back": 0}  # where pieces were judged (bench, tests)
+        self.spill = tempfile.mkdtemp(prefix="compliance-pool-")
         self.executor = ProcessPoolExecutor(
             self.workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(spec, inherited, self.claims),  # with fork, inherited as they are: nothing is pickled
+            initargs=(spec, inherited, self.claims, self.spill),  # fork: inherited as they are, never pickled
         )
 
     def map(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[dict]]]:
@@ -259,7 +279,7 @@ class PoolBackend:
         judged: list[dict] = []
         for piece in pieces:
             if isinstance(piece, Future):
-                result = piece.result()
+                result = _unspill(piece.result())
                 assert result is not None, "a piece taken back is judged here"
                 _, slot = self.sent.pop(piece)
                 if slot >= 0:
@@ -269,7 +289,21 @@ class PoolBackend:
         return batch, judged
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(self.spill, ignore_errors=True)
+
+
+def _unspill(result: Any) -> Any:
+    """A worker's results, read (and removed) from the file it wrote them to."""
+    if not isinstance(result, str):
+        return result
+    try:
+        with open(result, "rb") as stream:
+            return pickle.load(stream)
+    finally:
+        os.unlink(result)
 
 
 def _complete(pieces: list) -> bool:
