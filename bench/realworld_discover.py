@@ -32,9 +32,15 @@ from compliance.model import Post, Source  # noqa: E402
 CACHE = ROOT / ".cache" / "realworld" / "instagram"
 LABELS = ROOT / "bench" / "realworld_data" / "instagram_labels.jsonl"
 # Labelled after the cues were last changed: round 2 the next 150 posts of each data set in id
-# order (positions 225-374), round 3 the 150 after those (375-524).
-ROUNDS = {n: ROOT / "bench" / "realworld_data" / f"instagram_labels_{n}.jsonl" for n in ("round2", "round3")}
-HALVES = ("dev", "holdout", "round2", "round3")
+# order (positions 225-374), round 3 the 150 after those (375-524), round 4 the 200 after those
+# (525-724; one file per data set, each labelled by its own reader).
+DATA = ROOT / "bench" / "realworld_data"
+ROUNDS = {
+    "round2": [DATA / "instagram_labels_round2.jsonl"],
+    "round3": [DATA / "instagram_labels_round3.jsonl"],
+    "round4": [DATA / "instagram_labels_round4_a.jsonl", DATA / "instagram_labels_round4_b.jsonl"],
+}
+HALVES = ("dev", "holdout", "round2", "round3", "round4")
 
 
 def prf(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
@@ -99,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = {row["id"]: row["label"] for row in map(json.loads, args.labels.open(encoding="utf-8"))}
     # Later rounds of labels, each held out whole until labelled: their posts form their own half.
     by_id = {p["id"]: p for p in posts}
-    for half, path in ROUNDS.items():
-        if path.is_file():
+    for half, paths in ROUNDS.items():
+        for path in filter(Path.is_file, paths):
             for row in map(json.loads, path.open(encoding="utf-8")):
                 labels[row["id"]] = row["label"]
                 if row["id"] in by_id:
