@@ -12,7 +12,12 @@ A post counts as found when its verdict is not `clear` (so a post the scanner fi
 without `--discover`, for example through `#ad` or a discount code, counts too); the line
 "without --discover" shows what the scanner finds on its own.
 
-    python bench/realworld_discover.py [--cache DIR] [--labels FILE] [-j us] [--errors dev]
+    python bench/realworld_discover.py [--cache DIR] [--labels FILE] [-j us] [--errors dev] [--skip 525:725]
+
+`--skip START:END` leaves out positions START..END-1 of each data set in id order (a labelling round
+still held out): they are neither judged nor counted, also in the datasets' own labels. The last
+block counts, for each cue kind, the unlabelled posts it fires on (and how many of those the data
+set calls promotional), to spot false alarms of a new cue on captions nobody tuned to.
 """
 
 from __future__ import annotations
@@ -79,6 +84,20 @@ def predictions(posts: list[dict], jurisdictions: list[str], discover: bool) -> 
     return out, time.process_time() - started
 
 
+def _span(text: str) -> tuple[int, int]:
+    start, _, end = text.partition(":")
+    return int(start), int(end)
+
+
+def _without(posts: list[dict], start: int, end: int) -> list[dict]:
+    """The posts, less positions start..end-1 of each data set in id order."""
+    by_dataset: dict[str, list[str]] = {}
+    for p in posts:
+        by_dataset.setdefault(p["dataset"], []).append(p["id"])
+    skipped = {i for ids in by_dataset.values() for i in sorted(ids)[start:end]}
+    return [p for p in posts if p["id"] not in skipped]
+
+
 def _post(row: dict) -> Post:
     return Post(
         id=row["id"],
@@ -96,12 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("-j", "--jurisdiction", dest="jurisdictions", action="append")
     ap.add_argument("--errors", choices=HALVES, help="list the mistakes on this half (ids and cues)")
+    ap.add_argument("--skip", type=_span, help="START:END: leave out these positions of each data set (id order)")
     args = ap.parse_args(argv)
     source = args.cache / "posts.jsonl"
     if not source.is_file():
         print(f"{source}: missing; build it with python bench/realworld_data/instagram.py", file=sys.stderr)
         return 2
     posts = [json.loads(line) for line in source.open(encoding="utf-8")]
+    if args.skip:
+        posts = _without(posts, *args.skip)
     labels = {row["id"]: row["label"] for row in map(json.loads, args.labels.open(encoding="utf-8"))}
     # Later rounds of labels, each held out whole until labelled: their posts form their own half.
     by_id = {p["id"]: p for p in posts}
@@ -163,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
                     measure(lambda p, ds=ds, in_half=in_half: p["dataset"] == ds and in_half(p), truth, False),
                 )
             )
+    unlabelled = [p for p in posts if p["id"] not in labels]
+    fires: dict[str, list[int]] = {}
+    for p in unlabelled:
+        for kind in sorted({k for k, _ in with_cues[p["id"]]["cues"]}):
+            counts = fires.setdefault(kind, [0, 0])
+            counts[0] += 1
+            counts[1] += bool(p["dataset_label"])
+    print(f"\nunlabelled posts ({len(unlabelled)}): posts each cue kind fires on (of them, the data set's promotional)")
+    for kind, (n, promo) in sorted(fires.items()):
+        print(f"  {kind:<20} {n:>4} ({promo})")
     if args.errors:
         print(f"\nmistakes on the {args.errors} half (hand labels):")
         for p in labelled:
