@@ -24,9 +24,11 @@ from typing import Any
 import regex
 
 from compliance.model import Span
+from compliance.safe_regex import CharClass
 
 TIMEOUT = 0.25  # seconds; these patterns are alternations of literals (linear)
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_CJK_CHARS = CharClass(_CJK.pattern)  # has_cjk: per distinct character, no timed search
 _LATIN_EDGE = regex.compile(r"[\p{Latin}0-9]")
 _HANDLE = regex.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
 _CLUSTER = regex.compile(r"\X", regex.DOTALL)
@@ -50,7 +52,7 @@ def has_cjk(text: str) -> bool:
 @lru_cache(maxsize=16)
 def _has_cjk(text: str) -> bool:
     """Cached: the label finder and each brand set ask about the same caption."""
-    return _CJK.search(text, timeout=TIMEOUT) is not None
+    return _CJK_CHARS.found(text)
 
 
 def cut_at_cjk(text: str) -> str:

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import regex
 
+from compliance.safe_regex import CharClass
+
 # Default-ignorable code points (zero-width space/joiners, soft hyphen, variation selectors, BOM,
 # tag characters ...) are invisible: drop them. U+2800 (braille blank) and other blank-looking
 # characters are used as visible spacers: they become a plain space.
@@ -73,14 +75,14 @@ MAX_PASSES = 4
 
 # Anything the per-cluster pass would drop or replace; without it, and already NFKC, a caption
 # maps one character to one character and needs no cluster walk.
-_NEEDS_PASS = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cs}" + "".join(_SPACERS) + "]")
+_NEEDS_PASS = CharClass(r"[\p{Default_Ignorable_Code_Point}\p{Cs}" + "".join(_SPACERS) + "]")
 
 
 def normalise(raw: str) -> Normalised:
     """Repeat the pass until nothing changes: dropping an invisible can bring a combining mark
     next to its letter (`a\u200b\u0301`), which only the next pass composes; normalising the
     result again must give the same text."""
-    if raw.isascii() or (not _NEEDS_PASS.search(raw, timeout=TIMEOUT) and unicodedata.is_normalized("NFKC", raw)):
+    if raw.isascii() or (not _NEEDS_PASS.found(raw) and unicodedata.is_normalized("NFKC", raw)):
         # The common case (plain text, emoji, accents): only look-alikes may change, one for one.
         text = raw if raw.isascii() else _unmask_lookalikes(raw)
         return Normalised(raw, text, range(len(raw)), range(1, len(raw) + 1))
