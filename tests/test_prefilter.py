@@ -196,18 +196,18 @@ def test_a_character_class_answers_as_its_search():
     from hypothesis import given, settings
 
     from compliance import safe_regex
-    from compliance.analysis.cjk import _CJK_CHARS
+    from compliance.analysis.cjk import _CJK_CHARS, _JOINING_CHARS
     from compliance.analysis.normalise import _NEEDS_PASS
     from compliance.ruleset.checks.categories import _MARK
 
     bits = list("ab #\r\n") + ["\u0301", "\u0903", "\u20e3", "\ufe0f", "\u200b", "\u00ad", "\u2800", "\u3164"]
     bits += ["\ud800", "\u4e00", "\u3042", "\u30a2", "\uac00", "\u1100", "\uff21", "\U0001f600", "\U00020000"]
-    bits += ["\U000e0067", "\u00e9", "\u0430"]
+    bits += ["\U000e0067", "\u00e9", "\u0430", "\U0001f1e9", "\u0600", "\u1161", "\u11a8"]
 
     @settings(max_examples=600, deadline=None)
     @given(st.one_of(st.text(max_size=20), st.lists(st.sampled_from(bits), max_size=12).map("".join)))
     def check(text):
-        for cls in (_CJK_CHARS, _NEEDS_PASS, _MARK):
+        for cls in (_CJK_CHARS, _NEEDS_PASS, _MARK, _JOINING_CHARS):
             assert cls.found(text) == (cls.pattern.search(text) is not None), (cls.pattern.pattern, text)
 
     check()

@@ -42,6 +42,7 @@ _JOINING = regex.compile(
     )
     + "]"
 )
+_JOINING_CHARS = CharClass(_JOINING.pattern)  # per distinct character, no timed search a label
 
 
 def has_cjk(text: str) -> bool:
@@ -199,7 +200,7 @@ def perceived_length(norm) -> Callable[[int, int], int] | None:
         raw_hi = norm.ends[hi - 1] if 0 < hi <= len(norm.ends) else raw_offset(hi)
         # Nothing between (or just before) that joins characters: each one is a cluster. Most
         # captions' stretches, and a search of the stretch, not a split of the whole caption.
-        if raw_lo <= raw_hi and not _JOINING.search(raw, max(raw_lo - 1, 0), raw_hi, timeout=5.0):
+        if raw_lo <= raw_hi and not _JOINING_CHARS.found(raw[max(raw_lo - 1, 0) : raw_hi]):
             return raw_hi - raw_lo
         if not starts:  # cluster starts, once: lengths summed in C, not a Python step per cluster
             starts.extend(accumulate(map(len, _CLUSTER.findall(raw, timeout=5.0)), initial=0))
