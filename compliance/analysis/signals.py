@@ -142,7 +142,11 @@ class SignalFinder:
         out = []
         worded, percent = self.code_patterns
         folded = fold(text)
-        patterns = [worded] if any(head in folded for head in self.code_heads) else []
+        patterns = []
+        for head in self.code_heads:  # a plain loop: a generator cost more than the tests
+            if head in folded:
+                patterns.append(worded)
+                break
         patterns += [percent] if "%" in text else []
         for pattern in patterns:
             for m in pattern.finditer(text, timeout=TIMEOUT):
