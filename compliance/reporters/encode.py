@@ -170,5 +170,23 @@ def dumps_nested(obj: Any) -> str:
     return found[1].decode("utf-8") if found is not None else _nested_json(obj)
 
 
+def nested_from_line(line: bytes) -> bytes:
+    """`encode_nested` of the post a JSONL line (`encode_pair`'s first text, newline or not) holds,
+    from the line alone: the state keeps only the line, and a re-run writes the report block from it.
+
+    orjson parses the line and writes it again; when that gives back the line's very bytes, every
+    value in it is one orjson spells as json does (a float like 1e-05, or an integer beyond 64 bits,
+    would not be), so orjson's indentation of it is json's too. Otherwise json parses it and the
+    block is encoded as any value is."""
+    body = line[:-1] if line.endswith(b"\n") else line
+    try:
+        obj = orjson.loads(body)
+        if orjson.dumps(obj, option=_COMPACT) == body:
+            return orjson.dumps({"_": [obj]}, option=_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # NaN, nesting beyond orjson's limits
+        pass
+    return encode_nested(json.loads(body))
+
+
 def _nested_json(obj: Any) -> str:
     return "    " + json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n    ")
