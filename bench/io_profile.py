@@ -128,10 +128,13 @@ def main() -> None:
     print(f"real first run (judging included): {real / n * 1e6:.0f} us CPU a post", flush=True)
     Scanner.judge_record = _replaying  # type: ignore[method-assign]
     firsts, agains, fulls = [], [], []
+    size = 0
     for _ in range(args.repeat):
         firsts.append(scan(path, brands, fresh(state), out))
+        size = sum(Path(f"{state}{x}").stat().st_size for x in ("", "-wal") if Path(f"{state}{x}").exists())
         agains.append(scan(path, brands, state, Path(os.devnull), "--only-new"))
         fulls.append(scan(path, brands, state, Path(os.devnull)))
+    print(f"state file after the first run: {size / n:,.0f} bytes a post")
     print(
         f"outside judging, first run: {min(firsts) / n * 1e6:.1f} us CPU a post "
         f"(runs: {', '.join(f'{t / n * 1e6:.1f}' for t in firsts)})"
