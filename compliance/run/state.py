@@ -142,8 +142,19 @@ def post_hash(post: Post) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_STATUSES_TEXT: dict[tuple, str] = {}
+
+
 def _statuses(post: Mapping[str, Any]) -> str:
-    return json.dumps({j: v["status"] for j, v in sorted(post["verdicts"].items())}, separators=(",", ":"))
+    """The post's status per jurisdiction as the history keeps it (compact JSON, sorted). Posts
+    share a few combinations, so each text is made once (a json.dumps a post was 3 us)."""
+    key = tuple([(j, v["status"]) for j, v in post["verdicts"].items()])
+    text = _STATUSES_TEXT.get(key)
+    if text is None:
+        if len(_STATUSES_TEXT) >= 4096:
+            _STATUSES_TEXT.clear()
+        text = _STATUSES_TEXT[key] = json.dumps(dict(sorted(key)), separators=(",", ":"))
+    return text
 
 
 def _source_text(source: Mapping[str, Any]) -> str:
@@ -213,6 +224,9 @@ def connect(path: str) -> sqlite3.Connection:
         check_ours(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Posts arrive in any id order, so each chunk's rows land all over the key indexes: a page
+        # cache of 16 MiB instead of 2 keeps more of them (about 3 us a post less at 60,000 posts).
+        conn.execute("PRAGMA cache_size=-16384")
         conn.executescript(SCHEMA)
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None:
