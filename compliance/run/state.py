@@ -77,8 +77,13 @@ class StateError(Exception):
     """The state file cannot be used (not SQLite, newer schema, locked): a usage problem."""
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def canonical(obj: Any) -> Any:
     """Plain, ordered JSON data for any rule-set value (sets sorted, dataclasses as dicts)."""
+    if type(obj) in _PLAIN_TYPES:  # most values: answered before the slower checks below
+        return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Mapping):
