@@ -306,6 +306,11 @@ def test_schema_2_files_are_reused_with_their_stored_blocks_and_marked_3(tmp_pat
     ]
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    from compliance.web.dashboard_data import open_state
+
+    open_state(str(db)).close()  # the dashboard reads schema 2 (read-only: it marks nothing)
     conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")  # a later version's file
     conn.commit()
     conn.close()
