@@ -283,3 +283,44 @@ def required_literals(pattern: str, flags: int = 0) -> list[frozenset[str]]:
     except Exception:  # regex-module syntax the stdlib does not read (\p{L}, \X ...)
         return []
     return [c for c in _required(list(parsed)) if all(c)]
+
+
+# ------------------------------------------------------------------ one character class, per character
+_ASCII = frozenset(map(chr, range(128)))
+_CHAR_MEMO_MAX = 100_000  # distinct characters remembered per class (the alphabets in use)
+
+
+class CharClass:
+    """Does a text hold a character of a class (`[\\p{Han}\\p{Hangul}]`, `\\p{M}` ...)? The answer
+    of a timed `search`, found from the text's distinct characters, each looked up once.
+
+    A timed search reads the process clock twice (two system calls, more than the search itself
+    on a caption) and runs for every caption; a caption's distinct characters are a C-speed set,
+    and the alphabets in use are small. `pattern` must match exactly one character, whatever
+    surrounds it (a class, no look-around)."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern = regex.compile(pattern, flags)
+        self.memo: dict[str, bool] = {}
+        self.skip_ascii: bool | None = None  # no ASCII character is in the class (decided at first use)
+
+    def _has(self, ch: str) -> bool:
+        if len(self.memo) >= _CHAR_MEMO_MAX:
+            self.memo.clear()
+        found = self.memo[ch] = self.pattern.fullmatch(ch, timeout=TIMEOUT) is not None
+        return found
+
+    def found(self, text: str) -> bool:
+        if self.skip_ascii is None:
+            self.skip_ascii = not any(self._has(ch) for ch in sorted(_ASCII))
+        chars = set(text)
+        if self.skip_ascii:
+            chars -= _ASCII
+        memo = self.memo
+        for ch in chars:
+            hit = memo.get(ch)
+            if hit is None:
+                hit = self._has(ch)
+            if hit:
+                return True
+        return False

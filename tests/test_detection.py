@@ -99,6 +99,7 @@ def test_common_word_brand_in_a_caption_written_all_in_capitals():
         ("LENA15 for 15% off everything", "discount_code", "LENA15 for 15%"),
         ("Unboxing my PR package from @someshop", "gift", "PR package"),
         ("Thanks @someshop for sending these over", "gift", "for sending"),
+        ("Dress courtesy of @someshop, shoes my own", "gift", "courtesy of"),
     ],
 )
 def test_commercial_signals_are_found(judge, caption, kind, text):
@@ -118,6 +119,9 @@ def test_commercial_signals_are_found(judge, caption, kind, text):
         "Got a promotion at work!! #promotion",
         "Sunday roast at the local #pub",
         "Date night with my #partner",
+        "Photo courtesy of @jamie_runs",
+        "Sunset over the bay. 📸: courtesy of @jamie_runs",
+        "Bild: courtesy of @jamie_runs",
     ],
 )
 def test_wording_that_merely_looks_commercial_is_not(judge, caption):

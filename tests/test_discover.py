@@ -117,6 +117,15 @@ def test_photo_credit_handle_is_no_party():
     assert result.discovery is None
 
 
+def test_a_page_plugging_itself_names_no_party():
+    """A page plugging itself ("Follow @page for more") names no brand: "link in bio" alone stays
+    below the threshold, as with no handle at all; a handle named otherwise tips it."""
+    plug = judge("Your suggestions are in my bio, keep them coming!\nFollow @rights_daily for more!")
+    assert plug.discovery["party"] is False and not plug.discovery["flagged"]
+    named = judge("Your suggestions are in my bio, keep them coming! With @rights_daily")
+    assert named.discovery["party"] is True and named.discovery["flagged"]
+
+
 def test_a_weak_cue_alone_does_not_flag():
     result = judge("Coming soon: our trip to Lisbon")
     assert "cue-launch" in cue_kinds(result)

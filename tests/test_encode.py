@@ -16,6 +16,7 @@ from compliance.reporters.encode import (
     dumps_pair,
     encode_nested,
     encode_pair,
+    nested_from_line,
 )
 from tests.conftest import ROOT
 
@@ -133,3 +134,27 @@ def test_golden_report_is_reproduced():
         compact, nested = stdlib_pair(post)
         assert encode_pair(post) == (compact.encode("utf-8"), nested.encode("utf-8"))
         assert encode_nested(post) == nested.encode("utf-8")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(VALUES)
+def test_the_block_derived_from_a_line_is_json_s(value):
+    """A state keeps only a post's line; the block written from it is json's indentation of what
+    the line holds, whatever the line holds (floats orjson spells otherwise, huge integers, NaN)."""
+    try:
+        line = stdlib_compact(value).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
+        return  # nothing a scan could have stored
+    expected = stdlib_nested(json.loads(line)).encode("utf-8")
+    assert nested_from_line(line) == expected
+    assert nested_from_line(line + b"\n") == expected
+
+
+def test_blocks_derived_from_the_golden_report_s_lines():
+    text = (ROOT / "tests" / "golden" / "campaign.json").read_text(encoding="utf-8")
+    for post in json.loads(text)["posts"]:
+        compact, nested = stdlib_pair(post)
+        assert nested_from_line(compact.encode("utf-8") + b"\n") == nested.encode("utf-8")
+    for odd in ({"x": [1e-05, 2**70, 1.5]}, [float("nan"), {"a": -0.0}], {"deep": [[[[]]]] * 3}):
+        compact, nested = stdlib_pair(odd)
+        assert nested_from_line(compact.encode("utf-8")) == nested.encode("utf-8")

@@ -122,3 +122,29 @@ def test_chunks_seen_once_are_forgotten_past_their_limit(monkeypatch):
         _created_in_zone(nlp, " ".join(f"zq{zone}x{n}" for n in range(8)))
         assert len(nlp.tokenizer.seen) <= 20
     assert nlp.tokenizer.learned == 0
+
+
+def test_words_given_before_a_zone_are_learned_before_it_not_made_in_it():
+    from compliance.analysis.tokenizer import caption_nlp
+
+    nlp = caption_nlp.__wrapped__()
+    text = "Qorvantel, blimsadu! #zentika @vorlux.de (Mirandolex) SAVE42"
+    assert nlp.tokenizer.prepare([text]) == 0  # zone 1: seen for the first time, nothing to learn
+    assert _created_in_zone(nlp, text) > 0
+    assert nlp.tokenizer.prepare(["nothing " + text]) >= 6  # zone 2: learned before it
+    assert _created_in_zone(nlp, "nothing " + text) == 1  # only "nothing", new in this zone
+    assert not nlp.tokenizer.prepared  # the zone's end consumed the preparation
+    fresh = caption_nlp.__wrapped__()
+    assert _lexemes(nlp(text)) == _lexemes(fresh(text))
+    with nlp.memory_zone():
+        assert nlp.tokenizer.prepare([text]) == 0  # inside a zone: nothing is learned
+
+
+def test_a_chunk_judge_prepares_each_zone_and_results_stay(scanner):
+    records = [_post(n, f"Morning run with Glowly zq{n % 5}vort éte{n % 3}é ⬇️ #zq{n % 4}tag") for n in range(40)]
+    plain = [scanner.judge_record(r).to_dict() for r in records]
+    tokenizer = scanner.analyser.nlp.tokenizer
+    before = tokenizer.learned
+    assert ChunkJudge(scanner, zone_size=10)(records) == plain
+    assert tokenizer.learned > before  # words of the first zone were learned before the second
+    assert not scanner.analyser._normalised or len(scanner.analyser._normalised) <= 10

@@ -49,3 +49,83 @@ def test_normalising_twice_changes_nothing():
 
 def test_fold_key_ignores_case_and_accents():
     assert fold_key("Publicité") == fold_key("PUBLICITE") == "publicite"
+
+
+# ------------------------------------------------------- the segmented cluster pass changes nothing
+def _one_pass_by_cluster(raw):
+    """The cluster pass as first written, one grapheme cluster at a time: the reference."""
+    import unicodedata
+
+    import regex
+
+    from compliance.analysis.normalise import _SPACERS, _is_surrogate, _unmask_lookalikes
+
+    out, starts, ends = [], [], []
+    for m in regex.finditer(r"\X", raw, flags=regex.DOTALL):
+        cluster = m.group()
+        if cluster.isascii():
+            for i, ch in enumerate(cluster):
+                out.append(ch)
+                starts.append(m.start() + i)
+                ends.append(m.start() + i + 1)
+            continue
+        piece = regex.sub(r"\p{Default_Ignorable_Code_Point}", "", cluster)
+        piece = "".join("\ufffd" if _is_surrogate(ch) else _SPACERS.get(ch, ch) for ch in piece)
+        piece = unicodedata.normalize("NFKC", piece)
+        for ch in piece:
+            out.append(ch)
+            starts.append(m.start())
+            ends.append(m.end())
+    text = "".join(out)
+    if not text.isascii():
+        text = _unmask_lookalikes(text)
+    return text, starts, ends
+
+
+# What joins characters into clusters, or is dropped or replaced: marks, joiners, variation
+# selectors, flags' halves, keycaps, tags, Hangul jamo, prepended and spacing marks, spacers,
+# fillers, lone surrogates, CR LF, fullwidth and look-alike letters.
+_CLUSTER_BITS = (
+    list("ab #@1.\r\n ")
+    + ["\u0301", "\u0308", "\u200d", "\u200b", "\ufe0f", "\ufe0e", "\u20e3", "\U0001f1e9", "\U0001f1ea"]
+    + ["\U0001f600", "\u2764", "\U0001f469", "\U000e0067", "\U000e007f", "\U0001f3f4", "\u1100", "\u1161"]
+    + ["\u11a8", "\uac00", "\u0600", "\u0903", "\u0915", "\u094d", "\u2800", "\u3164", "\uffa0", "\u115f"]
+    + ["\ud800", "\udfff", "\uff41", "\u0430", "\u0435", "\u00e9", "\u00ad", "\ufeff", "\u3042", "\u0e33"]
+)
+
+
+def test_segmented_pass_equals_the_pass_by_cluster():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from compliance.analysis.normalise import _one_pass
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(_CLUSTER_BITS), max_size=24).map("".join))
+    def check(raw):
+        assert _one_pass(raw) == _one_pass_by_cluster(raw)
+
+    check()
+    for raw in [
+        "",
+        "a\r\nb",
+        "1\ufe0f\u20e3 \U0001f1e9\U0001f1ea\U0001f1e9",
+        "e\u0301\u200b\u0301",
+        "\u0600a",
+        "x\ud800",
+    ]:
+        assert _one_pass(raw) == _one_pass_by_cluster(raw), raw
+
+
+def test_segmented_pass_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from compliance.analysis.normalise import _one_pass
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(max_size=30))
+    def check(raw):
+        assert _one_pass(raw) == _one_pass_by_cluster(raw)
+
+    check()

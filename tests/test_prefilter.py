@@ -171,3 +171,52 @@ def _scanner(cls):
     if not _SCANNERS:
         _SCANNERS.append(cls(jurisdictions=["us", "de", "es"]))
     return _SCANNERS[0]
+
+
+def test_brand_forms_of_plain_ascii_skip_the_search_and_match_it():
+    """compact() and the camel-case split answer plain ASCII without a regex: the same answers."""
+    from hypothesis import given, settings
+
+    from compliance.analysis.brands import _CAMEL, _NON_ALNUM, compact
+    from compliance.analysis.normalise import fold_key
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("aZz09_-&. #éÉß") + ["\u0301", "\u0130"]), max_size=12))
+    def check(name):
+        assert compact.__wrapped__(name) == _NON_ALNUM.sub("", fold_key(name))
+        if name.isascii() and name.isalpha() and name.islower():
+            assert _CAMEL.findall(name) == [name]
+
+    check()
+
+
+def test_a_character_class_answers_as_its_search():
+    """CharClass.found (per distinct character, remembered) says what the timed search said, for
+    each class the analysis asks about, on any text; the memo's limit changes nothing."""
+    from hypothesis import given, settings
+
+    from compliance import safe_regex
+    from compliance.analysis.cjk import _CJK_CHARS, _JOINING_CHARS
+    from compliance.analysis.normalise import _NEEDS_PASS
+    from compliance.ruleset.checks.categories import _MARK
+
+    bits = list("ab #\r\n") + ["\u0301", "\u0903", "\u20e3", "\ufe0f", "\u200b", "\u00ad", "\u2800", "\u3164"]
+    bits += ["\ud800", "\u4e00", "\u3042", "\u30a2", "\uac00", "\u1100", "\uff21", "\U0001f600", "\U00020000"]
+    bits += ["\U000e0067", "\u00e9", "\u0430", "\U0001f1e9", "\u0600", "\u1161", "\u11a8"]
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.one_of(st.text(max_size=20), st.lists(st.sampled_from(bits), max_size=12).map("".join)))
+    def check(text):
+        for cls in (_CJK_CHARS, _NEEDS_PASS, _MARK, _JOINING_CHARS):
+            assert cls.found(text) == (cls.pattern.search(text) is not None), (cls.pattern.pattern, text)
+
+    check()
+    tiny = safe_regex.CharClass(r"\p{M}")
+    old = safe_regex._CHAR_MEMO_MAX
+    try:
+        safe_regex._CHAR_MEMO_MAX = 3
+        for text in ["e\u0301", "abc", "\u00e9\u00e8\u00ea\u00eb", "x\u0308"]:
+            assert tiny.found(text) == ("\u0301" in text or "\u0308" in text)
+            assert len(tiny.memo) <= 3
+    finally:
+        safe_regex._CHAR_MEMO_MAX = old

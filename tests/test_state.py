@@ -253,8 +253,9 @@ def test_a_rerun_counts_what_each_exception_set_aside_as_the_first_run_did(tmp_p
 
 
 def test_state_texts_are_zlib_streams_both_ways(tmp_path):
-    """The stored texts are written by ISA-L, in the zlib format: zlib alone reads them (older
-    versions, the dashboard), and a state file whose texts zlib wrote is reused as it is."""
+    """Each post's JSONL line is stored, written by ISA-L in the zlib format: zlib alone reads it
+    (the dashboard, other tools), and a state file whose lines zlib wrote is reused as it is. The
+    report block is not stored: a re-run derives it from the line, byte for byte."""
     import zlib
 
     db = tmp_path / "state.sqlite"
@@ -265,11 +266,53 @@ def test_state_texts_are_zlib_streams_both_ways(tmp_path):
     assert len(rows) == 4
     for key, line, block in rows:
         post = json.loads(zlib.decompress(line).decode("utf-8"))
-        assert post["id"] == key and zlib.decompress(block).decode("utf-8").startswith("    {")
-        recompressed = (zlib.compress(zlib.decompress(line), 6), zlib.compress(zlib.decompress(block), 6))
-        conn.execute("UPDATE posts SET result = ?, block = ? WHERE key = ?", (*recompressed, key))
+        assert post["id"] == key and block == b""
+        conn.execute("UPDATE posts SET result = ? WHERE key = ?", (zlib.compress(zlib.decompress(line), 6), key))
     conn.commit()
     conn.close()
     second = scan(path, db)
     assert runs(db)[-1][3] == 0
     assert second.stdout == first.stdout and second.returncode == first.returncode
+
+
+def test_schema_2_files_are_reused_with_their_stored_blocks_and_marked_3(tmp_path):
+    """A state file of schema 2 stored each post's report block beside its line: it is reused as it
+    is (the stored block is what the report holds), then marked 3, so an older version refuses it
+    by its schema instead of failing on a block it cannot find."""
+    import zlib
+
+    from compliance.reporters.encode import encode_nested
+
+    db = tmp_path / "state.sqlite"
+    path = posts_file(tmp_path, BASE)
+    first = scan(path, db)
+    conn = sqlite3.connect(db)
+    for key, line in conn.execute("SELECT key, result FROM posts").fetchall():
+        post = json.loads(zlib.decompress(line))
+        if key == "b":  # a block that differs from the line's: shows which one the re-run writes
+            post["caption"] = "as stored in the block"
+        conn.execute("UPDATE posts SET block = ? WHERE key = ?", (zlib.compress(encode_nested(post), 1), key))
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    second = scan(path, db)
+    assert runs(db)[-1][3] == 0 and second.returncode == first.returncode
+    report = json.loads(second.stdout)
+    assert [p["caption"] for p in report["posts"]] == [
+        BASE[0]["caption"],
+        "as stored in the block",
+        BASE[2]["caption"],
+        BASE[3]["caption"],
+    ]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    from compliance.web.dashboard_data import open_state
+
+    open_state(str(db)).close()  # the dashboard reads schema 2 (read-only: it marks nothing)
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")  # a later version's file
+    conn.commit()
+    conn.close()
+    refused = scan(path, db)
+    assert refused.returncode == 2 and "state schema 4" in refused.stderr

@@ -293,3 +293,62 @@ def test_label_word_inside_a_keyword_list_is_not_a_label_but_beside_a_label_it_i
     """Stock-footage keyword lists ("freelancer, employee, female worker") name the word, not a label."""
     assert _analyse("Stock clip tags: freelancer, promotion, female worker, student").disclosures == ()
     assert [d.label for d in _analyse("Summer haul #ootd, ad, gifted").disclosures] == ["ad", "gifted"]
+
+
+# ---------------------------------------------------------------- the matching shortcuts change nothing
+def _all_statements():
+    from compliance.ruleset.loader import default_dirs, jurisdiction_codes
+
+    out = {}
+    for code in jurisdiction_codes(default_dirs([])):
+        out.update(load_ruleset(code).statements)
+    return out
+
+
+_STATEMENTS = _all_statements()
+_FAST = StatementFinder(caption_nlp(), _STATEMENTS)
+_EXHAUSTIVE = StatementFinder(caption_nlp(), _STATEMENTS, exhaustive=True)
+# Sentences that match, words the patterns name, and what sits around them in captions.
+_EXAMPLE_WORDS = sorted({w for e in _STATEMENTS.values() for ex in e.examples + e.not_examples for w in ex.split()})
+_GLUE_BITS = ["", "", "", "~", "-", "*", "[", "]", ":", "!", "."]
+_SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", " | ", ". ", ": "]
+
+
+def _fragment():
+    from hypothesis import strategies as st
+
+    example = st.sampled_from(sorted({ex for e in _STATEMENTS.values() for ex in e.examples + e.not_examples}))
+    # an example with some of its words dropped or swapped, so near-misses are tried too
+    mangled = st.tuples(example, st.lists(st.integers(0, 30), max_size=3), st.sampled_from(_EXAMPLE_WORDS)).map(
+        lambda t: " ".join(t[2] if i in t[1][1:] else w for i, w in enumerate(t[0].split()) if i != (t[1] or [-1])[0])
+    )
+    word = st.tuples(st.sampled_from(_GLUE_BITS), st.sampled_from(_EXAMPLE_WORDS), st.sampled_from(_GLUE_BITS)).map(
+        "".join
+    )
+    other = st.sampled_from(["https://amzn.to/3bc9Lmn", "#ad", "@glowly", "✨", "Glowly", "the", "video", "link"])
+    return st.one_of(example, mangled, word, other)
+
+
+def test_shortcuts_find_what_every_pattern_on_every_line_finds():
+    """Only lines holding an anchor word are matched, and of their groups only those whose
+    patterns' required words are all on the line: hypothesis-made captions (rule-file examples,
+    mangled ones, their words glued to decoration) give the same matches as running every group
+    on every line."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(_fragment(), st.sampled_from(_SEPARATORS)), min_size=1, max_size=8))
+    def check(parts):
+        text = "".join(f + sep for f, sep in parts)
+        doc = caption_nlp()(normalise(text).text)
+        assert _FAST.matches(doc) == _EXHAUSTIVE.matches(doc), text
+
+    check()
+
+
+def test_every_example_sentence_is_found_with_the_shortcuts_as_without():
+    for entry in _STATEMENTS.values():
+        for text in entry.examples + entry.not_examples:
+            doc = caption_nlp()(normalise(text).text)
+            assert _FAST.matches(doc) == _EXHAUSTIVE.matches(doc), text

@@ -20,8 +20,12 @@ from compliance.analysis.tokenizer import caption_nlp
 from compliance.analysis.vocabulary import frequent_words, pattern_strings, warm
 from compliance.analysis.walk import Walk
 from compliance.analysis.zones import place
-from compliance.model import Post, Span
+from compliance.model import InputError, Post, Span
 from compliance.ruleset.model import RuleSet
+
+# Non-ASCII captions longer than this are given to the tokenizer's `prepare` as written, not
+# normalised (a pathological one would otherwise spend its regex timeouts twice).
+_PREPARE_MAX = 4000
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Analyser:
         self.discoverer = _discoverer(self.nlp) if discover else None
         self.signal_words = signals
         self._warmed = False
+        self._normalised: dict[str, Normalised] = {}  # prepare_zone's work, for analyse to take
 
     def warm_vocabulary(self) -> int:
         """Teach the tokenizer the common words once, outside any memory zone (see
@@ -93,6 +98,31 @@ class Analyser:
                 words += cue.phrases
         return [w.replace("{brand}", "") for w in words]
 
+    def prepare_zone(self, records: list) -> int:
+        """Before a memory zone: tell the tokenizer the texts the zone's posts will give it, so
+        the words it saw in earlier zones are learned before this one instead of made again in it
+        (see compliance.analysis.tokenizer). Their normalised captions are kept for `analyse`.
+        Returns how many chunks were learned."""
+        prepare = getattr(self.nlp.tokenizer, "prepare", None)
+        self._normalised.clear()
+        if prepare is None or not self.nlp.tokenizer.learning or self.nlp.vocab.in_memory_zone:
+            return 0
+        texts = []
+        for record in records:
+            caption = getattr(record, "caption", None)
+            if not isinstance(caption, str) or isinstance(record, InputError):
+                continue
+            if caption.isascii() or len(caption) > _PREPARE_MAX:  # as tokenized, or near enough
+                texts.append(caption)
+                continue
+            try:
+                norm = normalise(caption)
+            except Exception:  # the post's own analysis meets it again and reports it
+                continue
+            self._normalised[caption] = norm
+            texts.append(norm.text)
+        return int(prepare(texts))
+
     def brands_for(self, post: Post) -> list[BrandSet]:
         """The campaign's brand set (built once) plus a small one for the post's own extra brands."""
         sets = [self.campaign_brands] if self.campaign_brands else []
@@ -102,7 +132,8 @@ class Analyser:
         return sets
 
     def analyse(self, post: Post) -> Analysis:
-        norm = normalise(post.caption)
+        norm = self._normalised.pop(post.caption, None) if self._normalised else None
+        norm = norm or normalise(post.caption)
         doc = Walk(self.nlp(norm.text), norm.text)  # the one walk over the doc every detector reads
         brand_sets = self.brands_for(post)
         brand_spans = [span for brands in brand_sets for span in brands.find(doc, self.nlp)]

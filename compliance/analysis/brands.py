@@ -29,7 +29,10 @@ def compact(name: str) -> str:
     """`Kettle & Crumb` -> `kettlecrumb`: the form a name takes inside a hashtag, handle or host.
     Cached: the same tags and handles come back post after post, each asked for by every brand set
     and the label finder."""
-    return _NON_ALNUM.sub("", fold_key(name), timeout=TIMEOUT)
+    folded = fold_key(name)
+    if folded.isascii() and folded.isalnum():  # ASCII letters and digits only: nothing to remove
+        return folded  # (and no timed search, which reads the process clock twice)
+    return _NON_ALNUM.sub("", folded, timeout=TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,9 @@ class BrandSet:
         brand = self.handle_compacts.get(key) or self.by_compact.get(key) or self._affix_brand(key)
         if brand or not self.common_forms:
             return brand
-        for segment in _CAMEL.findall(body, timeout=TIMEOUT):
+        # A body of lower-case ASCII letters is one segment (most tags): no timed search for it.
+        plain = body.isascii() and body.isalpha() and body.islower()
+        for segment in [body] if plain else _CAMEL.findall(body, timeout=TIMEOUT):
             brand = self.common_forms.get(fold_key(segment))
             if brand:
                 return brand

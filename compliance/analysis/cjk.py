@@ -24,9 +24,11 @@ from typing import Any
 import regex
 
 from compliance.model import Span
+from compliance.safe_regex import CharClass
 
 TIMEOUT = 0.25  # seconds; these patterns are alternations of literals (linear)
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_CJK_CHARS = CharClass(_CJK.pattern)  # has_cjk: per distinct character, no timed search
 _LATIN_EDGE = regex.compile(r"[\p{Latin}0-9]")
 _HANDLE = regex.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
 _CLUSTER = regex.compile(r"\X", regex.DOTALL)
@@ -40,6 +42,7 @@ _JOINING = regex.compile(
     )
     + "]"
 )
+_JOINING_CHARS = CharClass(_JOINING.pattern)  # per distinct character, no timed search a label
 
 
 def has_cjk(text: str) -> bool:
@@ -50,7 +53,7 @@ def has_cjk(text: str) -> bool:
 @lru_cache(maxsize=16)
 def _has_cjk(text: str) -> bool:
     """Cached: the label finder and each brand set ask about the same caption."""
-    return _CJK.search(text, timeout=TIMEOUT) is not None
+    return _CJK_CHARS.found(text)
 
 
 def cut_at_cjk(text: str) -> str:
@@ -197,7 +200,7 @@ def perceived_length(norm) -> Callable[[int, int], int] | None:
         raw_hi = norm.ends[hi - 1] if 0 < hi <= len(norm.ends) else raw_offset(hi)
         # Nothing between (or just before) that joins characters: each one is a cluster. Most
         # captions' stretches, and a search of the stretch, not a split of the whole caption.
-        if raw_lo <= raw_hi and not _JOINING.search(raw, max(raw_lo - 1, 0), raw_hi, timeout=5.0):
+        if raw_lo <= raw_hi and not _JOINING_CHARS.found(raw[max(raw_lo - 1, 0) : raw_hi]):
             return raw_hi - raw_lo
         if not starts:  # cluster starts, once: lengths summed in C, not a Python step per cluster
             starts.extend(accumulate(map(len, _CLUSTER.findall(raw, timeout=5.0)), initial=0))

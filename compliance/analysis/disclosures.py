@@ -23,6 +23,7 @@ PATTERN_TIMEOUT = 0.25
 # after it is read as the label. Links and handles ("/", "@", "#", ".") are never cut.
 _LEAD = "-–—~*=_+>»|"
 _NOT_GLUED = frozenset("/@#.")
+_LEAD_SET = frozenset(_LEAD)
 _BRAND_CACHE = 256  # brand sets whose templates are kept (a scan's zones stay below this)
 
 
@@ -149,7 +150,9 @@ class LabelFinder:
         alone on their right as a word label must."""
         words, starts = walk.words, walk.starts
         count = len(words)
-        out = []
+        out: list[Span] = []
+        if _LEAD_SET.isdisjoint(walk.text):  # no decoration anywhere: no token starts with one
+            return out
         for i, word in enumerate(words):
             if len(word) < 3 or word[0] not in _LEAD or not _NOT_GLUED.isdisjoint(word):
                 continue

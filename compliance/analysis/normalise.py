@@ -15,12 +15,13 @@ from functools import lru_cache
 
 import regex
 
+from compliance.safe_regex import CharClass
+
 # Default-ignorable code points (zero-width space/joiners, soft hyphen, variation selectors, BOM,
 # tag characters ...) are invisible: drop them. U+2800 (braille blank) and other blank-looking
 # characters are used as visible spacers: they become a plain space.
 _INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 _SPACERS = {"\u2800": " ", "\u3164": " ", "\u115f": " ", "\u1160": " ", "\uffa0": " "}
-_CLUSTER = regex.compile(r"\X", regex.DOTALL)
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _LOOKALIKE_SCRIPTS = ("Cyrillic", "Greek")
 # These patterns are linear; the timeout only backstops a pathological caption (-> error record).
@@ -74,14 +75,14 @@ MAX_PASSES = 4
 
 # Anything the per-cluster pass would drop or replace; without it, and already NFKC, a caption
 # maps one character to one character and needs no cluster walk.
-_NEEDS_PASS = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cs}" + "".join(_SPACERS) + "]")
+_NEEDS_PASS = CharClass(r"[\p{Default_Ignorable_Code_Point}\p{Cs}" + "".join(_SPACERS) + "]")
 
 
 def normalise(raw: str) -> Normalised:
     """Repeat the pass until nothing changes: dropping an invisible can bring a combining mark
     next to its letter (`a\u200b\u0301`), which only the next pass composes; normalising the
     result again must give the same text."""
-    if raw.isascii() or (not _NEEDS_PASS.search(raw, timeout=TIMEOUT) and unicodedata.is_normalized("NFKC", raw)):
+    if raw.isascii() or (not _NEEDS_PASS.found(raw) and unicodedata.is_normalized("NFKC", raw)):
         # The common case (plain text, emoji, accents): only look-alikes may change, one for one.
         text = raw if raw.isascii() else _unmask_lookalikes(raw)
         return Normalised(raw, text, range(len(raw)), range(1, len(raw) + 1))
@@ -98,28 +99,38 @@ def normalise(raw: str) -> Normalised:
     return Normalised(raw, text, tuple(starts), tuple(ends))
 
 
+# The cluster pass reads the text as runs of ASCII characters that are each a cluster of their own
+# (an ASCII character followed by another ASCII one, or by the end, is never joined to what
+# follows) and single clusters for the rest: one match per emoji or accented letter, not one per
+# character (each match of a timed search reads the process clock, two system calls).
+_SEGMENT = regex.compile(r"(?:[\x00-\x7f](?=[\x00-\x7f]|\Z))++|\X", regex.DOTALL)
+
+
 def _one_pass(raw: str) -> tuple[str, list[int], list[int]]:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for m in _CLUSTER.finditer(raw, timeout=TIMEOUT):
+    # Invisible characters, found once for the text (the property is per code point).
+    invisible = {m.start() for m in _INVISIBLE.finditer(raw, timeout=TIMEOUT)}
+    for m in _SEGMENT.finditer(raw, timeout=TIMEOUT):
         cluster = m.group()
+        lo, hi = m.span()
         if cluster.isascii():
             # Fast path: ASCII needs nothing but a per-character map (CRLF is one cluster).
-            for i, ch in enumerate(cluster):
-                out.append(ch)
-                starts.append(m.start() + i)
-                ends.append(m.start() + i + 1)
+            out.append(cluster)
+            starts.extend(range(lo, hi))
+            ends.extend(range(lo + 1, hi + 1))
             continue
-        piece = _INVISIBLE.sub("", cluster, timeout=TIMEOUT)
+        piece = cluster
+        if invisible and not invisible.isdisjoint(range(lo, hi)):
+            piece = "".join(ch for at, ch in enumerate(cluster, lo) if at not in invisible)
         # A lone surrogate (JSON can carry "\\ud800") is no character: U+FFFD, so the
         # tokenizer and every encoder downstream can take the text.
         piece = "".join("\ufffd" if _is_surrogate(ch) else _SPACERS.get(ch, ch) for ch in piece)
         piece = unicodedata.normalize("NFKC", piece)
-        for ch in piece:
-            out.append(ch)
-            starts.append(m.start())
-            ends.append(m.end())
+        out.append(piece)
+        starts.extend([lo] * len(piece))
+        ends.extend([hi] * len(piece))
     text = "".join(out)
     if not text.isascii():
         text = _unmask_lookalikes(text)

@@ -111,6 +111,27 @@ def anchor_forms(tokens) -> set[str]:
     return best
 
 
+def required_forms(tokens) -> tuple[frozenset[str], ...]:
+    """For each required token of a pattern that names words (LOWER, ORTH or TEXT), the lower-case
+    forms one of which the line must hold for the pattern to match there: a token matches
+    `LOWER IN forms` only if its lower case is one of the forms, and `ORTH`/`TEXT` only if its
+    lower case is the value's. NORM is left out (spaCy's norm table maps "’s" to "'s")."""
+    out: set[frozenset[str]] = set()
+    for token in tokens:
+        op = token.get("OP")
+        if op in _OPTIONAL or (isinstance(op, str) and op.startswith(("{0", "{,"))):
+            continue
+        for attr in ("LOWER", "ORTH", "TEXT"):
+            value = token.get(attr)
+            if value is None:
+                continue
+            forms = {value} if isinstance(value, str) else set(value.get("IN", ()))
+            if forms:
+                out.add(frozenset({f.lower() for f in forms} | {fold(f) for f in forms}))
+            break
+    return tuple(sorted(out, key=len))  # the fewest forms first: the likeliest to be missing
+
+
 # Words on most caption lines: a pattern is looked for by another of its words where it has one.
 _COMMON = frozenset(
     """a an and are as at be by can do does for from get gets got has have i i'm if in is it
@@ -131,7 +152,9 @@ class Found:
 class StatementFinder:
     """Built once per scan from the statement entries of the loaded rule files."""
 
-    def __init__(self, nlp, statements: dict[str, StatementEntry]):
+    def __init__(self, nlp, statements: dict[str, StatementEntry], exhaustive: bool = False):
+        """`exhaustive`: run every group on every line, no test first (what the tests compare
+        the shortcuts with)."""
         from spacy.matcher import Matcher
         from spacy.tokens import Doc
 
@@ -146,6 +169,12 @@ class StatementFinder:
         self.by_word: dict[str, list[int]] = {}  # anchor word -> the groups that need it
         self.always: list[int] = []  # groups with a pattern that names no word: every line
         self.anchors: set[str] = set()
+        # A group also runs only on a line holding, for one of its patterns, a form of every
+        # required word of it (`required_forms`): an anchor word alone let most calls through
+        # ("link" in a line of links, no "affiliate" or "commission" in it). None: no such test.
+        self.needs: list[tuple[tuple[frozenset[str], ...], ...] | None] = []
+        self.exhaustive = exhaustive
+        required: set[str] = set()
         for key in sorted(statements):
             buckets: dict[frozenset[str], list] = {}
             for pattern in statements[key].patterns:
@@ -162,7 +191,11 @@ class StatementFinder:
                 for word in words:
                     self.by_word.setdefault(word, []).append(index)
                 self.anchors.update(words)
-        self.everywhere = bool(self.always)  # a group runs on every line
+                needs = tuple(dict.fromkeys(required_forms(p) for p in patterns))
+                self.needs.append(None if not all(needs) else needs)
+                required.update(form for forms in needs for clause in forms for form in clause)
+        self.required = frozenset(required | self.anchors)  # the words `_lines` notes per line
+        self.everywhere = bool(self.always) or exhaustive  # a group runs on every line
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -171,14 +204,22 @@ class StatementFinder:
             return []
         walk = walk_of(doc)
         out = []
-        for lo, hi, words, glued in self._lines(walk):
+        needs = self.needs
+        for lo, hi, words, glued, present in self._lines(walk):
+            if self.exhaustive:
+                groups = set(range(len(self.groups)))
+            else:
+                groups = set(self.always)
+                for word in words:
+                    groups.update(self.by_word[word])
+                if not glued:  # a glued token's pieces are not in `present`: then every group runs
+                    groups = {i for i in groups if _may_match(needs[i], present)}
+                if not groups:
+                    continue
             if glued:
                 line, owner = self._unglued(walk, lo, hi, glued)
             else:
                 line, owner = walk.doc[lo:hi], None
-            groups = set(self.always)
-            for word in words:
-                groups.update(self.by_word[word])
             for index in sorted(groups):
                 key, matcher = self.groups[index]
                 cls = self.statements[key].cls
@@ -191,25 +232,30 @@ class StatementFinder:
         # two pieces of one glued token, may find the same span).
         return sorted(set(out), key=lambda f: (f.start, f.end, f.key))
 
-    def _lines(self, doc) -> list[tuple[int, int, set[str], list[int]]]:
-        """Each line (a match never crosses a line break) with the pattern words it holds and the
-        tokens in it whose words are glued to decoration."""
+    def _lines(self, doc) -> list[tuple[int, int, set[str], list[int], set[str]]]:
+        """Each line (a match never crosses a line break) with the anchor words it holds, the
+        tokens in it whose words are glued to decoration, and the pattern words it holds."""
         walk = walk_of(doc)
         lines = []
         words: set[str]
         glued: list[int]
-        start, words, glued = 0, set(), []
+        present: set[str]
+        start, words, glued, present = 0, set(), [], set()
         anchors = self.anchors
+        required = self.required
         everywhere = self.everywhere
         for i, low in enumerate(walk.lowers):
             if "\n" in low and low.isspace():
                 if words or everywhere:
-                    lines.append((start, i, words, glued))
-                start, words, glued = i + 1, set(), []
+                    lines.append((start, i, words, glued, present))
+                start, words, glued, present = i + 1, set(), [], set()
                 continue
-            if low in anchors:
-                words.add(low)
-            elif len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+            if low in required:
+                present.add(low)
+                if low in anchors:
+                    words.add(low)
+                    continue
+            if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
                 inner = {fold(p) for p in _pieces(low)} & anchors
                 if inner:
                     words.update(inner)
@@ -219,7 +265,7 @@ class StatementFinder:
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
-            lines.append((start, len(walk), words, glued))
+            lines.append((start, len(walk), words, glued, present))
         return lines
 
     def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
@@ -262,6 +308,13 @@ class StatementFinder:
             text, a, b = walk.span(f.start, f.end)
             denial_spans.append(Span("disclosure", text, a, b, label=f.key, cls="denial"))
         return spans, denial_spans
+
+
+def _may_match(needs: tuple[tuple[frozenset[str], ...], ...] | None, present: set[str]) -> bool:
+    """Does the line hold, for one of the group's patterns, a form of each of its required words?"""
+    if needs is None:
+        return True
+    return any(all(not forms.isdisjoint(present) for forms in pattern) for pattern in needs)
 
 
 def _is_break(word: str) -> bool:

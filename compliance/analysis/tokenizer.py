@@ -80,10 +80,15 @@ _BATCH = 2000  # chunks per tokenizer call when learning
 
 @contextmanager
 def _learning_zone(nlp, zone, mem=None) -> Iterator:
-    """spaCy's memory zone, after which the tokenizer learns the chunks that recur (see above)."""
+    """spaCy's memory zone, after which the tokenizer learns the chunks that recur (see above);
+    for a zone whose texts were given to `prepare` before it, that learning is already done."""
     with zone(mem) as pool:
         yield pool
-    nlp.tokenizer.learn()
+    tokenizer = nlp.tokenizer
+    if getattr(tokenizer, "prepared", False):
+        tokenizer.prepared = False
+    else:
+        tokenizer.learn()
 
 
 # A stretch of punctuation, symbols or emoji with no space in it is peeled one character at a
@@ -143,9 +148,10 @@ class _RunBound:
         self.seen: set[str] = set()  # chunks of earlier zones, not learned yet
         self.known: set[str] = set()  # chunks warmed or learned outside any zone
         self.learned = 0
+        self.prepared = False  # the coming zone's chunks were given to `prepare`
 
     def __call__(self, text: str):
-        if self.learning and self.vocab.in_memory_zone:
+        if self.learning and not self.prepared and self.vocab.in_memory_zone:
             self.zone.update(text.split())
         if len(text) < _LONG or _STRETCH.search(text, timeout=TIMEOUT) is None:
             return self.tokenizer(text)
@@ -166,6 +172,19 @@ class _RunBound:
             self.tokenizer(" ".join(todo[i : i + _BATCH]))
         self.known.update(todo)
         return len(todo)
+
+    def prepare(self, texts: Iterable[str]) -> int:
+        """Before a zone: learn now its chunks that an earlier zone had too (the texts it will
+        tokenize); returns how many. Learned after the zone instead (`learn`), such a chunk was
+        made twice more: inside the zone, where it is freed, and again to keep it. The zone then
+        notes nothing, and nothing is learned after it."""
+        if not self.learning or self.vocab.in_memory_zone:
+            return 0
+        for text in texts:
+            self.zone.update(text.split())
+        taught = self.learn()
+        self.prepared = True
+        return taught
 
     def learn(self) -> int:
         """After a zone: learn its chunks that an earlier zone had too; returns how many."""

@@ -16,11 +16,6 @@ def _is_tag(text: str) -> bool:
     return len(text) > 1 and text[0] in "#@"
 
 
-def _is_word(text: str) -> bool:
-    # `isalnum()` first: a plain word answers in one C call, the rest look at each character
-    return (text.isalnum() or any(ch.isalnum() for ch in text)) and not _is_tag(text)
-
-
 def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
     """Runs of tags not interrupted by words: (start char, end char, hashtag token indices)."""
     walk = walk_of(doc)
@@ -28,11 +23,11 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
     runs = []
     current: list[int] = []
     for i, text in enumerate(words):
-        if _is_tag(text):
+        if len(text) > 1 and text[0] in "#@":  # a tag (`_is_tag`, inline: this loop visits every token)
             if text[0] == "#":
                 current.append(i)
             continue
-        if _is_word(text):
+        if text.isalnum() or any(ch.isalnum() for ch in text):  # a word: a letter or digit in it
             if current:
                 runs.append(current)
             current = []
@@ -47,12 +42,13 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
     `doc`: a spaCy doc or the analyser's `Walk` of it. `measure(lo, hi)`: the user-perceived
     characters between two offsets (compliance.analysis.cjk.perceived_length); default: the
     difference of the offsets."""
+    if not disclosures:  # most captions: nothing to place
+        return []
     walk = walk_of(doc)
     text = walk.text
     lead = len(text) - len(text.lstrip())
-    runs = [r for r in hashtag_runs(walk) if len(r[2]) >= block_min]
     by_start = dict(zip(walk.starts, range(len(walk.starts)), strict=True))
-    run_of = {i: run for run in runs for i in run[2]}  # token -> its block, without a scan per label
+    run_of: dict[int, tuple[int, int, list[int]]] | None = None  # token -> its block, made when a tag needs it
     trailing: dict[int, bool] = {}
     newlines = _newlines(text)
     before_lead = bisect_right(newlines, lead - 1)
@@ -73,7 +69,12 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
         else:
             zones.append("below_fold")
         token_i = by_start.get(span.start)
-        run = run_of.get(token_i) if token_i is not None else None
+        run = None
+        if token_i is not None and walk.words[token_i][:1] == "#":  # only a hashtag token is in a block
+            if run_of is None:
+                runs = [r for r in hashtag_runs(walk) if len(r[2]) >= block_min]
+                run_of = {i: run for run in runs for i in run[2]}
+            run = run_of.get(token_i)
         if run is not None:
             start, end, members = run
             zones.append("hashtag_block")

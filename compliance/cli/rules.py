@@ -33,6 +33,7 @@ from compliance.ruleset.model import Rule, RuleSet
 
 SIGNAL_KEYS = {
     "gift_phrases",
+    "credit_words",
     "party_gift_phrases",
     "partnership_phrases",
     "code_words",

@@ -159,6 +159,9 @@ class Scanner:
         }
         self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
         self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
+        self._placement = {
+            code: [r for r in rules if r.check == "label-placement"] for code, rules in self.rules.items()
+        }
 
     def _override(self, rule: Rule) -> Rule:
         for key in (rule.id, rule.name):
@@ -197,11 +200,16 @@ class Scanner:
             waiver_of = (
                 {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])} if waivers else {}
             )
-            active = [r for r in selected if r.id not in waiver_of] if waiver_of else selected
-            ctx = Context(post, analysis, rs, active)
             findings: list[Finding] = []
-            for rule, run in self._plans[rs.code][have]:
-                if rule.id not in waiver_of:
+            if waiver_of:
+                active = [r for r in selected if r.id not in waiver_of]
+                ctx = Context(post, analysis, rs, active)
+                for rule, run in self._plans[rs.code][have]:
+                    if rule.id not in waiver_of:
+                        findings.extend(run(ctx, rule))
+            else:  # the usual case: every selected rule, and its placement rules picked out once
+                ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
+                for rule, run in self._plans[rs.code][have]:
                     findings.extend(run(ctx, rule))
             if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(

@@ -11,7 +11,13 @@ from compliance.model import InputError, Post, Source
 MAX_CAPTION_CHARS = 50_000
 
 
+# The contract's own keys; everything else in a post object is kept as metadata.
+_KNOWN = frozenset({"id", "caption", "platform", "author", "posted_at", "paid_partnership", "brands"})
+
+
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # most are: the checks below are for the rest
+        return value
     if value is None:
         return None
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -52,15 +58,16 @@ def post_from_object(
             platform = "x"
         # An unknown platform is still judged, with the default "more" fold.
     brands = obj.get("brands") or ()
-    if isinstance(brands, str):
-        brands = (brands,)
-    if not isinstance(brands, (list, tuple)) or not all(isinstance(b, str) for b in brands):
-        return InputError(source, "`brands` must be a list of strings", id=pid, caption=caption)
+    if brands:
+        if isinstance(brands, str):
+            brands = (brands,)
+        if not isinstance(brands, (list, tuple)) or not all(isinstance(b, str) for b in brands):
+            return InputError(source, "`brands` must be a list of strings", id=pid, caption=caption)
+        brands = tuple(b for b in brands if b.strip())
     paid = obj.get("paid_partnership", False)
     if not isinstance(paid, bool):
         return InputError(source, "`paid_partnership` must be true or false", id=pid, caption=caption)
-    known = {"id", "caption", "platform", "author", "posted_at", "paid_partnership", "brands"}
-    metadata = {k: v for k, v in obj.items() if k not in known}
+    metadata = {} if obj.keys() <= _KNOWN else {k: v for k, v in obj.items() if k not in _KNOWN}
     return Post(
         id=pid,
         caption=caption,
@@ -69,7 +76,7 @@ def post_from_object(
         author=author,
         posted_at=_text(obj.get("posted_at")),
         paid_partnership=paid,
-        brands=tuple(b for b in brands if b.strip()),
+        brands=brands,
         metadata=metadata,
     )
 

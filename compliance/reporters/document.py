@@ -38,9 +38,14 @@ def summarise(
             errors += 1
             continue
         for j, verdict in post["verdicts"].items():
-            by_j.setdefault(j, empty_counts())[verdict["status"]] += 1
-            for item in verdict.get("waived", ()):
-                matched[(item["waiver"]["post"], item["waiver"]["rule"])] += 1
+            counts = by_j.get(j)
+            if counts is None:
+                counts = by_j[j] = empty_counts()
+            counts[verdict["status"]] += 1
+            waived = verdict.get("waived")
+            if waived:
+                for item in waived:
+                    matched[(item["waiver"]["post"], item["waiver"]["rule"])] += 1
     summary: dict[str, Any] = {"posts": total, "errors": errors, "by_jurisdiction": by_j}
     if waivers:
         summary["waivers"] = [{**w.to_dict(), "matched": matched[(w.post, w.rule)]} for w in waivers]

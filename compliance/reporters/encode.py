@@ -5,7 +5,8 @@ indent) and was about a tenth of a scan's time. orjson writes the same bytes for
 data (str keys, str, int, bool, None, list, tuple, dict: same separators, same escapes with
 `ensure_ascii=False`, same key order), but not for floats (`1e-05` against `0.00001`, NaN as
 `null`), integers beyond 64 bits, lone surrogates, non-str keys or subclasses. So one walk
-looks at the types first: floats are handed over as `orjson.Fragment`s holding the
+looks at the types of the values first (orjson itself refuses every key that is not exactly a
+str): floats are handed over as `orjson.Fragment`s holding the
 standard library's own spelling; anything else orjson might write differently, and anything
 orjson refuses, goes to `json.dumps` itself. The output is the standard library's in every
 case (tests/test_encode.py checks this over generated values).
@@ -25,29 +26,36 @@ _SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _kind(obj: Any) -> int:
-    """_PLAIN: only types orjson writes exactly as json does; _FLOATS: those and floats; _OTHER: anything else."""
+    """_PLAIN: only types orjson writes exactly as json does; _FLOATS: those and floats; _OTHER: anything else.
+
+    Dict keys are not looked at: orjson refuses any key that is not exactly a str (json would
+    write some of them), and a refusal hands the value to json."""
     t = type(obj)
-    if t in _SCALARS:
-        return _PLAIN
-    if t is float:
-        return _FLOATS
     if t is dict:
-        if any(type(key) is not str for key in obj):
-            return _OTHER
         return _kind_of_values(obj.values())
     if t is list or t is tuple:
         return _kind_of_values(obj)
-    return _OTHER
+    if t in _SCALARS:
+        return _PLAIN
+    return _FLOATS if t is float else _OTHER
 
 
 def _kind_of_values(values: Any) -> int:
-    """The widest _kind of a container's values (_OTHER as soon as one is)."""
+    """The widest _kind of a container's values (_OTHER as soon as one is); one call a container."""
     found = _PLAIN
     for value in values:
         vt = type(value)
         if vt in _SCALARS:
             continue
-        k = _FLOATS if vt is float else _kind(value)
+        if vt is float:
+            found = _FLOATS
+            continue
+        if vt is dict:
+            k = _kind_of_values(value.values())
+        elif vt is list or vt is tuple:
+            k = _kind_of_values(value)
+        else:
+            return _OTHER
         if k == _OTHER:
             return _OTHER
         found |= k
@@ -168,6 +176,24 @@ def dumps_nested(obj: Any) -> str:
     """`dumps_indent(obj)` with every line indented four more spaces (an item of the report's posts)."""
     found = _orjson_pair(obj, compact=False)
     return found[1].decode("utf-8") if found is not None else _nested_json(obj)
+
+
+def nested_from_line(line: bytes) -> bytes:
+    """`encode_nested` of the post a JSONL line (`encode_pair`'s first text, newline or not) holds,
+    from the line alone: the state keeps only the line, and a re-run writes the report block from it.
+
+    orjson parses the line and writes it again; when that gives back the line's very bytes, every
+    value in it is one orjson spells as json does (a float like 1e-05, or an integer beyond 64 bits,
+    would not be), so orjson's indentation of it is json's too. Otherwise json parses it and the
+    block is encoded as any value is."""
+    body = line[:-1] if line.endswith(b"\n") else line
+    try:
+        obj = orjson.loads(body)
+        if orjson.dumps(obj, option=_COMPACT) == body:
+            return orjson.dumps({"_": [obj]}, option=_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # NaN, nesting beyond orjson's limits
+        pass
+    return encode_nested(json.loads(body))
 
 
 def _nested_json(obj: Any) -> str:

@@ -96,6 +96,7 @@ class ChunkJudge:
                 for record in part:
                     if isinstance(record, Post):
                         warm(scanner, record)
+                analyser.prepare_zone(part)  # the zone's recurring words, learned before it
                 with nlp.memory_zone():
                     for record in part:
                         out.append(scanner.judge_record(record).to_dict())

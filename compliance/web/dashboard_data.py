@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from compliance.model import STATUSES
-from compliance.run.state import SCHEMA_VERSION, StateError, check_ours
+from compliance.run.state import READABLE_SCHEMAS, SCHEMA_VERSION, StateError, check_ours
 
 RANK = {status: i for i, status in enumerate(STATUSES)}  # violation 0, review 1, compliant 2, clear 3
 ACTION = RANK["review"]  # worst rank at or below this: the post needs someone to act
@@ -84,7 +84,7 @@ def open_state(path: str) -> sqlite3.Connection:
         if not {"meta", "runs", "posts", "history"} <= tables:
             raise StateError(f"{path}: holds no scan history yet: run `compliance scan --state {path}` first")
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is None or row[0] != SCHEMA_VERSION:
+        if row is None or row[0] not in READABLE_SCHEMAS:
             found = row[0] if row else "none"
             raise StateError(f"{path}: state schema {found} is not the one this version reads ({SCHEMA_VERSION})")
     except sqlite3.DatabaseError as exc:

@@ -25,7 +25,7 @@ from compliance.ruleset.checks.context import Context
 from compliance.ruleset.checks.onscreen import judge_onscreen
 from compliance.ruleset.checks.registry import check
 from compliance.ruleset.model import REGEX_TIMEOUT, Rule
-from compliance.safe_regex import compile_safe
+from compliance.safe_regex import CharClass, compile_safe
 
 
 # ------------------------------------------------------------------------------- matching
@@ -76,7 +76,7 @@ def fold_same_length(text: str) -> str:
     return text.translate(_FOLDS)
 
 
-_MARK = regex.compile(r"\p{M}")
+_MARK = CharClass(r"\p{M}")  # per distinct character: no timed search of every caption
 
 
 _LAST: list[_Caption] = []  # the last caption folded: every rule of every jurisdiction asks for it
@@ -89,7 +89,7 @@ def _caption(norm: Normalised) -> _Caption:
     if last is not None and last.norm is norm:
         return last
     folded = fold_same_length(norm.text)
-    marks = not folded.isascii() and _MARK.search(folded, timeout=REGEX_TIMEOUT) is not None
+    marks = not folded.isascii() and _MARK.found(folded)
     cap = _Caption(norm, folded, marks)
     _LAST[:] = [cap]
     return cap

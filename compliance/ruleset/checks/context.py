@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import Any
 
 from compliance.analysis.analyser import Analysis
 from compliance.model import Finding, Post, Span
@@ -58,6 +58,27 @@ def satisfies(zones: tuple[str, ...], params: PlacementParams) -> bool:
     return True
 
 
+class _once:
+    """`functools.cached_property` without its lock: Python 3.11's takes an RLock on every first
+    read, and a Context is made per post and jurisdiction, so that lock cost a tenth of judging.
+    A Context is never shared between threads. The value lands in the instance's `__dict__`, so
+    later reads never reach this descriptor."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class Label:
     """A disclosure as this jurisdiction sees it. `span` is None for the platform's own label."""
@@ -85,12 +106,15 @@ class Context:
     analysis: Analysis
     ruleset: RuleSet
     rules: list[Rule] | None = None  # the rules selected for this run (default: all of the rule set)
+    # The `label-placement` rules among `rules`, when the caller has them at hand (the scanner
+    # keeps them per jurisdiction rather than picking them out again for every post).
+    placement: list[Rule] | None = None
 
     @property
     def active_rules(self) -> Sequence[Rule]:
         return self.ruleset.rules if self.rules is None else self.rules
 
-    @cached_property
+    @_once
     def labels(self) -> list[Label]:
         out = []
         for d in self.analysis.disclosures:
@@ -109,23 +133,25 @@ class Context:
         found = [self.ruleset.statement_class(d.cls)] + [self.ruleset.label_class(k) for k in d.inner]
         return min(found, key=order.index)
 
-    @property
+    @_once
     def commercial(self) -> bool:
         return self.analysis.commercial or self.post.paid_partnership
 
-    @cached_property
+    @_once
     def candidates(self) -> list[Label]:
         """Labels that can disclose here if well placed: accepted, or unsettled (review)."""
         return [lbl for lbl in self.labels if lbl.cls in ("accepted", "review")]
 
-    @cached_property
+    @_once
     def placement_rules(self) -> list[Rule]:
+        if self.placement is not None:
+            return self.placement
         return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
         return label.span is None or all(satisfies(label.zones, r.params) for r in self.placement_rules)
 
-    @cached_property
+    @_once
     def placed(self) -> list[Label]:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
 
