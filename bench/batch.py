@@ -7,8 +7,9 @@
 The floor is the cost no scan can avoid, measured in this process, once, over the same file
 the scans read: `json.loads` of each line plus `spacy.blank("en").make_doc(caption)`.
 Every scan is a real `python3 -m compliance scan` process, timed from outside, with its CPU
-seconds (user + sys, workers included) and peak RSS (largest process) from getrusage. The
-machine may be shared: CPU seconds per post are the steadier number, wall time is what a
+seconds (user + sys, workers included) and peak RSS (largest process) from getrusage; the
+`--jobs 2` scan also reports its main process's own CPU seconds (the rest is the worker's).
+The machine may be shared: CPU seconds per post are the steadier number, wall time is what a
 user waits.
 """
 
@@ -19,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,16 +39,41 @@ _MEASURE = (
     "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "print(time.perf_counter() - t, u.ru_maxrss, rc, u.ru_utime + u.ru_stime)\n"
 )
+# `python -m compliance ARGS`, which at exit also writes the CPU seconds of this one process (not
+# of its pool workers) to the file $BENCH_MAIN_CPU names: the main process's share of a pooled scan.
+_MAIN_CPU = (
+    "import atexit, os, resource, runpy, sys\n"
+    "def done():\n"
+    "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    with open(os.environ['BENCH_MAIN_CPU'], 'w') as f:\n"
+    "        f.write(str(u.ru_utime + u.ru_stime))\n"
+    "atexit.register(done)\n"
+    "sys.argv[0] = 'compliance'\n"
+    "runpy.run_module('compliance', run_name='__main__')\n"
+)
 CPU: dict[str, float] = {}  # command label -> CPU seconds of its last measurement
+MAIN_CPU: dict[str, float] = {}  # command label -> CPU seconds of its main process alone
 
 
-def measure(args: list[str], label: str = "") -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command, its children included (CPU s in CPU)."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+def measure(args: list[str], label: str = "", split: bool = False) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command, its children included (CPU s in CPU;
+    with `split`, the main process's own CPU s in MAIN_CPU)."""
+    env = dict(os.environ)
+    if split:
+        assert args[1:3] == ["-m", "compliance"], args
+        args = [args[0], "-c", _MAIN_CPU, *args[3:]]
+        env["BENCH_MAIN_CPU"] = str(Path(tempfile.gettempdir()) / f"bench-main-cpu-{os.getpid()}")
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *args], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    )
     wall, rss_kib, rc, cpu = out.stdout.split()
     if int(rc) not in (0, 1):
         raise SystemExit(f"failed ({rc}): {' '.join(args)}\n{out.stderr}")
     CPU[label] = float(cpu)
+    if split:
+        own = Path(env["BENCH_MAIN_CPU"])
+        MAIN_CPU[label] = float(own.read_text())
+        own.unlink()
     return float(wall), int(rss_kib) / 1024
 
 
@@ -135,13 +162,18 @@ def main() -> None:
     )
 
     wall2, rss2 = measure(
-        scan_cmd(big, brands, "--jobs", "2", "--state", str(fresh(work / "bench-state2.sqlite"))), "jobs2"
+        scan_cmd(big, brands, "--jobs", "2", "--state", str(fresh(work / "bench-state2.sqlite"))), "jobs2", split=True
     )
     cpu2 = CPU["jobs2"] / n * 1e6
     report(
         f"--jobs 2 over --jobs 1, {n:,} posts: speed-up",
-        f"{wall1 / wall2:.2f}x wall ({wall1:.0f} s vs {wall2:.0f} s); CPU per post {cpu1:.0f} vs {cpu2:.0f} us "
+        f"{wall1 / wall2:.2f}x wall ({wall1:.1f} s vs {wall2:.1f} s); CPU per post {cpu1:.0f} vs {cpu2:.0f} us "
         f"(+{(cpu2 / cpu1 - 1) * 100:.0f}% for the pool; the ideal wall speed-up on 2 free cores is {2 * cpu1 / cpu2:.2f}x)",
+    )
+    main2 = MAIN_CPU["jobs2"]
+    report(
+        "--jobs 2: CPU seconds of the main process (reads, judges its share, writes) / of the worker",
+        f"{main2:.1f} / {CPU['jobs2'] - main2:.1f} s (--jobs 1: {CPU['jobs1']:.1f} s in one process)",
     )
     if not args.skip_dask:
         out_dir = work / "dask-out"

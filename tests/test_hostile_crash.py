@@ -413,7 +413,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
             "scan",
             str(posts),
             "--jobs",
-            "2",
+            "3",  # the main process and two workers
             "--chunk-size",
             "50",
             "--brand",
@@ -430,7 +430,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.5)
         workers = (
-            {p for p in _descendants(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
+            {p for p in _descendants(proc.pid) if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()}
             if proc.poll() is None
             else set()
         )

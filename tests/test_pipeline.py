@@ -340,7 +340,7 @@ def test_the_pool_starts_only_for_real_work(scanner, monkeypatch):
     started = []
 
     class RecordingPool:
-        def __init__(self, spec, jobs):
+        def __init__(self, spec, jobs, scanner=None):
             started.append(jobs)
 
         def map(self, batches):

@@ -17,7 +17,7 @@ _OPTIONS = [
         type=click.IntRange(min=0),
         default=0,
         metavar="N",
-        help="Worker processes (default 0: all cores; 1: in this process).",
+        help="Processes that judge (default 0: all cores; 1: only this one; N: this one and N-1 workers).",
     ),
     click.option(
         "--chunk-size",
