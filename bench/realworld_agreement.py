@@ -19,6 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realworld_discover import prf  # noqa: E402  (the scanner's own scoring, so the two compare)
+
 DATA = ROOT / "bench" / "realworld_data"
 CLASSES = ("paid", "own", "organic")
 # round: (first readings, second readings), each a list of files (one per data set)
@@ -53,17 +57,12 @@ def report(name: str, first: dict[str, str], second: dict[str, str]) -> None:
         return
     pairs = [(first[i], second[i]) for i in ids]
     commercial = [(a != "organic", b != "organic") for a, b in pairs]
-    tp = sum(1 for a, b in commercial if a and b)
-    fp = sum(1 for a, b in commercial if not a and b)
-    fn = sum(1 for a, b in commercial if a and not b)
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
+    m = prf(commercial)
     binary = [("commercial" if a else "organic", "commercial" if b else "organic") for a, b in commercial]
     print(f"[{name}] {len(ids)} posts read twice")
     print(
-        f"  commercial (paid + own), second reader against the first: P={p:.3f}  R={r:.3f}  F1={f:.3f}  "
-        f"(both {tp}, only second {fp}, only first {fn})"
+        f"  commercial (paid + own), second reader against the first: P={m['p']:.3f}  R={m['r']:.3f}  "
+        f"F1={m['f1']:.3f}  (both {m['tp']}, only second {m['fp']}, only first {m['fn']})"
     )
     print(
         f"  same class {sum(1 for a, b in pairs if a == b) / len(pairs):.3f}; Cohen's kappa: three classes "
