@@ -6,9 +6,6 @@ import io
 import json
 import subprocess
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from compliance.model import Post, Source
 from compliance.reporters.document import build_report, report_from_posts, summarise
 from compliance.reporters.json_report import render_json
 from compliance.reporters.streaming import JsonReportWriter, header, jsonl_line
-from compliance.run.chunks import ChunkJudge, LocalBackend, ScannerSpec, chunked, ordered_map, scan_stream
+from compliance.run.chunks import ChunkJudge, LocalBackend, ScannerSpec, chunked, scan_stream
 from compliance.run.progress import Progress, count_posts
 from compliance.run.scan import BatchOptions, run_scan
 
@@ -198,38 +195,6 @@ def test_string_store_stays_flat_while_new_words_stream_past(tmp_path, scanner):
     # 10 new brands per batch. The 100 new made-up words per batch must not stay.
     assert grown <= 3 * 10 * 4, grown
     assert "blem212ik" not in strings  # a word from the second batch
-
-
-def test_ordered_map_keeps_submission_order_whatever_finishes_first():
-    delays = [0.05, 0.0, 0.03, 0.0, 0.01]
-    with ThreadPoolExecutor(4) as pool:
-
-        def submit(i):
-            return None if i == 3 else pool.submit(lambda: (time.sleep(delays[i]), i * 10)[1])
-
-        got = list(ordered_map(submit, range(5), ahead=3))
-    assert got == [(0, 0), (1, 10), (2, 20), (3, []), (4, 40)]
-
-
-def test_ordered_map_looks_ahead_only_so_far():
-    submitted = []
-    resolved = threading.Event()
-
-    class Done:
-        def __init__(self, value):
-            self.value = value
-
-        def result(self):
-            resolved.set()
-            return self.value
-
-    def submit(i):
-        submitted.append(i)
-        return Done(i)
-
-    it = ordered_map(submit, range(100), ahead=2)
-    assert next(it) == (0, 0)
-    assert submitted == [0, 1, 2]
 
 
 def test_chunked_cuts_without_losing_items():

@@ -11,8 +11,7 @@ its end. With a state file (`compliance.run.state`) unchanged posts are not judg
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -160,26 +159,6 @@ class LocalBackend:
 
     def close(self) -> None:
         pass
-
-
-def ordered_map(submit: Callable[[Any], Any], items: Iterable, ahead: int) -> Iterator[tuple[Any, Any]]:
-    """Submit up to `ahead` items before waiting; yield (item, result) in submission order.
-
-    `submit` returns a future, or None when there is nothing to do for the item. Bounded
-    look-ahead keeps memory flat however long the input is.
-    """
-    pending: deque = deque()
-    for item in items:
-        pending.append((item, submit(item)))
-        while len(pending) > ahead:
-            yield _resolve(pending.popleft())
-    while pending:
-        yield _resolve(pending.popleft())
-
-
-def _resolve(entry):
-    item, future = entry
-    return item, (future.result() if future is not None else [])
 
 
 def scan_stream(
