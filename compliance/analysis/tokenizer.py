@@ -30,12 +30,45 @@ def caption_nlp():
     # special cases at every change (about 50 ms of every `compliance check`).
     registry.tokenizers.register(_FACTORY, func=_caption_tokenizer)
     nlp = spacy.blank("xx", config={"nlp": {"tokenizer": {"@tokenizers": _FACTORY}}})
+    _keep_read_attributes(nlp.vocab)
     nlp.tokenizer = _RunBound(nlp.tokenizer)
     nlp.memory_zone = partial(_learning_zone, nlp, nlp.memory_zone)
     return nlp
 
 
 _FACTORY = "compliance.caption_tokenizer.v1"
+
+# The lexical attributes anything here reads: rule and catalogue token patterns (the loader's
+# TOKEN_ATTRS, the discover catalogue's IS_TITLE / IS_UPPER), the detectors (`is_punct`,
+# `like_url`, `is_alpha`, `is_space`) and `vocab.lang`. spaCy computes all 23 of its getters,
+# in Python, for every new word, and adds the string ones (shape, prefix, suffix) to the string
+# store: a scan makes about four new words a post, and the unread getters were a fifth of the
+# tokenizer's time. The others are dropped; LENGTH and ORTH come with every lexeme.
+READ_ATTRIBUTES = (
+    "LOWER",
+    "NORM",
+    "IS_ALPHA",
+    "IS_DIGIT",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_TITLE",
+    "IS_UPPER",
+    "LIKE_NUM",
+    "LIKE_URL",
+    "LANG",
+)
+
+
+def _keep_read_attributes(vocab) -> None:
+    """Compute only READ_ATTRIBUTES for new words; the kept values are spaCy's own
+    (LOWER's getter is `string.lower()`, so the method itself does, one call less)."""
+    from spacy.attrs import IDS, LOWER
+
+    keep = {IDS[name] for name in READ_ATTRIBUTES}
+    getters = {attr: get for attr, get in vocab.lex_attr_getters.items() if attr in keep}
+    if LOWER in getters:
+        getters[LOWER] = str.lower
+    vocab.lex_attr_getters = getters
 
 
 def _caption_tokenizer():

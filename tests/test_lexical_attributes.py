@@ -1,0 +1,64 @@
+"""The caption pipeline computes only the lexical attributes something reads (READ_ATTRIBUTES):
+those values must be spaCy's own, and every attribute a shipped pattern or the loader allows
+must be among them."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import spacy
+from spacy.attrs import IDS, NAMES
+
+from compliance.analysis.tokenizer import READ_ATTRIBUTES, caption_nlp
+from compliance.ruleset.loader import TOKEN_ATTRS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WORDS = [
+    "the", "The", "THE", "Werbung", "#ad", "#Ad", "@brand_x", "über", "ÜBER", "Ça", "café",
+    "naïve", "Ελλάδα", "москва", "東京", "ﾃｽﾄ", "١٢٣", "12", "1,000", "3.5", "½", "twenty",
+    "https://ex.example/a?b=1", "www.shop.example", "bit.ly/xyz", "mail@ex.example",
+    "!", "...", "…", "—", "–", "’", "'s", "’S", "“", "«", "€", "$", "(", "]", "🙂", "👍🏽",
+    "🇩🇪", " ", "\n", "\t\t", "  ", "A", "a1", "A1B2", "McDonald's", "e.g.", "U.S.", "x",
+    "SAVE20", "Save20", "co-op", "l'été", "ẞ", "ǅ", "İstanbul", "ﬁ", "Ⅻ", "x²",
+]  # fmt: skip
+
+
+def _pattern_keys(value, out: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.add(key)
+            _pattern_keys(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _pattern_keys(item, out)
+    return out
+
+
+def test_kept_attributes_give_spacys_values_for_new_words():
+    ours = caption_nlp().vocab
+    full = spacy.blank("xx").vocab
+    assert len(full.lex_attr_getters) > len(ours.lex_attr_getters)  # something was dropped
+    for word in WORDS:
+        mine, theirs = ours[word], full[word]
+        for name in READ_ATTRIBUTES:
+            attr = name.lower() + ("_" if name in ("LOWER", "NORM", "LANG") else "")
+            assert getattr(mine, attr) == getattr(theirs, attr), (word, name)
+        assert mine.orth_ == theirs.orth_ == word
+
+
+def test_only_read_attributes_are_computed():
+    getters = caption_nlp().vocab.lex_attr_getters
+    assert {NAMES[attr] if attr != IDS["LANG"] else "LANG" for attr in getters} == set(READ_ATTRIBUTES)
+
+
+def test_every_lexical_attribute_a_pattern_may_use_is_kept():
+    lexical = {name for name in IDS if IDS[name] in spacy.blank("xx").vocab.lex_attr_getters}
+    allowed = set(TOKEN_ATTRS)
+    for path in sorted((ROOT / "rules").rglob("*.toml")):
+        with open(path, "rb") as fh:
+            allowed |= _pattern_keys(tomllib.load(fh), set())
+    used = allowed & lexical
+    assert {"LOWER", "IS_TITLE", "IS_UPPER", "IS_PUNCT"} <= used  # the walk found the patterns
+    assert used <= set(READ_ATTRIBUTES)
