@@ -1,6 +1,6 @@
-"""The caption pipeline computes only the lexical attributes something reads (READ_ATTRIBUTES):
+"""The caption pipeline's shortcuts: it computes only the lexical attributes something reads (READ_ATTRIBUTES):
 those values must be spaCy's own, and every attribute a shipped pattern or the loader allows
-must be among them."""
+must be among them; called with no components it only tokenizes."""
 
 from __future__ import annotations
 
@@ -62,3 +62,16 @@ def test_every_lexical_attribute_a_pattern_may_use_is_kept():
     used = allowed & lexical
     assert {"LOWER", "IS_TITLE", "IS_UPPER", "IS_PUNCT"} <= used  # the walk found the patterns
     assert used <= set(READ_ATTRIBUTES)
+
+
+def test_calling_the_pipeline_without_components_is_tokenizing():
+    nlp = caption_nlp()
+    text = "Loving it!#ad @brand_x https://ex.example/a 🙂🙂"
+    doc, made = nlp(text), nlp.make_doc(text)
+    assert [(t.text, t.whitespace_) for t in doc] == [(t.text, t.whitespace_) for t in made]
+    nlp.add_pipe("sentencizer", name="test_sentencizer")
+    try:
+        assert nlp(text).has_annotation("SENT_START")  # a component runs: spaCy's own call
+    finally:
+        nlp.remove_pipe("test_sentencizer")
+    assert not nlp(text).has_annotation("SENT_START")

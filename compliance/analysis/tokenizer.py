@@ -30,6 +30,7 @@ def caption_nlp():
     # special cases at every change (about 50 ms of every `compliance check`).
     registry.tokenizers.register(_FACTORY, func=_caption_tokenizer)
     nlp = spacy.blank("xx", config={"nlp": {"tokenizer": {"@tokenizers": _FACTORY}}})
+    nlp.__class__ = _caption_language(type(nlp))
     _keep_read_attributes(nlp.vocab)
     nlp.tokenizer = _RunBound(nlp.tokenizer)
     nlp.memory_zone = partial(_learning_zone, nlp, nlp.memory_zone)
@@ -37,6 +38,22 @@ def caption_nlp():
 
 
 _FACTORY = "compliance.caption_tokenizer.v1"
+
+
+@lru_cache(maxsize=1)
+def _caption_language(base: type) -> type:
+    """spaCy's multi-language class, whose call is just tokenizing while it has no pipeline
+    components: `Language.__call__` walks the (empty) pipeline and checks each argument, about
+    3 us of every caption. With components, or keyword arguments, it is spaCy's own call."""
+
+    class CaptionLanguage(base):  # type: ignore[valid-type,misc]
+        def __call__(self, text, **kwargs):
+            if not self._components and not kwargs and isinstance(text, str):
+                return self.make_doc(text)
+            return super().__call__(text, **kwargs)
+
+    return CaptionLanguage
+
 
 # The lexical attributes anything here reads: rule and catalogue token patterns (the loader's
 # TOKEN_ATTRS, the discover catalogue's IS_TITLE / IS_UPPER), the detectors (`is_punct`,
