@@ -46,7 +46,7 @@ def _caption_language(base: type) -> type:
     components: `Language.__call__` walks the (empty) pipeline and checks each argument, about
     3 us of every caption. With components, or keyword arguments, it is spaCy's own call."""
 
-    class CaptionLanguage(base):  # type: ignore[valid-type,misc]
+    class CaptionLanguage(base):
         def __call__(self, text, **kwargs):
             if not self._components and not kwargs and isinstance(text, str):
                 return self.make_doc(text)
