@@ -75,3 +75,20 @@ def test_calling_the_pipeline_without_components_is_tokenizing():
     finally:
         nlp.remove_pipe("test_sentencizer")
     assert not nlp(text).has_annotation("SENT_START")
+
+
+def test_the_quick_look_never_misses_a_stretch():
+    from compliance.analysis.tokenizer import _LONG, _STRETCH, _may_stretch
+
+    found = 0
+    for length in (_LONG, _LONG + 1, _LONG + 127, 3 * _LONG):
+        for before in range(0, 260, 7):
+            for run in ("€", "!?", "🙂", "\u00bd", "-_"[0]):
+                text = "word " * (before // 5) + "w" * (before % 5) + (run * length)[:length] + " tail"
+                if _STRETCH.search(text) is not None:
+                    found += 1
+                    assert _may_stretch(text), (length, before, run)
+    assert found > 400  # every run above is a stretch
+    ordinary = "Loving the new serum #ad @brand https://ex.example/p?ref=1\n" * 40
+    assert _STRETCH.search(ordinary) is None and not _may_stretch(ordinary)
+    assert _may_stretch("東京" * 200)  # no spaces: a candidate, the full search decides
