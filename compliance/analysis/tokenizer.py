@@ -77,15 +77,48 @@ READ_ATTRIBUTES = (
 
 
 def _keep_read_attributes(vocab) -> None:
-    """Compute only READ_ATTRIBUTES for new words; the kept values are spaCy's own
-    (LOWER's getter is `string.lower()`, so the method itself does, one call less)."""
-    from spacy.attrs import IDS, LOWER
+    """Compute only READ_ATTRIBUTES for new words; the kept values are spaCy's own. Getters
+    that only call a string method are that method; spaCy's LIKE_URL,
+    LIKE_NUM and IS_PUNCT getters loop over characters in Python, so an ordinary word is
+    answered first by one string method where that settles it (see _answered_first)."""
+    from spacy.attrs import IDS, IS_ALPHA, IS_DIGIT, IS_PUNCT, IS_SPACE, IS_TITLE, IS_UPPER, LIKE_NUM, LIKE_URL, LOWER
+    from spacy.lang import lex_attrs
 
     keep = {IDS[name] for name in READ_ATTRIBUTES}
     getters = {attr: get for attr, get in vocab.lex_attr_getters.items() if attr in keep}
-    if LOWER in getters:
-        getters[LOWER] = str.lower
+    methods = {
+        LOWER: (lex_attrs.lower, str.lower),
+        IS_ALPHA: (lex_attrs.is_alpha, str.isalpha),
+        IS_DIGIT: (lex_attrs.is_digit, str.isdigit),
+        IS_SPACE: (lex_attrs.is_space, str.isspace),
+        IS_TITLE: (lex_attrs.is_title, str.istitle),
+        IS_UPPER: (lex_attrs.is_upper, str.isupper),
+    }
+    for attr, (spacys, method) in methods.items():
+        if getters.get(attr) is spacys:  # `return string.lower()` ...: the method itself, one call less
+            getters[attr] = method
+    # When each is surely False: no dot and no http(s):// start is no URL (spaCy looks for a dot
+    # character by character); letters only are no number (no sign, digit or slash); letters
+    # and digits only are no punctuation (the first character is not in a P* category).
+    quick = {LIKE_URL: (lex_attrs.like_url, _no_url), LIKE_NUM: (lex_attrs.like_num, str.isalpha)}
+    quick[IS_PUNCT] = (lex_attrs.is_punct, str.isalnum)
+    for attr, (full, surely_not) in quick.items():
+        if getters.get(attr) is full:
+            getters[attr] = _answered_first(surely_not, full)
     vocab.lex_attr_getters = getters
+
+
+def _answered_first(surely_not, spacys):
+    """spaCy's getter, asked only when `surely_not(text)` does not already say False."""
+
+    def getter(text: str) -> bool:
+        return False if surely_not(text) else spacys(text)
+
+    return getter
+
+
+def _no_url(text: str) -> bool:
+    return "." not in text and not text.startswith(("http://", "https://"))
 
 
 def _caption_tokenizer():
