@@ -95,3 +95,24 @@ def test_the_quick_look_never_misses_a_stretch():
     ordinary = "Loving the new serum #ad @brand https://ex.example/p?ref=1\n" * 40
     assert _STRETCH.search(ordinary) is None and not _may_stretch(ordinary)
     assert _may_stretch("東京" * 200)  # no spaces: a candidate, the full search decides
+
+
+def test_no_code_reads_a_dropped_attribute():
+    """A detector reading `token.is_stop` or `shape_` would get spaCy's empty default: keep the
+    attribute in READ_ATTRIBUTES first."""
+    import regex
+
+    dropped = (
+        {NAMES[attr] for attr in spacy.blank("xx").vocab.lex_attr_getters} - set(READ_ATTRIBUTES) - {"MORPH"}
+    )  # 83 is LANG (kept); NAMES calls it MORPH
+    assert {"SHAPE", "IS_STOP", "PREFIX"} <= dropped
+    names = "|".join(sorted(dropped))
+    reads = regex.compile(rf"\.(?:{names.lower()})_?\b|[\"'](?:{names})[\"']")
+    assert reads.search("if token.is_stop:") and reads.search('{"SHAPE": "Xxx"}') and reads.search("t.shape_")
+    found = []
+    packages = ("analysis", "judging", "ruleset")  # where spaCy tokens are read (media's numpy arrays have .shape)
+    for path in sorted(p for package in packages for p in (ROOT / "compliance" / package).rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if reads.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found
