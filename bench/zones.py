@@ -1,5 +1,8 @@
 """Memory-zone size: throughput, words created and peak memory per zone size. Prints numbers.
 
+Posts/s is wall time; CPU us/post is this process's CPU time, which other processes on a shared
+machine disturb less.
+
     python bench/zones.py                      # 10,000 posts, zone sizes 100 ... 5000
     python bench/zones.py --posts 20000 --sizes 200,1000,2000 --no-warm
     python bench/zones.py --no-learn          # the tokenizer does not learn recurring words
@@ -56,10 +59,10 @@ def child(posts: int, zone: int, warm: bool, learn: bool = True) -> None:
         analyser.warm_vocabulary()
         warm_s = time.perf_counter() - t
     before = len(vocab)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for i in range(0, posts, CHUNK_SIZE):
         judge(records[i : i + CHUNK_SIZE])
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     created = len(vocab) - before  # the vocab counts every lexeme ever made, freed ones too
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     learned = getattr(analyser.nlp.tokenizer, "learned", 0)
@@ -67,6 +70,7 @@ def child(posts: int, zone: int, warm: bool, learn: bool = True) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": cpu,
                 "warm_s": warm_s,
                 "created": created,
                 "peak": peak,
@@ -93,15 +97,16 @@ def main() -> None:
         f"learn: {not args.no_learn}"
     )
     print(
-        "| zone size | posts/s | lexemes created/post | words learned | peak RSS MiB | RSS growth while judging MiB |"
+        "| zone size | posts/s | CPU us/post | lexemes created/post | words learned | peak RSS MiB | RSS growth while judging MiB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for size in [int(s) for s in args.sizes.split(",")]:
         flags = [str(int(not args.no_warm)), str(int(not args.no_learn))]
         cmd = [sys.executable, __file__, "--posts", str(args.posts), "--child", str(size), *flags]
         out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
         print(
-            f"| {size} | {args.posts / out['seconds']:,.0f} | {out['created'] / args.posts:.2f} | {out['learned']:,} "
+            f"| {size} | {args.posts / out['seconds']:,.0f} | {out['cpu'] / args.posts * 1e6:.0f} "
+            f"| {out['created'] / args.posts:.2f} | {out['learned']:,} "
             f"| {out['peak'] / 1024:.0f} | {(out['peak'] - out['start']) / 1024:.1f} |",
             flush=True,
         )

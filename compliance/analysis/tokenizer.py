@@ -30,12 +30,95 @@ def caption_nlp():
     # special cases at every change (about 50 ms of every `compliance check`).
     registry.tokenizers.register(_FACTORY, func=_caption_tokenizer)
     nlp = spacy.blank("xx", config={"nlp": {"tokenizer": {"@tokenizers": _FACTORY}}})
+    nlp.__class__ = _caption_language(type(nlp))
+    _keep_read_attributes(nlp.vocab)
     nlp.tokenizer = _RunBound(nlp.tokenizer)
     nlp.memory_zone = partial(_learning_zone, nlp, nlp.memory_zone)
     return nlp
 
 
 _FACTORY = "compliance.caption_tokenizer.v1"
+
+
+@lru_cache(maxsize=1)
+def _caption_language(base: type) -> type:
+    """spaCy's multi-language class, whose call is just tokenizing while it has no pipeline
+    components: `Language.__call__` walks the (empty) pipeline and checks each argument, about
+    3 us of every caption. With components, or keyword arguments, it is spaCy's own call."""
+
+    class CaptionLanguage(base):
+        def __call__(self, text, **kwargs):
+            if not self._components and not kwargs and isinstance(text, str):
+                return self.make_doc(text)
+            return super().__call__(text, **kwargs)
+
+    return CaptionLanguage
+
+
+# The lexical attributes anything here reads: rule and catalogue token patterns (the loader's
+# TOKEN_ATTRS, the discover catalogue's IS_TITLE / IS_UPPER), the detectors (`is_punct`,
+# `like_url`, `is_alpha`, `is_space`) and `vocab.lang`. spaCy computes all 23 of its getters,
+# in Python, for every new word, and adds the string ones (shape, prefix, suffix) to the string
+# store: a scan makes about four new words a post, and the unread getters were a fifth of the
+# tokenizer's time. The others are dropped; LENGTH and ORTH come with every lexeme.
+READ_ATTRIBUTES = (
+    "LOWER",
+    "NORM",
+    "IS_ALPHA",
+    "IS_DIGIT",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_TITLE",
+    "IS_UPPER",
+    "LIKE_NUM",
+    "LIKE_URL",
+    "LANG",
+)
+
+
+def _keep_read_attributes(vocab) -> None:
+    """Compute only READ_ATTRIBUTES for new words; the kept values are spaCy's own. Getters
+    that only call a string method are that method; spaCy's LIKE_URL,
+    LIKE_NUM and IS_PUNCT getters loop over characters in Python, so an ordinary word is
+    answered first by one string method where that settles it (see _answered_first)."""
+    from spacy.attrs import IDS, IS_ALPHA, IS_DIGIT, IS_PUNCT, IS_SPACE, IS_TITLE, IS_UPPER, LIKE_NUM, LIKE_URL, LOWER
+    from spacy.lang import lex_attrs
+
+    keep = {IDS[name] for name in READ_ATTRIBUTES}
+    getters = {attr: get for attr, get in vocab.lex_attr_getters.items() if attr in keep}
+    methods = {
+        LOWER: (lex_attrs.lower, str.lower),
+        IS_ALPHA: (lex_attrs.is_alpha, str.isalpha),
+        IS_DIGIT: (lex_attrs.is_digit, str.isdigit),
+        IS_SPACE: (lex_attrs.is_space, str.isspace),
+        IS_TITLE: (lex_attrs.is_title, str.istitle),
+        IS_UPPER: (lex_attrs.is_upper, str.isupper),
+    }
+    for attr, (spacys, method) in methods.items():
+        if getters.get(attr) is spacys:  # `return string.lower()` ...: the method itself, one call less
+            getters[attr] = method
+    # When each is surely False: no dot and no http(s):// start is no URL (spaCy looks for a dot
+    # character by character); letters only are no number (no sign, digit or slash); letters
+    # and digits only are no punctuation (the first character is not in a P* category).
+    quick = {LIKE_URL: (lex_attrs.like_url, _no_url), LIKE_NUM: (lex_attrs.like_num, str.isalpha)}
+    quick[IS_PUNCT] = (lex_attrs.is_punct, str.isalnum)
+    for attr, (full, surely_not) in quick.items():
+        if getters.get(attr) is full:
+            getters[attr] = _answered_first(surely_not, full)
+    vocab.lex_attr_getters = getters
+
+
+def _answered_first(surely_not, spacys):
+    """spaCy's getter, asked only when `surely_not(text)` does not already say False."""
+
+    def getter(text: str) -> bool:
+        return False if surely_not(text) else spacys(text)
+
+    return getter
+
+
+def _no_url(text: str) -> bool:
+    return "." not in text and not text.startswith(("http://", "https://"))
 
 
 def _caption_tokenizer():
@@ -101,6 +184,20 @@ _PIECE = 64
 _STRETCH = regex.compile(r"(?<![^\w\s#@])[^\w\s#@]{" + str(_LONG) + r",}+")
 
 
+_BLOCK = _LONG // 2
+
+
+def _may_stretch(text: str) -> bool:
+    """Could `text` hold a stretch? A run of _LONG characters covers a whole _BLOCK-aligned
+    block, which then has no space or line break: a look at each block (about 1 us for a
+    1,000-character caption) spares most long captions the full search (about 18 us)."""
+    for at in range(0, len(text) - _BLOCK + 1, _BLOCK):
+        block = text[at : at + _BLOCK]
+        if " " not in block and "\n" not in block:
+            return True
+    return False
+
+
 def _joins(prev: str, ch: str) -> bool:
     """Would cutting between `prev` and `ch` break one visible character (an emoji sequence, a
     flag, a letter and its accents)?"""
@@ -153,7 +250,7 @@ class _RunBound:
     def __call__(self, text: str):
         if self.learning and not self.prepared and self.vocab.in_memory_zone:
             self.zone.update(text.split())
-        if len(text) < _LONG or _STRETCH.search(text, timeout=TIMEOUT) is None:
+        if len(text) < _LONG or not _may_stretch(text) or _STRETCH.search(text, timeout=TIMEOUT) is None:
             return self.tokenizer(text)
         from spacy.tokens import Doc
 
