@@ -203,6 +203,8 @@ class Verdict:
         """At most FINDINGS_CAP findings (and waived ones) are written, the most severe and earliest
         first; the rest are counted, so a caption of 12,000 "#sp" cannot blow a report up to 39 MB.
         The status is decided on all of them."""
+        if not self.findings and not self.waived:  # most verdicts of most posts
+            return {"status": self.status, "findings": []}
         out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
         if len(self.findings) > FINDINGS_CAP:
             out["findings_omitted"] = len(self.findings) - FINDINGS_CAP

@@ -62,3 +62,16 @@ def test_fill_replaces_placeholders_key_after_key():
     ):
         assert fill(template, values) == _replace_in_turn(template, values)
     assert fill("No label: {text}", values) == "No label: TikTok #ad"
+
+
+def test_category_terms_are_searched_only_where_a_whole_first_word_starts():
+    from compliance.analysis.normalise import normalise
+    from compliance.ruleset.checks.categories import Terms, _caption
+
+    terms = Terms(("forex", "formation trading", "casino*", "paris sportifs"), plural=True)
+    for caption in ("20% off for you", "free shipping, pro tips", "a paradise for all"):
+        cap = _caption(normalise(caption))
+        assert not terms.may_hold(cap) and terms.spans(cap) == [], caption
+    for caption in ("FOREX signals", "casinoroyale", "#ParisSportifs ce soir", "formation-trading"):
+        cap = _caption(normalise(caption))
+        assert terms.may_hold(cap) and terms.spans(cap), caption

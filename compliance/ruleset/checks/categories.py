@@ -20,6 +20,8 @@ from typing import Any
 import regex
 
 from compliance.analysis.normalise import Normalised
+from compliance.analysis.prefilter import Needs
+from compliance.analysis.prefilter import fold as prefilter_fold
 from compliance.model import Finding, Span
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.checks.onscreen import judge_onscreen
@@ -29,11 +31,23 @@ from compliance.safe_regex import CharClass, compile_safe
 
 
 # ------------------------------------------------------------------------------- matching
-@dataclass(frozen=True)
 class _Caption:
-    norm: Normalised
-    folded: str  # same length as norm.text: lower-case, accents removed
-    marks: bool  # combining marks in `folded`: they may sit between a term's letters
+    """A normalised caption as the checks read it, made once per post (see `_caption`)."""
+
+    __slots__ = ("norm", "folded", "marks", "_casefolded")
+
+    def __init__(self, norm: Normalised, folded: str, marks: bool):
+        self.norm = norm
+        self.folded = folded  # same length as norm.text: lower-case, accents removed
+        self.marks = marks  # combining marks in `folded`: they may sit between a term's letters
+        self._casefolded: str | None = None
+
+    @property
+    def casefolded(self) -> str:
+        """The normalised text as `prefilter.Needs` reads it (only made for a rule with patterns)."""
+        if self._casefolded is None:
+            self._casefolded = prefilter_fold(self.norm.text)
+        return self._casefolded
 
 
 def _fold_char(ch: str) -> str:
@@ -120,8 +134,10 @@ def _term_regex(term: str, plural: bool = False, marks: bool = True) -> str:
 
 
 def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...] | None:
-    """The first (up to three) letters of each term's first word, as its regex spells them: a
-    caption without marks holds one of them wherever a term matches. None: no such test."""
+    """Each term's first word, as its regex spells it: a caption without marks holds one of them,
+    not right after a word character, wherever a term matches. None: no such test. (The whole
+    word: its first three letters, `pro`, `par`, `for`, `fre`, begin half the words of a caption,
+    and then every term was searched for.)"""
     heads = []
     for term in terms:
         words = fold_same_length(term.strip()).split()
@@ -132,7 +148,7 @@ def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...]
             word = word[:-1]
         if not word:
             return None
-        heads.append(word[:3])
+        heads.append(word)
     return tuple(sorted(set(heads)))
 
 
@@ -168,7 +184,10 @@ class Terms:
         if self.heads is None or cap.marks:
             return True
         folded = cap.folded
-        return any(_at_word_start(folded, head) for head in self.heads if head in folded)
+        for head in self.heads:  # a plain loop: this runs for every such rule on most posts
+            if head in folded and _at_word_start(folded, head):
+                return True
+        return False
 
     def spans(self, cap: _Caption) -> list[tuple[int, int]]:
         if not self.terms or not self.may_hold(cap):
@@ -199,10 +218,26 @@ def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
         raise ValueError(f"params.{key}: {exc}") from None
 
 
+_NEEDS: dict[Any, Needs | None] = {}
+
+
+def _needs(pattern: Any) -> Needs | None:
+    """What a caption must contain for a rule's compiled pattern to match (None: no such test),
+    read once per pattern (a few hundred in all rule files)."""
+    try:
+        return _NEEDS[pattern]
+    except KeyError:
+        needs = _NEEDS[pattern] = Needs.of(pattern.pattern, pattern.flags)
+        return needs
+
+
 def _matches(cap: _Caption, terms: Terms, patterns: tuple[Any, ...] = ()) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
     found = terms.spans(cap)
     for pattern in patterns:
+        needs = _needs(pattern)
+        if needs is not None and not needs.met(cap.casefolded):
+            continue  # the caption lacks text every match contains: the timed search cannot match
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
     if not found:
         return []

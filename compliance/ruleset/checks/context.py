@@ -119,7 +119,7 @@ class Context:
         out = []
         for d in self.analysis.disclosures:
             assert d.label is not None  # every disclosure span names its vocabulary key
-            out.append(Label(d.label, self._judge(d), d))
+            out.append(new_record(Label, {"key": d.label, "cls": self._judge(d), "span": d}))
         if self.post.paid_partnership:
             out.append(Label(PLATFORM_LABEL, self.ruleset.label_class(PLATFORM_LABEL), None))
         return out
