@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from compliance.judging.scanner import Scanner
 from compliance.model import Finding, Post, PostResult, Source, Verdict
 from compliance.ruleset.checks.context import fill
@@ -75,3 +78,40 @@ def test_category_terms_are_searched_only_where_a_whole_first_word_starts():
     for caption in ("FOREX signals", "casinoroyale", "#ParisSportifs ce soir", "formation-trading"):
         cap = _caption(normalise(caption))
         assert terms.may_hold(cap) and terms.spans(cap), caption
+
+
+PIECES = [
+    "bet",
+    "Bet",
+    "ting",
+    "casino",
+    "royale",
+    "forex",
+    "e-cig",
+    "ai",
+    "-",
+    "#",
+    " ",
+    "_",
+    "ß",
+    "é",
+    "x",
+    "18+",
+    "s",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_terms_skip_a_caption_only_where_no_term_matches(text):
+    from compliance.analysis.normalise import normalise
+    from compliance.ruleset.checks.categories import Terms, _caption
+
+    cap = _caption(normalise(text))
+    for terms in (
+        Terms(("bet", "sports betting", "casino*", "forex", "e-cigarette", "ai", "18+")),
+        Terms(("bets", "forex", "images retouchees"), plural=True),
+    ):
+        pattern = terms._marked if cap.marks else terms._plain
+        if pattern.search(cap.folded):
+            assert terms.may_hold(cap), (text, terms)

@@ -220,6 +220,7 @@ class Scanner:
                         findings.extend(run(ctx, rule))
             else:  # the usual case: every selected rule, and its placement rules picked out once
                 ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
+                ctx.__dict__["commercial"] = commercial  # what its `commercial` would work out again
                 for rule, run in plan:
                     findings.extend(run(ctx, rule))
             if discovery is not None:  # --discover: a prompt for a person, never a violation

@@ -34,13 +34,25 @@ from compliance.safe_regex import CharClass, compile_safe
 class _Caption:
     """A normalised caption as the checks read it, made once per post (see `_caption`)."""
 
-    __slots__ = ("norm", "folded", "marks", "_casefolded")
+    __slots__ = ("norm", "folded", "marks", "_casefolded", "_starts")
 
     def __init__(self, norm: Normalised, folded: str, marks: bool):
         self.norm = norm
         self.folded = folded  # same length as norm.text: lower-case, accents removed
         self.marks = marks  # combining marks in `folded`: they may sit between a term's letters
         self._casefolded: str | None = None
+        self._starts: set[bytes] | None = None
+
+    @property
+    def starts(self) -> set[bytes]:
+        """The first three characters of every run of ASCII letters, digits and `_` in `folded`
+        (shorter runs whole), made once per post in C-speed steps for every rule's `Terms`: a
+        non-ASCII character becomes `?` (one byte for one character), then every byte that is
+        not a word character a space, and the text is split at the spaces."""
+        if self._starts is None:
+            words = self.folded.encode("ascii", "replace").translate(_NON_WORD_TO_SPACE).split()
+            self._starts = {w[:3] for w in words}
+        return self._starts
 
     @property
     def casefolded(self) -> str:
@@ -162,6 +174,17 @@ class Terms:
         self.terms = terms
         self.plural = plural
         self.heads = _term_heads(terms, plural)
+        # Heads of three or more ASCII word characters, by their first three (looked up in the
+        # caption's `starts`, a set test for all of them at once), and the others (tested alone).
+        self.by_start: dict[bytes, tuple[str, ...]] = {}
+        self.other: tuple[str, ...] = ()
+        for head in self.heads or ():
+            if len(head) >= 3 and set(head) <= _ASCII_WORD:
+                key = head[:3].encode("ascii")
+                self.by_start[key] = self.by_start.get(key, ()) + (head,)
+            else:
+                self.other += (head,)
+        self.start_keys = frozenset(self.by_start)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -184,9 +207,19 @@ class Terms:
         if self.heads is None or cap.marks:
             return True
         folded = cap.folded
-        for head in self.heads:  # a plain loop: this runs for every such rule on most posts
+        for head in self.other:
             if head in folded and _at_word_start(folded, head):
                 return True
+        # An ASCII-word head where a word can start is the start of one of the caption's runs of
+        # ASCII word characters (what precedes it is no such character): its first three are in
+        # `starts`. Most captions share none with a rule: no substring search at all.
+        starts = cap.starts
+        if self.start_keys.isdisjoint(starts):
+            return False
+        for key in self.start_keys.intersection(starts):
+            for head in self.by_start[key]:
+                if head in folded and _at_word_start(folded, head):
+                    return True
         return False
 
     def spans(self, cap: _Caption) -> list[tuple[int, int]]:
@@ -197,6 +230,7 @@ class Terms:
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NON_WORD_TO_SPACE = bytes(b if chr(b) in _ASCII_WORD else 32 for b in range(256))
 
 
 def _at_word_start(text: str, head: str) -> bool:
@@ -353,7 +387,10 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params._terms, params._patterns)
+    terms = params._terms
+    if not params._patterns and not terms.may_hold(cap):  # most posts: no term can start anywhere
+        return []
+    hits = _matches(cap, terms, params._patterns)
     if not hits:
         return []
     if _matches(cap, params._unless_terms, params._unless):
@@ -373,7 +410,10 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params._trigger_terms, params._triggers)
+    terms = params._trigger_terms
+    if not params._triggers and not terms.may_hold(cap):  # most posts: no trigger can start anywhere
+        return []
+    hits = _matches(cap, terms, params._triggers)
     if not hits:
         return []
     if params.notices and _matches(cap, params._notices):
