@@ -205,7 +205,10 @@ class Verdict:
         The status is decided on all of them."""
         if not self.findings and not self.waived:  # most verdicts of most posts
             return {"status": self.status, "findings": []}
-        out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
+        out: dict[str, Any] = {
+            "status": self.status,
+            "findings": [f.to_dict() for f in _capped(self.findings, FINDINGS_CAP)],
+        }
         if len(self.findings) > FINDINGS_CAP:
             out["findings_omitted"] = len(self.findings) - FINDINGS_CAP
         if self.waived:
@@ -213,6 +216,11 @@ class Verdict:
             if len(self.waived) > FINDINGS_CAP:
                 out["waived_omitted"] = len(self.waived) - FINDINGS_CAP
         return out
+
+
+def _capped(items: tuple, cap: int) -> tuple:
+    """The first `cap` items (almost always all of them: then no copy is made)."""
+    return items if len(items) <= cap else items[:cap]
 
 
 # Output amplification bounds (issue 17): what one post may put into a report.
@@ -249,13 +257,14 @@ class PostResult:
             "paid_partnership": self.paid_partnership,
             "caption": self.caption,
             "error": self.error,
-            "signals": [s.signal_dict() for s in self.signals[:SPANS_CAP]],
-            "disclosures": [d.disclosure_dict() for d in self.disclosures[:SPANS_CAP]],
+            "signals": [s.signal_dict() for s in _capped(self.signals, SPANS_CAP)],
+            "disclosures": [d.disclosure_dict() for d in _capped(self.disclosures, SPANS_CAP)],
             "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
         }
-        for key, spans in (("signals", self.signals), ("disclosures", self.disclosures)):
-            if len(spans) > SPANS_CAP:
-                out[f"{key}_omitted"] = len(spans) - SPANS_CAP
+        if len(self.signals) > SPANS_CAP:
+            out["signals_omitted"] = len(self.signals) - SPANS_CAP
+        if len(self.disclosures) > SPANS_CAP:
+            out["disclosures_omitted"] = len(self.disclosures) - SPANS_CAP
         if self.discovery is not None:
             out["discovery"] = self.discovery
         if self.media is not None:
