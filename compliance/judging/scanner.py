@@ -14,7 +14,7 @@ from typing import Any
 from compliance.analysis.analyser import Analyser
 from compliance.analysis.discover import discovery_finding
 from compliance.config import ConfigError, Settings
-from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver
+from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver, new_record
 from compliance.ruleset.checks import CHECKS
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
@@ -88,6 +88,8 @@ def check_rule_keys(settings: Settings, rulesets, dirs: list[Path]) -> None:
 
 
 def status_of(findings: list[Finding], commercial: bool) -> str:
+    if not findings:
+        return "compliant" if commercial else "clear"
     severities = {f.severity for f in findings}
     if "error" in severities:
         return "violation"
@@ -159,6 +161,9 @@ class Scanner:
         }
         self.analyser = Analyser(self.rulesets, list(settings.brands), discover=settings.discover)
         self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
+        # The verdict of a jurisdiction none of whose checks can find anything in a post: shared,
+        # as verdicts are immutable.
+        self._empty = {c: Verdict(status_of([], c)) for c in (False, True)}
         self._placement = {
             code: [r for r in rules if r.check == "label-placement"] for code, rules in self.rules.items()
         }
@@ -192,30 +197,37 @@ class Scanner:
 
     def judge(self, post: Post) -> PostResult:
         analysis = self.analyser.analyse(post)
-        waivers = self.settings.waivers_for(post.id)
+        waivers = self.settings.waivers_for(post.id) if self.settings.exceptions else []
         verdicts = {}
-        have = (analysis.commercial or post.paid_partnership, bool(analysis.disclosures) or post.paid_partnership)
+        commercial = analysis.commercial or post.paid_partnership
+        have = (commercial, bool(analysis.disclosures) or post.paid_partnership)
+        discovery = analysis.discovery
         for rs in self.rulesets:
             selected = self.rules[rs.code]
             waiver_of = (
                 {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])} if waivers else {}
             )
+            plan = self._plans[rs.code][have]
+            if not plan and discovery is None and not waiver_of:  # no check can find anything here
+                verdicts[rs.code] = self._empty[commercial]
+                continue
             findings: list[Finding] = []
             if waiver_of:
                 active = [r for r in selected if r.id not in waiver_of]
                 ctx = Context(post, analysis, rs, active)
-                for rule, run in self._plans[rs.code][have]:
+                for rule, run in plan:
                     if rule.id not in waiver_of:
                         findings.extend(run(ctx, rule))
             else:  # the usual case: every selected rule, and its placement rules picked out once
                 ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
-                for rule, run in self._plans[rs.code][have]:
+                ctx.__dict__["commercial"] = commercial  # what its `commercial` would work out again
+                for rule, run in plan:
                     findings.extend(run(ctx, rule))
-            if analysis.discovery is not None:  # --discover: a prompt for a person, never a violation
+            if discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
                         ctx,
-                        analysis.discovery,
+                        discovery,
                         list(self.settings.select),
                         list(self.settings.ignore) + [w.rule for w in waivers],
                     )
@@ -228,18 +240,32 @@ class Scanner:
                 for rule in selected:
                     if rule.id in waiver_of:
                         waived.extend((f, waiver_of[rule.id]) for f in CHECKS.get(rule.check).run(full, rule))
-            findings.sort(key=_finding_order)
-            waived.sort(key=lambda pair: _finding_order(pair[0]))
-            verdicts[rs.code] = Verdict(status_of(findings, ctx.commercial), tuple(findings), tuple(waived))
-        return PostResult(
-            **_identity(post),
-            paid_partnership=post.paid_partnership,
-            signals=_with_cues(analysis),
-            disclosures=analysis.disclosures,
-            verdicts=verdicts,
-            discovery=analysis.discovery.to_dict() if analysis.discovery is not None else None,
-            onscreen=tuple(post.metadata.get("onscreen") or ()),
-            media=post.metadata.get("media"),
+                waived.sort(key=lambda pair: _finding_order(pair[0]))
+            if len(findings) > 1:
+                findings.sort(key=_finding_order)
+            verdicts[rs.code] = new_record(
+                Verdict,
+                {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": tuple(waived)},
+            )
+        metadata = post.metadata
+        return new_record(
+            PostResult,
+            {
+                "id": post.id,
+                "source": post.source,
+                "caption": post.caption,
+                "platform": post.platform,
+                "author": post.author,
+                "posted_at": post.posted_at,
+                "paid_partnership": post.paid_partnership,
+                "error": None,
+                "signals": _with_cues(analysis),
+                "disclosures": analysis.disclosures,
+                "verdicts": verdicts,
+                "discovery": discovery.to_dict() if discovery is not None else None,
+                "onscreen": tuple(metadata.get("onscreen") or ()) if metadata else (),
+                "media": metadata.get("media") if metadata else None,
+            },
         )
 
 
@@ -273,17 +299,15 @@ def encodable_text(value):
         return value.translate(_SURROGATES)
 
 
-def _fits(value) -> bool:
-    return not isinstance(value, str) or value.isascii() or encodable_text(value) is value
-
-
 def _encodable(record: Post | InputError) -> Post | InputError:
     """The record with its texts made encodable: itself when they all are (almost always), since
     rebuilding a post costs more than checking it."""
-    texts = [getattr(record, f.name) for f in fields(record)] + [record.source.file, record.source.member]
+    texts = [*vars(record).values(), record.source.file, record.source.member]
     if isinstance(record, Post):
         texts += record.brands
-    if all(_fits(t) for t in texts):
+    # One C-speed test of all texts at once (joined, a lone surrogate stays lone: no pair forms).
+    joined = "".join([t for t in texts if isinstance(t, str)])
+    if joined.isascii() or encodable_text(joined) is joined:
         return record
     source = replace(
         record.source, file=encodable_text(record.source.file), member=encodable_text(record.source.member)

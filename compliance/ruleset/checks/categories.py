@@ -20,6 +20,8 @@ from typing import Any
 import regex
 
 from compliance.analysis.normalise import Normalised
+from compliance.analysis.prefilter import Needs
+from compliance.analysis.prefilter import fold as prefilter_fold
 from compliance.model import Finding, Span
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.checks.onscreen import judge_onscreen
@@ -29,11 +31,35 @@ from compliance.safe_regex import CharClass, compile_safe
 
 
 # ------------------------------------------------------------------------------- matching
-@dataclass(frozen=True)
 class _Caption:
-    norm: Normalised
-    folded: str  # same length as norm.text: lower-case, accents removed
-    marks: bool  # combining marks in `folded`: they may sit between a term's letters
+    """A normalised caption as the checks read it, made once per post (see `_caption`)."""
+
+    __slots__ = ("norm", "folded", "marks", "_casefolded", "_starts")
+
+    def __init__(self, norm: Normalised, folded: str, marks: bool):
+        self.norm = norm
+        self.folded = folded  # same length as norm.text: lower-case, accents removed
+        self.marks = marks  # combining marks in `folded`: they may sit between a term's letters
+        self._casefolded: str | None = None
+        self._starts: set[bytes] | None = None
+
+    @property
+    def starts(self) -> set[bytes]:
+        """The first three characters of every run of ASCII letters, digits and `_` in `folded`
+        (shorter runs whole), made once per post in C-speed steps for every rule's `Terms`: a
+        non-ASCII character becomes `?` (one byte for one character), then every byte that is
+        not a word character a space, and the text is split at the spaces."""
+        if self._starts is None:
+            words = self.folded.encode("ascii", "replace").translate(_NON_WORD_TO_SPACE).split()
+            self._starts = {w[:3] for w in words}
+        return self._starts
+
+    @property
+    def casefolded(self) -> str:
+        """The normalised text as `prefilter.Needs` reads it (only made for a rule with patterns)."""
+        if self._casefolded is None:
+            self._casefolded = prefilter_fold(self.norm.text)
+        return self._casefolded
 
 
 def _fold_char(ch: str) -> str:
@@ -120,8 +146,10 @@ def _term_regex(term: str, plural: bool = False, marks: bool = True) -> str:
 
 
 def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...] | None:
-    """The first (up to three) letters of each term's first word, as its regex spells them: a
-    caption without marks holds one of them wherever a term matches. None: no such test."""
+    """Each term's first word, as its regex spells it: a caption without marks holds one of them,
+    not right after a word character, wherever a term matches. None: no such test. (The whole
+    word: its first three letters, `pro`, `par`, `for`, `fre`, begin half the words of a caption,
+    and then every term was searched for.)"""
     heads = []
     for term in terms:
         words = fold_same_length(term.strip()).split()
@@ -132,7 +160,7 @@ def _term_heads(terms: tuple[str, ...], plural: bool = False) -> tuple[str, ...]
             word = word[:-1]
         if not word:
             return None
-        heads.append(word[:3])
+        heads.append(word)
     return tuple(sorted(set(heads)))
 
 
@@ -146,6 +174,17 @@ class Terms:
         self.terms = terms
         self.plural = plural
         self.heads = _term_heads(terms, plural)
+        # Heads of three or more ASCII word characters, by their first three (looked up in the
+        # caption's `starts`, a set test for all of them at once), and the others (tested alone).
+        self.by_start: dict[bytes, tuple[str, ...]] = {}
+        self.other: tuple[str, ...] = ()
+        for head in self.heads or ():
+            if len(head) >= 3 and set(head) <= _ASCII_WORD:
+                key = head[:3].encode("ascii")
+                self.by_start[key] = self.by_start.get(key, ()) + (head,)
+            else:
+                self.other += (head,)
+        self.start_keys = frozenset(self.by_start)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -168,7 +207,20 @@ class Terms:
         if self.heads is None or cap.marks:
             return True
         folded = cap.folded
-        return any(_at_word_start(folded, head) for head in self.heads if head in folded)
+        for head in self.other:
+            if head in folded and _at_word_start(folded, head):
+                return True
+        # An ASCII-word head where a word can start is the start of one of the caption's runs of
+        # ASCII word characters (what precedes it is no such character): its first three are in
+        # `starts`. Most captions share none with a rule: no substring search at all.
+        starts = cap.starts
+        if self.start_keys.isdisjoint(starts):
+            return False
+        for key in self.start_keys.intersection(starts):
+            for head in self.by_start[key]:
+                if head in folded and _at_word_start(folded, head):
+                    return True
+        return False
 
     def spans(self, cap: _Caption) -> list[tuple[int, int]]:
         if not self.terms or not self.may_hold(cap):
@@ -178,6 +230,7 @@ class Terms:
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NON_WORD_TO_SPACE = bytes(b if chr(b) in _ASCII_WORD else 32 for b in range(256))
 
 
 def _at_word_start(text: str, head: str) -> bool:
@@ -199,10 +252,26 @@ def _compile_all(key: str, patterns: tuple[str, ...]) -> tuple[Any, ...]:
         raise ValueError(f"params.{key}: {exc}") from None
 
 
+_NEEDS: dict[Any, Needs | None] = {}
+
+
+def _needs(pattern: Any) -> Needs | None:
+    """What a caption must contain for a rule's compiled pattern to match (None: no such test),
+    read once per pattern (a few hundred in all rule files)."""
+    try:
+        return _NEEDS[pattern]
+    except KeyError:
+        needs = _NEEDS[pattern] = Needs.of(pattern.pattern, pattern.flags)
+        return needs
+
+
 def _matches(cap: _Caption, terms: Terms, patterns: tuple[Any, ...] = ()) -> list[Span]:
     """Every term match (on folded text) and pattern match (on normalised text), in caption order."""
     found = terms.spans(cap)
     for pattern in patterns:
+        needs = _needs(pattern)
+        if needs is not None and not needs.met(cap.casefolded):
+            continue  # the caption lacks text every match contains: the timed search cannot match
         found += [m.span() for m in pattern.finditer(cap.norm.text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
     if not found:
         return []
@@ -318,7 +387,10 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params._terms, params._patterns)
+    terms = params._terms
+    if not params._patterns and not terms.may_hold(cap):  # most posts: no term can start anywhere
+        return []
+    hits = _matches(cap, terms, params._patterns)
     if not hits:
         return []
     if _matches(cap, params._unless_terms, params._unless):
@@ -338,7 +410,10 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    hits = _matches(cap, params._trigger_terms, params._triggers)
+    terms = params._trigger_terms
+    if not params._triggers and not terms.may_hold(cap):  # most posts: no trigger can start anywhere
+        return []
+    hits = _matches(cap, terms, params._triggers)
     if not hits:
         return []
     if params.notices and _matches(cap, params._notices):

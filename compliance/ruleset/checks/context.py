@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.analysis.analyser import Analysis
-from compliance.model import Finding, Post, Span
+from compliance.model import Finding, Post, Span, new_record
 from compliance.ruleset.model import Rule, RuleSet
 
 PLATFORM_LABEL = "platform-paid-partnership"
@@ -119,7 +119,7 @@ class Context:
         out = []
         for d in self.analysis.disclosures:
             assert d.label is not None  # every disclosure span names its vocabulary key
-            out.append(Label(d.label, self._judge(d), d))
+            out.append(new_record(Label, {"key": d.label, "cls": self._judge(d), "span": d}))
         if self.post.paid_partnership:
             out.append(Label(PLATFORM_LABEL, self.ruleset.label_class(PLATFORM_LABEL), None))
         return out
@@ -163,29 +163,35 @@ class Context:
             "platform": self.analysis.platform,
             **extra,
         }
-        message = rule.message
-        fix = rule.fix
-        for key, value in values.items():
-            message = message.replace("{" + key + "}", value)
-            fix = fix.replace("{" + key + "}", value) if fix else fix
         severity = rule.severity
         if severity == "error" and self.analysis.tentative:  # commercial only by short links + shopping words
             severity = "warning"
-        return Finding(
-            rule=rule.id,
-            name=rule.name,
-            severity=severity,
-            message=message,
-            citation=rule.citation,
-            fix=fix,
-            start=span.start if span else None,
-            end=span.end if span else None,
-            text=text,
-            confidence=_confidence(rule, span),
+        confidence = rule.confidence
+        if span is not None and span.kind != "disclosure" and span.confidence != "high":
+            confidence = span.confidence
+        return new_record(  # one is made for most commercial posts in every jurisdiction
+            Finding,
+            {
+                "rule": rule.id,
+                "name": rule.name,
+                "severity": severity,
+                "message": fill(rule.message, values),
+                "citation": rule.citation,
+                "fix": fill(rule.fix, values) if rule.fix else rule.fix,
+                "start": span.start if span else None,
+                "end": span.end if span else None,
+                "text": text,
+                "confidence": confidence,
+            },
         )
 
 
-def _confidence(rule: Rule, span: Span | None) -> str:
-    if span is not None and span.kind != "disclosure" and span.confidence != "high":
-        return span.confidence
-    return rule.confidence
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template` with each `{key}` replaced by its value, key after key in `values`' order (a
+    value may itself hold a `{key}` a later key replaces). A template without `{` is returned
+    as is: nothing to replace, and most rule texts name no placeholder."""
+    if "{" not in template:
+        return template
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template

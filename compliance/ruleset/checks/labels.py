@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from compliance.model import Finding
 from compliance.ruleset.checks.context import Context, Label
@@ -22,13 +24,26 @@ class LabelParams:
     # catch-all leaves them alone. Written down on the rule, not looked up at judging time.
     _claimed: tuple[str, ...] = ()
 
-    def concerns(self, names: set[str]) -> bool:
+    def concerns(self, names: Iterable[str]) -> bool:
         """`names`: a label's key, and for a statement its class and the labels it holds."""
-        return bool(names & set(self.labels)) if self.labels else not names & set(self._claimed)
+        return not self._named.isdisjoint(names) if self.labels else self._others.isdisjoint(names)
+
+    # Kept on the instance at first use, never fields (`rules explain` and the state fingerprint
+    # read the fields): each label of most posts is tested against several rules per jurisdiction.
+    @cached_property
+    def _named(self) -> frozenset[str]:
+        return frozenset(self.labels)
+
+    @cached_property
+    def _others(self) -> frozenset[str]:
+        return frozenset(self._claimed)
 
 
 def _concerned(rule: Rule, label: Label) -> bool:
-    return bool(rule.params.concerns(label.names))
+    span = label.span  # `label.names` without making a set: a plain label is its key alone
+    if span is None or span.cls is None:
+        return bool(rule.params.concerns((label.key,)))
+    return bool(rule.params.concerns((label.key, span.cls, *span.inner)))
 
 
 @check("requires-disclosure", needs=("commercial",))
