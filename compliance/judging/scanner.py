@@ -178,7 +178,7 @@ class Scanner:
         return {rs.code: rs.summary() for rs in self.rulesets}
 
     def judge_record(self, record: Post | InputError) -> PostResult:
-        record = _encodable(record)
+        record = encodable_record(record)
         if isinstance(record, InputError):
             return PostResult(
                 id=record.id,
@@ -299,7 +299,7 @@ def encodable_text(value):
         return value.translate(_SURROGATES)
 
 
-def _encodable(record: Post | InputError) -> Post | InputError:
+def encodable_record(record: Post | InputError) -> Post | InputError:
     """The record with its texts made encodable: itself when they all are (almost always), since
     rebuilding a post costs more than checking it."""
     texts = [*vars(record).values(), record.source.file, record.source.member]

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from compliance.config import Settings
-from compliance.judging.scanner import Scanner
+from compliance.judging.scanner import Scanner, encodable_record
 from compliance.model import Post
 from compliance.ruleset.model import RuleSet
 from compliance.run import CHUNK_SIZE
@@ -89,6 +89,9 @@ class ChunkJudge:
         analyser = scanner.analyser
         nlp = analyser.nlp
         out: list[dict[str, Any]] = []
+        # Texts made encodable first: warming matchers and learning words tokenize a post's
+        # brands and caption outside `judge_record`, and a lone surrogate must not crash them.
+        records = [encodable_record(r) for r in records]
         if len(records) > self.zone_size:  # worth it from the second zone on (a one-caption run skips it)
             with NLP_LOCK:
                 analyser.warm_vocabulary()
