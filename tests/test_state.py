@@ -316,3 +316,27 @@ def test_schema_2_files_are_reused_with_their_stored_blocks_and_marked_3(tmp_pat
     conn.close()
     refused = scan(path, db)
     assert refused.returncode == 2 and "state schema 4" in refused.stderr
+
+
+def test_the_same_rules_from_another_folder_keep_the_fingerprint(tmp_path):
+    """Where rule files live (another checkout, a reinstall) is not what results depend on: a
+    state keeps being reused. What they say is: one changed message text re-judges."""
+    import shutil
+
+    from compliance.judging.scanner import Scanner
+
+    def fingerprint_of(folder: Path) -> str:
+        scanner = Scanner(jurisdictions=["us", "de"], brands=["Glowly"], rules_dirs=[folder])
+        assert all(str(rs.file).startswith(str(folder)) for rs in scanner.rulesets)
+        return state_mod.fingerprint(scanner)[0]
+
+    one, two = tmp_path / "one" / "rules", tmp_path / "elsewhere" / "rules"
+    shutil.copytree(ROOT / "rules", one)
+    shutil.copytree(ROOT / "rules", two)
+    assert fingerprint_of(one) == fingerprint_of(two)
+    us = two / "us.toml"
+    text = us.read_text(encoding="utf-8")
+    changed = text.replace('message = "', 'message = "Changed: ', 1)
+    assert changed != text
+    us.write_text(changed, encoding="utf-8")
+    assert fingerprint_of(one) != fingerprint_of(two)

@@ -80,12 +80,21 @@ class StateError(Exception):
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
+# Dataclass fields that say where a rule was read from, not what it says: the fingerprint leaves
+# them out, so the same rules from another checkout, virtualenv or folder reuse stored results
+# (no report holds them; the rules' content is all in the other fields).
+_LOCATION_FIELDS = frozenset({"file"})
+
+
 def canonical(obj: Any) -> Any:
-    """Plain, ordered JSON data for any rule-set value (sets sorted, dataclasses as dicts)."""
+    """Plain, ordered JSON data for any rule-set value (sets sorted, dataclasses as dicts; where
+    a rule was read from left out)."""
     if type(obj) in _PLAIN_TYPES:  # most values: answered before the slower checks below
         return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {
+            f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name not in _LOCATION_FIELDS
+        }
     if isinstance(obj, Mapping):
         return {str(k): canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
     if isinstance(obj, (set, frozenset)):
