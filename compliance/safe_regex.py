@@ -290,6 +290,22 @@ _ASCII = frozenset(map(chr, range(128)))
 _CHAR_MEMO_MAX = 100_000  # distinct characters remembered per class (the alphabets in use)
 
 
+_LAST: tuple[str | None, frozenset[str]] = (None, frozenset())
+
+
+def _wide_chars(text: str) -> frozenset[str]:
+    """The distinct characters of `text` that are not ASCII, kept for the last text asked about:
+    normalising a caption and looking for CJK in it ask about the same string object (one tuple,
+    assigned at once, so a thread never sees one text's characters under another text)."""
+    global _LAST
+    last = _LAST
+    if last[0] is text:
+        return last[1]
+    chars = frozenset(text).difference(_ASCII)
+    _LAST = (text, chars)
+    return chars
+
+
 class CharClass:
     """Does a text hold a character of a class (`[\\p{Han}\\p{Hangul}]`, `\\p{M}` ...)? The answer
     of a timed `search`, found from the text's distinct characters, each looked up once.
@@ -313,9 +329,7 @@ class CharClass:
     def found(self, text: str) -> bool:
         if self.skip_ascii is None:
             self.skip_ascii = not any(self._has(ch) for ch in sorted(_ASCII))
-        chars = set(text)
-        if self.skip_ascii:
-            chars -= _ASCII
+        chars = _wide_chars(text) if self.skip_ascii else set(text)
         memo = self.memo
         for ch in chars:
             hit = memo.get(ch)
