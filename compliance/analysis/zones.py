@@ -27,7 +27,7 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
             if text[0] == "#":
                 current.append(i)
             continue
-        if text.isalnum() or any(ch.isalnum() for ch in text):  # a word: a letter or digit in it
+        if text.isalnum() or any(map(str.isalnum, text)):  # a word: a letter or digit in it
             if current:
                 runs.append(current)
             current = []
