@@ -318,7 +318,7 @@ class CharClass:
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern = regex.compile(pattern, flags)
         self.memo: dict[str, bool] = {}
-        self.skip_ascii: bool | None = None  # no ASCII character is in the class (decided at first use)
+        self.ascii: frozenset[str] | None = None  # the ASCII characters in the class (found at first use)
 
     def _has(self, ch: str) -> bool:
         if len(self.memo) >= _CHAR_MEMO_MAX:
@@ -327,11 +327,17 @@ class CharClass:
         return found
 
     def found(self, text: str) -> bool:
-        if self.skip_ascii is None:
-            self.skip_ascii = not any(self._has(ch) for ch in sorted(_ASCII))
-        chars = _wide_chars(text) if self.skip_ascii else set(text)
+        """The ASCII members by a set test in C, the other characters one by one (distinct, memoised):
+        an ASCII text, or stretch of one, costs no look-up per character."""
+        members = self.ascii
+        if members is None:
+            members = self.ascii = frozenset(ch for ch in sorted(_ASCII) if self._has(ch))
+        if members and not members.isdisjoint(text):
+            return True
+        if text.isascii():
+            return False
         memo = self.memo
-        for ch in chars:
+        for ch in _wide_chars(text):
             hit = memo.get(ch)
             if hit is None:
                 hit = self._has(ch)
