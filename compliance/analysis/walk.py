@@ -26,9 +26,10 @@ class Walk:
         # A token's text is its lexeme's string and the doc's text is those strings joined with
         # their whitespace, so the slice at `idx` of the lexeme's length is the token's text.
         if len(doc):
-            starts, lengths = doc.to_array(_offset_attrs()).T.tolist()
+            array = doc.to_array(_offset_attrs())
+            starts: list[int] = array[:, 0].tolist()
             text_ = self.text
-            self.words = [text_[s : s + n] for s, n in zip(starts, lengths, strict=True)]
+            self.words = [text_[s : s + n] for s, n in zip(starts, array[:, 1].tolist(), strict=True)]
             self.starts = starts
         else:
             self.words, self.starts = [], []
