@@ -245,7 +245,7 @@ class StatementFinder:
         What a token adds depends only on its lower-case text: found once per distinct text
         (`_token_kind`), most tokens add nothing."""
         walk = walk_of(doc)
-        lines = []
+        lines: list[tuple[int, int, set[str], list[int], set[str]]] = []
         words: set[str]
         glued: list[int]
         present: set[str]
@@ -255,7 +255,17 @@ class StatementFinder:
         if len(kinds) > _KINDS_MAX:
             kinds.clear()
         get = kinds.get
-        for i, low in enumerate(walk.lowers):
+        lowers = walk.lowers
+        if not everywhere:  # a line is kept only for its anchor words: first, does any token hold one?
+            for low in set(lowers):  # each distinct text once (long captions repeat their words)
+                kind = get(low, _UNSEEN)
+                if kind is _UNSEEN:
+                    kind = kinds[low] = self._token_kind(low)
+                if kind is not None and kind[1]:
+                    break
+            else:
+                return lines
+        for i, low in enumerate(lowers):
             kind = get(low, _UNSEEN)
             if kind is _UNSEEN:
                 kind = kinds[low] = self._token_kind(low)
