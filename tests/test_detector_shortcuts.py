@@ -52,7 +52,7 @@ _TEXT = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(_TEXT)
 def test_walk_reads_what_iterating_the_doc_reads(text):
-    """`Walk` takes offsets and lengths from spaCy's arrays: the same texts and offsets as the tokens."""
+    """`Walk`'s words and offsets are the tokens' texts and offsets, with or without the text given."""
     norm = normalise(text).text
     doc = caption_nlp()(norm)
     walk = Walk(doc, norm)
@@ -74,55 +74,3 @@ def test_char_class_answers_as_a_search_whatever_was_asked_before(parts):
     for text in texts + texts[::-1]:
         for cls in _CLASSES:
             assert cls.found(text) == (cls.pattern.search(text) is not None), (cls.pattern.pattern, text)
-
-
-def _plain_lines(finder, walk):
-    """`StatementFinder._lines` as it was, every test made on every token (the reference)."""
-    from compliance.analysis.statements import _GLUE, _NOT_GLUED, _pieces, fold
-
-    lines = []
-    start, words, glued, present = 0, set(), [], set()
-    for i, low in enumerate(walk.lowers):
-        if "\n" in low and low.isspace():
-            if words or finder.everywhere:
-                lines.append((start, i, words, glued, present))
-            start, words, glued, present = i + 1, set(), [], set()
-            continue
-        if low in finder.required:
-            present.add(low)
-            if low in finder.anchors:
-                words.add(low)
-                continue
-        if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
-            inner = {fold(p) for p in _pieces(low)} & finder.anchors
-            if inner:
-                words.update(inner)
-                glued.append(i)
-        elif not low.isascii():
-            folded = fold(low)
-            if folded in finder.anchors:
-                words.add(folded)
-    if words or finder.everywhere:
-        lines.append((start, len(walk), words, glued, present))
-    return lines
-
-
-def test_statement_lines_read_per_token_text_as_token_by_token():
-    """`_lines` remembers what each token text adds to its line: the same lines, anchor words,
-    glued tokens and pattern words as testing every token (rule-file examples, mangled, glued to
-    decoration, accented, across line breaks), asked twice so the remembered answers are used."""
-    from tests.test_statements import _FAST, _SEPARATORS, _fragment
-
-    accented = st.sampled_from(["Affiliés", "AFFILIÉ", "-affilié~", "Werbung", "~Sponsors~", "commissión", "ad:"])
-
-    @settings(max_examples=300, deadline=None)
-    @given(st.lists(st.tuples(st.one_of(_fragment(), accented), st.sampled_from(_SEPARATORS)), min_size=1, max_size=8))
-    def check(parts):
-        text = "".join(f + sep for f, sep in parts)
-        norm = normalise(text).text
-        walk = Walk(caption_nlp()(norm), norm)
-        expected = _plain_lines(_FAST, walk)
-        assert _FAST._lines(walk) == expected, text
-        assert _FAST._lines(walk) == expected, text
-
-    check()

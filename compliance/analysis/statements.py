@@ -141,12 +141,6 @@ small more here all any some""".split()
 )
 
 
-# What a token adds to its line (`StatementFinder._token_kind`), remembered per text up to this many.
-_BREAK: tuple[bool, frozenset[str], bool] = (False, frozenset(), False)  # a line break (by identity)
-_UNSEEN: tuple[bool, frozenset[str], bool] = (True, frozenset(), True)  # not asked yet (by identity)
-_KINDS_MAX = 50_000
-
-
 @dataclass(frozen=True)
 class Found:
     key: str
@@ -202,7 +196,6 @@ class StatementFinder:
                 required.update(form for forms in needs for clause in forms for form in clause)
         self.required = frozenset(required | self.anchors)  # the words `_lines` notes per line
         self.everywhere = bool(self.always) or exhaustive  # a group runs on every line
-        self._kinds: dict[str, tuple[bool, frozenset[str], bool] | None] = {}  # `_token_kind` per text
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -241,72 +234,39 @@ class StatementFinder:
 
     def _lines(self, doc) -> list[tuple[int, int, set[str], list[int], set[str]]]:
         """Each line (a match never crosses a line break) with the anchor words it holds, the
-        tokens in it whose words are glued to decoration, and the pattern words it holds.
-        What a token adds depends only on its lower-case text: found once per distinct text
-        (`_token_kind`), most tokens add nothing."""
+        tokens in it whose words are glued to decoration, and the pattern words it holds."""
         walk = walk_of(doc)
-        lines: list[tuple[int, int, set[str], list[int], set[str]]] = []
+        lines = []
         words: set[str]
         glued: list[int]
         present: set[str]
         start, words, glued, present = 0, set(), [], set()
+        anchors = self.anchors
+        required = self.required
         everywhere = self.everywhere
-        kinds = self._kinds
-        if len(kinds) > _KINDS_MAX:
-            kinds.clear()
-        get = kinds.get
-        lowers = walk.lowers
-        if not everywhere:  # a line is kept only for its anchor words: first, does any token hold one?
-            for low in set(lowers):  # each distinct text once (long captions repeat their words)
-                kind = get(low, _UNSEEN)
-                if kind is _UNSEEN:
-                    kind = kinds[low] = self._token_kind(low)
-                if kind is not None and kind[1]:
-                    break
-            else:
-                return lines
-        for i, low in enumerate(lowers):
-            kind = get(low, _UNSEEN)
-            if kind is _UNSEEN:
-                kind = kinds[low] = self._token_kind(low)
-            if kind is None:
-                continue
-            if kind is _BREAK:
+        for i, low in enumerate(walk.lowers):
+            if "\n" in low and low.isspace():
                 if words or everywhere:
                     lines.append((start, i, words, glued, present))
                 start, words, glued, present = i + 1, set(), [], set()
                 continue
-            required, adds, is_glued = kind
-            if required:
+            if low in required:
                 present.add(low)
-            if adds:
-                words.update(adds)
-            if is_glued:
-                glued.append(i)
+                if low in anchors:
+                    words.add(low)
+                    continue
+            if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+                inner = {fold(p) for p in _pieces(low)} & anchors
+                if inner:
+                    words.update(inner)
+                    glued.append(i)
+            elif not low.isascii():
+                folded = fold(low)
+                if folded in anchors:
+                    words.add(folded)
         if words or everywhere:
             lines.append((start, len(walk), words, glued, present))
         return lines
-
-    def _token_kind(self, low: str) -> tuple[bool, frozenset[str], bool] | None:
-        """What a token of this lower-case text adds to its line: `_BREAK` for a line break, else
-        (a pattern word?, the anchor words it holds, glued to decoration?), or None for nothing."""
-        if "\n" in low and low.isspace():
-            return _BREAK
-        required = low in self.required
-        if required and low in self.anchors:
-            return True, frozenset((low,)), False
-        adds: frozenset[str] = frozenset()
-        is_glued = False
-        if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
-            adds = frozenset(fold(p) for p in _pieces(low)) & self.anchors
-            is_glued = bool(adds)
-        elif not low.isascii():
-            folded = fold(low)
-            if folded in self.anchors:
-                adds = frozenset((folded,))
-        if not required and not adds:
-            return None
-        return required, adds, is_glued
 
     def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
         """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",

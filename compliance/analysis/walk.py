@@ -20,19 +20,15 @@ class Walk:
 
     def __init__(self, doc: Any, text: str | None = None):
         self.doc = doc
+        words: list[str] = []
+        starts: list[int] = []
+        add_word, add_start = words.append, starts.append
+        for token in doc:
+            add_word(token.text)
+            add_start(token.idx)
+        self.words = words
+        self.starts = starts
         self.text: str = doc.text if text is None else text  # the analyser passes the text it tokenized
-        # Each token's offset and length in one call into spaCy's C arrays, its text a slice of the
-        # doc's text: iterating the doc made a Python `Token` per token (a quarter of the cost).
-        # A token's text is its lexeme's string and the doc's text is those strings joined with
-        # their whitespace, so the slice at `idx` of the lexeme's length is the token's text.
-        if len(doc):
-            array = doc.to_array(_offset_attrs())
-            starts: list[int] = array[:, 0].tolist()
-            text_ = self.text
-            self.words = [text_[s : s + n] for s, n in zip(starts, array[:, 1].tolist(), strict=True)]
-            self.starts = starts
-        else:
-            self.words, self.starts = [], []
         self._lowers: list[str] | None = None
         self._tags: list[int] | None = None
 
@@ -68,18 +64,6 @@ class Walk:
 
     def is_space(self, i: int) -> bool:
         return self.words[i].isspace()
-
-
-_ATTRS: list[int] = []
-
-
-def _offset_attrs() -> list[int]:
-    """spaCy's attribute ids for a token's offset and length (spaCy is imported late, at first use)."""
-    if not _ATTRS:
-        from spacy.attrs import IDX, LENGTH
-
-        _ATTRS.extend((IDX, LENGTH))
-    return _ATTRS
 
 
 def walk_of(doc: Any) -> Walk:
