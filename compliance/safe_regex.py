@@ -290,6 +290,22 @@ _ASCII = frozenset(map(chr, range(128)))
 _CHAR_MEMO_MAX = 100_000  # distinct characters remembered per class (the alphabets in use)
 
 
+_LAST: tuple[str | None, frozenset[str]] = (None, frozenset())
+
+
+def _wide_chars(text: str) -> frozenset[str]:
+    """The distinct characters of `text` that are not ASCII, kept for the last text asked about:
+    normalising a caption and looking for CJK in it ask about the same string object (one tuple,
+    assigned at once, so a thread never sees one text's characters under another text)."""
+    global _LAST
+    last = _LAST
+    if last[0] is text:
+        return last[1]
+    chars = frozenset(text).difference(_ASCII)
+    _LAST = (text, chars)
+    return chars
+
+
 class CharClass:
     """Does a text hold a character of a class (`[\\p{Han}\\p{Hangul}]`, `\\p{M}` ...)? The answer
     of a timed `search`, found from the text's distinct characters, each looked up once.
@@ -302,7 +318,7 @@ class CharClass:
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern = regex.compile(pattern, flags)
         self.memo: dict[str, bool] = {}
-        self.skip_ascii: bool | None = None  # no ASCII character is in the class (decided at first use)
+        self.ascii: frozenset[str] | None = None  # the ASCII characters in the class (found at first use)
 
     def _has(self, ch: str) -> bool:
         if len(self.memo) >= _CHAR_MEMO_MAX:
@@ -311,13 +327,17 @@ class CharClass:
         return found
 
     def found(self, text: str) -> bool:
-        if self.skip_ascii is None:
-            self.skip_ascii = not any(self._has(ch) for ch in sorted(_ASCII))
-        chars = set(text)
-        if self.skip_ascii:
-            chars -= _ASCII
+        """The ASCII members by a set test in C, the other characters one by one (distinct, memoised):
+        an ASCII text, or stretch of one, costs no look-up per character."""
+        members = self.ascii
+        if members is None:
+            members = self.ascii = frozenset(ch for ch in sorted(_ASCII) if self._has(ch))
+        if members and not members.isdisjoint(text):
+            return True
+        if text.isascii():
+            return False
         memo = self.memo
-        for ch in chars:
+        for ch in _wide_chars(text):
             hit = memo.get(ch)
             if hit is None:
                 hit = self._has(ch)

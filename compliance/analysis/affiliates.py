@@ -105,8 +105,21 @@ class Catalogue:
         return None
 
 
+_MEMO_URL = 1024  # URLs up to this long are remembered (4,096 of them: a few megabytes at most)
+
+
 def _split(url: str) -> tuple[str, str, str] | None:
-    """(host, lowercase path, query) of a URL written with or without a scheme."""
+    """(host, lowercase path, query) of a URL written with or without a scheme. Remembered per URL:
+    `classify` and `shortener` both ask about each link of a caption (a pure function of it)."""
+    return _split_memo(url) if len(url) <= _MEMO_URL else _split_url(url)
+
+
+@lru_cache(maxsize=4096)
+def _split_memo(url: str) -> tuple[str, str, str] | None:
+    return _split_url(url)
+
+
+def _split_url(url: str) -> tuple[str, str, str] | None:
     url = url[:MAX_URL]
     try:
         parts = urlsplit(url if "://" in url[:12] else "http://" + url)

@@ -252,6 +252,9 @@ def _order(span: Span):
 
 
 def _to_raw(span: Span, norm: Normalised) -> Span:
+    if norm.text is norm.raw and span.start < span.end:  # a caption normalising changed nothing
+        if norm.raw[span.start : span.end] == span.text:  # offsets map to themselves: the span as it is
+            return span
     start, end = norm.raw_span(span.start, span.end)
     return span.moved(start=start, end=end, text=norm.raw[start:end])
 

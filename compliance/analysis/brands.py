@@ -77,6 +77,7 @@ class BrandSet:
         self.common_forms = {form: b for form, b in self.by_compact.items() if b.common}
         self._matcher = None
         self._tags: dict[str, Brand | None] = {}
+        self._handles: dict[str, tuple[Brand, str] | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self.brands)
@@ -156,6 +157,17 @@ class BrandSet:
         return None
 
     def for_handle(self, body: str) -> tuple[Brand, str] | None:
+        """The brand an @handle's body names, and how sure; remembered per body (handles recur
+        post after post, and a handle of no brand tries every prefix length)."""
+        memo = self._handles
+        if body in memo:
+            return memo[body]
+        if len(memo) >= _TAG_MEMO:
+            memo.clear()
+        found = memo[body] = self._for_handle(body)
+        return found
+
+    def _for_handle(self, body: str) -> tuple[Brand, str] | None:
         body = body.lower().rstrip(".")
         if body in self.handles:
             return self.handles[body], "high"

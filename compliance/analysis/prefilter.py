@@ -19,8 +19,18 @@ Clause = frozenset[str]  # one of these strings must be in the text
 
 def fold(text: str) -> str:
     """The text as the test reads it: case-folded, so a literal matched case-insensitively is found
-    (`K`, `ſ`, `ß` fold to `k`, `s`, `ss`); `İ` folds to `i` plus a dot, so the dot is dropped."""
-    return text.casefold().replace("i\u0307", "i")
+    (`K`, `ſ`, `ß` fold to `k`, `s`, `ss`); `İ` folds to `i` plus a dot, so the dot is dropped.
+    The last text's fold is kept: the label patterns and the code words test the same caption."""
+    global _LAST
+    last = _LAST
+    if last[0] is text:
+        return last[1]
+    folded = text.casefold().replace("i\u0307", "i")
+    _LAST = (text, folded)  # one tuple, assigned at once: threads never see a mixed pair
+    return folded
+
+
+_LAST: tuple[str | None, str] = (None, "")
 
 
 class Needs:

@@ -7,11 +7,12 @@ look for it. Each signal is a span of the normalised caption.
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
-from compliance.analysis.affiliates import CueFinder, load_catalogue
+from compliance.analysis.affiliates import _MEMO_URL, CueFinder, load_catalogue
 from compliance.analysis.normalise import fold_key
 from compliance.analysis.prefilter import fold
 from compliance.analysis.walk import walk_of
@@ -234,6 +235,17 @@ def _find(text: str, sub: str, start: int, none: int) -> int:
 
 
 def _host(url: str) -> str | None:
+    """The URL's host, lower case. Remembered per URL (short ones): a link's host is asked for by
+    the affiliate test and by each brand set (parsing it is most of a link's cost)."""
+    return _host_memo(url) if len(url) <= _MEMO_URL else _parse_host(url)
+
+
+@lru_cache(maxsize=4096)
+def _host_memo(url: str) -> str | None:
+    return _parse_host(url)
+
+
+def _parse_host(url: str) -> str | None:
     try:
         parts = urlsplit(url if "://" in url else "http://" + url)
         return (parts.hostname or "").lower() or None

@@ -321,8 +321,12 @@ def _is_break(word: str) -> bool:
     return "\n" in word and word.isspace()
 
 
+_STOP_CHARS = "".join(sorted(_STOPS))
+
+
 def _is_stop(word: str) -> bool:
-    return _is_break(word) or (bool(word) and all(ch in _STOPS for ch in word))
+    # Every character a stop <=> nothing is left once stops are stripped from both ends (in C).
+    return _is_break(word) or (bool(word) and not word.strip(_STOP_CHARS))
 
 
 def sentence(doc, start: int, end: int) -> tuple[int, int]:
@@ -371,8 +375,8 @@ def absorb(labels: list[Span], statements: list[Span], denials: list[Span]) -> l
     The statement remembers the labels it swallowed (`inner`), so a jurisdiction that accepts
     "Werbung" still accepts "Dieses Video enthält Werbung" whatever it thinks of the class.
     """
-    from dataclasses import replace
-
+    if not statements and not denials:  # most captions: the labels as they are
+        return sorted(labels, key=_by_place)
     kept = [lbl for lbl in labels if not any(d.start < lbl.end and lbl.start < d.end for d in denials)]
     out: list[Span] = []
     inner: dict[int, list[str]] = {i: [] for i in range(len(statements))}
@@ -383,8 +387,12 @@ def absorb(labels: list[Span], statements: list[Span], denials: list[Span]) -> l
         elif lbl.label is not None and lbl.label not in inner[home]:
             inner[home].append(lbl.label)
     for i, st in enumerate(statements):
-        out.append(replace(st, inner=tuple(sorted(inner[i]))))
-    return sorted(out, key=lambda s: (s.start, s.end))
+        out.append(st.moved(inner=tuple(sorted(inner[i]))))
+    return sorted(out, key=_by_place)
+
+
+def _by_place(span: Span) -> tuple[int, int]:
+    return span.start, span.end
 
 
 LINK_KINDS = frozenset({"affiliate_link", "short_link"})
@@ -396,8 +404,8 @@ def near_links(disclosures: list[Span], signals: list[Span], text: str) -> list[
     "Next to" means on the same line as that link or the line right after it. Offsets are the
     caption's; disclosures and signals must both be in them.
     """
-    from dataclasses import replace
-
+    if not disclosures:
+        return disclosures
     links = sorted((s for s in signals if s.kind in LINK_KINDS), key=lambda s: s.start)
     if not links:
         return disclosures
@@ -405,6 +413,6 @@ def near_links(disclosures: list[Span], signals: list[Span], text: str) -> list[
     out = []
     for d in disclosures:
         if d.cls in AFFILIATE_CLASSES and (d.start <= first.end or text.count("\n", first.end, d.start) <= 1):
-            d = replace(d, zone=d.zone + ("near_links",))
+            d = d.moved(zone=d.zone + ("near_links",))
         out.append(d)
     return out

@@ -6,7 +6,7 @@ files. Spacer lines (dots, braille blanks) are lines too: they push text below t
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from compliance.analysis.walk import walk_of
 from compliance.model import Span
@@ -27,7 +27,7 @@ def hashtag_runs(doc) -> list[tuple[int, int, list[int]]]:
             if text[0] == "#":
                 current.append(i)
             continue
-        if text.isalnum() or any(ch.isalnum() for ch in text):  # a word: a letter or digit in it
+        if text.isalnum() or any(map(str.isalnum, text)):  # a word: a letter or digit in it
             if current:
                 runs.append(current)
             current = []
@@ -47,7 +47,7 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
     walk = walk_of(doc)
     text = walk.text
     lead = len(text) - len(text.lstrip())
-    by_start = dict(zip(walk.starts, range(len(walk.starts)), strict=True))
+    starts = walk.starts  # strictly increasing: a label's token is found by bisection, no index built
     run_of: dict[int, tuple[int, int, list[int]]] | None = None  # token -> its block, made when a tag needs it
     trailing: dict[int, bool] = {}
     newlines = _newlines(text)
@@ -68,7 +68,8 @@ def place(doc, disclosures: list[Span], fold_chars: int, fold_lines: int, block_
             zones.append("above_fold")
         else:
             zones.append("below_fold")
-        token_i = by_start.get(span.start)
+        at = bisect_left(starts, span.start)
+        token_i = at if at < len(starts) and starts[at] == span.start else None
         run = None
         if token_i is not None and walk.words[token_i][:1] == "#":  # only a hashtag token is in a block
             if run_of is None:
