@@ -123,12 +123,13 @@ def test_workers_are_forked_only_on_linux_with_no_other_thread_running(monkeypat
 
 
 def _scan_with_workers(tmp_path, **popen):
-    """A `--jobs 3` scan (two workers) long enough to act on while it runs, and its workers once up."""
+    """A `--jobs 3` scan (two workers) long enough to act on while it runs (100,000 posts: with
+    20,000 a fast machine could finish before the test acted), and its workers once up."""
     from tests.test_hostile_crash import _descendants
 
     posts = tmp_path / "many.jsonl"
     line = json.dumps({"id": "x", "caption": "Loving my Glowly serum, code LENA15 " * 5})
-    posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(20000)) + "\n")
+    posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(100_000)) + "\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "3", "--chunk-size", "50"]
         + ["--brand", "Glowly", "-o", str(tmp_path / "r.json"), "--state", str(tmp_path / "s.sqlite")],

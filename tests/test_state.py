@@ -340,3 +340,64 @@ def test_the_same_rules_from_another_folder_keep_the_fingerprint(tmp_path):
     assert changed != text
     us.write_text(changed, encoding="utf-8")
     assert fingerprint_of(one) != fingerprint_of(two)
+
+
+def test_the_quick_source_text_is_the_full_one():
+    """A re-run compares each post's source with the stored text through a per-file shortcut."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from compliance.model import Source
+
+    names = st.one_of(st.text(max_size=30), st.sampled_from(["posts.jsonl", 'a"b\\c.jsonl', "ü/𝔵 0.csv", "-"]))
+    numbers = st.one_of(st.none(), st.integers(min_value=-(2**70), max_value=2**70))
+
+    @given(name=names, line=numbers, row=numbers, index=numbers, member=st.one_of(st.none(), names))
+    def same(name, line, row, index, member):
+        source = Source(name, line=line, row=row, index=index, member=member)
+        assert state_mod._line_source_text(source) == state_mod._source_text(source.to_dict())
+        assert state_mod._line_source_text(source) == state_mod._source_text(source.to_dict())  # the kept head
+
+    same()
+
+
+def test_ctrl_c_just_after_a_chunk_commits_keeps_the_chunk_and_the_file_sound(tmp_path):
+    """A KeyboardInterrupt landing right after COMMIT has nothing to roll back: it stops the scan
+    as Ctrl-C, never as a "damaged state file", and the committed chunk is kept."""
+    import pytest
+
+    from compliance.judging.scanner import Scanner
+    from compliance.readers import ReadOptions, read_inputs
+    from compliance.run.chunks import ChunkJudge
+
+    class InterruptAfterCommit:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def execute(self, sql, *args):
+            out = self.conn.execute(sql, *args)
+            if sql == "COMMIT":
+                raise KeyboardInterrupt
+            return out
+
+    scanner = Scanner(["us"], brands=["Glowly"])
+    path = posts_file(tmp_path, BASE)
+    db = tmp_path / "state.sqlite"
+    st = state_mod.ScanState(str(db), scanner)
+    records = list(read_inputs([str(path)], ReadOptions(note=lambda m: None)))
+    batch = st.lookup(records)
+    posts = batch.merge(ChunkJudge(scanner)(batch.todo))
+    real = st.conn
+    st.conn = InterruptAfterCommit(real)
+    with pytest.raises(KeyboardInterrupt):
+        st.store(batch, posts)
+    st.conn = real
+    st.close()
+    stored = sqlite3.connect(db).execute("SELECT count(*) FROM posts").fetchone()[0]
+    assert stored == len(BASE)
+    again = scan(path, db, "-j", "us")
+    assert again.returncode == 1, again.stderr
+    assert runs(db)[-1][3] == 0  # every post reused from the committed chunk

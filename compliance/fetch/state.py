@@ -79,7 +79,8 @@ class FetchState:
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # Ctrl-C can land before BEGIN took effect or after COMMIT did
+                conn.execute("ROLLBACK")
             raise
         return len(rows)
 

@@ -21,13 +21,13 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
 from compliance import __version__
 from compliance.analysis.discover import load_catalogue
-from compliance.model import Post
+from compliance.model import Post, Source
 from compliance.reporters.encode import dumps_compact, nested_from_line
 from compliance.reporters.streaming import PACK_ERRORS, Rendered, pack, post_texts, unpack, unpack_bytes
 from compliance.run.chunks import Batch
@@ -143,6 +143,9 @@ def input_key(inputs: list[str]) -> list[str]:
 
 
 def post_hash(post: Post) -> str:
+    """A hash of everything judging reads. The compact JSON text (orjson where it writes json's
+    exact bytes) costs a quarter of `json.dumps` with its default separators, which an unchanged
+    re-run paid for every post; a value JSON cannot hold is written as its `str`, as before."""
     data = [
         post.caption,
         post.platform,
@@ -152,8 +155,11 @@ def post_hash(post: Post) -> str:
         list(post.brands),
         post.metadata,
     ]
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        text = dumps_compact(data)
+    except (TypeError, ValueError):
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _STATUSES_TEXT: dict[tuple, str] = {}
@@ -174,6 +180,33 @@ def _statuses(post: Mapping[str, Any]) -> str:
 def _source_text(source: Mapping[str, Any]) -> str:
     """json.dumps(source, sort_keys=True, separators=(",", ":"), ensure_ascii=False), by orjson."""
     return dumps_compact(source)
+
+
+_LINE_SOURCE_HEAD: dict[str, str] = {}
+
+
+def _parts(keys: list[str]) -> Iterator[list[str]]:
+    """Keys in groups small enough for one `IN (...)` query."""
+    for start in range(0, len(keys), _LOOKUP_BATCH):
+        yield keys[start : start + _LOOKUP_BATCH]
+
+
+def _marks(part: list[str]) -> str:
+    return ",".join("?" * len(part))
+
+
+def _line_source_text(source: Source) -> str:
+    """`_source_text(source.to_dict())` for the usual source, a file and a line: the file's part
+    is written once per file (a re-run compares every post's source with the stored one)."""
+    line = source.line
+    if source.member is not None or source.row is not None or source.index is not None or type(line) is not int:
+        return _source_text(source.to_dict())
+    head = _LINE_SOURCE_HEAD.get(source.file)
+    if head is None:
+        if len(_LINE_SOURCE_HEAD) > 1024:
+            _LINE_SOURCE_HEAD.clear()
+        head = _LINE_SOURCE_HEAD[source.file] = _source_text({"file": source.file, "line": 0})[: -len("0}")]
+    return f"{head}{line}}}"
 
 
 _STATUS_CACHE: dict[str, dict[str, str]] = {}
@@ -354,31 +387,46 @@ class ScanState:
                 hashes.append(None)
         rows: dict[str, tuple] = {}
         wanted = sorted({k for k in keys if k is not None})
-        for start in range(0, len(wanted), _LOOKUP_BATCH):
-            part = wanted[start : start + _LOOKUP_BATCH]
-            marks = ",".join("?" * len(part))
+        for part in _parts(wanted):
             for row in self.conn.execute(
-                "SELECT key, hash, fingerprint, run, source, statuses, result, block FROM posts "
-                f"WHERE key IN ({marks})",
-                part,
+                f"SELECT key, hash, fingerprint, run, source, statuses FROM posts WHERE key IN ({_marks(part)})", part
             ):
                 rows[row[0]] = row[1:]
+        # The stored texts (the large part of a row) are read only for posts whose texts are used:
+        # an unchanged post an --only-new report leaves out needs its statuses alone.
+        matched: list[tuple | None] = []  # per record: (row, in the same place) when reusable
+        needed: set[str] = set()
+        for record, key, h in zip(records, keys, hashes, strict=False):
+            row = rows.get(key) if key is not None else None
+            if key is None or row is None or row[0] != h or row[1] != self.fingerprint:
+                matched.append(None)
+                continue
+            placed = _line_source_text(record.source) == row[3]
+            matched.append((row, placed))
+            unreported = self.only_new and self.previous is not None and row[2] <= self.previous
+            if not (placed and unreported and record.id not in self.waived_ids):
+                needed.add(key)
+        texts: dict[str, tuple] = {}
+        for part in _parts(sorted(needed)):
+            for key, line, block in self.conn.execute(
+                f"SELECT key, result, block FROM posts WHERE key IN ({_marks(part)})", part
+            ):
+                texts[key] = (line, block)
         reused: list[dict | None] = []
         recent: list[bool] = []
         known: list[str | None] = []  # the stored statuses of each reused post: its history row as it is
-        for record, key, h in zip(records, keys, hashes, strict=False):
-            row = rows.get(key) if key is not None else None
-            if row is None or row[0] != h or row[1] != self.fingerprint:
+        for record, key, match in zip(records, keys, matched, strict=False):
+            if match is None or key is None:
                 reused.append(None)
                 recent.append(True)
                 known.append(None)
                 continue
-            _, _, run, source, statuses, line, block = row
+            (_, _, run, _, statuses), placed = match
+            line, block = texts.get(key, (None, None))
             known.append(statuses)
             # Judged by an interrupted run after the last complete one: still new to a reader.
             is_recent = self.previous is None or run > self.previous
-            here = record.source.to_dict()
-            if _source_text(here) == source:
+            if placed:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in _parsed_statuses(statuses).items()}
                 if record.id in self.waived_ids:
@@ -387,7 +435,7 @@ class ScanState:
                             verdicts[j]["waived"] = verdict["waived"]
                 data = {"id": record.id, "error": None, "verdicts": verdicts}
                 if self.only_new and not is_recent:
-                    # Not reported (--only-new): the texts stay compressed and are never read.
+                    # Not reported (--only-new): the texts were not even read (see `needed`).
                     post = Rendered(data, line=line, block=block or None, partial=True, packed=True)
                 else:
                     # Expanded here, where a damaged blob (zlib's checksum, or a line that is not JSON)
@@ -402,7 +450,7 @@ class ScanState:
                     )
             else:
                 post = json.loads(unpack(line))
-                post["source"] = here
+                post["source"] = record.source.to_dict()
             reused.append(post)
             recent.append(is_recent)
         return Batch(records, reused, meta=(keys, hashes, known), recent=recent)
@@ -449,7 +497,10 @@ class ScanState:
             conn.execute("UPDATE runs SET posts=?, judged=? WHERE run=?", (self.posts, self.judged, self.run))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # Ctrl-C can land between statements: before BEGIN took effect or after COMMIT did,
+            # when there is nothing to roll back (and trying would call the file damaged).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     # -- end of run ------------------------------------------------------------------------------
@@ -463,7 +514,10 @@ class ScanState:
             "SELECT h0.key, p.id, h0.statuses, h1.statuses FROM history h0 "
             "LEFT JOIN history h1 ON h1.key = h0.key AND h1.run = ? "
             "LEFT JOIN posts p ON p.key = h0.key "
-            "WHERE h0.run = ? ORDER BY h0.key"
+            # Only rows that can hold a gone violation leave SQLite (a superset, tested below):
+            # an unchanged re-run no longer reads every post's two statuses texts into Python.
+            "WHERE h0.run = ? AND h0.statuses LIKE '%\"violation\"%' "
+            "AND (h1.statuses IS NULL OR h1.statuses != h0.statuses) ORDER BY h0.key"
         )
         for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
             if before == after:  # unchanged statuses: nothing went away
