@@ -401,3 +401,37 @@ def test_ctrl_c_just_after_a_chunk_commits_keeps_the_chunk_and_the_file_sound(tm
     again = scan(path, db, "-j", "us")
     assert again.returncode == 1, again.stderr
     assert runs(db)[-1][3] == 0  # every post reused from the committed chunk
+
+
+def test_a_rerun_that_reuses_every_post_never_loads_spacy(tmp_path):
+    """Start-up is most of an unchanged re-run: the analyser (spaCy's import, the matchers) is
+    built only when a post needs judging. A changed post builds it, and the bytes are the same."""
+    path = write_posts(tmp_path / "posts.jsonl", 12, bad_every=5)
+    db = tmp_path / "state.sqlite"
+    probe = (
+        "import atexit, sys; "
+        "atexit.register(lambda: sys.stderr.write('SPACY=%s\\n' % ('spacy' in sys.modules))); "
+        "from compliance.cli.commands import main; main()"
+    )
+
+    def scan_here(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", probe, "scan", str(path), "--brand", "Glowly", "--state", str(db), *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=300,
+        )
+
+    first, again = scan_here("--jobs", "1"), scan_here("--jobs", "1")
+    assert first.returncode == again.returncode == 1, again.stderr
+    assert "SPACY=True" in first.stderr
+    assert "SPACY=False" in again.stderr and again.stdout == first.stdout
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "new", "caption": "Use code GLOW10 at Glowly"}) + "\n")
+    changed = scan_here("--jobs", "2", "--only-new")
+    assert changed.returncode == 1, changed.stderr
+    assert "SPACY=True" in changed.stderr
+    reported = json.loads(changed.stdout)["posts"]
+    assert [p["id"] for p in reported if not p.get("error")] == ["new"]  # unreadable lines: always shown

@@ -31,8 +31,11 @@ def _format_choices() -> list[str]:
     return REPORTERS.names()
 
 
-def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict, discover: bool = False):
-    """The one `Settings` (project config under the command line's flags) -> a Scanner."""
+def configured_scanner(
+    jurisdictions, brands_file, brand_names, rule_flags: dict, discover: bool = False, lazy: bool = False
+):
+    """The one `Settings` (project config under the command line's flags) -> a Scanner; `lazy`:
+    its analyser (spaCy) built only when a post is judged (a `--state` re-run may judge none)."""
     return scanner_for(
         resolve_settings(
             jurisdictions=jurisdictions,
@@ -40,7 +43,8 @@ def configured_scanner(jurisdictions, brands_file, brand_names, rule_flags: dict
             brand_names=brand_names,
             discover=discover,
             **rule_flags,
-        )
+        ),
+        lazy=lazy,
     )
 
 
@@ -63,17 +67,26 @@ def start_up():
             gc.enable()
 
 
-def scanner_for(settings: Settings):
+def scanner_for(settings: Settings, lazy: bool = False):
     with start_up():
-        return _scanner_for(settings)
+        return _scanner_for(settings, lazy)
 
 
-def _scanner_for(settings: Settings):
+def _scanner_for(settings: Settings, lazy: bool = False):
     from compliance.judging.scanner import Scanner
     from compliance.ruleset.loader import RuleFileError
 
     try:
-        return Scanner.from_settings(settings)
+        scanner = Scanner.from_settings(settings)
+        if not lazy:
+            scanner.analyser  # noqa: B018  (built now: its errors are start-up errors, exit 2)
+        else:  # the catalogues it reads are still checked now (and the state's fingerprint holds them)
+            from compliance.analysis import affiliates, discover
+
+            affiliates.load_catalogue()
+            if settings.discover:
+                discover.load_catalogue()
+        return scanner
     except (RuleFileError, ConfigError) as exc:  # ConfigError: a severity/select/ignore key naming no rule
         raise UsageProblem(str(exc)) from None
     except ValueError as exc:  # a broken discover catalogue (compliance.analysis.discover.CatalogueError)
@@ -233,7 +246,10 @@ def scan(
         from compliance.reporters.xlsx_report import require
 
         require()
-    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover)
+    # With a state file the analyser waits until a post needs judging: a re-run of unchanged
+    # posts never builds it (its catalogues are still read at once, for the state's fingerprint).
+    lazy = bool(batch.get("state_path")) and batch.get("engine") != "dask"
+    scanner = configured_scanner(jurisdictions, brands_file, brand_names, rule_flags, discover, lazy=lazy)
     from compliance.judging.scanner import encodable_text  # a non-UTF-8 file name must not break the report
     from compliance.run.scan import run_from_cli
 

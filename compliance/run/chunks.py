@@ -86,6 +86,8 @@ class ChunkJudge:
 
     def __call__(self, records: list) -> list[dict[str, Any]]:
         scanner = self.scanner
+        if not any(isinstance(r, Post) for r in records):  # unreadable lines only: no analyser needed
+            return [scanner.judge_record(encodable_record(r)).to_dict() for r in records]
         analyser = scanner.analyser
         nlp = analyser.nlp
         out: list[dict[str, Any]] = []

@@ -26,6 +26,7 @@ from pathlib import PurePath
 from typing import Any
 
 from compliance import __version__
+from compliance.analysis.affiliates import load_catalogue as load_affiliates
 from compliance.analysis.discover import load_catalogue
 from compliance.model import Post, Source
 from compliance.reporters.encode import dumps_compact, nested_from_line
@@ -119,7 +120,7 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
         "versions": {code: meta.get("version") for code, meta in scanner.ruleset_meta().items()},
         "select": list(scanner.settings.select),
         "ignore": list(scanner.settings.ignore),
-        "brands": list(scanner.analyser.campaign),
+        "brands": list(scanner.settings.brands),  # the campaign's (the analyser is not built for this)
     }
     parts = [
         config,
@@ -131,7 +132,7 @@ def fingerprint(scanner) -> tuple[str, dict[str, Any]]:
     if scanner.settings.discover:  # --discover results depend on the cue catalogue
         config["discover"] = True
         parts.append(load_catalogue().canonical())
-    affiliates = scanner.analyser.signals.catalogue  # the affiliate catalogue judges links too
+    affiliates = load_affiliates()  # the affiliate catalogue judges links too (the analyser's own)
     parts.append(canonical([affiliates.programmes, affiliates.shorteners, affiliates.cues, affiliates.cue_window]))
     content = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest(), config
