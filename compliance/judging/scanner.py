@@ -267,12 +267,7 @@ class Scanner:
         return new_record(
             PostResult,
             {
-                "id": post.id,
-                "source": post.source,
-                "caption": post.caption,
-                "platform": post.platform,
-                "author": post.author,
-                "posted_at": post.posted_at,
+                **_identity(post),
                 "paid_partnership": post.paid_partnership,
                 "error": None,
                 "signals": _with_cues(analysis),
