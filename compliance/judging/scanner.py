@@ -194,7 +194,10 @@ class Scanner:
         return {rs.code: rs.summary() for rs in self.rulesets}
 
     def judge_record(self, record: Post | InputError) -> PostResult:
-        record = encodable_record(record)
+        return self.judge_encodable(encodable_record(record))
+
+    def judge_encodable(self, record: Post | InputError) -> PostResult:
+        """`judge_record` for a record `encodable_record` has already been through."""
         if isinstance(record, InputError):
             return PostResult(
                 id=record.id,

@@ -87,7 +87,7 @@ class ChunkJudge:
     def __call__(self, records: list) -> list[dict[str, Any]]:
         scanner = self.scanner
         if not any(isinstance(r, Post) for r in records):  # unreadable lines only: no analyser needed
-            return [scanner.judge_record(encodable_record(r)).to_dict() for r in records]
+            return [scanner.judge_record(r).to_dict() for r in records]
         analyser = scanner.analyser
         nlp = analyser.nlp
         out: list[dict[str, Any]] = []
@@ -106,7 +106,7 @@ class ChunkJudge:
                 analyser.prepare_zone(part)  # the zone's recurring words, learned before it
                 with nlp.memory_zone():
                     for record in part:
-                        out.append(scanner.judge_record(record).to_dict())
+                        out.append(scanner.judge_encodable(record).to_dict())
         return out
 
     def zones(self, records: list) -> Iterator[list]:

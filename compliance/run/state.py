@@ -395,7 +395,7 @@ class ScanState:
                 rows[row[0]] = row[1:]
         # The stored texts (the large part of a row) are read only for posts whose texts are used:
         # an unchanged post an --only-new report leaves out needs its statuses alone.
-        matched: list[tuple | None] = []  # per record: (row, in the same place) when reusable
+        matched: list[tuple | None] = []  # per record, when reusable: (row, in the same place, recent)
         needed: set[str] = set()
         for record, key, h in zip(records, keys, hashes, strict=False):
             row = rows.get(key) if key is not None else None
@@ -403,9 +403,10 @@ class ScanState:
                 matched.append(None)
                 continue
             placed = _line_source_text(record.source) == row[3]
-            matched.append((row, placed))
-            unreported = self.only_new and self.previous is not None and row[2] <= self.previous
-            if not (placed and unreported and record.id not in self.waived_ids):
+            # Judged by an interrupted run after the last complete one: still new to a reader.
+            is_recent = self.previous is None or row[2] > self.previous
+            matched.append((row, placed, is_recent))
+            if not (placed and self.only_new and not is_recent and record.id not in self.waived_ids):
                 needed.add(key)
         texts: dict[str, tuple] = {}
         for part in _parts(sorted(needed)):
@@ -422,11 +423,9 @@ class ScanState:
                 recent.append(True)
                 known.append(None)
                 continue
-            (_, _, run, _, statuses), placed = match
+            (_, _, _, _, statuses), placed, is_recent = match
             line, block = texts.get(key, (None, None))
             known.append(statuses)
-            # Judged by an interrupted run after the last complete one: still new to a reader.
-            is_recent = self.previous is None or run > self.previous
             if placed:
                 # Unchanged and in the same place: the stored texts are the output, as they are.
                 verdicts = {j: {"status": s} for j, s in _parsed_statuses(statuses).items()}
@@ -515,14 +514,12 @@ class ScanState:
             "SELECT h0.key, p.id, h0.statuses, h1.statuses FROM history h0 "
             "LEFT JOIN history h1 ON h1.key = h0.key AND h1.run = ? "
             "LEFT JOIN posts p ON p.key = h0.key "
-            # Only rows that can hold a gone violation leave SQLite (a superset, tested below):
-            # an unchanged re-run no longer reads every post's two statuses texts into Python.
+            # Only changed statuses that held a violation leave SQLite (a superset: the loop below
+            # decides): an unchanged re-run no longer reads every post's statuses into Python.
             "WHERE h0.run = ? AND h0.statuses LIKE '%\"violation\"%' "
             "AND (h1.statuses IS NULL OR h1.statuses != h0.statuses) ORDER BY h0.key"
         )
         for key, post_id, before, after in self.conn.execute(query, (self.run, self.previous)):
-            if before == after:  # unchanged statuses: nothing went away
-                continue
             before = json.loads(before)
             now = json.loads(after) if after is not None else None
             gone = sorted(
