@@ -88,12 +88,13 @@ class Label:
     span: Span | None
 
     @property
-    def names(self) -> set[str]:
+    def names(self) -> tuple[str, ...]:
         """What a rule's `params.labels` may name to concern this label: its key, a statement's
-        class, and the vocabulary labels a statement holds."""
+        class, and the vocabulary labels a statement holds (a tuple: rules test it against their
+        own sets, for every label of most posts, so no set is made)."""
         if self.span is None or self.span.cls is None:
-            return {self.key}
-        return {self.key, self.span.cls, *self.span.inner}
+            return (self.key,)
+        return (self.key, self.span.cls, *self.span.inner)
 
     @property
     def zones(self) -> tuple[str, ...]:

@@ -40,10 +40,7 @@ class LabelParams:
 
 
 def _concerned(rule: Rule, label: Label) -> bool:
-    span = label.span  # `label.names` without making a set: a plain label is its key alone
-    if span is None or span.cls is None:
-        return bool(rule.params.concerns((label.key,)))
-    return bool(rule.params.concerns((label.key, span.cls, *span.inner)))
+    return bool(rule.params.concerns(label.names))
 
 
 @check("requires-disclosure", needs=("commercial",))
