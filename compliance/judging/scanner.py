@@ -18,6 +18,7 @@ from compliance.analysis.discover import discovery_finding
 from compliance.config import ConfigError, Settings
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver, new_record
 from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.categories import TermGate
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
 from compliance.ruleset.model import Rule, RuleSet, rule_selected
@@ -161,7 +162,16 @@ class Scanner:
             ]
             for rs in self.rulesets
         }
+        # Rules whose check first tests a word list against the caption (restricted categories,
+        # retouching): one test of all their lists per post decides whether any can fire.
+        gated = [r for rules in self.rules.values() for r in rules if _terms_of(r) is not None]
+        self._gate = TermGate([_terms_of(r) for r in gated]) if gated else None
         self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
+        # Per (commercial, labelled): does any jurisdiction's plan hold a gated rule?
+        self._gated = {
+            have: any(p[have + (True,)] != p[have + (False,)] for p in self._plans.values())
+            for have in ((False, False), (False, True), (True, False), (True, True))
+        }
         # The verdict of a jurisdiction none of whose checks can find anything in a post: shared,
         # as verdicts are immutable.
         self._empty = {c: Verdict(status_of([], c)) for c in (False, True)}
@@ -219,7 +229,10 @@ class Scanner:
         waivers = self.settings.waivers_for(post.id) if self.settings.exceptions else []
         verdicts = {}
         commercial = analysis.commercial or post.paid_partnership
-        have = (commercial, bool(analysis.disclosures) or post.paid_partnership)
+        labelled = bool(analysis.disclosures) or post.paid_partnership
+        # One word-list test for every gated rule of every jurisdiction (most captions: none can fire).
+        gate = self._gate if self._gated[commercial, labelled] else None
+        have = (commercial, labelled, gate.open_for(analysis.normalised) if gate is not None else True)
         discovery = analysis.discovery
         for rs in self.rulesets:
             selected = self.rules[rs.code]
@@ -283,18 +296,28 @@ class Scanner:
         )
 
 
-def _plans(rules: list[Rule]) -> dict[tuple[bool, bool], list[tuple[Rule, Any]]]:
-    """For each (commercial, labelled) a post can be: the rules whose check may find something
-    there, in rule-file order, with the check's function (most checks need a commercial post,
-    some a label too: a post without them skips them without a call)."""
+def _terms_of(rule: Rule) -> Any:
+    """The word list a rule's check tests first (`CheckType.terms`), or None."""
+    terms = CHECKS.get(rule.check).terms
+    return terms(rule) if terms is not None else None
+
+
+def _plans(rules: list[Rule]) -> dict[tuple[bool, bool, bool], list[tuple[Rule, Any]]]:
+    """For each (commercial, labelled, words) a post can be: the rules whose check may find
+    something there, in rule-file order, with the check's function (most checks need a commercial
+    post, some a label too: a post without them skips them without a call; `words` false: the
+    caption can hold none of the gated rules' word lists, which are left out)."""
     plans = {}
     for commercial in (False, True):
         for labelled in (False, True):
             have = {"commercial"} if commercial else set()
             have |= {"labels"} if labelled else set()
-            plans[commercial, labelled] = [
-                (rule, CHECKS.get(rule.check).run) for rule in rules if CHECKS.get(rule.check).needs_of(rule) <= have
-            ]
+            for words in (False, True):
+                plans[commercial, labelled, words] = [
+                    (rule, CHECKS.get(rule.check).run)
+                    for rule in rules
+                    if CHECKS.get(rule.check).needs_of(rule) <= have and (words or _terms_of(rule) is None)
+                ]
     return plans
 
 
