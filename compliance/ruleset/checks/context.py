@@ -157,34 +157,61 @@ class Context:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
 
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
-        text = span.text if span else None
-        values = {
-            "text": text or "",
-            "label": (span.text if span else extra.get("label", "")),
-            "platform": self.analysis.platform,
-            **extra,
-        }
+        if span is not None:
+            text: str | None = span.text
+            start: int | None = span.start
+            end: int | None = span.end
+            confidence = span.confidence if span.kind != "disclosure" and span.confidence != "high" else rule.confidence
+        else:
+            text = start = end = None
+            confidence = rule.confidence
         severity = rule.severity
         if severity == "error" and self.analysis.tentative:  # commercial only by short links + shopping words
             severity = "warning"
-        confidence = rule.confidence
-        if span is not None and span.kind != "disclosure" and span.confidence != "high":
-            confidence = span.confidence
+        message, fix = rule.message, rule.fix
+        if "{" in message or (fix and "{" in fix):
+            message, fix = _filled(rule, text, self.analysis.platform, extra)
         return new_record(  # one is made for most commercial posts in every jurisdiction
             Finding,
             {
                 "rule": rule.id,
                 "name": rule.name,
                 "severity": severity,
-                "message": fill(rule.message, values),
+                "message": message,
                 "citation": rule.citation,
-                "fix": fill(rule.fix, values) if rule.fix else rule.fix,
-                "start": span.start if span else None,
-                "end": span.end if span else None,
+                "fix": fix,
+                "start": start,
+                "end": end,
                 "text": text,
                 "confidence": confidence,
             },
         )
+
+
+# A rule's message and fix as filled for one finding, by (templates, text, platform, extras): the
+# same label text on the same platform fills the same way in every post ("#sp" on instagram).
+# Bounded: cleared when full; texts too long to be a label's are not kept.
+_FILLED: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+_FILLED_MAX = 4096
+_FILLED_TEXT = 200
+
+
+def _filled(rule: Rule, text: str | None, platform: Any, extra: dict[str, str]) -> tuple[str, str | None]:
+    """`rule.message` and `rule.fix` filled as `fill` does, with the finding's values in the
+    order they always had: text, label, platform, then the check's own extras."""
+    key = (rule.message, rule.fix, text, platform, *extra.items())
+    try:
+        return _FILLED[key]
+    except KeyError:
+        pass
+    values = {"text": text or "", "label": text if text is not None else extra.get("label", ""), "platform": platform}
+    values.update(extra)
+    out = (fill(rule.message, values), fill(rule.fix, values) if rule.fix else rule.fix)
+    if text is None or len(text) <= _FILLED_TEXT:
+        if len(_FILLED) >= _FILLED_MAX:
+            _FILLED.clear()
+        _FILLED[key] = out
+    return out
 
 
 def fill(template: str, values: dict[str, str]) -> str:
