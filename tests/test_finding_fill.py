@@ -50,3 +50,16 @@ def test_the_memo_is_bounded_and_skips_long_texts():
     for n in range(context._FILLED_MAX + 5):
         assert _filled(rule, f"#t{n}", "instagram", {}) == (f"#t{n}!", None)
     assert 0 < len(context._FILLED) <= context._FILLED_MAX
+
+
+def test_a_citation_dict_is_made_once_and_handed_out_as_a_copy():
+    from compliance.model import Citation
+
+    cite = Citation("Guide", "https://example.org/g", "para 4")
+    first = cite.to_dict()
+    first["source"] = "changed by a caller"
+    assert cite.to_dict() == {"source": "Guide", "url": "https://example.org/g", "pinpoint": "para 4"}
+    assert cite.to_dict() is not cite.to_dict()
+    assert cite == Citation("Guide", "https://example.org/g", "para 4")  # the kept dict is no field
+    assert hash(cite) == hash(Citation("Guide", "https://example.org/g", "para 4"))
+    assert Citation("Guide", "https://example.org/g").to_dict() == {"source": "Guide", "url": "https://example.org/g"}
