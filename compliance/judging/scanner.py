@@ -247,14 +247,15 @@ class Scanner:
             if waiver_of:
                 active = [r for r in selected if r.id not in waiver_of]
                 ctx = Context(post, analysis, rs, active)
-                for rule, run in plan:
-                    if rule.id not in waiver_of:
+                for rule, run, when in plan:
+                    if rule.id not in waiver_of and (when is None or getattr(ctx, when)):
                         findings.extend(run(ctx, rule))
             else:  # the usual case: every selected rule, and its placement rules picked out once
                 ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
                 ctx.__dict__["commercial"] = commercial  # what its `commercial` would work out again
-                for rule, run in plan:
-                    findings.extend(run(ctx, rule))
+                for rule, run, when in plan:
+                    if when is None or getattr(ctx, when):
+                        findings.extend(run(ctx, rule))
             if discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
@@ -302,19 +303,20 @@ def _terms_of(rule: Rule) -> Any:
     return terms(rule) if terms is not None else None
 
 
-def _plans(rules: list[Rule]) -> dict[tuple[bool, bool, bool], list[tuple[Rule, Any]]]:
+def _plans(rules: list[Rule]) -> dict[tuple[bool, bool, bool], list[tuple[Rule, Any, str | None]]]:
     """For each (commercial, labelled, words) a post can be: the rules whose check may find
     something there, in rule-file order, with the check's function (most checks need a commercial
     post, some a label too: a post without them skips them without a call; `words` false: the
-    caption can hold none of the gated rules' word lists, which are left out)."""
+    caption can hold none of the gated rules' word lists, which are left out). With each, the
+    Context list the check finds nothing without (`CheckType.when`), or None."""
     plans = {}
     for commercial in (False, True):
         for labelled in (False, True):
             have = {"commercial"} if commercial else set()
-            have |= {"labels"} if labelled else set()
+            have |= {"labels"} if labelled else {"unlabelled"}
             for words in (False, True):
                 plans[commercial, labelled, words] = [
-                    (rule, CHECKS.get(rule.check).run)
+                    (rule, CHECKS.get(rule.check).run, CHECKS.get(rule.check).when)
                     for rule in rules
                     if CHECKS.get(rule.check).needs_of(rule) <= have and (words or _terms_of(rule) is None)
                 ]

@@ -156,6 +156,26 @@ class Context:
     def placed(self) -> list[Label]:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
 
+    # What the label checks report from, once per post and jurisdiction for all their rules (and
+    # their `when`: empty, the scanner skips them).
+    @_once
+    def insufficient(self) -> list[Label]:
+        """Labels not accepted here, when no label that can disclose is present."""
+        return [] if self.candidates else [lbl for lbl in self.labels if lbl.cls == "insufficient"]
+
+    @_once
+    def reviewable(self) -> list[Label]:
+        """Well-placed labels whose sufficiency is unsettled here, when no well-placed one is accepted."""
+        placed = self.placed
+        if not placed or any(lbl.cls == "accepted" for lbl in placed):
+            return []
+        return [lbl for lbl in placed if lbl.cls == "review"]
+
+    @_once
+    def misplaced(self) -> list[Label]:
+        """The candidates in the caption, when none is placed well."""
+        return [] if self.placed else [lbl for lbl in self.candidates if lbl.span is not None]
+
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
         if span is not None:
             text: str | None = span.text
