@@ -178,6 +178,13 @@ class Scanner:
         self._placement = {
             code: [r for r in rules if r.check == "label-placement"] for code, rules in self.rules.items()
         }
+        # What the usual post (no waiver, no --discover) is judged with, per jurisdiction: its
+        # plans, selected and placement rules, and whether a label in given zones is well placed
+        # by those placement rules (a few dozen zone sets in all: answered once each).
+        self._judging: list[tuple[str, RuleSet, Any, list[Rule], list[Rule], dict[tuple[str, ...], bool]]] = [
+            (rs.code, rs, self._plans[rs.code], self.rules[rs.code], self._placement[rs.code], {})
+            for rs in self.rulesets
+        ]
 
     @cached_property
     def analyser(self) -> Analyser:
@@ -234,6 +241,68 @@ class Scanner:
         gate = self._gate if self._gated[commercial, labelled] else None
         have = (commercial, labelled, gate.open_for(analysis.normalised) if gate is not None else True)
         discovery = analysis.discovery
+        if waivers or discovery is not None:
+            verdicts = self._verdicts(post, analysis, waivers, commercial, have)
+        else:
+            verdicts = self._plain_verdicts(post, analysis, commercial, have)
+        metadata = post.metadata
+        return new_record(
+            PostResult,
+            {
+                **_identity(post),
+                "paid_partnership": post.paid_partnership,
+                "error": None,
+                "signals": _with_cues(analysis),
+                "disclosures": analysis.disclosures,
+                "verdicts": verdicts,
+                "discovery": discovery.to_dict() if discovery is not None else None,
+                "onscreen": tuple(metadata.get("onscreen") or ()) if metadata else (),
+                "media": metadata.get("media") if metadata else None,
+            },
+        )
+
+    def _plain_verdicts(self, post: Post, analysis: Any, commercial: bool, have: tuple) -> dict[str, Verdict]:
+        """`_verdicts` for a post without waivers or --discover (almost every post), in fewer steps:
+        a verdict without findings is the shared empty one, equal to the one `_verdicts` makes."""
+        verdicts = {}
+        empty = self._empty[commercial]
+        for code, rs, plans, selected, placement, zones_ok in self._judging:
+            plan = plans[have]
+            if not plan:  # no check can find anything here
+                verdicts[code] = empty
+                continue
+            ctx = new_record(
+                Context,
+                {
+                    "post": post,
+                    "analysis": analysis,
+                    "ruleset": rs,
+                    "rules": selected,
+                    "placement": placement,
+                    "zones_ok": zones_ok,
+                    "commercial": commercial,  # what its `commercial` would work out again
+                },
+            )
+            findings: list[Finding] = []
+            for rule, run, when in plan:
+                if when is None or getattr(ctx, when):
+                    findings += run(ctx, rule)
+            if not findings:
+                verdicts[code] = empty
+                continue
+            if len(findings) > 1:
+                findings.sort(key=_finding_order)
+            verdicts[code] = new_record(
+                Verdict, {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": ()}
+            )
+        return verdicts
+
+    def _verdicts(
+        self, post: Post, analysis: Any, waivers: list[Waiver], commercial: bool, have: tuple
+    ) -> dict[str, Verdict]:
+        """Each jurisdiction's verdict, with waived findings set aside and --discover's finding."""
+        verdicts = {}
+        discovery = analysis.discovery
         for rs in self.rulesets:
             selected = self.rules[rs.code]
             waiver_of = (
@@ -280,21 +349,7 @@ class Scanner:
                 Verdict,
                 {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": tuple(waived)},
             )
-        metadata = post.metadata
-        return new_record(
-            PostResult,
-            {
-                **_identity(post),
-                "paid_partnership": post.paid_partnership,
-                "error": None,
-                "signals": _with_cues(analysis),
-                "disclosures": analysis.disclosures,
-                "verdicts": verdicts,
-                "discovery": discovery.to_dict() if discovery is not None else None,
-                "onscreen": tuple(metadata.get("onscreen") or ()) if metadata else (),
-                "media": metadata.get("media") if metadata else None,
-            },
-        )
+        return verdicts
 
 
 def _terms_of(rule: Rule) -> Any:

@@ -11,6 +11,7 @@ from compliance.model import Finding, Post, Span, new_record
 from compliance.ruleset.model import Rule, RuleSet
 
 PLATFORM_LABEL = "platform-paid-partnership"
+_ZONES_MAX = 4096
 POSITIONS = ("start", "first_line", "above_fold", "anywhere")
 BLOCKS = ("forbid", "edges", "allow")
 
@@ -110,6 +111,9 @@ class Context:
     # The `label-placement` rules among `rules`, when the caller has them at hand (the scanner
     # keeps them per jurisdiction rather than picking them out again for every post).
     placement: list[Rule] | None = None
+    # Whether a label in given zones meets every placement rule, kept across posts by a caller
+    # that judges many posts under the same placement rules (the scanner, per jurisdiction).
+    zones_ok: dict[tuple[str, ...], bool] | None = None
 
     @property
     def active_rules(self) -> Sequence[Rule]:
@@ -150,7 +154,19 @@ class Context:
         return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
-        return label.span is None or all(satisfies(label.zones, r.params) for r in self.placement_rules)
+        if label.span is None:
+            return True
+        memo = self.zones_ok
+        if memo is None:
+            return all(satisfies(label.span.zone, r.params) for r in self.placement_rules)
+        zones = label.span.zone
+        try:
+            return memo[zones]
+        except KeyError:
+            if len(memo) >= _ZONES_MAX:  # zone sets are few; a bound all the same
+                memo.clear()
+            ok = memo[zones] = all(satisfies(zones, r.params) for r in self.placement_rules)
+            return ok
 
     @_once
     def placed(self) -> list[Label]:
