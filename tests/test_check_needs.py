@@ -83,6 +83,8 @@ def test_the_term_gate_closes_only_where_no_gated_rule_can_fire():
     gated = [(rs, r) for rs in rulesets for r in rs.rules if _terms_of(r) is not None]
     assert len(gated) > 10
     gate = TermGate([_terms_of(r) for _, r in gated])
+    assert gate.heads is not None
+    assert not any(a != b and a.startswith(b) for a in gate.heads for b in gate.heads)  # prefix-free
     analyser = Analyser(rulesets, ["PeakFit", "@glowlyskin"])
     closed = fired = 0
     for caption in GATE_CAPTIONS:
