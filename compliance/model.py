@@ -28,10 +28,14 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file}
-        for key in ("member", "line", "row", "index"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
+        if self.member is not None:
+            out["member"] = self.member
+        if self.line is not None:
+            out["line"] = self.line
+        if self.row is not None:
+            out["row"] = self.row
+        if self.index is not None:
+            out["index"] = self.index
         return out
 
     def where(self) -> str:
@@ -136,10 +140,17 @@ class Citation:
     pinpoint: str | None = None  # section, paragraph, page or question in `source`
 
     def to_dict(self) -> dict[str, str]:
+        """A new dict each time (a caller may change it), copied from one made at first use: a
+        rule's citation is written into every finding of that rule."""
+        try:
+            return self.__dict__["_dict"].copy()
+        except KeyError:
+            pass
         out = {"source": self.source, "url": self.url}
         if self.pinpoint:  # only when present, so reports of files without pinpoints stay unchanged
             out["pinpoint"] = self.pinpoint
-        return out
+        object.__setattr__(self, "_dict", out)  # not a field: equality, hash and repr ignore it
+        return out.copy()
 
 
 @dataclass(frozen=True)
@@ -203,8 +214,8 @@ class Verdict:
         """At most FINDINGS_CAP findings (and waived ones) are written, the most severe and earliest
         first; the rest are counted, so a caption of 12,000 "#sp" cannot blow a report up to 39 MB.
         The status is decided on all of them."""
-        if not self.findings and not self.waived:  # most verdicts of most posts
-            return {"status": self.status, "findings": []}
+        if not self.waived and len(self.findings) <= FINDINGS_CAP:  # most verdicts of most posts
+            return {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
         out: dict[str, Any] = {
             "status": self.status,
             "findings": [f.to_dict() for f in _capped(self.findings, FINDINGS_CAP)],
@@ -248,6 +259,7 @@ class PostResult:
     media: dict[str, Any] | None = None  # the media file those came from (or why it was not read)
 
     def to_dict(self) -> dict[str, Any]:
+        signals, disclosures, verdicts = self.signals, self.disclosures, self.verdicts
         out: dict[str, Any] = {
             "id": self.id,
             "source": self.source.to_dict(),
@@ -257,14 +269,15 @@ class PostResult:
             "paid_partnership": self.paid_partnership,
             "caption": self.caption,
             "error": self.error,
-            "signals": [s.signal_dict() for s in _capped(self.signals, SPANS_CAP)],
-            "disclosures": [d.disclosure_dict() for d in _capped(self.disclosures, SPANS_CAP)],
-            "verdicts": {j: v.to_dict() for j, v in sorted(self.verdicts.items())},
+            "signals": [s.signal_dict() for s in signals[:SPANS_CAP]],  # a tuple within the cap: itself
+            "disclosures": [d.disclosure_dict() for d in disclosures[:SPANS_CAP]],
+            # Jurisdiction order: the scanner's verdicts come in rule-set order, sorted here.
+            "verdicts": {j: verdicts[j].to_dict() for j in sorted(verdicts)},
         }
-        if len(self.signals) > SPANS_CAP:
-            out["signals_omitted"] = len(self.signals) - SPANS_CAP
-        if len(self.disclosures) > SPANS_CAP:
-            out["disclosures_omitted"] = len(self.disclosures) - SPANS_CAP
+        if len(signals) > SPANS_CAP:
+            out["signals_omitted"] = len(signals) - SPANS_CAP
+        if len(disclosures) > SPANS_CAP:
+            out["disclosures_omitted"] = len(disclosures) - SPANS_CAP
         if self.discovery is not None:
             out["discovery"] = self.discovery
         if self.media is not None:

@@ -18,6 +18,7 @@ from compliance.analysis.discover import discovery_finding
 from compliance.config import ConfigError, Settings
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver, new_record
 from compliance.ruleset.checks import CHECKS
+from compliance.ruleset.checks.categories import TermGate
 from compliance.ruleset.checks.context import Context
 from compliance.ruleset.loader import RuleFileError, default_codes, default_dirs, jurisdiction_codes, load_ruleset
 from compliance.ruleset.model import Rule, RuleSet, rule_selected
@@ -161,13 +162,29 @@ class Scanner:
             ]
             for rs in self.rulesets
         }
+        # Rules whose check first tests a word list against the caption (restricted categories,
+        # retouching): one test of all their lists per post decides whether any can fire.
+        gated = [r for rules in self.rules.values() for r in rules if _terms_of(r) is not None]
+        self._gate = TermGate([_terms_of(r) for r in gated]) if gated else None
         self._plans = {code: _plans(rules) for code, rules in self.rules.items()}
+        # Per (commercial, labelled): does any jurisdiction's plan hold a gated rule?
+        self._gated = {
+            have: any(p[have + (True,)] != p[have + (False,)] for p in self._plans.values())
+            for have in ((False, False), (False, True), (True, False), (True, True))
+        }
         # The verdict of a jurisdiction none of whose checks can find anything in a post: shared,
         # as verdicts are immutable.
         self._empty = {c: Verdict(status_of([], c)) for c in (False, True)}
         self._placement = {
             code: [r for r in rules if r.check == "label-placement"] for code, rules in self.rules.items()
         }
+        # What the usual post (no waiver, no --discover) is judged with, per jurisdiction: its
+        # plans, selected and placement rules, and whether a label in given zones is well placed
+        # by those placement rules (a few dozen zone sets in all: answered once each).
+        self._judging: list[tuple[str, RuleSet, Any, list[Rule], list[Rule], dict[tuple[str, ...], bool]]] = [
+            (rs.code, rs, self._plans[rs.code], self.rules[rs.code], self._placement[rs.code], {})
+            for rs in self.rulesets
+        ]
 
     @cached_property
     def analyser(self) -> Analyser:
@@ -219,7 +236,72 @@ class Scanner:
         waivers = self.settings.waivers_for(post.id) if self.settings.exceptions else []
         verdicts = {}
         commercial = analysis.commercial or post.paid_partnership
-        have = (commercial, bool(analysis.disclosures) or post.paid_partnership)
+        labelled = bool(analysis.disclosures) or post.paid_partnership
+        # One word-list test for every gated rule of every jurisdiction (most captions: none can fire).
+        gate = self._gate if self._gated[commercial, labelled] else None
+        have = (commercial, labelled, gate.open_for(analysis.normalised) if gate is not None else True)
+        discovery = analysis.discovery
+        if waivers or discovery is not None:
+            verdicts = self._verdicts(post, analysis, waivers, commercial, have)
+        else:
+            verdicts = self._plain_verdicts(post, analysis, commercial, have)
+        metadata = post.metadata
+        return new_record(
+            PostResult,
+            {
+                **_identity(post),
+                "paid_partnership": post.paid_partnership,
+                "error": None,
+                "signals": _with_cues(analysis),
+                "disclosures": analysis.disclosures,
+                "verdicts": verdicts,
+                "discovery": discovery.to_dict() if discovery is not None else None,
+                "onscreen": tuple(metadata.get("onscreen") or ()) if metadata else (),
+                "media": metadata.get("media") if metadata else None,
+            },
+        )
+
+    def _plain_verdicts(self, post: Post, analysis: Any, commercial: bool, have: tuple) -> dict[str, Verdict]:
+        """`_verdicts` for a post without waivers or --discover (almost every post), in fewer steps:
+        a verdict without findings is the shared empty one, equal to the one `_verdicts` makes."""
+        verdicts = {}
+        empty = self._empty[commercial]
+        for code, rs, plans, selected, placement, zones_ok in self._judging:
+            plan = plans[have]
+            if not plan:  # no check can find anything here
+                verdicts[code] = empty
+                continue
+            ctx = new_record(
+                Context,
+                {
+                    "post": post,
+                    "analysis": analysis,
+                    "ruleset": rs,
+                    "rules": selected,
+                    "placement": placement,
+                    "zones_ok": zones_ok,
+                    "commercial": commercial,  # what its `commercial` would work out again
+                },
+            )
+            findings: list[Finding] = []
+            for rule, run, when in plan:
+                if when is None or getattr(ctx, when):
+                    findings += run(ctx, rule)
+            if not findings:
+                verdicts[code] = empty
+                continue
+            if len(findings) > 1:
+                findings.sort(key=_finding_order)
+            verdicts[code] = new_record(
+                Verdict, {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": ()}
+            )
+        return verdicts
+
+    def _verdicts(
+        self, post: Post, analysis: Any, waivers: list[Waiver], commercial: bool, have: tuple
+    ) -> dict[str, Verdict]:
+        """Each jurisdiction's verdict, with waived findings set aside and --discover's finding."""
+        verdicts = {}
         discovery = analysis.discovery
         for rs in self.rulesets:
             selected = self.rules[rs.code]
@@ -234,14 +316,15 @@ class Scanner:
             if waiver_of:
                 active = [r for r in selected if r.id not in waiver_of]
                 ctx = Context(post, analysis, rs, active)
-                for rule, run in plan:
-                    if rule.id not in waiver_of:
+                for rule, run, when in plan:
+                    if rule.id not in waiver_of and (when is None or getattr(ctx, when)):
                         findings.extend(run(ctx, rule))
             else:  # the usual case: every selected rule, and its placement rules picked out once
                 ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
                 ctx.__dict__["commercial"] = commercial  # what its `commercial` would work out again
-                for rule, run in plan:
-                    findings.extend(run(ctx, rule))
+                for rule, run, when in plan:
+                    if when is None or getattr(ctx, when):
+                        findings.extend(run(ctx, rule))
             if discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
@@ -266,35 +349,32 @@ class Scanner:
                 Verdict,
                 {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": tuple(waived)},
             )
-        metadata = post.metadata
-        return new_record(
-            PostResult,
-            {
-                **_identity(post),
-                "paid_partnership": post.paid_partnership,
-                "error": None,
-                "signals": _with_cues(analysis),
-                "disclosures": analysis.disclosures,
-                "verdicts": verdicts,
-                "discovery": discovery.to_dict() if discovery is not None else None,
-                "onscreen": tuple(metadata.get("onscreen") or ()) if metadata else (),
-                "media": metadata.get("media") if metadata else None,
-            },
-        )
+        return verdicts
 
 
-def _plans(rules: list[Rule]) -> dict[tuple[bool, bool], list[tuple[Rule, Any]]]:
-    """For each (commercial, labelled) a post can be: the rules whose check may find something
-    there, in rule-file order, with the check's function (most checks need a commercial post,
-    some a label too: a post without them skips them without a call)."""
+def _terms_of(rule: Rule) -> Any:
+    """The word list a rule's check tests first (`CheckType.terms`), or None."""
+    terms = CHECKS.get(rule.check).terms
+    return terms(rule) if terms is not None else None
+
+
+def _plans(rules: list[Rule]) -> dict[tuple[bool, bool, bool], list[tuple[Rule, Any, str | None]]]:
+    """For each (commercial, labelled, words) a post can be: the rules whose check may find
+    something there, in rule-file order, with the check's function (most checks need a commercial
+    post, some a label too: a post without them skips them without a call; `words` false: the
+    caption can hold none of the gated rules' word lists, which are left out). With each, the
+    Context list the check finds nothing without (`CheckType.when`), or None."""
     plans = {}
     for commercial in (False, True):
         for labelled in (False, True):
             have = {"commercial"} if commercial else set()
-            have |= {"labels"} if labelled else set()
-            plans[commercial, labelled] = [
-                (rule, CHECKS.get(rule.check).run) for rule in rules if CHECKS.get(rule.check).needs_of(rule) <= have
-            ]
+            have |= {"labels"} if labelled else {"unlabelled"}
+            for words in (False, True):
+                plans[commercial, labelled, words] = [
+                    (rule, CHECKS.get(rule.check).run, CHECKS.get(rule.check).when)
+                    for rule in rules
+                    if CHECKS.get(rule.check).needs_of(rule) <= have and (words or _terms_of(rule) is None)
+                ]
     return plans
 
 

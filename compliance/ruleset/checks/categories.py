@@ -174,6 +174,9 @@ class Terms:
         self.terms = terms
         self.plural = plural
         self.heads = _term_heads(terms, plural)
+        self._index()
+
+    def _index(self) -> None:
         # Heads of three or more ASCII word characters, by their first three (looked up in the
         # caption's `starts`, a set test for all of them at once), and the others (tested alone).
         self.by_start: dict[bytes, tuple[str, ...]] = {}
@@ -227,6 +230,29 @@ class Terms:
             return []
         pattern = self._marked if cap.marks else self._plain
         return [m.span() for m in pattern.finditer(cap.folded, timeout=REGEX_TIMEOUT)]
+
+
+class TermGate(Terms):
+    """The word lists of many rules (of every jurisdiction judged) as one `may_hold` test: a
+    caption none of whose lists can match skips all those rules at once, one set test per post
+    instead of one per rule. Only `may_hold` is meaningful; it is true when any list's is.
+    A head that begins with another head is left out: where it starts a word, so does the other
+    (`e-cig` answers for `e-cigarettes`, three substring searches instead of eight)."""
+
+    def __init__(self, lists: list[Terms]):
+        self.terms = ()
+        self.plural = False
+        heads = [lst.heads for lst in lists]
+        if any(h is None for h in heads):
+            self.heads = None
+        else:
+            every = sorted({w for h in heads for w in h or ()})
+            self.heads = tuple(w for w in every if not any(w != o and w.startswith(o) for o in every))
+        self._index()
+
+    def open_for(self, norm: Normalised) -> bool:
+        """Can any of the lists match this normalised caption (the analysis' own)?"""
+        return self.may_hold(_caption(norm))
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -376,7 +402,17 @@ def _applies(ctx: Context, commercial_only: bool) -> bool:
 
 
 # ------------------------------------------------------------------------ restricted-category
-@check("restricted-category", RestrictedParams, needs=("commercial",))
+def _restricted_terms(rule: Rule) -> Terms | None:
+    """The terms a caption must be able to hold for `restricted_category` to fire (none with patterns)."""
+    return None if rule.params._patterns else rule.params._terms
+
+
+def _retouch_terms(rule: Rule) -> Terms | None:
+    """The triggers a caption must be able to hold for `retouch_notice` to fire (none with patterns)."""
+    return None if rule.params._triggers else rule.params._trigger_terms
+
+
+@check("restricted-category", RestrictedParams, needs=("commercial",), terms=_restricted_terms)
 def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     """Wording about a product or service this jurisdiction bans or restricts: a person reviews.
 
@@ -399,7 +435,7 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- retouch-notice
-@check("retouch-notice", RetouchParams, needs=("commercial",))
+@check("retouch-notice", RetouchParams, needs=("commercial",), terms=_retouch_terms)
 def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     """The caption speaks of filters, retouching or AI faces, and the required notice is absent.
 

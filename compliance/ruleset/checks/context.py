@@ -11,6 +11,7 @@ from compliance.model import Finding, Post, Span, new_record
 from compliance.ruleset.model import Rule, RuleSet
 
 PLATFORM_LABEL = "platform-paid-partnership"
+_ZONES_MAX = 4096
 POSITIONS = ("start", "first_line", "above_fold", "anywhere")
 BLOCKS = ("forbid", "edges", "allow")
 
@@ -110,6 +111,9 @@ class Context:
     # The `label-placement` rules among `rules`, when the caller has them at hand (the scanner
     # keeps them per jurisdiction rather than picking them out again for every post).
     placement: list[Rule] | None = None
+    # Whether a label in given zones meets every placement rule, kept across posts by a caller
+    # that judges many posts under the same placement rules (the scanner, per jurisdiction).
+    zones_ok: dict[tuple[str, ...], bool] | None = None
 
     @property
     def active_rules(self) -> Sequence[Rule]:
@@ -150,41 +154,100 @@ class Context:
         return [r for r in self.active_rules if r.check == "label-placement"]
 
     def well_placed(self, label: Label) -> bool:
-        return label.span is None or all(satisfies(label.zones, r.params) for r in self.placement_rules)
+        if label.span is None:
+            return True
+        memo = self.zones_ok
+        if memo is None:
+            return all(satisfies(label.span.zone, r.params) for r in self.placement_rules)
+        zones = label.span.zone
+        try:
+            return memo[zones]
+        except KeyError:
+            if len(memo) >= _ZONES_MAX:  # zone sets are few; a bound all the same
+                memo.clear()
+            ok = memo[zones] = all(satisfies(zones, r.params) for r in self.placement_rules)
+            return ok
 
     @_once
     def placed(self) -> list[Label]:
         return [lbl for lbl in self.candidates if self.well_placed(lbl)]
 
+    # What the label checks report from, once per post and jurisdiction for all their rules (and
+    # their `when`: empty, the scanner skips them).
+    @_once
+    def insufficient(self) -> list[Label]:
+        """Labels not accepted here, when no label that can disclose is present."""
+        return [] if self.candidates else [lbl for lbl in self.labels if lbl.cls == "insufficient"]
+
+    @_once
+    def reviewable(self) -> list[Label]:
+        """Well-placed labels whose sufficiency is unsettled here, when no well-placed one is accepted."""
+        placed = self.placed
+        if not placed or any(lbl.cls == "accepted" for lbl in placed):
+            return []
+        return [lbl for lbl in placed if lbl.cls == "review"]
+
+    @_once
+    def misplaced(self) -> list[Label]:
+        """The candidates in the caption, when none is placed well."""
+        return [] if self.placed else [lbl for lbl in self.candidates if lbl.span is not None]
+
     def finding(self, rule: Rule, span: Span | None, **extra: str) -> Finding:
-        text = span.text if span else None
-        values = {
-            "text": text or "",
-            "label": (span.text if span else extra.get("label", "")),
-            "platform": self.analysis.platform,
-            **extra,
-        }
+        if span is not None:
+            text: str | None = span.text
+            start: int | None = span.start
+            end: int | None = span.end
+            confidence = span.confidence if span.kind != "disclosure" and span.confidence != "high" else rule.confidence
+        else:
+            text = start = end = None
+            confidence = rule.confidence
         severity = rule.severity
         if severity == "error" and self.analysis.tentative:  # commercial only by short links + shopping words
             severity = "warning"
-        confidence = rule.confidence
-        if span is not None and span.kind != "disclosure" and span.confidence != "high":
-            confidence = span.confidence
+        message, fix = rule.message, rule.fix
+        if "{" in message or (fix and "{" in fix):
+            message, fix = _filled(rule, text, self.analysis.platform, extra)
         return new_record(  # one is made for most commercial posts in every jurisdiction
             Finding,
             {
                 "rule": rule.id,
                 "name": rule.name,
                 "severity": severity,
-                "message": fill(rule.message, values),
+                "message": message,
                 "citation": rule.citation,
-                "fix": fill(rule.fix, values) if rule.fix else rule.fix,
-                "start": span.start if span else None,
-                "end": span.end if span else None,
+                "fix": fix,
+                "start": start,
+                "end": end,
                 "text": text,
                 "confidence": confidence,
             },
         )
+
+
+# A rule's message and fix as filled for one finding, by (templates, text, platform, extras): the
+# same label text on the same platform fills the same way in every post ("#sp" on instagram).
+# Bounded: cleared when full; texts too long to be a label's are not kept.
+_FILLED: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+_FILLED_MAX = 4096
+_FILLED_TEXT = 200
+
+
+def _filled(rule: Rule, text: str | None, platform: Any, extra: dict[str, str]) -> tuple[str, str | None]:
+    """`rule.message` and `rule.fix` filled as `fill` does, with the finding's values in the
+    order they always had: text, label, platform, then the check's own extras."""
+    key = (rule.message, rule.fix, text, platform, *extra.items())
+    try:
+        return _FILLED[key]
+    except KeyError:
+        pass
+    values = {"text": text or "", "label": text if text is not None else extra.get("label", ""), "platform": platform}
+    values.update(extra)
+    out = (fill(rule.message, values), fill(rule.fix, values) if rule.fix else rule.fix)
+    if text is None or len(text) <= _FILLED_TEXT:
+        if len(_FILLED) >= _FILLED_MAX:
+            _FILLED.clear()
+        _FILLED[key] = out
+    return out
 
 
 def fill(template: str, values: dict[str, str]) -> str:

@@ -43,7 +43,7 @@ def _concerned(rule: Rule, label: Label) -> bool:
     return bool(rule.params.concerns(label.names))
 
 
-@check("requires-disclosure", needs=("commercial",))
+@check("requires-disclosure", needs=("commercial", "unlabelled"))
 def requires_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     """Commercial content with no label of any kind: point at what makes it commercial."""
     if not ctx.commercial or ctx.labels:
@@ -52,25 +52,17 @@ def requires_disclosure(ctx: Context, rule: Rule) -> list[Finding]:
     return [ctx.finding(rule, first)]
 
 
-@check("label-insufficient", LabelParams, needs=("commercial", "labels"))
+@check("label-insufficient", LabelParams, needs=("commercial", "labels"), when="insufficient")
 def label_insufficient(ctx: Context, rule: Rule) -> list[Finding]:
     """Only labels this jurisdiction does not accept (#sp, thanks, sponsored in the UK ...)."""
-    if not ctx.commercial or ctx.candidates:
+    if not ctx.commercial:
         return []
-    return [
-        ctx.finding(rule, lbl.span, label=lbl.key)
-        for lbl in ctx.labels
-        if lbl.cls == "insufficient" and _concerned(rule, lbl)
-    ]
+    return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.insufficient if _concerned(rule, lbl)]
 
 
-@check("label-review", LabelParams, needs=("commercial", "labels"))
+@check("label-review", LabelParams, needs=("commercial", "labels"), when="reviewable")
 def label_review(ctx: Context, rule: Rule) -> list[Finding]:
     """A well-placed label whose sufficiency is unsettled here, and no accepted one: a person decides."""
-    if not ctx.commercial or not ctx.placed or any(lbl.cls == "accepted" for lbl in ctx.placed):
+    if not ctx.commercial:
         return []
-    return [
-        ctx.finding(rule, lbl.span, label=lbl.key)
-        for lbl in ctx.placed
-        if lbl.cls == "review" and _concerned(rule, lbl)
-    ]
+    return [ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.reviewable if _concerned(rule, lbl)]

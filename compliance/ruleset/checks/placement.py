@@ -10,13 +10,11 @@ from compliance.ruleset.model import Rule
 __all__ = ["PlacementParams", "label_placement", "satisfies"]
 
 
-@check("label-placement", PlacementParams, needs=("commercial", "labels"))
+@check("label-placement", PlacementParams, needs=("commercial", "labels"), when="misplaced")
 def label_placement(ctx: Context, rule: Rule) -> list[Finding]:
     """Fires on each candidate label that breaks this rule, when no candidate is placed well."""
-    if not ctx.commercial or not ctx.candidates or ctx.placed:
+    if not ctx.commercial:
         return []
     return [
-        ctx.finding(rule, lbl.span, label=lbl.key)
-        for lbl in ctx.candidates
-        if lbl.span is not None and not satisfies(lbl.zones, rule.params)
+        ctx.finding(rule, lbl.span, label=lbl.key) for lbl in ctx.misplaced if not satisfies(lbl.zones, rule.params)
     ]

@@ -23,7 +23,7 @@ class ParamError(ValueError):
     """A `params` table that does not fit its check type; the message names the key."""
 
 
-NEEDS = frozenset({"commercial", "labels"})
+NEEDS = frozenset({"commercial", "labels", "unlabelled"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,12 @@ class CheckType:
     # What a post must have for the check to find anything (see `check`): the scanner skips the
     # check for other posts without calling it.
     needs: frozenset[str] = frozenset()
+    # The rule's word list the caption must be able to hold for the check to find anything (an
+    # object with `may_hold(caption)`, see `categories.Terms`), or None: the scanner tests the
+    # lists of all such rules of all jurisdictions at once per post (`categories.TermGate`).
+    terms: Callable[[Any], Any] | None = None
+    # A Context attribute (a list) the check reports from and finds nothing without (see `check`).
+    when: str | None = None
 
     def needs_of(self, rule: Any) -> frozenset[str]:
         """The check's needs for this rule: `commercial_only = false` lifts "commercial"."""
@@ -61,18 +67,29 @@ class CheckType:
 CHECKS: Registry[CheckType] = Registry("check type")
 
 
-def check(name: str, params: type = NoParams, needs: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
+def check(
+    name: str,
+    params: type = NoParams,
+    needs: tuple[str, ...] = (),
+    terms: Callable[[Any], Any] | None = None,
+    when: str | None = None,
+) -> Callable[[Callable], Callable]:
     """Register `func` as check type `name` whose `params` table parses into `params`.
 
     `needs`: what a post must have for `func` to return anything, as its first lines test it:
     "commercial" (`ctx.commercial`; a rule's `commercial_only = false` lifts it) and "labels"
-    (`ctx.labels`: a disclosure or the platform's label). Most posts lack one or the other."""
+    (`ctx.labels`: a disclosure or the platform's label), or "unlabelled" (no such label). Most
+    posts lack one or the other. `when`: a Context attribute holding a list that `func` finds
+    nothing without (`insufficient`, `misplaced` ...): the scanner reads it once per post and
+    jurisdiction, for all rules of the check, and skips the calls when it is empty.
+    `terms`: rule -> the `Terms` whose `may_hold` the check tests first (None for a rule it
+    does not gate): a caption that cannot hold them skips the rule without a call."""
     unknown = set(needs) - NEEDS
     if unknown:
         raise ValueError(f"check {name!r}: unknown needs {sorted(unknown)}")
 
     def decorate(func: Callable) -> Callable:
-        CHECKS.register(name)(CheckType(name, func, params, inspect.getdoc(func) or "", frozenset(needs)))
+        CHECKS.register(name)(CheckType(name, func, params, inspect.getdoc(func) or "", frozenset(needs), terms, when))
         return func
 
     return decorate
