@@ -24,6 +24,7 @@ def _records(data: bytes) -> list:
         b'{"id": "a", "caption": "\\ud800"}',  # a lone surrogate escape
         b'{"id": "a", "caption": "x", "v": 1e400}',  # json: inf
         b'{"id": "a", "caption": "x",}',
+        b'{"id": "a", "caption": "x", "deep": ' + b"[" * 300 + b"]" * 300 + b"}",  # many brackets: json reads it
     ],
 )
 def test_lines_orjson_reads_otherwise_go_to_json(line: bytes) -> None:
@@ -61,3 +62,10 @@ def test_every_line_still_one_record_with_json_errors() -> None:
     assert records[5].message == "line 6: expected a JSON object, got list"
     assert records[6].caption == "\ud83d"
     assert [r.source.line for r in records] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_nesting_json_cannot_read_stays_an_error_record() -> None:
+    deep = b'{"id": "a", "caption": "x", "m": ' + b"[" * 5000 + b"]" * 5000 + b"}\n"
+    (record,) = _records(deep)
+    assert isinstance(record, InputError)
+    assert record.message == "line 1: JSON nested too deeply"

@@ -106,6 +106,7 @@ def _recoded(stream: IO[bytes] | gzip.GzipFile, encoding: str, out: str) -> Iter
 # every other byte to " " (a fifth of a regex search's cost).
 _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_DIGITS = b"0" * 19
+_MANY_BRACKETS = 256
 _JSON = object()  # "read this line with json"
 
 
@@ -113,9 +114,13 @@ def _fast_object(raw: bytes) -> Any:
     """The line parsed by orjson (from the bytes, no decode: a third of json.loads' cost) when it
     certainly gives what json.loads gives: orjson refuses what json refuses, and more (NaN,
     lone surrogates, invalid UTF-8, floats beyond the double range), and reads every number
-    json does the same way, except integers beyond 64 bits. _JSON for every other line: json
+    json does the same way, except integers beyond 64 bits; it reads deeper nesting. _JSON for every other line: json
     reads it and reports its errors as before."""
     if _LONG_DIGITS in raw.translate(_DIGITS_ONLY):
+        return _JSON
+    # orjson reads nesting deeper than json does (which says "nested too deeply") and deeper than
+    # the rest of a scan can walk: a line with many brackets (a post has a few) goes to json.
+    if raw.count(b"[") + raw.count(b"{") >= _MANY_BRACKETS:
         return _JSON
     try:
         return orjson.loads(raw)
