@@ -4,7 +4,7 @@
     python3 bench/io_profile.py --posts 20000 --profile    # and where the first run's time goes (cProfile)
 
 A real `compliance scan --jobs 1 --state` runs in this process over `bench/gen.py` posts, once
-with the real judge (which records each post's result), then again with `Scanner.judge_record`
+with the real judge (which records each post's result), then again with `Scanner.judge_encodable`
 answering from those records: what is left is reading, building posts, encoding, the state
 file and writing the report. The stages are also timed one by one over the same posts. CPU
 seconds (this process only) per post; start-up (building the scanner) is excluded.
@@ -31,7 +31,8 @@ from compliance.cli.commands import main as cli  # noqa: E402
 from compliance.judging.scanner import Scanner  # noqa: E402
 
 JURISDICTIONS = ["us", "uk", "de", "fr"]
-_REAL = Scanner.judge_record
+# ChunkJudge calls `judge_encodable` (the CLI's other paths `judge_record`, which calls it).
+_REAL = Scanner.judge_encodable
 _SEEN: dict = {}  # post id -> PostResult from the real judge
 
 
@@ -123,10 +124,10 @@ def main() -> None:
     state = work / "io-state.sqlite"
     out = work / "io-report.json"
 
-    Scanner.judge_record = _recording  # type: ignore[method-assign]
+    Scanner.judge_encodable = _recording  # type: ignore[method-assign]
     real = scan(path, brands, fresh(state), out)
     print(f"real first run (judging included): {real / n * 1e6:.0f} us CPU a post", flush=True)
-    Scanner.judge_record = _replaying  # type: ignore[method-assign]
+    Scanner.judge_encodable = _replaying  # type: ignore[method-assign]
     firsts, agains, fulls = [], [], []
     size = 0
     for _ in range(args.repeat):

@@ -235,3 +235,67 @@ def test_the_main_process_judges_when_workers_have_enough_and_takes_back_what_th
     assert judged == sorted(p.id for p in records)
     if small < piece:
         assert any(len(part) < piece for part in here)
+
+
+def test_chunks_complete_at_the_front_are_handed_on_while_pieces_are_taken_back(monkeypatch):
+    """At the end of the input, the main process writes out the chunks the worker has finished
+    between the pieces it takes back, not only after all of them (when the worker would idle)."""
+    import compliance.run.pool as pool
+
+    scanner = Scanner(["us"], brands=["Glowly"])
+    events: list[tuple[str, int]] = []
+    queue: list[_LazyFuture] = []
+
+    class Workers:
+        """A worker that judges one piece, in order, each time the main process has judged three,
+        and one each time the main process judges one once it takes pieces back."""
+
+        def __init__(self, workers, **_):
+            pass
+
+        def submit(self, fn, records, slot=None):
+            judge = ChunkJudge(scanner)
+
+            def run():
+                backend.claims[slot] = pool.STARTED  # as _judge_chunk claims its piece
+                return [rendered(p) for p in judge(records)]
+
+            future = _LazyFuture(run)
+            queue.append(future)
+            return future
+
+        def shutdown(self, **_):
+            pass
+
+    def worker_step() -> None:
+        waiting = [f for f in queue if not f.done()]
+        if waiting and (backend.pieces["taken back"] or sum(kind == "judge" for kind, _ in events) % 3 == 0):
+            waiting[0].result()
+
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", Workers)
+    monkeypatch.setattr(pool, "PIECE", 2)
+    monkeypatch.setattr(pool, "SMALL_PIECE", 100)
+    records = _posts(40)
+    backend = PoolBackend(None, 2, scanner, method="spawn")  # type: ignore[arg-type]
+    judge_here = backend.local
+
+    def here(part):
+        events.append(("judge", backend.pieces["taken back"]))
+        judged = judge_here(part)
+        worker_step()
+        return judged
+
+    backend.local = here  # type: ignore[assignment]
+    out = []
+    try:
+        for batch, judged in backend.map(_batches(records, 4)):
+            events.append(("out", backend.pieces["taken back"]))
+            out += batch.merge(judged)
+    finally:
+        backend.close()
+    local = [post for batch, judged in LocalBackend(scanner).map(_batches(records, 4)) for post in batch.merge(judged)]
+    assert [line_of(p) for p in out] == [line_of(p) for p in local]
+    kinds = [kind for kind, _ in events]
+    first_taken = next(i for i, (kind, taken) in enumerate(events) if kind == "judge" and taken > 0)
+    last_judged = max(i for i, kind in enumerate(kinds) if kind == "judge")
+    assert "out" in kinds[first_taken:last_judged], events

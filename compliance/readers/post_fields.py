@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from compliance.model import InputError, Post, Source
+from compliance.model import InputError, Post, Source, new_record
 
 MAX_CAPTION_CHARS = 50_000
 
@@ -68,16 +68,21 @@ def post_from_object(
     if not isinstance(paid, bool):
         return InputError(source, "`paid_partnership` must be true or false", id=pid, caption=caption)
     metadata = {} if obj.keys() <= _KNOWN else {k: v for k, v in obj.items() if k not in _KNOWN}
-    return Post(
-        id=pid,
-        caption=caption,
-        source=source,
-        platform=platform,
-        author=author,
-        posted_at=_text(obj.get("posted_at")),
-        paid_partnership=paid,
-        brands=brands,
-        metadata=metadata,
+    # Every field given, so made without the frozen dataclass's `__init__` (a setattr per field,
+    # for every post read); the result equals `Post(**values)`.
+    return new_record(
+        Post,
+        {
+            "id": pid,
+            "caption": caption,
+            "source": source,
+            "platform": platform,
+            "author": author,
+            "posted_at": _text(obj.get("posted_at")),
+            "paid_partnership": paid,
+            "brands": brands,
+            "metadata": metadata,
+        },
     )
 
 

@@ -222,7 +222,7 @@ class PoolBackend:
                 # back at most `ahead` more chunks (memory stays flat).
                 while pending and (_complete(pending[0][1]) or len(pending) > self.ahead + 1):
                     yield self._collect(*pending.popleft())
-            self._take_back(pending)
+            yield from self._take_back(pending)
             while pending:
                 yield self._collect(*pending.popleft())
         except BrokenProcessPool as exc:
@@ -247,15 +247,21 @@ class PoolBackend:
         self.pieces["workers"] += 1
         return future
 
-    def _take_back(self, pending: deque[tuple[Batch, list]]) -> None:
+    def _take_back(self, pending: deque[tuple[Batch, list]]) -> Iterator[tuple[Batch, list[dict]]]:
         """The input has ended: take back, the last first, the pieces no worker has started, and
         stop at the first one a worker has (workers take pieces in order). A piece taken back is
         halved while it is larger than SMALL_PIECE: the first half goes back to the workers, the
         second is judged here, and then the first half is the last piece not started; so the
-        workers and this process run out of work within a small piece of each other."""
+        workers and this process run out of work within a small piece of each other.
+
+        Between two pieces judged here, the chunks already complete at the front are handed on
+        (their state rows stored, their report blocks written) while the workers still judge:
+        left to the end, that work ran on one core while the workers had nothing left to do."""
         if self.local is None or self.claims is None:
             return
-        for _, pieces in reversed(pending):
+        k = 1  # the chunk taken from: pending[-k] (counted from the end, which yielding leaves in place)
+        while k <= len(pending):
+            pieces = pending[-k][1]
             i = len(pieces) - 1
             while i >= 0:
                 piece = pieces[i]
@@ -270,10 +276,14 @@ class PoolBackend:
                 self.pieces["taken back"] += 1
                 if len(records) > SMALL_PIECE and self.free:
                     half = len(records) // 2
+                    # i is now the first half: taken back again if still not started
                     pieces[i : i + 1] = [self._send(records[:half]), self.local(records[half:])]
-                    continue  # i is now the first half: taken back again if still not started
-                pieces[i] = self.local(records)
-                i -= 1
+                else:
+                    pieces[i] = self.local(records)
+                    i -= 1
+                while len(pending) > k and _complete(pending[0][1]):
+                    yield self._collect(*pending.popleft())
+            k += 1
 
     def _collect(self, batch: Batch, pieces: list) -> tuple[Batch, list[dict]]:
         judged: list[dict] = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import gc
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,10 +24,18 @@ import click
 from compliance.media.pool import reading
 from compliance.outputs import atomic_text, clashes
 from compliance.readers.detect import own_report
-from compliance.reporters.document import Report, report_from_posts, unmatched_waivers
+from compliance.reporters.document import Report, report_from_posts, summarise, unmatched_waivers
 from compliance.reporters.jsonl_report import write_summary
 from compliance.reporters.registry import REPORTERS
-from compliance.reporters.streaming import JsonReportWriter, exit_code, full_post, header, line_of, summarise_stream
+from compliance.reporters.streaming import (
+    DirectJsonReportWriter,
+    JsonReportWriter,
+    exit_code,
+    full_post,
+    header,
+    line_of,
+    summarise_stream,
+)
 from compliance.reporters.terminal import clean
 from compliance.run.chunks import CHUNK_SIZE, ScannerSpec, scan_stream
 from compliance.run.dask_engine import DaskProblem, run_dask
@@ -223,10 +233,25 @@ def _run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], 
         else:
             posts = (post for post, _ in stream)
 
-        def extra() -> dict[str, Any]:
-            return {"resolved": state.resolved() if state is not None else []} if opts.only_new else {}
+        def extra(start: bool = False) -> dict[str, Any]:
+            """The document's optional fields; at the `start`, with their placeholders."""
+            if not opts.only_new:
+                return {}
+            return {"resolved": state.resolved() if state is not None and not start else []}
 
-        if opts.fmt == "json":
+        if opts.fmt == "json" and _report_file(opts.output):
+            # A report file is replaced only once complete (atomic_text): its blocks are written
+            # straight into it as posts pass. Streams (stdout, a pipe) get nothing until the end.
+            start = header(jurisdictions, rulesets, inputs, summarise([], jurisdictions, waivers), extra(start=True))
+            with output_stream(opts.output) as out:
+                direct = DirectJsonReportWriter.opened(out, start)
+                if direct is None:  # not UTF-8 bytes underneath: the blocks wait in a temporary file
+                    summary = _write_json_late(posts, jurisdictions, waivers, out, rulesets, inputs, extra, opts)
+                else:
+                    summary = summarise_stream(posts, jurisdictions, direct.add, waivers)
+                    _finish_progress(opts)
+                    direct.finish(header(jurisdictions, rulesets, inputs, summary, extra()))
+        elif opts.fmt == "json":
             writer = JsonReportWriter()
             try:
                 summary = summarise_stream(posts, jurisdictions, writer.add, waivers)
@@ -261,6 +286,28 @@ def _run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], 
             opts.progress.close()
         if state is not None:
             state.close()
+
+
+def _report_file(output: str | None) -> bool:
+    """A report file (new, or a regular file): atomic_text writes it aside and replaces it at the end."""
+    if not output or output == "-":
+        return False
+    try:
+        return stat.S_ISREG(os.stat(output).st_mode)
+    except OSError:
+        return True  # not there yet: created (or the error said) as any report file
+
+
+def _write_json_late(posts, jurisdictions, waivers, out, rulesets, inputs, extra, opts) -> dict[str, Any]:
+    """The JSON report with its blocks held in a temporary file until the summary is known."""
+    writer = JsonReportWriter()
+    try:
+        summary = summarise_stream(posts, jurisdictions, writer.add, waivers)
+        _finish_progress(opts)
+        writer.finish(out, header(jurisdictions, rulesets, inputs, summary, extra()))
+    finally:
+        writer.close()
+    return summary
 
 
 def warn_unmatched(summary: dict[str, Any]) -> None:
