@@ -31,6 +31,9 @@ _HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads 
 # Links are not: a token holding "/", "@", "#" or "." is never cut.
 _GLUE = frozenset("-–—[](){}<>*=_~|:+!?»«►▶•")
 _NOT_GLUED = frozenset("/@#.")
+# Token texts known to add no anchor word to a line (`StatementFinder._silent`): most of a caption's
+# words come back post after post. Bounded, so a scan of made-up words keeps its memory flat.
+_SILENT_MAX = 20_000
 
 
 def _pieces(word: str) -> list[str]:
@@ -196,6 +199,8 @@ class StatementFinder:
                 required.update(form for forms in needs for clause in forms for form in clause)
         self.required = frozenset(required | self.anchors)  # the words `_lines` notes per line
         self.everywhere = bool(self.always) or exhaustive  # a group runs on every line
+        self._silent: set[str] = set()  # token texts that give a line no anchor word (`_silent_caption`)
+        self._loud: set[str] = set()  # token texts that give one
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -203,6 +208,11 @@ class StatementFinder:
         if not self.statements:
             return []
         walk = walk_of(doc)
+        if not self.everywhere and self._silent_caption(walk.words):
+            return []  # no line can hold an anchor word: `_lines` would keep none (most captions)
+        return self._matches(walk)
+
+    def _matches(self, walk: Walk) -> list[Found]:
         out = []
         needs = self.needs
         for lo, hi, words, glued, present in self._lines(walk):
@@ -268,6 +278,38 @@ class StatementFinder:
             lines.append((start, len(walk), words, glued, present))
         return lines
 
+    def _silent_caption(self, words: list[str]) -> bool:
+        """Does no token give its line an anchor word? Then `_lines` keeps no line (unless a group
+        runs everywhere). Set operations in C against the token texts already sorted into silent and
+        loud ones, and `_gives_anchor` for the others, instead of the per-token loop over every caption."""
+        loud = self._loud
+        if not loud.isdisjoint(words):
+            return False
+        silent = self._silent
+        new = set(words)
+        new -= silent
+        if not new:
+            return True
+        for word in new:
+            if self._gives_anchor(word.lower()):
+                if len(loud) >= _SILENT_MAX:
+                    loud.clear()
+                loud.add(word)
+                return False
+        if len(silent) + len(new) > _SILENT_MAX:
+            silent.clear()
+        silent |= new
+        return True
+
+    def _gives_anchor(self, low: str) -> bool:
+        """Would `_lines` add an anchor word for a token whose lower case is `low`? (Its tests, in order.)"""
+        anchors = self.anchors
+        if low in anchors:
+            return True
+        if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+            return not anchors.isdisjoint({fold(p) for p in _pieces(low)})
+        return not low.isascii() and fold(low) in anchors
+
     def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
         """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",
         "Sponsors", "~"), and for each of its tokens the index of the token it came from."""
@@ -284,7 +326,9 @@ class StatementFinder:
         """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
         `doc`: a spaCy doc or the analyser's `Walk` of it."""
         walk = walk_of(doc)
-        found = self.matches(walk)
+        if not self.statements or (not self.everywhere and self._silent_caption(walk.words)):
+            return [], []  # as `matches`, without building the empty lists below
+        found = self._matches(walk)
         denials = [f for f in found if f.cls == "denial"]
         positive = [
             f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)
