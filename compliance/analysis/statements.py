@@ -334,8 +334,12 @@ class StatementFinder:
             f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)
         ]
         ranges: list[list] = []  # [lo, hi, Found] of each sentence, overlapping ones merged
-        for f in sorted(positive, key=lambda f: sentence(walk, f.start, f.end)):
-            lo, hi = sentence(walk, f.start, f.end)
+        around: dict[tuple[int, int], tuple[int, int]] = {}  # each match's sentence, worked out once
+        for f in positive:
+            if (f.start, f.end) not in around:
+                around[f.start, f.end] = sentence(walk, f.start, f.end)
+        for f in sorted(positive, key=lambda f: around[f.start, f.end]):
+            lo, hi = around[f.start, f.end]
             if ranges and lo < ranges[-1][1]:
                 last = ranges[-1]
                 last[1] = max(last[1], hi)
