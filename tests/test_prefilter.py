@@ -230,3 +230,24 @@ def test_a_character_class_answers_as_its_search():
             assert len(tiny.memo) <= 3
     finally:
         safe_regex._CHAR_MEMO_MAX = old
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.frozensets(st.text(alphabet="ab ", max_size=3), min_size=1, max_size=4), min_size=1, max_size=5),
+    st.lists(st.text(alphabet="ab c", max_size=8), min_size=1, max_size=10),
+)
+def test_needs_drops_only_literals_and_clauses_that_change_no_answer(clauses, texts):
+    """Literals holding another literal of their clause, and clauses another clause implies, are
+    dropped: every text gets the answer of the clauses as read."""
+    needs = Needs(clauses)
+    assert len(needs.clauses) <= len(clauses)
+    for text in texts:
+        assert needs.met(text) == all(any(s in text for s in c) for c in clauses), (clauses, text)
+
+
+def test_needs_keeps_the_rarest_literals_it_needs():
+    needs = Needs(
+        [frozenset({"thanks", "big thanks", "thx"}), frozenset({" "}), frozenset({" me "}), frozenset({" me "})]
+    )
+    assert sorted(map(sorted, needs.clauses)) == [[" me "], ["thanks", "thx"]]
