@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from compliance.analysis.walk import Walk, walk_of
@@ -58,6 +59,11 @@ def fold(text: str) -> str:
     """Lower case without accents, so "affilies" finds "affiliés"."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+# `fold` of one token's lower case (or a piece of it), remembered: `_lines` folds every token that
+# is not ASCII (an emoji is one), on every line, and the same ones come back caption after caption.
+_fold_word = lru_cache(maxsize=8192)(fold)
 
 
 def _with_folds(value):
@@ -266,12 +272,12 @@ class StatementFinder:
                     words.add(low)
                     continue
             if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
-                inner = {fold(p) for p in _pieces(low)} & anchors
+                inner = {_fold_word(p) for p in _pieces(low)} & anchors
                 if inner:
                     words.update(inner)
                     glued.append(i)
             elif not low.isascii():
-                folded = fold(low)
+                folded = _fold_word(low)
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
@@ -307,8 +313,8 @@ class StatementFinder:
         if low in anchors:
             return True
         if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
-            return not anchors.isdisjoint({fold(p) for p in _pieces(low)})
-        return not low.isascii() and fold(low) in anchors
+            return not anchors.isdisjoint({_fold_word(p) for p in _pieces(low)})
+        return not low.isascii() and _fold_word(low) in anchors
 
     def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
         """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",
