@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from compliance.analysis.normalise import normalise
@@ -152,10 +152,20 @@ def test_terms_are_looked_for_where_a_word_can_start():
 
 
 CODE_PIECES = ["CODE", "code", "Código", "CÓDIGO", "Gutschein", "ſ", "K", ":", " ", "LENA15", "for", "FÜR", "20%", "İ"]
+# Heads inside longer words and code words holding another head, signs whose fold is longer or
+# shorter than they are, and text before the first code word: the worded search starts there.
+CODE_GLUED = ["bar", "promo", "Kortings", "rabatt", "kod", "e", "\u0307", "ß", "ﬀ", "Discount", "✨", "x", "-", "\n"]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(CODE_PIECES), max_size=10).map(" ".join))
+@given(
+    st.lists(st.sampled_from(CODE_PIECES), max_size=10).map(" ".join)
+    | st.lists(st.sampled_from(CODE_PIECES + CODE_GLUED), max_size=14).map("".join)
+)
+@example("my Kortingscode LENA15 and code: SUMMER20")  # "code" is found first, inside a longer code word
+@example("ßß ﬀ code LENA15")  # folded longer than written: offsets differ, the search starts at 0
+@example("i\u0307i\u0307ßcode LENA15")
+@example("barcode LENA15 then PROMO code SAVE10")
 def test_code_patterns_skipped_only_where_they_cannot_match(text):
     from compliance.judging.scanner import Scanner
 
@@ -220,3 +230,24 @@ def test_a_character_class_answers_as_its_search():
             assert len(tiny.memo) <= 3
     finally:
         safe_regex._CHAR_MEMO_MAX = old
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.frozensets(st.text(alphabet="ab ", max_size=3), min_size=1, max_size=4), min_size=1, max_size=5),
+    st.lists(st.text(alphabet="ab c", max_size=8), min_size=1, max_size=10),
+)
+def test_needs_drops_only_literals_and_clauses_that_change_no_answer(clauses, texts):
+    """Literals holding another literal of their clause, and clauses another clause implies, are
+    dropped: every text gets the answer of the clauses as read."""
+    needs = Needs(clauses)
+    assert len(needs.clauses) <= len(clauses)
+    for text in texts:
+        assert needs.met(text) == all(any(s in text for s in c) for c in clauses), (clauses, text)
+
+
+def test_needs_keeps_the_rarest_literals_it_needs():
+    needs = Needs(
+        [frozenset({"thanks", "big thanks", "thx"}), frozenset({" "}), frozenset({" me "}), frozenset({" me "})]
+    )
+    assert sorted(map(sorted, needs.clauses)) == [[" me "], ["thanks", "thx"]]

@@ -352,3 +352,31 @@ def test_every_example_sentence_is_found_with_the_shortcuts_as_without():
         for text in entry.examples + entry.not_examples:
             doc = caption_nlp()(normalise(text).text)
             assert _FAST.matches(doc) == _EXHAUSTIVE.matches(doc), text
+
+
+def test_silent_captions_are_skipped_by_the_words_they_hold_and_the_memo_changes_nothing(monkeypatch):
+    """A caption whose tokens give no line an anchor word is answered from the memo of such token
+    texts: the same words seen again (silent, then beside a statement, glued to decoration or
+    written with accents) give what every pattern on every line gives, also once the memo is cleared."""
+    import compliance.analysis.statements as statements
+
+    finder = StatementFinder(caption_nlp(), _STATEMENTS)
+    monkeypatch.setattr(statements, "_SILENT_MAX", 8)  # cleared again and again below
+    captions = [
+        "Sunday walk by the lake with my dog",
+        "Sunday walk by the lake. This video is sponsored by PeakFit.",
+        "Sunday walk by the lake ~Sponsored~ by PeakFit",
+        "Sunday walk by the lake\nAffiliate link: https://amzn.to/3bc9Lmn",
+        "Sunday walk by the lake #ad",
+        "Ce post est sponsorisé par Glowly, merci à eux",
+        "Sunday walk by the lake with my dog",
+        "-------[Sponsorships]-----\nSunday walk",
+    ]
+    for _ in range(2):
+        for text in captions:
+            doc = caption_nlp()(normalise(text).text)
+            assert finder.matches(doc) == _EXHAUSTIVE.matches(doc), text
+            assert finder.find(doc) == _EXHAUSTIVE.find(doc), text
+    silent = caption_nlp()(normalise(captions[0]).text)
+    assert finder.find(silent) == ([], [])
+    assert finder.matches(caption_nlp()(normalise(captions[1]).text))  # a statement is still found

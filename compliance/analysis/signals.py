@@ -59,6 +59,9 @@ class SignalFinder:
         # Each code word's first word, case-folded: a caption holds one wherever the first pattern
         # matches (it is case-insensitive, so folding keeps the test a necessary condition).
         self.code_heads = tuple(sorted({fold(w.split()[0]) for w in words if w.split()} or {"code"}))
+        # For the presence test, the heads that hold no other head ("promocode" holds "code": where
+        # it is, "code" is too), so a caption without any is ruled out in fewer searches.
+        self.code_tests = tuple(h for h in self.code_heads if not any(o != h and o in h for o in self.code_heads))
         # The code itself must look like one: capitals or digits ("LENA15", "SUMMER"), not "names".
         # The look-aheads are bounded by the code's own length (20): unbounded, each "code:X-" of a
         # long run without spaces scanned the rest of the run (quadratic).
@@ -145,15 +148,29 @@ class SignalFinder:
         worded, percent = self.code_patterns
         folded = fold(text)
         patterns = []
-        for head in self.code_heads:  # a plain loop: a generator cost more than the tests
+        for head in self.code_tests:  # a plain loop: a generator cost more than the tests
             if head in folded:
-                patterns.append(worded)
+                patterns.append((worded, self._code_start(text, folded)))
                 break
-        patterns += [percent] if "%" in text else []
-        for pattern in patterns:
-            for m in pattern.finditer(text, timeout=TIMEOUT):
+        patterns += [(percent, 0)] if "%" in text else []
+        for pattern, start in patterns:
+            for m in pattern.finditer(text, start, timeout=TIMEOUT):
                 out.append(Span("discount_code", m.group(), m.start(), m.end(), value=m.group("code")))
         return out
+
+    def _code_start(self, text: str, folded: str) -> int:
+        """Where the worded pattern's search may begin: its first code word's head. Only when each
+        character of the text folded to one (same length, no combining dot the fold could have
+        dropped), so offsets in `folded` are offsets in `text`; else the start. The pattern's word
+        boundary and look-behind still read the characters before the start (the `regex` module does)."""
+        if len(folded) != len(text) or "\u0307" in text:
+            return 0
+        first = len(text)
+        for head in self.code_heads:
+            at = folded.find(head, 0, first + len(head) - 1)  # one starting before `first`
+            if at >= 0:
+                first = at
+        return first
 
     def _wording(self, doc, brand_spans: list[Span]) -> list[Span]:
         out = []

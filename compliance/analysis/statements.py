@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from compliance.analysis.walk import Walk, walk_of
@@ -31,6 +32,9 @@ _HEADING_MAX = 48  # a line of at most this many characters ending in ":" heads 
 # Links are not: a token holding "/", "@", "#" or "." is never cut.
 _GLUE = frozenset("-–—[](){}<>*=_~|:+!?»«►▶•")
 _NOT_GLUED = frozenset("/@#.")
+# Token texts known to add no anchor word to a line (`StatementFinder._silent`): most of a caption's
+# words come back post after post. Bounded, so a scan of made-up words keeps its memory flat.
+_SILENT_MAX = 20_000
 
 
 def _pieces(word: str) -> list[str]:
@@ -55,6 +59,11 @@ def fold(text: str) -> str:
     """Lower case without accents, so "affilies" finds "affiliés"."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+# `fold` of one token's lower case (or a piece of it), remembered: `_lines` folds every token that
+# is not ASCII (an emoji is one), on every line, and the same ones come back caption after caption.
+_fold_word = lru_cache(maxsize=8192)(fold)
 
 
 def _with_folds(value):
@@ -196,6 +205,8 @@ class StatementFinder:
                 required.update(form for forms in needs for clause in forms for form in clause)
         self.required = frozenset(required | self.anchors)  # the words `_lines` notes per line
         self.everywhere = bool(self.always) or exhaustive  # a group runs on every line
+        self._silent: set[str] = set()  # token texts that give a line no anchor word (`_silent_caption`)
+        self._loud: set[str] = set()  # token texts that give one
 
     def matches(self, doc) -> list[Found]:
         """Every raw match, before sentences are merged (the rule-file example tests read these).
@@ -203,6 +214,11 @@ class StatementFinder:
         if not self.statements:
             return []
         walk = walk_of(doc)
+        if not self.everywhere and self._silent_caption(walk.words):
+            return []  # no line can hold an anchor word: `_lines` would keep none (most captions)
+        return self._matches(walk)
+
+    def _matches(self, walk: Walk) -> list[Found]:
         out = []
         needs = self.needs
         for lo, hi, words, glued, present in self._lines(walk):
@@ -256,17 +272,49 @@ class StatementFinder:
                     words.add(low)
                     continue
             if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
-                inner = {fold(p) for p in _pieces(low)} & anchors
+                inner = {_fold_word(p) for p in _pieces(low)} & anchors
                 if inner:
                     words.update(inner)
                     glued.append(i)
             elif not low.isascii():
-                folded = fold(low)
+                folded = _fold_word(low)
                 if folded in anchors:
                     words.add(folded)
         if words or everywhere:
             lines.append((start, len(walk), words, glued, present))
         return lines
+
+    def _silent_caption(self, words: list[str]) -> bool:
+        """Does no token give its line an anchor word? Then `_lines` keeps no line (unless a group
+        runs everywhere). Set operations in C against the token texts already sorted into silent and
+        loud ones, and `_gives_anchor` for the others, instead of the per-token loop over every caption."""
+        loud = self._loud
+        if not loud.isdisjoint(words):
+            return False
+        silent = self._silent
+        new = set(words)
+        new -= silent
+        if not new:
+            return True
+        for word in new:
+            if self._gives_anchor(word.lower()):
+                if len(loud) >= _SILENT_MAX:
+                    loud.clear()
+                loud.add(word)
+                return False
+        if len(silent) + len(new) > _SILENT_MAX:
+            silent.clear()
+        silent |= new
+        return True
+
+    def _gives_anchor(self, low: str) -> bool:
+        """Would `_lines` add an anchor word for a token whose lower case is `low`? (Its tests, in order.)"""
+        anchors = self.anchors
+        if low in anchors:
+            return True
+        if len(low) > 2 and (low[0] in _GLUE or low[-1] in _GLUE) and _NOT_GLUED.isdisjoint(low):
+            return not anchors.isdisjoint({_fold_word(p) for p in _pieces(low)})
+        return not low.isascii() and _fold_word(low) in anchors
 
     def _unglued(self, walk: Walk, lo: int, hi: int, glued: list[int]):
         """The line as a doc of its own with glued tokens cut into pieces ("~Sponsors~" -> "~",
@@ -284,14 +332,20 @@ class StatementFinder:
         """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
         `doc`: a spaCy doc or the analyser's `Walk` of it."""
         walk = walk_of(doc)
-        found = self.matches(walk)
+        if not self.statements or (not self.everywhere and self._silent_caption(walk.words)):
+            return [], []  # as `matches`, without building the empty lists below
+        found = self._matches(walk)
         denials = [f for f in found if f.cls == "denial"]
         positive = [
             f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)
         ]
         ranges: list[list] = []  # [lo, hi, Found] of each sentence, overlapping ones merged
-        for f in sorted(positive, key=lambda f: sentence(walk, f.start, f.end)):
-            lo, hi = sentence(walk, f.start, f.end)
+        around: dict[tuple[int, int], tuple[int, int]] = {}  # each match's sentence, worked out once
+        for f in positive:
+            if (f.start, f.end) not in around:
+                around[f.start, f.end] = sentence(walk, f.start, f.end)
+        for f in sorted(positive, key=lambda f: around[f.start, f.end]):
+            lo, hi = around[f.start, f.end]
             if ranges and lo < ranges[-1][1]:
                 last = ranges[-1]
                 last[1] = max(last[1], hi)
