@@ -110,6 +110,7 @@ def test_learning_has_a_budget(monkeypatch):
         _created_in_zone(nlp, words)
     assert nlp.tokenizer.learned == 3
     assert not nlp.tokenizer.learning and not nlp.tokenizer.seen  # nothing noted any more
+    assert not nlp.tokenizer.known  # nor kept to be checked against
     assert _created_in_zone(nlp, words) == 7
 
 

@@ -309,8 +309,12 @@ class _RunBound:
         taught = self.teach(again)
         self.learned += taught
         if self.learned >= _LEARN_MAX:
+            # Nothing is noted or learned any more: the chunk sets are dead weight for the rest of
+            # the scan (`known` held about 37,000 chunks, some 3 MB, in a bench scan). A later
+            # `teach` (warming) only tokenizes known chunks again, outside a zone: no change.
             self.learning = False
             self.seen = set()
+            self.known = set()
             return taught
         self.seen -= self.known
         self.seen |= fresh - self.known
