@@ -110,6 +110,7 @@ def test_learning_has_a_budget(monkeypatch):
         _created_in_zone(nlp, words)
     assert nlp.tokenizer.learned == 3
     assert not nlp.tokenizer.learning and not nlp.tokenizer.seen  # nothing noted any more
+    assert not nlp.tokenizer.known  # nor kept to be checked against
     assert _created_in_zone(nlp, words) == 7
 
 
@@ -148,3 +149,36 @@ def test_a_chunk_judge_prepares_each_zone_and_results_stay(scanner):
     assert ChunkJudge(scanner, zone_size=10)(records) == plain
     assert tokenizer.learned > before  # words of the first zone were learned before the second
     assert not scanner.analyser._normalised or len(scanner.analyser._normalised) <= 10
+
+
+def _zones_of_new_words(nlp, zones: int, words: int = 2000) -> list[int]:
+    """Tokenize `zones` memory zones of words never seen before; the word and string tables'
+    largest capacity after each zone."""
+    from compliance.analysis.tokenizer import _tables
+
+    nlp.tokenizer.learning = False  # every word here is new once: nothing to learn
+    sizes = []
+    for zone in range(zones):
+        with nlp.memory_zone():
+            nlp(" ".join(f"zq{zone}w{n}x" for n in range(words)))
+        sizes.append(max(table.capacity for table in _tables(nlp.vocab)))
+    return sizes
+
+
+def test_word_tables_do_not_grow_with_the_words_zones_forget(monkeypatch):
+    from compliance.analysis import tokenizer as tk
+
+    nlp = tk.caption_nlp.__wrapped__()
+    kept = nlp("Qorvantel blimsadu #zentika")  # made outside any zone: must survive every rebuild
+    sizes = _zones_of_new_words(nlp, 40)
+    assert len(tk._tables(nlp.vocab)) == 2  # the lexemes' and the strings' table
+    assert max(sizes) <= 2 * sizes[0]
+    assert [t.text for t in nlp("Qorvantel blimsadu #zentika")] == [t.text for t in kept]
+    assert nlp.vocab["Qorvantel"].orth == kept[0].orth and nlp.vocab.strings[kept[2].orth] == "#zentika"
+    assert _created_in_zone(nlp, "Qorvantel blimsadu #zentika") == 0
+
+    # Without the rebuild the same zones leave tables of mostly deleted cells, twice as large or more.
+    plain = tk.caption_nlp.__wrapped__()
+    monkeypatch.setattr(type(plain.tokenizer), "compact", lambda self: 0)
+    grown = _zones_of_new_words(plain, 40)
+    assert grown[-1] >= 4 * sizes[-1]
