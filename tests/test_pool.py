@@ -122,6 +122,15 @@ def test_workers_are_forked_only_on_linux_with_no_other_thread_running(monkeypat
         other.join()
 
 
+# `python -m compliance` with Ctrl-C handled as in a terminal's foreground job, whatever the test
+# runner inherited: a runner started as a background job of a non-interactive shell has SIGINT
+# ignored, its children inherit that, and Python then installs no KeyboardInterrupt handler.
+_FOREGROUND = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'compliance'; runpy.run_module('compliance', run_name='__main__', alter_sys=True)"
+)
+
+
 def _scan_with_workers(tmp_path, **popen):
     """A `--jobs 3` scan (two workers) long enough to act on while it runs (100,000 posts: with
     20,000 a fast machine could finish before the test acted), and its workers once up."""
@@ -131,7 +140,7 @@ def _scan_with_workers(tmp_path, **popen):
     line = json.dumps({"id": "x", "caption": "Loving my Glowly serum, code LENA15 " * 5})
     posts.write_text("\n".join(line.replace('"x"', f'"{i}"') for i in range(100_000)) + "\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compliance", "scan", str(posts), "--jobs", "3", "--chunk-size", "50"]
+        [sys.executable, "-c", _FOREGROUND, "scan", str(posts), "--jobs", "3", "--chunk-size", "50"]
         + ["--brand", "Glowly", "-o", str(tmp_path / "r.json"), "--state", str(tmp_path / "s.sqlite")],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
