@@ -216,10 +216,7 @@ class Verdict:
         The status is decided on all of them."""
         if not self.waived and len(self.findings) <= FINDINGS_CAP:  # most verdicts of most posts
             return {"status": self.status, "findings": [f.to_dict() for f in self.findings]}
-        out: dict[str, Any] = {
-            "status": self.status,
-            "findings": [f.to_dict() for f in _capped(self.findings, FINDINGS_CAP)],
-        }
+        out: dict[str, Any] = {"status": self.status, "findings": [f.to_dict() for f in self.findings[:FINDINGS_CAP]]}
         if len(self.findings) > FINDINGS_CAP:
             out["findings_omitted"] = len(self.findings) - FINDINGS_CAP
         if self.waived:
@@ -227,11 +224,6 @@ class Verdict:
             if len(self.waived) > FINDINGS_CAP:
                 out["waived_omitted"] = len(self.waived) - FINDINGS_CAP
         return out
-
-
-def _capped(items: tuple, cap: int) -> tuple:
-    """The first `cap` items (almost always all of them: then no copy is made)."""
-    return items if len(items) <= cap else items[:cap]
 
 
 # Output amplification bounds (issue 17): what one post may put into a report.

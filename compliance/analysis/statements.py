@@ -332,9 +332,9 @@ class StatementFinder:
         """(statements, denials) as disclosure spans of the text; a statement has `cls` set.
         `doc`: a spaCy doc or the analyser's `Walk` of it."""
         walk = walk_of(doc)
-        if not self.statements or (not self.everywhere and self._silent_caption(walk.words)):
-            return [], []  # as `matches`, without building the empty lists below
-        found = self._matches(walk)
+        found = self.matches(walk)
+        if not found:  # most captions: nothing below to build
+            return [], []
         denials = [f for f in found if f.cls == "denial"]
         positive = [
             f for f in found if f.cls != "denial" and not any(d.start < f.end and f.start < d.end for d in denials)

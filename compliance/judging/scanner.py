@@ -7,7 +7,6 @@ process pool and a Dask worker all produce the same record for the same post.
 from __future__ import annotations
 
 import difflib
-import gc
 from dataclasses import fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from compliance.analysis.analyser import Analyser
 from compliance.analysis.discover import discovery_finding
 from compliance.config import ConfigError, Settings
+from compliance.lifetime import long_lived
 from compliance.model import Finding, InputError, Post, PostResult, Verdict, Waiver, new_record
 from compliance.ruleset.checks import CHECKS
 from compliance.ruleset.checks.categories import TermGate
@@ -190,16 +190,10 @@ class Scanner:
     def analyser(self) -> Analyser:
         """spaCy's pipeline and the matchers, built on first use: a `--state` re-run whose posts
         are all reused never needs them, nor spaCy's import (about 0.7 s of its 1 s start-up).
-        Built, like the start-up, with the cyclic collector off and then frozen out of it
-        (compliance.cli.commands.start_up): they live as long as the scanner."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        Built, like the start-up, out of the cyclic collector's sight (compliance.lifetime): they
+        live as long as the scanner."""
+        with long_lived():
             return Analyser(self.rulesets, list(self.settings.brands), discover=self.settings.discover)
-        finally:
-            gc.freeze()
-            if enabled:
-                gc.enable()
 
     def _override(self, rule: Rule) -> Rule:
         for key in (rule.id, rule.name):
@@ -271,22 +265,8 @@ class Scanner:
             if not plan:  # no check can find anything here
                 verdicts[code] = empty
                 continue
-            ctx = new_record(
-                Context,
-                {
-                    "post": post,
-                    "analysis": analysis,
-                    "ruleset": rs,
-                    "rules": selected,
-                    "placement": placement,
-                    "zones_ok": zones_ok,
-                    "commercial": commercial,  # what its `commercial` would work out again
-                },
-            )
-            findings: list[Finding] = []
-            for rule, run, when in plan:
-                if when is None or getattr(ctx, when):
-                    findings += run(ctx, rule)
+            ctx = _usual_context(post, analysis, rs, selected, placement, zones_ok, commercial)
+            findings = _run_plan(ctx, plan)
             if not findings:
                 verdicts[code] = empty
                 continue
@@ -303,28 +283,20 @@ class Scanner:
         """Each jurisdiction's verdict, with waived findings set aside and --discover's finding."""
         verdicts = {}
         discovery = analysis.discovery
-        for rs in self.rulesets:
-            selected = self.rules[rs.code]
+        for code, rs, plans, selected, placement, zones_ok in self._judging:
             waiver_of = (
                 {r.id: w for r in selected for w in waivers if rule_selected(r, [w.rule], [])} if waivers else {}
             )
-            plan = self._plans[rs.code][have]
+            plan = plans[have]
             if not plan and discovery is None and not waiver_of:  # no check can find anything here
-                verdicts[rs.code] = self._empty[commercial]
+                verdicts[code] = self._empty[commercial]
                 continue
-            findings: list[Finding] = []
             if waiver_of:
-                active = [r for r in selected if r.id not in waiver_of]
-                ctx = Context(post, analysis, rs, active)
-                for rule, run, when in plan:
-                    if rule.id not in waiver_of and (when is None or getattr(ctx, when)):
-                        findings.extend(run(ctx, rule))
+                ctx = Context(post, analysis, rs, [r for r in selected if r.id not in waiver_of])
+                findings = _run_plan(ctx, [step for step in plan if step[0].id not in waiver_of])
             else:  # the usual case: every selected rule, and its placement rules picked out once
-                ctx = Context(post, analysis, rs, selected, self._placement[rs.code])
-                ctx.__dict__["commercial"] = commercial  # what its `commercial` would work out again
-                for rule, run, when in plan:
-                    if when is None or getattr(ctx, when):
-                        findings.extend(run(ctx, rule))
+                ctx = _usual_context(post, analysis, rs, selected, placement, zones_ok, commercial)
+                findings = _run_plan(ctx, plan)
             if discovery is not None:  # --discover: a prompt for a person, never a violation
                 findings.extend(
                     discovery_finding(
@@ -345,11 +317,39 @@ class Scanner:
                 waived.sort(key=lambda pair: _finding_order(pair[0]))
             if len(findings) > 1:
                 findings.sort(key=_finding_order)
-            verdicts[rs.code] = new_record(
+            verdicts[code] = new_record(
                 Verdict,
                 {"status": status_of(findings, commercial), "findings": tuple(findings), "waived": tuple(waived)},
             )
         return verdicts
+
+
+def _usual_context(post: Post, analysis: Any, rs: RuleSet, selected, placement, zones_ok, commercial: bool) -> Context:
+    """A jurisdiction's Context with every selected rule, made without `__init__` (once per post
+    and jurisdiction), with the answers the scanner already has: its placement rules, their
+    memo of zone sets, and whether the post is commercial."""
+    return new_record(
+        Context,
+        {
+            "post": post,
+            "analysis": analysis,
+            "ruleset": rs,
+            "rules": selected,
+            "placement": placement,
+            "zones_ok": zones_ok,
+            "commercial": commercial,  # what its `commercial` would work out again
+        },
+    )
+
+
+def _run_plan(ctx: Context, plan: list[tuple[Rule, Any, str | None]]) -> list[Finding]:
+    """The findings of a plan's checks, a check skipped when the Context list it reports from
+    (its `when`) is empty."""
+    findings: list[Finding] = []
+    for rule, run, when in plan:
+        if when is None or getattr(ctx, when):
+            findings += run(ctx, rule)
+    return findings
 
 
 def _terms_of(rule: Rule) -> Any:

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, TextIO
@@ -246,21 +246,17 @@ def _run_scan(records: Iterable, scanner, spec: ScannerSpec, inputs: list[str], 
             with output_stream(opts.output) as out:
                 direct = DirectJsonReportWriter.opened(out, start)
                 if direct is None:  # not UTF-8 bytes underneath: the blocks wait in a temporary file
-                    summary = _write_json_late(posts, jurisdictions, waivers, out, rulesets, inputs, extra, opts)
+                    summary = _write_json_late(
+                        posts, jurisdictions, waivers, lambda: nullcontext(out), rulesets, inputs, extra, opts
+                    )
                 else:
                     summary = summarise_stream(posts, jurisdictions, direct.add, waivers)
                     _finish_progress(opts)
                     direct.finish(header(jurisdictions, rulesets, inputs, summary, extra()))
         elif opts.fmt == "json":
-            writer = JsonReportWriter()
-            try:
-                summary = summarise_stream(posts, jurisdictions, writer.add, waivers)
-                _finish_progress(opts)
-                head = header(jurisdictions, rulesets, inputs, summary, extra())
-                with output_stream(opts.output) as out:
-                    writer.finish(out, head)
-            finally:
-                writer.close()
+            summary = _write_json_late(
+                posts, jurisdictions, waivers, lambda: output_stream(opts.output), rulesets, inputs, extra, opts
+            )
         elif opts.fmt == "jsonl":
             with output_stream(opts.output) as out:
                 summary = summarise_stream(posts, jurisdictions, lambda post: out.write(line_of(post)), waivers)
@@ -298,13 +294,16 @@ def _report_file(output: str | None) -> bool:
         return True  # not there yet: created (or the error said) as any report file
 
 
-def _write_json_late(posts, jurisdictions, waivers, out, rulesets, inputs, extra, opts) -> dict[str, Any]:
-    """The JSON report with its blocks held in a temporary file until the summary is known."""
+def _write_json_late(posts, jurisdictions, waivers, opened, rulesets, inputs, extra, opts) -> dict[str, Any]:
+    """The JSON report with its blocks held in a temporary file until the summary is known;
+    `opened()` gives the output stream's context, entered only then (stdout gets nothing before)."""
     writer = JsonReportWriter()
     try:
         summary = summarise_stream(posts, jurisdictions, writer.add, waivers)
         _finish_progress(opts)
-        writer.finish(out, header(jurisdictions, rulesets, inputs, summary, extra()))
+        head = header(jurisdictions, rulesets, inputs, summary, extra())
+        with opened() as out:
+            writer.finish(out, head)
     finally:
         writer.close()
     return summary

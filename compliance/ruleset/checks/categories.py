@@ -423,10 +423,7 @@ def restricted_category(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    terms = params._terms
-    if not params._patterns and not terms.may_hold(cap):  # most posts: no term can start anywhere
-        return []
-    hits = _matches(cap, terms, params._patterns)
+    hits = _matches(cap, params._terms, params._patterns)
     if not hits:
         return []
     if _matches(cap, params._unless_terms, params._unless):
@@ -446,10 +443,7 @@ def retouch_notice(ctx: Context, rule: Rule) -> list[Finding]:
     if not _applies(ctx, params.commercial_only):
         return []
     cap = _caption(ctx.analysis.normalised)
-    terms = params._trigger_terms
-    if not params._triggers and not terms.may_hold(cap):  # most posts: no trigger can start anywhere
-        return []
-    hits = _matches(cap, terms, params._triggers)
+    hits = _matches(cap, params._trigger_terms, params._triggers)
     if not hits:
         return []
     if params.notices and _matches(cap, params._notices):
