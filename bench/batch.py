@@ -55,8 +55,8 @@ _MAIN_CPU = (
 )
 CPU: dict[str, float] = {}  # command label -> CPU seconds of its last measurement
 # command label -> involuntary context switches of its processes (last measurement): how often
-# another process took the core. A few hundred on idle cores; thousands when the cores were shared,
-# which a pool of two pays for more than one process does (see bench/pool_profile.py).
+# another process took the core; `switching` gives them a CPU second. Many mean the cores were
+# shared, which a pool of two pays for more than one process does (see bench/pool_profile.py).
 SWITCHES: dict[str, int] = {}
 MAIN_CPU: dict[str, float] = {}  # command label -> CPU seconds of its main process alone
 
