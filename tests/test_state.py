@@ -435,3 +435,34 @@ def test_a_rerun_that_reuses_every_post_never_loads_spacy(tmp_path):
     assert "SPACY=True" in changed.stderr
     reported = json.loads(changed.stdout)["posts"]
     assert [p["id"] for p in reported if not p.get("error")] == ["new"]  # unreadable lines: always shown
+
+
+def test_new_state_files_use_large_pages_and_old_small_page_files_are_reused(tmp_path):
+    """A new state file gets PAGE_SIZE pages (fewer WAL frames and copies a post); a file made with
+    SQLite's default 4 KiB pages (as earlier versions made them) keeps its pages and is reused as
+    it is, every post's result taken from it."""
+    path = posts_file(tmp_path, BASE)
+    db = tmp_path / "state.sqlite"
+    first = scan(path, db)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA page_size").fetchone() == (state_mod.PAGE_SIZE,)
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "history_by_run" in indexes and "posts_by_run" not in indexes  # the dashboard reads only the first
+    finally:
+        conn.close()
+    old = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size=4096")
+    conn.executescript(state_mod.SCHEMA + "CREATE INDEX posts_by_run ON posts (run);")  # as schema 3 made it
+    conn.execute("INSERT INTO meta VALUES ('schema', '3')")
+    conn.commit()
+    conn.close()
+    assert scan(path, old).stdout == first.stdout
+    again = scan(path, old)
+    assert runs(old)[-1][3] == 0 and again.stdout == first.stdout
+    conn = sqlite3.connect(old)
+    try:
+        assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    finally:
+        conn.close()
