@@ -14,8 +14,11 @@ from compliance.reporters.encode import (
     dumps_indent,
     dumps_nested,
     dumps_pair,
+    dumps_post_compact,
     encode_nested,
     encode_pair,
+    encode_post_nested,
+    encode_post_pair,
     nested_from_line,
 )
 from tests.conftest import ROOT
@@ -158,3 +161,66 @@ def test_blocks_derived_from_the_golden_report_s_lines():
     for odd in ({"x": [1e-05, 2**70, 1.5]}, [float("nan"), {"a": -0.0}], {"deep": [[[[]]]] * 3}):
         compact, nested = stdlib_pair(odd)
         assert nested_from_line(compact.encode("utf-8")) == nested.encode("utf-8")
+
+
+def post_outcomes(post):
+    """The post-record encoders' texts (or errors), as bytes, beside json's."""
+    ours = (
+        outcome(encode_post_pair, post),
+        outcome(encode_post_nested, post),
+        outcome(lambda p: dumps_post_compact(p).encode("utf-8"), post),
+    )
+
+    def stdlib(p):
+        compact, nested = stdlib_pair(p)
+        return compact.encode("utf-8"), nested.encode("utf-8")
+
+    pair = outcome(stdlib, post)
+    theirs = (pair, pair[1] if isinstance(pair, tuple) else pair, pair[0] if isinstance(pair, tuple) else pair)
+    return ours, theirs
+
+
+def golden_posts():
+    return json.loads((ROOT / "tests" / "golden" / "campaign.json").read_text(encoding="utf-8"))["posts"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(VALUES, VALUES, VALUES, VALUES, st.sampled_from(range(len(golden_posts()))))
+def test_post_records_with_any_free_form_parts_are_encoded_as_json_does(discovery, media, onscreen, resolved, which):
+    """The post-record encoders skip walking what the typed records build (findings, spans, the
+    source), but every free-form part (discovery's score, media, onscreen labels, a resolved link,
+    an unknown key) may hold floats orjson spells otherwise, huge integers, NaN, odd keys: the
+    bytes are still json's."""
+    post = dict(golden_posts()[which])
+    post["discovery"] = discovery
+    post["media"] = media
+    post["onscreen"] = onscreen
+    post["extra"] = resolved
+    if post["signals"]:
+        post["signals"] = [dict(post["signals"][0], resolved=resolved), *post["signals"][1:]]
+    ours, theirs = post_outcomes(post)
+    assert ours == theirs
+
+
+def test_post_records_of_the_golden_report_and_odd_records_are_encoded_as_json_does():
+    for post in golden_posts():
+        ours, theirs = post_outcomes(post)
+        assert ours == theirs
+    post = golden_posts()[0]
+    odd = [
+        {**post, "discovery": {"score": 1e-05, "flagged": True}},  # a float orjson writes as 0.00001
+        {**post, "source": Mapping(file="a.jsonl", line=1)},  # a dict subclass: orjson would write it
+        {**post, "source": {"file": Tagged("a.jsonl")}},  # a str subclass in a part not walked
+        {**post, "caption": "lone \ud800 surrogate"},
+        {**post, "verdicts": {"us": {"status": "clear", "findings": [], "n": 2**70}}},
+        {**post, "signals": [{"resolved": {"chain": [float("nan")]}}]},
+        {**post, "id": 1.5e16},
+        {**post, 5: "a key json writes and orjson refuses"},
+        Mapping(post),
+        [post, 1e-05],
+        "not a post",
+    ]
+    for case in odd:
+        ours, theirs = post_outcomes(case)
+        assert ours == theirs, case
+    assert outcome(encode_post_pair, {**post, "media": {"a": object()}}) is TypeError

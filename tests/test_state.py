@@ -357,6 +357,51 @@ def test_the_quick_source_text_is_the_full_one():
         source = Source(name, line=line, row=row, index=index, member=member)
         assert state_mod._line_source_text(source) == state_mod._source_text(source.to_dict())
         assert state_mod._line_source_text(source) == state_mod._source_text(source.to_dict())  # the kept head
+        assert state_mod._stored_source_text(source.to_dict()) == state_mod._source_text(source.to_dict())
+
+    same()
+
+
+def test_the_quick_post_hash_is_the_full_one():
+    """The usual post is hashed from orjson's bytes without the type walk: the same hash as the
+    walked text's, so state files written before keep matching their posts."""
+    import hashlib
+    from dataclasses import replace
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from compliance.model import Post, Source
+    from compliance.reporters.encode import dumps_compact
+
+    class Tagged(str):
+        pass
+
+    texts = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["\ud800 lone", 'q"\\', "é𝔵\u2028"]))
+
+    def walked(post):
+        data = [post.caption, post.platform, post.author, post.posted_at, post.paid_partnership]
+        data += [list(post.brands), post.metadata]
+        try:
+            text = dumps_compact(data)
+        except (TypeError, ValueError):
+            text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        caption=st.one_of(st.text(max_size=40), st.just("lone \udc00")),
+        platform=texts,
+        author=st.one_of(texts, st.just(Tagged("sub")), st.just(1e-05)),
+        posted_at=texts,
+        paid=st.one_of(st.booleans(), st.just(1)),
+        brands=st.lists(st.one_of(st.text(max_size=8), st.just(2.5e-07)), max_size=3),
+        metadata=st.one_of(st.just({}), st.dictionaries(st.text(max_size=5), st.floats(), max_size=2)),
+    )
+    def same(caption, platform, author, posted_at, paid, brands, metadata):
+        post = Post("p", caption, Source("f.jsonl", line=1), platform, author, posted_at, paid, tuple(brands), metadata)
+        assert state_mod.post_hash(post) == walked(post)
+        assert state_mod.post_hash(replace(post, metadata={"n": 1})) == walked(replace(post, metadata={"n": 1}))
 
     same()
 
@@ -435,3 +480,34 @@ def test_a_rerun_that_reuses_every_post_never_loads_spacy(tmp_path):
     assert "SPACY=True" in changed.stderr
     reported = json.loads(changed.stdout)["posts"]
     assert [p["id"] for p in reported if not p.get("error")] == ["new"]  # unreadable lines: always shown
+
+
+def test_new_state_files_use_large_pages_and_old_small_page_files_are_reused(tmp_path):
+    """A new state file gets PAGE_SIZE pages (fewer WAL frames and copies a post); a file made with
+    SQLite's default 4 KiB pages (as earlier versions made them) keeps its pages and is reused as
+    it is, every post's result taken from it."""
+    path = posts_file(tmp_path, BASE)
+    db = tmp_path / "state.sqlite"
+    first = scan(path, db)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA page_size").fetchone() == (state_mod.PAGE_SIZE,)
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "history_by_run" in indexes and "posts_by_run" not in indexes  # the dashboard reads only the first
+    finally:
+        conn.close()
+    old = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size=4096")
+    conn.executescript(state_mod.SCHEMA + "CREATE INDEX posts_by_run ON posts (run);")  # as schema 3 made it
+    conn.execute("INSERT INTO meta VALUES ('schema', '3')")
+    conn.commit()
+    conn.close()
+    assert scan(path, old).stdout == first.stdout
+    again = scan(path, old)
+    assert runs(old)[-1][3] == 0 and again.stdout == first.stdout
+    conn = sqlite3.connect(old)
+    try:
+        assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    finally:
+        conn.close()

@@ -23,11 +23,10 @@ from typing import IO, Any, TextIO
 from compliance.model import Waiver
 from compliance.reporters.document import Report, report_from_posts, summarise
 from compliance.reporters.encode import (
-    dumps_compact,
     dumps_indent,
-    dumps_nested,
-    encode_nested,
-    encode_pair,
+    dumps_post_compact,
+    encode_post_nested,
+    encode_post_pair,
     nested_from_line,
 )
 
@@ -82,12 +81,12 @@ def header(
 
 def post_block(post: Mapping[str, Any]) -> str:
     """One post as it appears inside the report's "posts" array (indent 2, at depth 2)."""
-    return dumps_nested(post)
+    return encode_post_nested(post).decode("utf-8")
 
 
 def post_texts(post: Mapping[str, Any]) -> tuple[bytes, bytes]:
     """The post's JSONL line and its report block as UTF-8 bytes, encoded together (one type walk)."""
-    compact, block = encode_pair(post)
+    compact, block = encode_post_pair(post)
     return compact + b"\n", block
 
 
@@ -176,7 +175,7 @@ def block_of(post: Mapping[str, Any]) -> str:
 def block_bytes_of(post: Mapping[str, Any]) -> bytes:
     """`block_of` as UTF-8 bytes."""
     data = post.block_bytes if isinstance(post, Rendered) else None
-    return data if data is not None else encode_nested(full_post(post))
+    return data if data is not None else encode_post_nested(full_post(post))
 
 
 def line_of(post: Mapping[str, Any]) -> str:
@@ -305,7 +304,7 @@ def _utf8_bytes_under(out: TextIO) -> IO[bytes] | None:
 
 def jsonl_line(post: Mapping[str, Any]) -> str:
     """One post per line: sorted keys, compact separators, UTF-8 as is."""
-    return dumps_compact(post) + "\n"
+    return dumps_post_compact(post) + "\n"
 
 
 def summarise_stream(
