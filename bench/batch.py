@@ -201,7 +201,7 @@ def main() -> None:
     report(
         f"--jobs 2 over --jobs 1, {n:,} posts: speed-up{best}",
         f"{wall1 / wall2:.2f}x wall ({wall1:.1f} s vs {wall2:.1f} s); CPU per post {cpu1:.0f} vs {cpu2:.0f} us "
-        f"(+{(cpu2 / cpu1 - 1) * 100:.0f}% for the pool; the ideal wall speed-up on 2 free cores is {2 * cpu1 / cpu2:.2f}x)",
+        f"({(cpu2 / cpu1 - 1) * 100:+.0f}% for the pool; the ideal wall speed-up on 2 free cores is {2 * cpu1 / cpu2:.2f}x)",
     )
     report(
         "--jobs 1 vs --jobs 2: involuntary context switches a CPU second (over 100: the cores were shared)",
