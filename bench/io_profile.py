@@ -119,30 +119,33 @@ def fresh(state: Path) -> Path:
     return state
 
 
+def cpu_a_post(name: str, fn, n: int) -> object:
+    """fn(), its CPU a post printed; the collector off, as a scan runs (compliance.run.scan.quiet_gc):
+    no collection walks the recorded results."""
+    gc.collect()
+    gc.disable()
+    start = time.process_time()
+    try:
+        value = fn()
+    finally:
+        gc.enable()
+    print(f"  {name}: {(time.process_time() - start) / n * 1e6:.1f} us", flush=True)
+    return value
+
+
 def stages(path: Path, n: int) -> None:
     """Each stage on its own over the same posts (CPU us per post)."""
     from compliance.readers import ReadOptions, read_inputs
     from compliance.reporters.streaming import pack, post_texts
     from compliance.run.state import _source_text, post_hash
 
-    def clock(name: str, fn) -> object:
-        gc.collect()
-        gc.disable()  # as a scan runs (compliance.run.scan.quiet_gc): no collection of the recorded results
-        start = time.process_time()
-        try:
-            value = fn()
-        finally:
-            gc.enable()
-        print(f"  {name}: {(time.process_time() - start) / n * 1e6:.1f} us", flush=True)
-        return value
-
-    records = clock("read + build Posts", lambda: list(read_inputs([str(path)], ReadOptions())))
+    records = cpu_a_post("read + build Posts", lambda: list(read_inputs([str(path)], ReadOptions())), n)
     dicts = [_SEEN[r.id].to_dict() for r in records]
-    clock("PostResult.to_dict", lambda: [_SEEN[r.id].to_dict() for r in records])
-    clock("post_hash", lambda: [post_hash(r) for r in records])
-    texts = clock("encode (line + block)", lambda: [post_texts(d) for d in dicts])
-    clock("pack the line (what the state keeps)", lambda: [pack(line) for line, _ in texts])  # type: ignore[union-attr]
-    clock("source text", lambda: [_source_text(d["source"]) for d in dicts])
+    cpu_a_post("PostResult.to_dict", lambda: [_SEEN[r.id].to_dict() for r in records], n)
+    cpu_a_post("post_hash", lambda: [post_hash(r) for r in records], n)
+    texts = cpu_a_post("encode (line + block)", lambda: [post_texts(d) for d in dicts], n)
+    cpu_a_post("pack the line (what the state keeps)", lambda: [pack(line) for line, _ in texts], n)  # type: ignore[union-attr]
+    cpu_a_post("source text", lambda: [_source_text(d["source"]) for d in dicts], n)
 
 
 def store_parts(path: Path, brands: Path, db: Path, n: int) -> None:
@@ -157,28 +160,19 @@ def store_parts(path: Path, brands: Path, db: Path, n: int) -> None:
     records = list(read_inputs([str(path)], ReadOptions()))
     dicts = [_SEEN[r.id].to_dict() for r in records]
 
-    def clock(name: str, fn) -> object:
-        gc.collect()
-        gc.disable()  # as a scan runs (compliance.run.scan.quiet_gc): no collection of the recorded results
-        start = time.process_time()
-        try:
-            value = fn()
-        finally:
-            gc.enable()
-        print(f"  {name}: {(time.process_time() - start) / n * 1e6:.1f} us", flush=True)
-        return value
-
     try:
         from compliance.reporters.encode import encode_post_nested as encode_block
     except ImportError:  # before the post-aware encoder (to compare with an older checkout)
         from compliance.reporters.encode import encode_nested as encode_block
 
     print("a store, piece by piece (CPU a post):")
-    texts = clock("  encode line + block", lambda: [post_texts(d) for d in dicts])
-    clock("  encode the block alone (what the report needs anyway)", lambda: [encode_block(d) for d in dicts])
-    packed = clock("  compress the line", lambda: [pack(line) for line, _ in texts])  # type: ignore[union-attr]
-    hashes = clock("  post hash", lambda: [post_hash(r) for r in records])
-    sources = clock("  source and statuses texts", lambda: [(_source_text(d["source"]), _statuses(d)) for d in dicts])
+    texts = cpu_a_post("  encode line + block", lambda: [post_texts(d) for d in dicts], n)
+    cpu_a_post("  encode the block alone (what the report needs anyway)", lambda: [encode_block(d) for d in dicts], n)
+    packed = cpu_a_post("  compress the line", lambda: [pack(line) for line, _ in texts], n)  # type: ignore[union-attr]
+    hashes = cpu_a_post("  post hash", lambda: [post_hash(r) for r in records], n)
+    sources = cpu_a_post(
+        "  source and statuses texts", lambda: [(_source_text(d["source"]), _statuses(d)) for d in dicts], n
+    )
     fresh(db)
     conn = connect(str(db))
     run = conn.execute("INSERT INTO runs (fingerprint, config) VALUES ('f', '{}')").lastrowid
@@ -199,7 +193,7 @@ def store_parts(path: Path, brands: Path, db: Path, n: int) -> None:
             conn.execute("COMMIT")
 
     try:
-        clock("  SQLite: rows of posts and history, a commit a chunk", write)
+        cpu_a_post("  SQLite: rows of posts and history, a commit a chunk", write, n)
     except sqlite3.Error as exc:
         print(f"  SQLite: {exc}")
     finally:
