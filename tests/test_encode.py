@@ -224,3 +224,24 @@ def test_post_records_of_the_golden_report_and_odd_records_are_encoded_as_json_d
         ours, theirs = post_outcomes(case)
         assert ours == theirs, case
     assert outcome(encode_post_pair, {**post, "media": {"a": object()}}) is TypeError
+
+
+def test_the_records_whose_parts_are_not_walked_hold_no_floats_or_free_values():
+    """The post-record encoders do not walk `source`, `disclosures`, `verdicts` or a signal's fields
+    (only its `resolved`): that is safe while the typed records building them hold only str, int,
+    bool, None and each other (orjson spells some floats otherwise than json does). A field of any
+    other type added to one of them must bring its walk back (compliance/reporters/encode.py
+    `_BUILT_PLAIN`), and this test says which."""
+    import dataclasses
+    import re
+
+    from compliance import model
+
+    records = (model.Source, model.Span, model.Citation, model.Finding, model.Waiver, model.Verdict)
+    allowed = {"str", "int", "bool", "None", "tuple", "...", *(r.__name__ for r in records)}
+    for record in records:
+        for field in dataclasses.fields(record):
+            if (record, field.name) == (model.Span, "resolved"):  # walked: a resolution holds any JSON value
+                continue
+            names = set(re.findall(r"[A-Za-z_]+|\.\.\.", str(field.type)))
+            assert names <= allowed, f"{record.__name__}.{field.name}: {field.type}"
