@@ -51,7 +51,7 @@ def per_post(seconds: float, count: int) -> float:
     return seconds / count * 1e6
 
 
-def tokenize(path: Path, posts: list) -> float:
+def tokenize(posts: list) -> float:
     """CPU seconds to normalise and tokenize every caption as the scan does, zones included."""
     scanner = Scanner(jurisdictions=batch.JURISDICTIONS, brands=gen.BRANDS + gen.HANDLES)
     ChunkJudge(scanner)(posts[:50])  # start-up: matchers and the warmed vocabulary, as a scan has
@@ -126,7 +126,7 @@ def main() -> None:
             ]
         read = per_post(time.process_time() - start, n)
         gc.freeze()
-        tok = per_post(tokenize(path, posts), n)
+        tok = per_post(tokenize(posts), n)
         start = time.process_time()
         with open(os.devnull, "wb") as sink:
             for record in records:

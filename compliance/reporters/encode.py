@@ -19,6 +19,7 @@ of a post's 16 us of encoding.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -100,9 +101,9 @@ def _prepared(obj: Any) -> tuple[bool, Any]:
     return True, (_with_fragments(obj) if kind == _FLOATS else obj)
 
 
-def _orjson(obj: Any, option: int) -> str | None:
+def _orjson(obj: Any, option: int, prepare: Callable[[Any], tuple[bool, Any]] = _prepared) -> str | None:
     """orjson's text when it is certainly json's, else None."""
-    ok, obj = _prepared(obj)
+    ok, obj = prepare(obj)
     if not ok:
         return None
     try:
@@ -133,14 +134,16 @@ _NEST_HEAD = b'{\n  "_": [\n'
 _NEST_TAIL = b"\n  ]\n}"
 
 
-def _orjson_pair(obj: Any, compact: bool) -> tuple[bytes | None, bytes] | None:
-    """orjson's (compact or None, nested) bytes when they are certainly json's, else None."""
-    ok, ready = _prepared(obj)
+def _orjson_pair(obj: Any, compact: bool, post: bool = False) -> tuple[bytes | None, bytes] | None:
+    """orjson's (compact or None, nested) bytes when they are certainly json's, else None; `post`:
+    a post record, walked only where its builder leaves the types open (see _BUILT_PLAIN)."""
+    ok, ready = _post_prepared(obj) if post else _prepared(obj)
     if not ok:
         return None
+    indent, flat = (_POST_INDENT, _POST_COMPACT) if post else (_INDENT, _COMPACT)
     try:
-        nested = orjson.dumps({"_": [ready]}, option=_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
-        return (orjson.dumps(ready, option=_COMPACT) if compact else None), nested
+        nested = orjson.dumps({"_": [ready]}, option=indent)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
+        return (orjson.dumps(ready, option=flat) if compact else None), nested
     except orjson.JSONEncodeError:
         return None
 
@@ -149,9 +152,9 @@ def _compact_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def encode_pair(obj: Any) -> tuple[bytes, bytes]:
+def encode_pair(obj: Any, post: bool = False) -> tuple[bytes, bytes]:
     """`dumps_pair` as UTF-8 bytes (what orjson writes; a scan stores and copies them as they are)."""
-    found = _orjson_pair(obj, compact=True)
+    found = _orjson_pair(obj, compact=True, post=post)
     if found is not None and found[0] is not None:
         return found[0], found[1]
     return _compact_json(obj).encode("utf-8"), _nested_json(obj).encode("utf-8")
@@ -170,9 +173,9 @@ def dumps_pair(obj: Any) -> tuple[str, str]:
     return _compact_json(obj), _nested_json(obj)
 
 
-def encode_nested(obj: Any) -> bytes:
+def encode_nested(obj: Any, post: bool = False) -> bytes:
     """`dumps_nested` as UTF-8 bytes."""
-    found = _orjson_pair(obj, compact=False)
+    found = _orjson_pair(obj, compact=False, post=post)
     return found[1] if found is not None else _nested_json(obj).encode("utf-8")
 
 
@@ -256,36 +259,18 @@ def _post_prepared(post: Any) -> tuple[bool, Any]:
 
 def encode_post_pair(post: Any) -> tuple[bytes, bytes]:
     """`encode_pair` of a post record (see _BUILT_PLAIN): its JSONL line and its report block."""
-    ok, ready = _post_prepared(post)
-    if ok:
-        try:
-            nested = orjson.dumps({"_": [ready]}, option=_POST_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
-            return orjson.dumps(ready, option=_POST_COMPACT), nested
-        except orjson.JSONEncodeError:
-            pass
-    return _compact_json(post).encode("utf-8"), _nested_json(post).encode("utf-8")
+    return encode_pair(post, post=True)
 
 
 def encode_post_nested(post: Any) -> bytes:
     """`encode_nested` of a post record (see _BUILT_PLAIN)."""
-    ok, ready = _post_prepared(post)
-    if ok:
-        try:
-            return orjson.dumps({"_": [ready]}, option=_POST_INDENT)[len(_NEST_HEAD) : -len(_NEST_TAIL)]
-        except orjson.JSONEncodeError:
-            pass
-    return _nested_json(post).encode("utf-8")
+    return encode_nested(post, post=True)
 
 
 def dumps_post_compact(post: Any) -> str:
     """`dumps_compact` of a post record (see _BUILT_PLAIN)."""
-    ok, ready = _post_prepared(post)
-    if ok:
-        try:
-            return orjson.dumps(ready, option=_POST_COMPACT).decode("utf-8")
-        except orjson.JSONEncodeError:
-            pass
-    return _compact_json(post)
+    text = _orjson(post, _POST_COMPACT, _post_prepared)
+    return _compact_json(post) if text is None else text
 
 
 def _nested_json(obj: Any) -> str:
